@@ -1,0 +1,328 @@
+"""The store's tables: canonical records, rollups, collector bookkeeping, scores, users.
+
+Datetimes are naive UTC; dates (registration, KPI month) are local Asia/Shanghai dates.
+Departments are referenced by integer id; sources name them, collectors resolve names
+and aliases to ids before loading.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Optional
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from pydantic import NaiveDatetime
+from sqlmodel import Field, SQLModel
+
+CATEGORIES = {"city_dept": "市直部门", "district": "区县"}
+SHARE_TYPES = {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}
+SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unrated": "未评价"}
+ROLES = {"leader": "领导小组", "inspector": "督察组", "department": "部门联络员", "admin": "管理员"}
+
+# Upper bounds (ms) of the duration histogram buckets kept in ExchangeDaily.h0..h11;
+# the last bucket is open. Fixed buckets make the histogram mergeable by plain addition.
+DURATION_BUCKETS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Department(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    category: str = Field(max_length=20, description="city_dept | district")
+    active_from: Optional[date] = Field(default=None, description="expected from this day on")
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    source: Optional[str] = Field(default=None, max_length=100)
+
+
+class DepartmentAlias(SQLModel, table=True):
+    __tablename__ = "department_alias"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    alias: str = Field(unique=True, max_length=200)
+    department_id: int = Field(foreign_key="department.id", index=True)
+
+
+class CatalogResource(SQLModel, table=True):
+    """Latest known state of a catalog entry; snapshots update it in place."""
+
+    __tablename__ = "catalog_resource"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    resource_code: str = Field(unique=True, max_length=200)
+    name: str = Field(max_length=500)
+    provider_dept_id: int = Field(foreign_key="department.id", index=True)
+    share_type: str = Field(max_length=20)
+    update_frequency: str = Field(max_length=40, description="normalised, see collectors.mapping")
+    mounted: bool = False
+    service_code: Optional[str] = Field(default=None, max_length=200, index=True)
+    registered_at: Optional[date] = None
+    last_updated_at: Optional[NaiveDatetime] = None
+    first_seen_at: NaiveDatetime = Field(default_factory=utcnow, description="first snapshot listing it")
+    snapshot_at: NaiveDatetime = Field(default_factory=utcnow, description="latest snapshot listing it")
+    source: Optional[str] = Field(default=None, max_length=100)
+
+
+class ResourceUpdate(SQLModel, table=True):
+    __tablename__ = "resource_update"
+    __table_args__ = (UniqueConstraint("resource_code", "updated_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    resource_code: str = Field(max_length=200, index=True)
+    provider_dept_id: int = Field(foreign_key="department.id", index=True)
+    updated_at: NaiveDatetime
+    recorded_at: NaiveDatetime = Field(default_factory=utcnow)
+    source: Optional[str] = Field(default=None, max_length=100)
+
+
+class ExchangeCall(SQLModel, table=True):
+    """Raw calls kept as evidence: failed calls only (successes live in the rollup)."""
+
+    __tablename__ = "exchange_call"
+    __table_args__ = (Index("ix_exchange_call_provider_time", "provider_dept_id", "requested_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    call_id: str = Field(unique=True, max_length=200)
+    requested_at: NaiveDatetime = Field(index=True)
+    consumer_dept_id: int = Field(foreign_key="department.id", index=True)
+    provider_dept_id: int = Field(foreign_key="department.id")
+    service_code: str = Field(max_length=200)
+    succeeded: bool
+    status_code: Optional[str] = Field(default=None, max_length=100)
+    fault_code: Optional[str] = Field(default=None, max_length=200)
+    duration_ms: Optional[int] = None
+    source: Optional[str] = Field(default=None, max_length=100)
+
+
+class ExchangeDaily(SQLModel, table=True):
+    """Daily rollup of calls: the only call data scores and pages read."""
+
+    __tablename__ = "exchange_daily"
+    __table_args__ = (Index("ix_exchange_daily_consumer_day", "consumer_dept_id", "day"),)
+    day: date = Field(primary_key=True, description="local date of the request")
+    provider_dept_id: int = Field(primary_key=True, foreign_key="department.id")
+    consumer_dept_id: int = Field(primary_key=True, foreign_key="department.id")
+    service_code: str = Field(primary_key=True, max_length=200)
+    calls: int = 0
+    failures: int = 0
+    duration_sum_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    duration_count: int = 0
+    h0: int = 0
+    h1: int = 0
+    h2: int = 0
+    h3: int = 0
+    h4: int = 0
+    h5: int = 0
+    h6: int = 0
+    h7: int = 0
+    h8: int = 0
+    h9: int = 0
+    h10: int = 0
+    h11: int = 0
+
+
+class CallSeen(SQLModel, table=True):
+    """Call ids seen recently, to count a call once when exports overlap in time."""
+
+    __tablename__ = "call_seen"
+    call_id: str = Field(primary_key=True, max_length=200)
+    requested_at: NaiveDatetime = Field(index=True)
+
+
+class SharingRequest(SQLModel, table=True):
+    __tablename__ = "sharing_request"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    request_id: str = Field(unique=True, max_length=200)
+    requester_dept_id: int = Field(foreign_key="department.id", index=True)
+    provider_dept_id: int = Field(foreign_key="department.id", index=True)
+    resource_code: Optional[str] = Field(default=None, max_length=200)
+    submitted_at: NaiveDatetime = Field(index=True)
+    answered_at: Optional[NaiveDatetime] = None
+    due_at: Optional[NaiveDatetime] = Field(default=None, description="deadline given by the source")
+    decision: Optional[str] = Field(default=None, max_length=40)
+    source: Optional[str] = Field(default=None, max_length=100)
+
+
+class DataObjection(SQLModel, table=True):
+    __tablename__ = "data_objection"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    objection_id: str = Field(unique=True, max_length=200)
+    raised_by_dept_id: int = Field(foreign_key="department.id", index=True)
+    provider_dept_id: int = Field(foreign_key="department.id", index=True)
+    resource_code: Optional[str] = Field(default=None, max_length=200)
+    kind: Optional[str] = Field(default=None, max_length=40, description="错误/过期/不一致")
+    raised_at: NaiveDatetime = Field(index=True)
+    resolved_at: Optional[NaiveDatetime] = None
+    due_at: Optional[NaiveDatetime] = None
+    source: Optional[str] = Field(default=None, max_length=100)
+
+
+class Complaint(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ticket_id: str = Field(unique=True, max_length=200)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    received_at: NaiveDatetime = Field(index=True)
+    due_at: Optional[NaiveDatetime] = None
+    limit_workdays: Optional[int] = None
+    closed_at: Optional[NaiveDatetime] = None
+    category: Optional[str] = Field(default=None, max_length=100)
+    channel: Optional[str] = Field(default=None, max_length=40)
+    satisfaction: str = Field(default="unrated", max_length=20)
+    summary: Optional[str] = Field(default=None, sa_column=Column(Text))
+    source: Optional[str] = Field(default=None, max_length=100)
+
+
+class OfficeKpi(SQLModel, table=True):
+    __tablename__ = "office_kpi"
+    __table_args__ = (UniqueConstraint("dept_id", "month"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    month: date = Field(index=True, description="first day of the month")
+    cases_received: int = 0
+    cases_completed: int = 0
+    cases_on_time: int = 0
+    cases_online: int = 0
+    reviews_good: int = 0
+    reviews_bad: int = 0
+    source: Optional[str] = Field(default=None, max_length=100)
+
+
+class SourceCursor(SQLModel, table=True):
+    """Where a source stopped; advanced in the transaction that loads its rows."""
+
+    __tablename__ = "source_cursor"
+    source: str = Field(primary_key=True, max_length=100)
+    cursor: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class SourceLock(SQLModel, table=True):
+    """One collector process at a time per source, across processes and machines."""
+
+    __tablename__ = "source_lock"
+    source: str = Field(primary_key=True, max_length=100)
+    owner: str = Field(max_length=200)
+    acquired_at: NaiveDatetime = Field(default_factory=utcnow)
+    expires_at: NaiveDatetime
+
+
+class CollectorRun(SQLModel, table=True):
+    __tablename__ = "collector_run"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100, index=True)
+    started_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    finished_at: Optional[NaiveDatetime] = None
+    status: str = Field(default="running", max_length=20, description="running|ok|partial|failed")
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_duplicate: int = 0
+    rows_quarantined: int = 0
+    files: Optional[str] = Field(default=None, sa_column=Column(Text))
+    error: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class Quarantine(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100, index=True)
+    run_id: Optional[int] = Field(default=None, foreign_key="collector_run.id", index=True)
+    kind: str = Field(max_length=40, description="record kind")
+    file: Optional[str] = Field(default=None, max_length=500)
+    line: Optional[int] = Field(default=None, description="line or record number in the file")
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class ScoreSnapshot(SQLModel, table=True):
+    """One computation of every department's scores for a period."""
+
+    __tablename__ = "score_snapshot"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    period_key: str = Field(max_length=40, index=True, description="2026 | 2026-Q2 | 2026-05 | a..b")
+    period_kind: str = Field(max_length=10, description="year|quarter|month|range")
+    period_start: date
+    period_end: date
+    as_of: date
+    scheme_version: str = Field(max_length=40)
+    input_digest: str = Field(max_length=64)
+    status: str = Field(default="current", max_length=20, description="current|superseded|published")
+    computed_at: NaiveDatetime = Field(default_factory=utcnow)
+    published_at: Optional[NaiveDatetime] = None
+    published_by: Optional[str] = Field(default=None, max_length=100)
+
+
+class DeptScore(SQLModel, table=True):
+    __tablename__ = "dept_score"
+    __table_args__ = (UniqueConstraint("snapshot_id", "dept_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="score_snapshot.id", index=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    category: str = Field(max_length=20)
+    total: Optional[float] = None
+    base_total: Optional[float] = Field(default=None, description="before bonus and deduction")
+    bonus: float = 0.0
+    deduction: float = 0.0
+    vetoed: bool = False
+    tier: Optional[str] = Field(default=None, max_length=10)
+    rank: Optional[int] = None
+    prev_total: Optional[float] = None
+    prev_rank: Optional[int] = None
+
+
+class IndicatorScore(SQLModel, table=True):
+    """One department × indicator (or dimension) of a snapshot, with how it was made."""
+
+    __tablename__ = "indicator_score"
+    __table_args__ = (UniqueConstraint("snapshot_id", "dept_id", "key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="score_snapshot.id", index=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    key: str = Field(max_length=60, description="indicator name, or dim:<dimension>")
+    dimension: str = Field(max_length=60)
+    value: Optional[float] = None
+    score: Optional[float] = None
+    numerator: Optional[float] = None
+    denominator: Optional[float] = None
+    weight: Optional[float] = Field(default=None, description="effective weight after N/A spread")
+    status: str = Field(default="ok", max_length=10, description="ok|na|small")
+    explanation: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
+
+
+class ScoreAdjustment(SQLModel, table=True):
+    """Manual bonus, deduction or veto; never edited, only added or revoked."""
+
+    __tablename__ = "score_adjustment"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    year: int = Field(index=True)
+    period_key: Optional[str] = Field(default=None, max_length=40, description="None = whole year")
+    kind: str = Field(max_length=20, description="bonus|deduction|veto")
+    points: float = 0.0
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    author: str = Field(max_length=100)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    revoked_at: Optional[NaiveDatetime] = None
+    revoked_by: Optional[str] = Field(default=None, max_length=100)
+
+
+class AppUser(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=100)
+    display_name: str = Field(max_length=100)
+    role: str = Field(max_length=20, description="leader|inspector|department|admin")
+    dept_id: Optional[int] = Field(default=None, foreign_key="department.id")
+    email: Optional[str] = Field(default=None, max_length=200, index=True)
+    password_hash: str = Field(max_length=300)
+    disabled: bool = False
+    failed_attempts: int = 0
+    locked_until: Optional[NaiveDatetime] = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_login_at: Optional[NaiveDatetime] = None
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=100, index=True)
+    action: str = Field(max_length=60, index=True)
+    target: Optional[str] = Field(default=None, max_length=300)
+    detail: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
