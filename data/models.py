@@ -326,3 +326,41 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=60, index=True)
     target: Optional[str] = Field(default=None, max_length=300)
     detail: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
+
+
+class EvidenceItem(SQLModel, table=True):
+    """A problem row behind an indicator (overdue resource, late request, failing service…).
+
+    Written by metrics with each snapshot so pages show evidence without recomputing.
+    """
+
+    __tablename__ = "evidence_item"
+    __table_args__ = (Index("ix_evidence_item_snapshot_dept", "snapshot_id", "dept_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="score_snapshot.id")
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    indicator: str = Field(max_length=60)
+    item_type: str = Field(max_length=20, description="resource|request|objection|complaint|service")
+    item_key: str = Field(max_length=200)
+    label: str = Field(max_length=500)
+    status: str = Field(max_length=20, description="late|overdue|open|unused|failing|unmounted|flagged")
+    due_at: Optional[date] = None
+    done_at: Optional[NaiveDatetime] = None
+    detail: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
+
+
+class GainItem(SQLModel, table=True):
+    """提分清单: one concrete fix and the total points it would gain."""
+
+    __tablename__ = "gain_item"
+    __table_args__ = (Index("ix_gain_item_snapshot_dept", "snapshot_id", "dept_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="score_snapshot.id")
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    indicator: str = Field(max_length=60)
+    item_type: str = Field(max_length=20)
+    item_key: str = Field(max_length=200)
+    action: str = Field(sa_column=Column(Text, nullable=False), description="what to do, in Chinese")
+    points: float = Field(description="total points gained if fixed")
+    deadline: Optional[date] = None
+    upcoming: bool = Field(default=False, description="deadline within the next 14 days")

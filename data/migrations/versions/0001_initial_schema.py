@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:19:19.682635
+Create Date: 2026-11-22 14:21:33.539358
 """
 from alembic import op
 import sqlalchemy as sa
@@ -216,6 +216,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_dept_score_dept_id'), ['dept_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dept_score_snapshot_id'), ['snapshot_id'], unique=False)
 
+    op.create_table('evidence_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('snapshot_id', sa.Integer(), nullable=False),
+    sa.Column('dept_id', sa.Integer(), nullable=False),
+    sa.Column('indicator', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('item_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('item_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('due_at', sa.Date(), nullable=True),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['dept_id'], ['department.id'], ),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['score_snapshot.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('evidence_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_item_dept_id'), ['dept_id'], unique=False)
+        batch_op.create_index('ix_evidence_item_snapshot_dept', ['snapshot_id', 'dept_id'], unique=False)
+
     op.create_table('exchange_call',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('call_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -265,6 +285,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
         batch_op.create_index('ix_exchange_daily_consumer_day', ['consumer_dept_id', 'day'], unique=False)
+
+    op.create_table('gain_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('snapshot_id', sa.Integer(), nullable=False),
+    sa.Column('dept_id', sa.Integer(), nullable=False),
+    sa.Column('indicator', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('item_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('item_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('action', sa.Text(), nullable=False),
+    sa.Column('points', sa.Float(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('upcoming', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['dept_id'], ['department.id'], ),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['score_snapshot.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('gain_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gain_item_dept_id'), ['dept_id'], unique=False)
+        batch_op.create_index('ix_gain_item_snapshot_dept', ['snapshot_id', 'dept_id'], unique=False)
 
     op.create_table('indicator_score',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -415,6 +454,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_indicator_score_dept_id'))
 
     op.drop_table('indicator_score')
+    with op.batch_alter_table('gain_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_gain_item_snapshot_dept')
+        batch_op.drop_index(batch_op.f('ix_gain_item_dept_id'))
+
+    op.drop_table('gain_item')
     with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
         batch_op.drop_index('ix_exchange_daily_consumer_day')
 
@@ -425,6 +469,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_exchange_call_consumer_dept_id'))
 
     op.drop_table('exchange_call')
+    with op.batch_alter_table('evidence_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_evidence_item_snapshot_dept')
+        batch_op.drop_index(batch_op.f('ix_evidence_item_dept_id'))
+
+    op.drop_table('evidence_item')
     with op.batch_alter_table('dept_score', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dept_score_snapshot_id'))
         batch_op.drop_index(batch_op.f('ix_dept_score_dept_id'))
