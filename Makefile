@@ -20,7 +20,7 @@ db: install
 	$(PY) -m data demo --if-empty
 
 run: db
-	$(PY) -m dashboard
+	bash scripts/run.sh
 
 system-deps:
 	bash scripts/install_system_deps.sh
