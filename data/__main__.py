@@ -18,6 +18,8 @@ from data.departments import (
     parse_active_from,
 )
 from data.migrate import upgrade
+from data.user_cli import add_user_parser
+from data.users import UserError
 
 
 def cmd_init(args) -> int:
@@ -116,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="CSV: 名称,类别,别名,起始日期")
     dsub.add_parser("list")
     dept.set_defaults(func=cmd_dept)
+    add_user_parser(sub)
     return p
 
 
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatabaseConfigError, DepartmentError) as exc:
+    except (DatabaseConfigError, DepartmentError, UserError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
 
