@@ -1,0 +1,220 @@
+"""One benchmark run: for each engine and size, load a year through the collector and
+measure ingest (against the naive way and the DuckDB floor), memory, scoring, pages and
+an incremental day, checking on the way that the store counted every valid row once.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.collector import CollectorResult, run_collector
+from bench.alternatives import duckdb_rollup, spelling_map
+from bench.checks import rollup_frame, store_counts, store_rollup
+from bench.generate import LogStats, write_catalog, write_department_register, write_exchange_log
+from bench.pages import time_pages
+from bench.process import ROOT, run_child
+from bench.scoring import refresh_snapshots, time_scoring
+from bench.stores import drop_store, fresh_store
+from bench.workspace import CATALOG_SOURCE, DEPARTMENT_SOURCE, EXCHANGE_SOURCE, Workspace
+from bench.world import build_world
+
+MEASUREMENTS = ("ingest", "memory", "scoring", "pages", "incremental")
+YEAR_DAYS = 365
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    sizes: tuple[int, ...]
+    engines: tuple[str, ...]
+    only: tuple[str, ...] = MEASUREMENTS
+    workdir: Path = ROOT / "var" / "bench"
+    pg_url: str | None = None
+    seed: int = 7
+    repeat: int = 3
+    verify_rollup: bool = True  # compare the store's whole daily rollup with DuckDB's
+    today: date = field(default_factory=date.today)
+
+
+@dataclass
+class Results:
+    config: BenchConfig
+    ingest: list[dict] = field(default_factory=list)
+    scoring: list[dict] = field(default_factory=list)
+    pages: list[dict] = field(default_factory=list)
+    incremental: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    year_csv: Path
+    day_csv: Path
+    register_csv: Path
+    catalog_csv: Path
+    year: LogStats
+    day: LogStats
+    last_day: date  # the year's last local day; the new day is the one after it
+
+
+def _log(path: Path, world, rows: int, start: date, days: int, seed: int, prefix: str) -> LogStats:
+    """Write the log once per (size, dates, seed); later runs reuse it and its counts."""
+    counts = path.with_suffix(".json")
+    if path.exists() and counts.exists():
+        return LogStats(**json.loads(counts.read_text()))
+    stats = write_exchange_log(path, world, rows, start, days, seed, prefix)
+    counts.write_text(json.dumps(asdict(stats)))
+    return stats
+
+
+def prepare_inputs(cfg: BenchConfig, rows: int) -> Inputs:
+    """A year ending the day before yesterday, and yesterday's file of a day's share of it."""
+    world = build_world(cfg.seed)
+    last_day = cfg.today - timedelta(days=2)
+    start = last_day - timedelta(days=YEAR_DAYS - 1)
+    folder = cfg.workdir / "inputs" / f"seed{cfg.seed}-{start.isoformat()}"
+    register, catalog = folder / "register" / "departments.csv", folder / "catalog" / "catalog.csv"
+    write_department_register(register, world)
+    write_catalog(catalog, world, cfg.seed, start)
+    year = _log(folder / f"year-{rows}.csv", world, rows, start, YEAR_DAYS, cfg.seed, "Y")
+    day_rows = max(rows // YEAR_DAYS, 1)
+    day = _log(folder / f"day-{day_rows}.csv", world, day_rows, last_day + timedelta(days=1), 1,
+               cfg.seed + 1, "D")
+    return Inputs(folder / f"year-{rows}.csv", folder / f"day-{day_rows}.csv", register, catalog,
+                  year, day, last_day)
+
+
+def _loaded_workspace(cfg: BenchConfig, label: str, inputs: Inputs, url: str) -> Workspace:
+    """A workspace whose store already holds the register and the catalog (not timed)."""
+    ws = Workspace.create(cfg.workdir / "workspaces" / label, inputs.register_csv, inputs.catalog_csv)
+    for source in (DEPARTMENT_SOURCE, CATALOG_SOURCE):
+        run_collector(ws, url, source, ws.root / f"{source}.log")
+    return ws
+
+
+def _check(results: Results, what: str, got: int, expected: int) -> None:
+    if got != expected:
+        results.problems.append(f"{what}: store has {got:,}, the file holds {expected:,}")
+
+
+def _check_year(results: Results, where: str, url: str, col: CollectorResult, stats: LogStats) -> dict:
+    counts = store_counts(url, EXCHANGE_SOURCE)
+    _check(results, f"{where} rows read", col.rows_read, stats.rows)
+    _check(results, f"{where} rows quarantined", counts["quarantined"], stats.malformed)
+    _check(results, f"{where} calls in the daily rollup", counts["rollup_calls"], stats.valid)
+    _check(results, f"{where} failures in the daily rollup", counts["rollup_failures"], stats.valid_failures)
+    return counts
+
+
+def _check_rollup(results: Results, where: str, url: str, inputs: Inputs) -> None:
+    """Every (day, provider, consumer, service) group of the store equals DuckDB's."""
+    ours = store_rollup(url)
+    floor = rollup_frame(duckdb_rollup(inputs.year_csv, spelling_map(inputs.register_csv)))
+    if not ours.equals(floor):
+        merged = ours.merge(floor, how="outer", on=list(ours.columns[:4]), suffixes=("", "_duckdb"),
+                            indicator=True)
+        differing = merged[(merged["_merge"] != "both")
+                           | (merged["calls"] != merged["calls_duckdb"])
+                           | (merged["failures"] != merged["failures_duckdb"])
+                           | (merged["duration_sum_ms"] != merged["duration_sum_ms_duckdb"])]
+        results.problems.append(
+            f"{where} daily rollup differs from DuckDB's in {len(differing):,} of {len(floor):,} groups, "
+            f"e.g. {differing.head(3).to_dict('records')}")
+
+
+def _alternatives(cfg: BenchConfig, engine: str, label: str, inputs: Inputs) -> dict:
+    logs = cfg.workdir / "logs"
+    naive_url = fresh_store(engine, f"{label}-naive", cfg.workdir, cfg.pg_url)
+    try:
+        naive = run_child(["-m", "bench.alternatives", "naive", str(inputs.year_csv), naive_url],
+                          log=logs / f"{label}-naive.log")
+    finally:
+        drop_store(naive_url, cfg.pg_url)
+    floor = run_child(["-m", "bench.alternatives", "floor", str(inputs.year_csv), str(inputs.register_csv)],
+                      log=logs / f"{label}-floor.log")
+    floor_out = json.loads(floor.stdout)
+    return {
+        "naive_s": naive.seconds,
+        "naive_work_s": json.loads(naive.stdout)["work_seconds"],
+        "floor_s": floor.seconds,
+        "floor_work_s": floor_out["work_seconds"],
+        "floor_groups": floor_out["groups"],
+        "floor_calls": floor_out["calls"],
+    }
+
+
+def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: Workspace, url: str) -> dict:
+    ws.drop_exchange_file(inputs.day_csv)
+    full = run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "day-into-year.log")
+    empty_url = fresh_store(engine, f"{label}-day", cfg.workdir, cfg.pg_url)
+    try:
+        empty_ws = _loaded_workspace(cfg, f"{label}-day", inputs, empty_url)
+        empty_ws.drop_exchange_file(inputs.day_csv)
+        empty = run_collector(empty_ws, empty_url, EXCHANGE_SOURCE, empty_ws.root / "day-into-empty.log")
+    finally:
+        drop_store(empty_url, cfg.pg_url)
+    return {
+        "day_rows": inputs.day.rows,
+        "full_run_s": full.run_seconds,
+        "full_wall_s": full.wall_seconds,
+        "empty_run_s": empty.run_seconds,
+        "empty_wall_s": empty.wall_seconds,
+        "full_loaded": full.rows_loaded,
+        "empty_loaded": empty.rows_loaded,
+    }
+
+
+def bench_one(cfg: BenchConfig, engine: str, rows: int, results: Results, report) -> None:
+    """Every selected measurement for one engine and one size, on one loaded store."""
+    label = f"{engine}-{rows}"
+    inputs = prepare_inputs(cfg, rows)
+    report(f"{label}: inputs ready ({inputs.year.rows:,} rows, {inputs.year.malformed:,} malformed)")
+    url = fresh_store(engine, f"{label}-year", cfg.workdir, cfg.pg_url)
+    try:
+        ws = _loaded_workspace(cfg, f"{label}-year", inputs, url)
+        ws.drop_exchange_file(inputs.year_csv)
+        col = run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "year.log")
+        counts = _check_year(results, label, url, col, inputs.year)
+        if cfg.verify_rollup:
+            _check_rollup(results, label, url, inputs)
+        row = {"engine": engine, "rows": rows, "collector_s": col.wall_seconds,
+               "collector_run_s": col.run_seconds, "peak_rss_mb": col.peak_rss_mb,
+               "loaded": col.rows_loaded, "quarantined": col.rows_quarantined,
+               "valid": inputs.year.valid, **counts}
+        report(f"{label}: collector {col.wall_seconds:.1f} s, peak {col.peak_rss_mb:.0f} MB")
+        if "ingest" in cfg.only:
+            row.update(_alternatives(cfg, engine, label, inputs))
+            _check(results, f"{label} DuckDB floor calls", row["floor_calls"], inputs.year.valid)
+            report(f"{label}: naive {row['naive_s']:.1f} s, DuckDB {row['floor_s']:.2f} s")
+        results.ingest.append(row)
+        if "scoring" in cfg.only:
+            seconds = time_scoring(url, str(inputs.last_day.year), inputs.last_day, cfg.repeat)
+            results.scoring.append({"engine": engine, "rows": rows, "seconds": seconds})
+            report(f"{label}: scoring {seconds:.2f} s")
+        if "pages" in cfg.only:
+            refresh_snapshots(url)
+            times = time_pages(url, cfg.repeat, cfg.workdir / "logs" / f"{label}-pages.log")
+            results.pages.append({"engine": engine, "rows": rows, **times})
+            report(f"{label}: pages {times}")
+        if "incremental" in cfg.only:
+            inc = _incremental(cfg, engine, label, inputs, ws, url)
+            _check(results, f"{label} new day into the year, rows loaded", inc["full_loaded"], inputs.day.valid)
+            _check(results, f"{label} new day into an empty store, rows loaded", inc["empty_loaded"], inputs.day.valid)
+            results.incremental.append({"engine": engine, "rows": rows, **inc})
+            report(f"{label}: new day {inc['full_run_s']:.2f} s into the year, {inc['empty_run_s']:.2f} s into empty")
+    finally:
+        drop_store(url, cfg.pg_url)
+        shutil.rmtree(cfg.workdir / "workspaces", ignore_errors=True)
+
+
+def run_bench(cfg: BenchConfig, report=print) -> Results:
+    unknown = set(cfg.only) - set(MEASUREMENTS)
+    if unknown:
+        raise SystemExit(f"未知的测量项 {sorted(unknown)}：可选 {', '.join(MEASUREMENTS)}")
+    results = Results(cfg)
+    for engine in cfg.engines:
+        for rows in sorted(cfg.sizes):
+            bench_one(cfg, engine, rows, results, report)
+    return results
