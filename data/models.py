@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
 
@@ -118,12 +118,20 @@ class ExchangeDaily(SQLModel, table=True):
     h11: int = 0
 
 
-class CallSeen(SQLModel, table=True):
-    """Call ids seen recently, to count a call once when exports overlap in time."""
+class CallIdBatch(SQLModel, table=True):
+    """The calls one committed collector batch counted, as sorted 64-bit hashes of their
+    call ids: a new batch is anti-joined with the batches whose time range overlaps its
+    own (± a window) so a call in overlapping exports counts once. Written in the same
+    transaction as the rollup it guards, so it is exactly as durable."""
 
-    __tablename__ = "call_seen"
-    call_id: str = Field(primary_key=True, max_length=200)
-    requested_at: NaiveDatetime = Field(index=True)
+    __tablename__ = "call_id_batch"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100, index=True)
+    min_requested_at: NaiveDatetime = Field(index=True)
+    max_requested_at: NaiveDatetime = Field(index=True)
+    rows: int = 0
+    id_hashes: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
 
 
 class SharingRequest(SQLModel, table=True):

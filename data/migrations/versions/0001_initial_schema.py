@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:21:33.539358
+Create Date: 2026-11-22 14:29:08.682826
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,13 +31,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_actor'), ['actor'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
 
-    op.create_table('call_seen',
-    sa.Column('call_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('requested_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('call_id')
+    op.create_table('call_id_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('min_requested_at', sa.DateTime(), nullable=False),
+    sa.Column('max_requested_at', sa.DateTime(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('id_hashes', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('call_seen', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_call_seen_requested_at'), ['requested_at'], unique=False)
+    with op.batch_alter_table('call_id_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_id_batch_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_id_batch_max_requested_at'), ['max_requested_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_id_batch_min_requested_at'), ['min_requested_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_id_batch_source'), ['source'], unique=False)
 
     op.create_table('collector_run',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -515,10 +523,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_collector_run_source'))
 
     op.drop_table('collector_run')
-    with op.batch_alter_table('call_seen', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_call_seen_requested_at'))
+    with op.batch_alter_table('call_id_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_id_batch_source'))
+        batch_op.drop_index(batch_op.f('ix_call_id_batch_min_requested_at'))
+        batch_op.drop_index(batch_op.f('ix_call_id_batch_max_requested_at'))
+        batch_op.drop_index(batch_op.f('ix_call_id_batch_created_at'))
 
-    op.drop_table('call_seen')
+    op.drop_table('call_id_batch')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
         batch_op.drop_index(batch_op.f('ix_audit_log_actor'))
