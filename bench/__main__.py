@@ -35,6 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench",
                         help="generated inputs, stores and logs")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--note", default="", help="a line for the report, e.g. what else ran on the machine")
     return parser.parse_args(argv)
 
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     pg_url = os.environ.get("PAOBAN_BENCH_PG_URL") or None
     engines = args.engines or (ENGINES if pg_url else ("sqlite",))
     cfg = BenchConfig(sizes=args.rows, engines=engines, only=args.only, workdir=args.workdir,
-                      pg_url=pg_url, seed=args.seed, repeat=args.repeat)
+                      pg_url=pg_url, seed=args.seed, repeat=args.repeat, note=args.note)
     started = time.monotonic()
 
     def report(message: str) -> None:

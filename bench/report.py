@@ -70,6 +70,7 @@ def machine_lines(results: Results) -> list[str]:
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- CPU: {_cpu_model()}, {os.cpu_count()} logical CPUs (nproc)",
         f"- Memory: {_memory_gb()}",
+        "- Load average (1, 5, 15 min) at the end of the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
         f"- OS: {platform.platform()}",
         f"- Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
         f"PostgreSQL {_postgres_version(results.config.pg_url if uses_pg else None)}",
@@ -222,9 +223,10 @@ def render(results: Results) -> str:
         "- Input: generated exchange log (UTF-8 CSV, Chinese headers), 150 departments, 5,000 services, "
         "25,000 consumer→service pairs called with Zipf frequencies, a year of timestamps in order, "
         "2 % failures, 0.1 % malformed rows (bad date, unknown department, negative duration).",
+        *([f"- Note: {cfg.note}"] if cfg.note else []),
     ]
     if results.problems:
-        lines += ["", "## Problems found while measuring", "", *(f"- {p}" for p in results.problems)]
+        lines += ["", "## Problems found while measuring", "", *(f"- {p}".replace("\n", "\n  ") for p in results.problems)]
     if results.ingest and "ingest" in cfg.only:
         lines += ["", *ingest_section(results)]
     if results.ingest and "memory" in cfg.only:

@@ -34,6 +34,7 @@ class BenchConfig:
     pg_url: str | None = None
     seed: int = 7
     repeat: int = 3
+    note: str = ""  # printed in the report, e.g. what else the machine was doing
     verify_rollup: bool = True  # compare the store's whole daily rollup with DuckDB's
     today: date = field(default_factory=date.today)
 
@@ -166,44 +167,75 @@ def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: 
     }
 
 
+def _ingest_year(cfg, engine, rows, label, inputs, url, results, report) -> Workspace:
+    ws = _loaded_workspace(cfg, f"{label}-year", inputs, url)
+    ws.drop_exchange_file(inputs.year_csv)
+    col = run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "year.log")
+    report(f"{label}: collector {col.wall_seconds:.1f} s, peak {col.peak_rss_mb:.0f} MB")
+    counts = _check_year(results, label, url, col, inputs.year)
+    if cfg.verify_rollup:
+        _check_rollup(results, label, url, inputs)
+    row = {"engine": engine, "rows": rows, "collector_s": col.wall_seconds,
+           "collector_run_s": col.run_seconds, "peak_rss_mb": col.peak_rss_mb,
+           "loaded": col.rows_loaded, "quarantined": col.rows_quarantined,
+           "valid": inputs.year.valid, **counts}
+    if "ingest" in cfg.only:
+        row.update(_alternatives(cfg, engine, label, inputs))
+        _check(results, f"{label} DuckDB floor calls", row["floor_calls"], inputs.year.valid)
+        report(f"{label}: naive {row['naive_s']:.1f} s, DuckDB {row['floor_s']:.2f} s")
+    results.ingest.append(row)
+    return ws
+
+
+def _scoring(cfg, engine, rows, label, inputs, url, results, report) -> None:
+    seconds = time_scoring(url, str(inputs.last_day.year), inputs.last_day, cfg.repeat)
+    results.scoring.append({"engine": engine, "rows": rows, "seconds": seconds})
+    report(f"{label}: scoring {seconds:.2f} s")
+
+
+def _pages(cfg, engine, rows, label, url, results, report) -> None:
+    refresh_snapshots(url)
+    times = time_pages(url, cfg.repeat, cfg.workdir / "logs" / f"{label}-pages.log")
+    results.pages.append({"engine": engine, "rows": rows, **times})
+    report(f"{label}: pages {times}")
+
+
+def _new_day(cfg, engine, rows, label, inputs, ws, url, results, report) -> None:
+    inc = _incremental(cfg, engine, label, inputs, ws, url)
+    _check(results, f"{label} new day into the year, rows loaded", inc["full_loaded"], inputs.day.valid)
+    _check(results, f"{label} new day into an empty store, rows loaded", inc["empty_loaded"], inputs.day.valid)
+    results.incremental.append({"engine": engine, "rows": rows, **inc})
+    report(f"{label}: new day {inc['full_run_s']:.2f} s into the year, {inc['empty_run_s']:.2f} s into empty")
+
+
+def _attempt(results: Results, what: str, step, *args) -> bool:
+    """Run one measurement; a failure is recorded as a problem and the others still run."""
+    try:
+        step(*args)
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure of the product under test is a finding
+        results.problems.append(f"{what} failed: {type(exc).__name__}: {exc}")
+        return False
+
+
 def bench_one(cfg: BenchConfig, engine: str, rows: int, results: Results, report) -> None:
     """Every selected measurement for one engine and one size, on one loaded store."""
     label = f"{engine}-{rows}"
     inputs = prepare_inputs(cfg, rows)
     report(f"{label}: inputs ready ({inputs.year.rows:,} rows, {inputs.year.malformed:,} malformed)")
     url = fresh_store(engine, f"{label}-year", cfg.workdir, cfg.pg_url)
+    loaded: list[Workspace] = []
+    common = (cfg, engine, rows, label)
     try:
-        ws = _loaded_workspace(cfg, f"{label}-year", inputs, url)
-        ws.drop_exchange_file(inputs.year_csv)
-        col = run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "year.log")
-        counts = _check_year(results, label, url, col, inputs.year)
-        if cfg.verify_rollup:
-            _check_rollup(results, label, url, inputs)
-        row = {"engine": engine, "rows": rows, "collector_s": col.wall_seconds,
-               "collector_run_s": col.run_seconds, "peak_rss_mb": col.peak_rss_mb,
-               "loaded": col.rows_loaded, "quarantined": col.rows_quarantined,
-               "valid": inputs.year.valid, **counts}
-        report(f"{label}: collector {col.wall_seconds:.1f} s, peak {col.peak_rss_mb:.0f} MB")
-        if "ingest" in cfg.only:
-            row.update(_alternatives(cfg, engine, label, inputs))
-            _check(results, f"{label} DuckDB floor calls", row["floor_calls"], inputs.year.valid)
-            report(f"{label}: naive {row['naive_s']:.1f} s, DuckDB {row['floor_s']:.2f} s")
-        results.ingest.append(row)
+        if not _attempt(results, f"{label} year ingest",
+                        lambda: loaded.append(_ingest_year(*common, inputs, url, results, report))):
+            return
         if "scoring" in cfg.only:
-            seconds = time_scoring(url, str(inputs.last_day.year), inputs.last_day, cfg.repeat)
-            results.scoring.append({"engine": engine, "rows": rows, "seconds": seconds})
-            report(f"{label}: scoring {seconds:.2f} s")
+            _attempt(results, f"{label} scoring", _scoring, *common, inputs, url, results, report)
         if "pages" in cfg.only:
-            refresh_snapshots(url)
-            times = time_pages(url, cfg.repeat, cfg.workdir / "logs" / f"{label}-pages.log")
-            results.pages.append({"engine": engine, "rows": rows, **times})
-            report(f"{label}: pages {times}")
+            _attempt(results, f"{label} pages", _pages, *common, url, results, report)
         if "incremental" in cfg.only:
-            inc = _incremental(cfg, engine, label, inputs, ws, url)
-            _check(results, f"{label} new day into the year, rows loaded", inc["full_loaded"], inputs.day.valid)
-            _check(results, f"{label} new day into an empty store, rows loaded", inc["empty_loaded"], inputs.day.valid)
-            results.incremental.append({"engine": engine, "rows": rows, **inc})
-            report(f"{label}: new day {inc['full_run_s']:.2f} s into the year, {inc['empty_run_s']:.2f} s into empty")
+            _attempt(results, f"{label} incremental", _new_day, *common, inputs, loaded[0], url, results, report)
     finally:
         drop_store(url, cfg.pg_url)
         shutil.rmtree(cfg.workdir / "workspaces", ignore_errors=True)
