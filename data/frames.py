@@ -1,0 +1,168 @@
+"""Store → pandas frame reads for the metrics package: parameterised Core selects only.
+
+Timestamps come back naive UTC as stored; local-date logic belongs to metrics/.
+Every frame has fixed columns and dtypes whatever the engine, so digests of the same
+data are the same on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Sequence
+
+import pandas as pd
+from sqlalchemy import BigInteger, and_, cast, func, or_, select
+from sqlalchemy.engine import Connection, Engine
+
+from data.models import (
+    CatalogResource, Complaint, DataObjection, Department, ExchangeCall, ExchangeDaily,
+    OfficeKpi, ResourceUpdate, ScoreAdjustment, SharingRequest,
+)
+
+LOCAL_OFFSET = timedelta(hours=8)  # Asia/Shanghai has kept UTC+8 without DST since 1991
+
+
+def utc_start(day: date) -> datetime:
+    """Naive UTC instant at which local day `day` begins."""
+    return datetime.combine(day, time()) - LOCAL_OFFSET
+
+
+def _frame(conn: Connection, stmt, columns: Sequence[str], ints: Sequence[str] = (),
+           dates: Sequence[str] = (), stamps: Sequence[str] = (), bools: Sequence[str] = ()) -> pd.DataFrame:
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=list(columns))
+    for c in ints:
+        df[c] = pd.to_numeric(df[c]).fillna(0).astype("int64")
+    for c in dates + tuple(stamps):
+        df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
+    for c in bools:
+        df[c] = df[c].fillna(False).astype(bool)
+    for c in df.columns:
+        if c not in (*ints, *dates, *stamps, *bools):
+            df[c] = df[c].astype("object").where(df[c].notna(), None)
+    return df
+
+
+def departments(conn: Connection) -> pd.DataFrame:
+    t = Department.__table__
+    return _frame(conn, select(t.c.id, t.c.name, t.c.category, t.c.active_from).order_by(t.c.id),
+                  ["dept_id", "name", "category", "active_from"], ints=["dept_id"], dates=("active_from",))
+
+
+def resources(conn: Connection) -> pd.DataFrame:
+    t = CatalogResource.__table__
+    cols = ["resource_code", "name", "provider_dept_id", "share_type", "update_frequency", "mounted",
+            "service_code", "registered_at", "last_updated_at", "first_seen_at"]
+    return _frame(conn, select(*[t.c[c] for c in cols]).order_by(t.c.resource_code), cols,
+                  ints=["provider_dept_id"], dates=("registered_at",),
+                  stamps=["last_updated_at", "first_seen_at"], bools=["mounted"])
+
+
+def resource_updates(conn: Connection, since: date, until: date) -> pd.DataFrame:
+    """Update events of local days [since, until]."""
+    t = ResourceUpdate.__table__
+    stmt = (select(t.c.resource_code, t.c.updated_at)
+            .where(t.c.updated_at >= utc_start(since), t.c.updated_at < utc_start(until + timedelta(days=1)))
+            .order_by(t.c.resource_code, t.c.updated_at))
+    return _frame(conn, stmt, ["resource_code", "updated_at"], stamps=["updated_at"])
+
+
+def first_updates(conn: Connection) -> pd.DataFrame:
+    t = ResourceUpdate.__table__
+    stmt = select(t.c.resource_code, func.min(t.c.updated_at)).group_by(t.c.resource_code).order_by(t.c.resource_code)
+    return _frame(conn, stmt, ["resource_code", "first_update"], stamps=["first_update"])
+
+
+def call_totals(conn: Connection, first_day: date, last_day: date) -> pd.DataFrame:
+    """Calls and failures per provider × service over local days [first_day, last_day] (rollup only)."""
+    t = ExchangeDaily.__table__
+    stmt = (select(t.c.provider_dept_id, t.c.service_code,
+                   cast(func.sum(t.c.calls), BigInteger), cast(func.sum(t.c.failures), BigInteger))
+            .where(t.c.day >= first_day, t.c.day <= last_day)
+            .group_by(t.c.provider_dept_id, t.c.service_code)
+            .order_by(t.c.provider_dept_id, t.c.service_code))
+    return _frame(conn, stmt, ["provider_dept_id", "service_code", "calls", "failures"],
+                  ints=["provider_dept_id", "calls", "failures"])
+
+
+def top_faults(conn: Connection, first_day: date, last_day: date) -> pd.DataFrame:
+    """Failed raw calls per provider × service × fault code over a (short) window of local days."""
+    t = ExchangeCall.__table__
+    stmt = (select(t.c.provider_dept_id, t.c.service_code, t.c.fault_code, func.count())
+            .where(t.c.requested_at >= utc_start(first_day),
+                   t.c.requested_at < utc_start(last_day + timedelta(days=1)),
+                   t.c.succeeded.is_(False))
+            .group_by(t.c.provider_dept_id, t.c.service_code, t.c.fault_code)
+            .order_by(t.c.provider_dept_id, t.c.service_code, t.c.fault_code))
+    return _frame(conn, stmt, ["provider_dept_id", "service_code", "fault_code", "failed"],
+                  ints=["provider_dept_id", "failed"])
+
+
+def _deadline_records(table, cols, start_col, first_start: date, last_start: date, due_from: date):
+    start = table.c[start_col]
+    stmt = (select(*[table.c[c] for c in cols])
+            .where(or_(and_(start >= utc_start(first_start), start < utc_start(last_start + timedelta(days=1))),
+                       table.c.due_at >= utc_start(due_from)))
+            .order_by(table.c[cols[0]]))
+    return stmt
+
+
+def sharing_requests(conn: Connection, first_start: date, last_start: date, due_from: date) -> pd.DataFrame:
+    """Requests submitted on local days [first_start, last_start], or with a source deadline from due_from."""
+    cols = ["request_id", "requester_dept_id", "provider_dept_id", "resource_code", "submitted_at",
+            "answered_at", "due_at", "decision"]
+    stmt = _deadline_records(SharingRequest.__table__, cols, "submitted_at", first_start, last_start, due_from)
+    return _frame(conn, stmt, cols, ints=["requester_dept_id", "provider_dept_id"],
+                  stamps=["submitted_at", "answered_at", "due_at"])
+
+
+def objections(conn: Connection, first_start: date, last_start: date, due_from: date) -> pd.DataFrame:
+    cols = ["objection_id", "raised_by_dept_id", "provider_dept_id", "resource_code", "kind", "raised_at",
+            "resolved_at", "due_at"]
+    stmt = _deadline_records(DataObjection.__table__, cols, "raised_at", first_start, last_start, due_from)
+    return _frame(conn, stmt, cols, ints=["raised_by_dept_id", "provider_dept_id"],
+                  stamps=["raised_at", "resolved_at", "due_at"])
+
+
+def complaints(conn: Connection, first_start: date, last_start: date, due_from: date) -> pd.DataFrame:
+    cols = ["ticket_id", "dept_id", "received_at", "due_at", "limit_workdays", "closed_at", "category",
+            "channel", "satisfaction"]
+    stmt = _deadline_records(Complaint.__table__, cols, "received_at", first_start, last_start, due_from)
+    df = _frame(conn, stmt, cols, ints=["dept_id"], stamps=["received_at", "due_at", "closed_at"])
+    df["limit_workdays"] = pd.to_numeric(df["limit_workdays"]).astype("Int64")
+    return df
+
+
+def office_kpis(conn: Connection, first_month: date, last_month: date) -> pd.DataFrame:
+    t = OfficeKpi.__table__
+    cols = ["dept_id", "month", "cases_received", "cases_completed", "cases_on_time", "cases_online",
+            "reviews_good", "reviews_bad"]
+    stmt = (select(*[t.c[c] for c in cols]).where(t.c.month >= first_month, t.c.month <= last_month)
+            .order_by(t.c.dept_id, t.c.month))
+    return _frame(conn, stmt, cols, ints=[c for c in cols if c != "month"], dates=("month",))
+
+
+def adjustments(conn: Connection, year: int, period_key: str | None) -> pd.DataFrame:
+    """Unrevoked adjustments of `year` recorded for `period_key` (None: for the whole year)."""
+    t = ScoreAdjustment.__table__
+    which = t.c.period_key.is_(None) if period_key is None else t.c.period_key == period_key
+    cols = ["id", "dept_id", "kind", "points", "reason", "author", "created_at"]
+    stmt = select(*[t.c[c] for c in cols]).where(t.c.year == year, which, t.c.revoked_at.is_(None)).order_by(t.c.id)
+    df = _frame(conn, stmt, cols, ints=["id", "dept_id"], stamps=["created_at"])
+    df["points"] = pd.to_numeric(df["points"]).astype("float64")
+    return df
+
+
+def earliest_data_day(conn: Connection) -> date | None:
+    """The first local day any scored record falls on (calls, updates, requests, objections,
+    complaints, office months, registrations)."""
+    firsts = [
+        conn.execute(select(func.min(ExchangeDaily.__table__.c.day))).scalar(),
+        conn.execute(select(func.min(OfficeKpi.__table__.c.month))).scalar(),
+        conn.execute(select(func.min(CatalogResource.__table__.c.registered_at))).scalar(),
+    ]
+    for table, col in ((ResourceUpdate, "updated_at"), (SharingRequest, "submitted_at"),
+                       (DataObjection, "raised_at"), (Complaint, "received_at"),
+                       (CatalogResource, "first_seen_at")):
+        first = conn.execute(select(func.min(table.__table__.c[col]))).scalar()
+        firsts.append(None if first is None else (pd.Timestamp(first) + LOCAL_OFFSET).date())
+    days = [pd.Timestamp(d).date() for d in firsts if d is not None]
+    return min(days) if days else None

@@ -1,0 +1,106 @@
+"""One period's assessment from input frames: indicators → scores → tiers, ranks,
+explanations, evidence and 提分清单. Pure: frames in, frames out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from metrics import explain
+from metrics.gains import gain_items
+from metrics.indicators import (COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts, concat)
+from metrics.indicators.complaints import complaint_indicators
+from metrics.indicators.office import office_indicators
+from metrics.indicators.sharing import (call_indicators, catalog_indicators, objection_indicators,
+                                        request_indicators)
+from metrics.indicators.updates import update_indicators
+from metrics.inputs import Context, PeriodInputs
+from metrics.periods import Period
+from metrics.scheme import Scheme
+from metrics.scoring import adjusted_total, adjustment_totals, rank_departments, score_units
+
+FAMILIES = (catalog_indicators, call_indicators, request_indicators, objection_indicators,
+            update_indicators, complaint_indicators, office_indicators)
+DEPT_COLUMNS = ["dept_id", "name", "category", "base_total", "bonus", "deduction", "vetoed", "total", "tier",
+                "quota_demoted", "rank", "prev_total", "prev_rank"]
+INDICATOR_COLUMNS = ["dept_id", "key", "dimension", "value", "score", "numerator", "denominator", "weight",
+                     "status", "explanation"]
+
+
+@dataclass
+class Assessment:
+    period: Period
+    as_of: date
+    scheme: Scheme
+    input_digest: str
+    departments: pd.DataFrame  # DEPT_COLUMNS, ordered by category then rank
+    indicators: pd.DataFrame   # INDICATOR_COLUMNS: indicator rows and 'dim:<dimension>' rows
+    evidence: pd.DataFrame     # EVIDENCE_COLUMNS
+    gains: pd.DataFrame        # gains.GAIN_COLUMNS
+    notes: list[str]           # period-wide notes (e.g. calendar fallback)
+
+
+def assessed_departments(departments: pd.DataFrame, period: Period, as_of: date, scheme: Scheme) -> pd.DataFrame:
+    """Departments of a ranked category that exist by min(end, as_of)."""
+    cutoff = pd.Timestamp(min(period.end, as_of))
+    keep = departments["category"].isin(scheme.categories) & ~(departments["active_from"] > cutoff)
+    return departments[keep].reset_index(drop=True)
+
+
+def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
+           previous: pd.DataFrame | None = None, input_digest: str = "") -> Assessment:
+    """previous: dept_id, total, rank of the previous period of the same length (optional)."""
+    depts = assessed_departments(inputs.departments, period, as_of, scheme)
+    ctx = Context(period, as_of, scheme, depts)
+    parts = Parts()
+    for family in FAMILIES:
+        parts.extend(family(inputs, ctx))
+    counts = concat(parts.counts, COUNT_COLUMNS)
+    counts[["numerator", "denominator"]] = counts[["numerator", "denominator"]].astype(float)
+    evidence = concat(parts.evidence, EVIDENCE_COLUMNS)
+    fixes = concat(parts.fixes, FIX_COLUMNS)
+    notes = concat(parts.notes, NOTE_COLUMNS)
+    period_notes = ctx.calendar.notes()
+
+    ids = pd.Index(depts["dept_id"], name="dept_id")
+    ind, dims, base = score_units(counts.rename(columns={"dept_id": "unit"}), ids, scheme)
+    adj = adjustment_totals(inputs.adjustments, ids, scheme)
+    scores = depts[["dept_id", "name", "category"]].copy()
+    scores["base_total"] = base.round(2).to_numpy()
+    scores["bonus"] = adj["bonus"].to_numpy()
+    scores["deduction"] = adj["deduction"].to_numpy()
+    scores["vetoed"] = adj["vetoed"].to_numpy()
+    scores["total"] = adjusted_total(base, adj["bonus"], adj["deduction"]).round(2).to_numpy()
+    scores = rank_departments(scores, scheme)
+    prev = (previous if previous is not None else pd.DataFrame(columns=["dept_id", "total", "rank"])).set_index("dept_id")
+    scores["prev_total"] = scores["dept_id"].map(prev["total"]).astype(float)
+    scores["prev_rank"] = scores["dept_id"].map(prev["rank"]).astype("Int64")
+    scores = scores.sort_values(["category", "rank", "dept_id"], na_position="last")[DEPT_COLUMNS].reset_index(drop=True)
+
+    gains = gain_items(counts, fixes, adj, scheme)
+    indicators = _explained(ind, dims, evidence, notes, period_notes, scheme)
+    return Assessment(period, as_of, scheme, input_digest, scores, indicators,
+                      evidence.sort_values(["dept_id", "indicator", "item_key"]).reset_index(drop=True),
+                      gains, period_notes)
+
+
+def _explained(ind: pd.DataFrame, dims: pd.DataFrame, evidence: pd.DataFrame, notes: pd.DataFrame,
+               period_notes: list[str], scheme: Scheme) -> pd.DataFrame:
+    keys = evidence.groupby(["dept_id", "indicator"])["item_key"].apply(list).to_dict()
+    dept_notes = notes.groupby(["dept_id", "indicator"])["note"].apply(list).to_dict()
+    rows = []
+    for r in ind.itertuples():
+        extra = list(period_notes) if r.indicator in explain.DEADLINE_INDICATORS else []
+        exp = explain.indicator_explanation(r, scheme, dept_notes.get((r.unit, r.indicator), []) + extra,
+                                            keys.get((r.unit, r.indicator), []))
+        rows.append({"dept_id": r.unit, "key": r.indicator, "dimension": r.dimension, "value": r.value,
+                     "score": r.score, "numerator": r.numerator, "denominator": r.denominator,
+                     "weight": r.weight, "status": r.status, "explanation": exp})
+    by_unit_dim = {k: g for k, g in ind.groupby(["unit", "dimension"])}
+    for r in dims.itertuples():
+        exp = explain.dimension_explanation(r.dimension, r, by_unit_dim[(r.unit, r.dimension)], scheme)
+        rows.append({"dept_id": r.unit, "key": f"dim:{r.dimension}", "dimension": r.dimension, "value": r.score,
+                     "score": r.score, "numerator": exp["numerator"], "denominator": exp["denominator"],
+                     "weight": r.weight, "status": r.status, "explanation": exp})
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

@@ -1,0 +1,274 @@
+"""数据更新及时率 by update slots (DESIGN.md "Update slots").
+
+A frequency cuts time into slots; a slot is due when slot end + grace ≤ as_of and on time
+when an update event falls in [slot start, slot end + grace]. A period holds the slots
+ending in it; slots starting before registration (or the department's start) are not
+expected; slots ending before the resource's history begins are not judged, and a
+resource whose slots in the period all ended before then is judged once by the snapshot
+rule from its catalog last-updated date.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts
+from metrics.indicators.sharing import catalog
+from metrics.inputs import Context, PeriodInputs, days_int, local_day
+from metrics.periods import add_months
+
+# Shortest real length (days) of each standard slot: a 每 N … frequency takes the grace of
+# the longest standard slot not longer than its own (每 2 日 → daily, 每 121 日 → quarterly).
+STANDARD_DAYS = {"daily": 1, "weekly": 7, "monthly": 28, "quarterly": 90, "half_yearly": 181, "yearly": 365}
+STANDARD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+CALENDAR = {  # frequency → (unit, length); calendar slots are aligned, not anchored
+    "realtime": ("day", 1), "daily": ("day", 1), "weekly": ("day", 7), "monthly": ("month", 1),
+    "quarterly": ("month", 3), "half_yearly": ("month", 6), "yearly": ("month", 12),
+}
+CALENDAR_ANCHOR = {"day": date(2000, 1, 3), "month": date(2000, 1, 1)}  # a Monday (ISO weeks); January
+EVERY = re.compile(r"every_(\d+)_(days|weeks|months)")
+KEY_SPAN = 1 << 20  # resource index × KEY_SPAN + day number: one sorted key per observation
+
+
+@dataclass(frozen=True)
+class Frequency:
+    unit: str  # day | month
+    length: int
+    anchored: bool  # counted from registration (每 N …) rather than calendar-aligned
+    standard: str  # the standard slot whose grace applies
+
+    def slot_after(self, day: pd.Series) -> pd.Series:
+        """`day` + one slot (calendar arithmetic for months)."""
+        if self.unit == "day":
+            return day + pd.Timedelta(days=self.length)
+        return day + pd.DateOffset(months=self.length)
+
+
+def parse_frequency(text: str | None) -> Frequency | None:
+    """None for 不定期 (irregular) and for anything unrecognised: such resources are not counted."""
+    if text in CALENDAR:
+        unit, length = CALENDAR[text]
+        return Frequency(unit, length, False, "daily" if text == "realtime" else text)
+    m = EVERY.fullmatch(text or "")
+    if not m or int(m[1]) <= 0:
+        return None
+    n, kind = int(m[1]), m[2]
+    if kind == "months":
+        standard = max((k for k, v in STANDARD_MONTHS.items() if v <= n), key=STANDARD_MONTHS.get)
+        return Frequency("month", n, True, standard)
+    days = n * (7 if kind == "weeks" else 1)
+    standard = max((k for k, v in STANDARD_DAYS.items() if v <= days), key=STANDARD_DAYS.get)
+    return Frequency("day", days, True, standard)
+
+
+def slot_span_days(freq: Frequency) -> int:
+    return freq.length if freq.unit == "day" else 31 * freq.length
+
+
+def updates_since(frequencies: pd.Series, period_start: date, grace_days: dict[str, int]) -> date:
+    """The first day whose updates can matter to slots ending in a period starting at period_start."""
+    spans = [slot_span_days(f) for f in map(parse_frequency, frequencies.dropna().unique()) if f]
+    return period_start - timedelta(days=max(spans, default=1) + 1)
+
+
+def slots(freq: Frequency, anchor: date, first_end: date, last_end: date) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end days (datetime64[D]) of the slots ending in [first_end, last_end].
+    Anchored frequencies have no slot before the anchor."""
+    if freq.unit == "day":
+        span = freq.length
+        a = np.datetime64(anchor, "D")
+        lo = -(-(np.datetime64(first_end, "D") - a + 1).astype(int) // span) - 1
+        hi = (np.datetime64(last_end, "D") - a + 1).astype(int) // span - 1
+        if freq.anchored:
+            lo = max(lo, 0)
+        idx = np.arange(lo, hi + 1)
+        starts = a + idx * span
+        return starts, starts + span - 1
+    months = (first_end.year - anchor.year) * 12 + first_end.month - anchor.month
+    i = months // freq.length - 1
+    if freq.anchored:
+        i = max(i, 0)
+    starts, ends = [], []
+    while True:
+        start = add_months(anchor, i * freq.length)
+        end = add_months(anchor, (i + 1) * freq.length) - timedelta(days=1)
+        if start > last_end:
+            break
+        if first_end <= end <= last_end:
+            starts.append(start)
+            ends.append(end)
+        i += 1
+    return np.array(starts, dtype="datetime64[D]"), np.array(ends, dtype="datetime64[D]")
+
+
+def _slot_table(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """One row per (resource, expected slot ending in the period)."""
+    parts = []
+    for (freq, anchor), group in res.groupby(["freq", "anchor"], sort=False, dropna=False):
+        starts, ends = slots(freq, anchor.date(), ctx.period.start, ctx.period.end)
+        if not len(starts):
+            continue
+        n = len(starts)
+        parts.append(pd.DataFrame({
+            "ridx": np.repeat(group.index.to_numpy(), n),
+            "start": np.tile(starts, len(group)).astype("datetime64[ns]"),
+            "end": np.tile(ends, len(group)).astype("datetime64[ns]"),
+        }))
+    if not parts:
+        return pd.DataFrame({"ridx": pd.Series(dtype="int64"), "start": pd.Series(dtype="datetime64[ns]"),
+                             "end": pd.Series(dtype="datetime64[ns]")})
+    table = pd.concat(parts, ignore_index=True)
+    expected_from = res["expected_from"].reindex(table["ridx"]).to_numpy()
+    return table[~(table["start"].to_numpy() < expected_from)].reset_index(drop=True)
+
+
+class Observations:
+    """Update days per resource, known by as_of, for interval lookups."""
+
+    def __init__(self, updates: pd.DataFrame, index_of: dict[str, int], as_of: date):
+        days = local_day(updates["updated_at"])
+        ridx = updates["resource_code"].map(index_of)
+        keep = ridx.notna() & (days <= pd.Timestamp(as_of))
+        self.keys = np.sort(ridx[keep].astype(np.int64).to_numpy() * KEY_SPAN + days_int(days[keep]))
+
+    def any_between(self, ridx: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """Whether resource ridx has an update on a day in [first, last] (day numbers)."""
+        lo = ridx * KEY_SPAN + first
+        pos = np.searchsorted(self.keys, lo, side="left")
+        found = np.append(self.keys, np.iinfo(np.int64).max)[pos]
+        return (found <= ridx * KEY_SPAN + last) & (first <= last)
+
+
+def _prepare(inputs: PeriodInputs, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    res = catalog(inputs, ctx).reset_index(drop=True)
+    res["freq"] = res["update_frequency"].map(parse_frequency)
+    notes = []
+    uncounted = res[res["freq"].isna() & (res["update_frequency"] != "irregular")]
+    for dept, n in uncounted.groupby("dept_id").size().items():
+        notes.append((dept, f"{n} 个资源的更新频率无法识别，未计入更新及时率"))
+    res = res[res["freq"].notna()].reset_index(drop=True)
+    first_update = res["resource_code"].map(inputs.first_updates.set_index("resource_code")["first_update"])
+    res["history_start"] = pd.concat([local_day(first_update), local_day(res["first_seen_at"])], axis=1).min(axis=1)
+    active = ctx.active_from(res["dept_id"])
+    res["expected_from"] = pd.concat([res["registered_at"], active], axis=1).max(axis=1)
+    anchored = res["freq"].map(lambda f: f.anchored)
+    undated = anchored & res["registered_at"].isna()
+    for dept, n in res[undated].groupby("dept_id").size().items():
+        notes.append((dept, f"{n} 个按“每 N 日/周/月”更新的资源缺少登记日期，更新周期从首次观测日起算"))
+    res["anchor"] = res["freq"].map(lambda f: pd.Timestamp(CALENDAR_ANCHOR[f.unit]))
+    res.loc[anchored, "anchor"] = res.loc[anchored, "registered_at"].fillna(res.loc[anchored, "history_start"])
+    res["grace"] = res["freq"].map(lambda f: ctx.scheme.grace_days[f.standard])
+    return res, pd.DataFrame(notes, columns=["dept_id", "note"])
+
+
+def update_indicators(inputs: PeriodInputs, ctx: Context) -> Parts:
+    res, notes = _prepare(inputs, ctx)
+    table = _slot_table(res, ctx)
+    obs = Observations(inputs.updates, {c: i for i, c in enumerate(res["resource_code"])}, ctx.as_of)
+    as_of = days_int(pd.Series([ctx.as_of_ts]))[0]
+
+    r = table["ridx"].to_numpy(dtype=np.int64)
+    start, end = days_int(table["start"]), days_int(table["end"])
+    due_day = end + res["grace"].to_numpy()[r]
+    history = days_int(res["history_start"]).astype(np.int64)[r] if len(r) else np.array([], dtype=np.int64)
+    table["judged"] = end >= history
+    table["due_day"] = due_day
+    table["due"] = table["judged"] & (due_day <= as_of)
+    table["on_time"] = obs.any_between(r, start, np.minimum(due_day, as_of))
+    table["updated_since"] = obs.any_between(r, due_day + 1, np.full_like(due_day, as_of))
+    table["started"] = obs.any_between(r, start, np.full_like(start, as_of))
+
+    per_res = table.groupby("ridx")["judged"].any()
+    snap_idx = per_res.index[~per_res.to_numpy()]
+    hist = table[table["due"]]
+    hist_counts = pd.DataFrame({"dept_id": res["dept_id"].to_numpy()[hist["ridx"].to_numpy()],
+                                "on_time": hist["on_time"].astype(int).to_numpy()})
+    snap = _snapshot_rule(res.loc[snap_idx], ctx)
+    both = pd.concat([hist_counts, pd.DataFrame({"dept_id": snap["dept_id"], "on_time": snap["on_time"].astype(int)})])
+    counts = both.groupby("dept_id").agg(numerator=("on_time", "sum"), denominator=("on_time", "size")).reset_index()
+    counts["indicator"] = "update_on_time"
+
+    for dept, n in snap.groupby("dept_id").size().items():
+        notes.loc[len(notes)] = (dept, f"{n} 个资源在本期的更新周期均早于其首次观测，按目录快照规则（最近更新日期）判定一次")
+    notes["indicator"] = "update_on_time"
+    evidence, fixes = _history_items(table, res, ctx)
+    snap_evidence, snap_fixes = _snapshot_items(snap)
+    return Parts([counts[COUNT_COLUMNS]], [evidence, snap_evidence], [fixes, snap_fixes], [notes[NOTE_COLUMNS]])
+
+
+def _snapshot_rule(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    last = local_day(res["last_updated_at"])
+    bound = pd.Series(pd.NaT, index=res.index, dtype="datetime64[ns]")
+    for freq, group in res.groupby("freq", sort=False):
+        bound[group.index] = freq.slot_after(last[group.index]) + pd.to_timedelta(group["grace"], unit="D")
+    flagged = last.isna() | (last > ctx.as_of_ts)
+    out = res[["dept_id", "resource_code", "name"]].copy()
+    out["last"], out["bound"], out["flagged"] = last, bound, flagged
+    out["on_time"] = ~flagged & (ctx.as_of_ts <= bound)
+    return out
+
+
+def _day(n: int) -> str:
+    return (np.datetime64(0, "D") + int(n)).astype(str)
+
+
+def _history_items(table: pd.DataFrame, res: pd.DataFrame, ctx: Context):
+    """Per resource: its missed slots (evidence and one fix), and its slots due in the coming days."""
+    missed = table[table["due"] & ~table["on_time"]].sort_values(["ridx", "end"])
+    ev_rows, fix_rows = [], []
+    for ridx, group in missed.groupby("ridx", sort=False):
+        item = res.loc[ridx]
+        last = group.iloc[-1]
+        slots_detail = [{"周期开始": s.date().isoformat(), "周期结束": e.date().isoformat(), "应更新截止": _day(d)}
+                        for s, e, d in zip(group["start"], group["end"], group["due_day"])][-24:]
+        ev_rows.append({
+            "dept_id": item["dept_id"], "indicator": "update_on_time", "item_type": "resource",
+            "item_key": item["resource_code"], "label": item["name"],
+            "status": "late" if last["updated_since"] else "overdue",
+            "due_at": pd.Timestamp(_day(last["due_day"])), "done_at": pd.NaT,
+            "detail": {"逾期周期数": len(group), "更新频率": item["update_frequency"], "逾期周期": slots_detail}})
+        fix_rows.append({
+            "dept_id": item["dept_id"], "indicator": "update_on_time", "item_type": "resource",
+            "item_key": item["resource_code"],
+            "action": f"资源「{item['name']}」（{item['resource_code']}）有 {len(group)} 个更新周期未按时更新"
+                      f"（最近一期应于 {_day(last['due_day'])} 前更新）：立即更新并按频率保持更新",
+            "deadline": pd.NaT, "upcoming": False, "fix_num": len(group), "fix_den": 0, "base_num": 0, "base_den": 0})
+    as_of = days_int(pd.Series([ctx.as_of_ts]))[0]
+    soon = table[table["judged"] & ~table["due"] & ~table["started"]
+                 & (table["due_day"] <= as_of + ctx.scheme.upcoming_days)]
+    for ridx, group in soon.groupby("ridx", sort=False):
+        item = res.loc[ridx]
+        first_due = _day(group["due_day"].min())
+        k = len(group)
+        fix_rows.append({
+            "dept_id": item["dept_id"], "indicator": "update_on_time", "item_type": "resource",
+            "item_key": item["resource_code"],
+            "action": f"按时更新资源「{item['name']}」（{item['resource_code']}）：{first_due} 前需完成本期更新",
+            "deadline": pd.Timestamp(first_due), "upcoming": True, "fix_num": k, "fix_den": k, "base_num": 0,
+            "base_den": k})
+    return (pd.DataFrame(ev_rows, columns=EVIDENCE_COLUMNS), pd.DataFrame(fix_rows, columns=FIX_COLUMNS))
+
+
+def _snapshot_items(snap: pd.DataFrame):
+    bad = snap[~snap["on_time"]]
+    evidence = pd.DataFrame({
+        "dept_id": bad["dept_id"], "indicator": "update_on_time", "item_type": "resource",
+        "item_key": bad["resource_code"], "label": bad["name"],
+        "status": bad["flagged"].map({True: "flagged", False: "overdue"}),
+        "due_at": bad["bound"], "done_at": bad["last"],
+        "detail": [{"判定方式": "目录快照规则",
+                    "最近更新日期": None if pd.isna(last) else last.date().isoformat(),
+                    "说明": ("目录未登记最近更新日期，或该日期晚于评价日" if flag else "最近更新日期距今已超过一个更新周期加宽限期")}
+                   for last, flag in zip(bad["last"], bad["flagged"])],
+    }, columns=EVIDENCE_COLUMNS)
+    fixes = pd.DataFrame({
+        "dept_id": bad["dept_id"], "indicator": "update_on_time", "item_type": "resource",
+        "item_key": bad["resource_code"],
+        "action": "更新资源「" + bad["name"] + "」（" + bad["resource_code"] + "）并在目录中登记最近更新日期",
+        "deadline": pd.NaT, "upcoming": False, "fix_num": 1, "fix_den": 0, "base_num": 0, "base_den": 0,
+    }, columns=FIX_COLUMNS)
+    return evidence, fixes

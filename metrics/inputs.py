@@ -1,0 +1,95 @@
+"""Everything one period's computation reads, as frames, and the digest that identifies it."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from metrics.periods import Period
+from metrics.scheme import Scheme
+from metrics.workdays import WorkdayCalendar, calendar_for
+
+LOCAL_TZ = "Asia/Shanghai"
+
+
+@dataclass
+class PeriodInputs:
+    """Frames as read from the store (timestamps naive UTC). Columns: see data/frames.py."""
+
+    departments: pd.DataFrame
+    resources: pd.DataFrame
+    updates: pd.DataFrame
+    first_updates: pd.DataFrame
+    calls: pd.DataFrame
+    faults: pd.DataFrame
+    requests: pd.DataFrame
+    objections: pd.DataFrame
+    complaints: pd.DataFrame
+    office: pd.DataFrame
+    adjustments: pd.DataFrame
+
+    def digest(self, period: Period, as_of: date, scheme: Scheme) -> str:
+        """sha256 over the period, as_of, the scheme text and every input row."""
+        h = hashlib.sha256(f"{period.key}|{as_of.isoformat()}|{scheme.digest}".encode())
+        for f in fields(self):
+            frame: pd.DataFrame = getattr(self, f.name)
+            h.update(f"|{f.name}:{len(frame)}:{','.join(frame.columns)}".encode())
+            if len(frame):
+                text = frame.astype(str)
+                ordered = text.sort_values(list(text.columns)).reset_index(drop=True)
+                h.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+        return h.hexdigest()
+
+
+def local_day(stamps: pd.Series) -> pd.Series:
+    """Naive-UTC timestamps → local (Asia/Shanghai) calendar day at midnight, naive."""
+    s = pd.to_datetime(stamps)
+    return s.dt.tz_localize("UTC").dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize()
+
+
+@dataclass
+class Context:
+    """What every indicator needs besides its own frames."""
+
+    period: Period
+    as_of: date
+    scheme: Scheme
+    departments: pd.DataFrame  # the assessed departments: dept_id, name, category, active_from
+    calendar: WorkdayCalendar = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self):
+        if self.calendar is None:
+            self.calendar = calendar_for(self.period.start - timedelta(days=400), self.period.end)
+
+    @property
+    def cutoff(self) -> date:
+        """The last day whose records are known and belong to the period."""
+        return min(self.period.end, self.as_of)
+
+    @property
+    def start_ts(self) -> pd.Timestamp:
+        return pd.Timestamp(self.period.start)
+
+    @property
+    def end_ts(self) -> pd.Timestamp:
+        return pd.Timestamp(self.period.end)
+
+    @property
+    def as_of_ts(self) -> pd.Timestamp:
+        return pd.Timestamp(self.as_of)
+
+    def active_from(self, dept_ids: pd.Series) -> pd.Series:
+        """Each department's first expected day (NaT: always expected)."""
+        starts = self.departments.set_index("dept_id")["active_from"]
+        return pd.Series(dept_ids.map(starts).to_numpy(dtype="datetime64[ns]"), index=dept_ids.index)
+
+    def assessed(self, dept_ids: pd.Series) -> pd.Series:
+        return dept_ids.isin(self.departments["dept_id"])
+
+
+def days_int(s: pd.Series | pd.Index) -> np.ndarray:
+    """Days since the epoch, for vectorised interval lookups."""
+    return pd.to_datetime(s).to_numpy(dtype="datetime64[D]").astype(np.int64)

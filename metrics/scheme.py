@@ -1,0 +1,181 @@
+"""The assessment scheme: one versioned TOML file per year, validated on load.
+
+Errors name the offending key (e.g. `dimensions[1].indicators[0].floor`) so the
+administrator editing the file knows where to look.
+"""
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from metrics.indicators import DEFINITIONS
+
+SCHEMES_DIR = Path(__file__).resolve().parent / "schemes"
+STANDARD_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "half_yearly", "yearly")
+TIER_KEYS = ("excellent", "good", "fair")
+
+
+class SchemeError(ValueError):
+    """A scheme file that cannot be used, with the key at fault."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    name: str
+    dimension: str
+    weight: float
+    floor: float
+    target: float
+    direction: str  # higher | lower
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    name: str
+    weight: float
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    version: str
+    year: int
+    digest: str
+    categories: dict[str, str]
+    limits: dict[str, int]
+    grace_days: dict[str, int]
+    tiers: dict[str, float]
+    excellent_quota: float
+    bonus_cap: float
+    deduction_cap: float
+    veto_items: tuple[str, ...]
+    small_sample: int
+    upcoming_days: int
+    dimensions: tuple[Dimension, ...]
+
+    @property
+    def indicators(self) -> dict[str, Indicator]:
+        return {i.key: i for d in self.dimensions for i in d.indicators}
+
+    @property
+    def dimension_names(self) -> dict[str, str]:
+        return {d.key: d.name for d in self.dimensions}
+
+
+def _need(table: dict, key: str, where: str, kind: type | tuple) -> Any:
+    if key not in table:
+        raise SchemeError(f"考核方案缺少 {where}{key}")
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise SchemeError(f"考核方案 {where}{key} 的取值 {value!r} 类型不对")
+    return value
+
+
+def _number(table: dict, key: str, where: str) -> float:
+    return float(_need(table, key, where, (int, float)))
+
+
+def _indicator(raw: dict, where: str, dimension: str) -> Indicator:
+    key = _need(raw, "key", where, str)
+    if key not in DEFINITIONS:
+        raise SchemeError(f"考核方案 {where}key：未知指标 {key!r}，可用指标：{', '.join(DEFINITIONS)}")
+    floor, target = _number(raw, "floor", where), _number(raw, "target", where)
+    direction = _need(raw, "direction", where, str)
+    weight = _number(raw, "weight", where)
+    if direction not in ("higher", "lower"):
+        raise SchemeError(f"考核方案 {where}direction 应为 higher 或 lower，而不是 {direction!r}")
+    if floor == target:
+        raise SchemeError(f"考核方案 {where}floor 与 target 相同（{floor}），无法线性计分")
+    if (direction == "higher") != (target > floor):
+        raise SchemeError(f"考核方案 {where}target/floor：direction={direction} 时"
+                          f"{'target 应大于 floor' if direction == 'higher' else 'target 应小于 floor'}")
+    if weight <= 0:
+        raise SchemeError(f"考核方案 {where}weight 应大于 0")
+    return Indicator(key, _need(raw, "name", where, str), dimension, weight, floor, target, direction)
+
+
+def _dimension(raw: dict, where: str) -> Dimension:
+    key = _need(raw, "key", where, str)
+    weight = _number(raw, "weight", where)
+    items = _need(raw, "indicators", where, list)
+    if not items:
+        raise SchemeError(f"考核方案 {where}indicators 不能为空")
+    indicators = tuple(_indicator(r, f"{where}indicators[{n}].", key) for n, r in enumerate(items))
+    total = sum(i.weight for i in indicators)
+    if abs(total - weight) > 1e-9:
+        raise SchemeError(f"考核方案 {where}indicators 的权重之和为 {total:g}，应等于该维度权重 {weight:g}")
+    return Dimension(key, _need(raw, "name", where, str), weight, indicators)
+
+
+def parse_scheme(text: str) -> Scheme:
+    """Validate scheme TOML text and build a Scheme."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError(f"考核方案不是合法的 TOML：{exc}") from exc
+    dims = tuple(_dimension(d, f"dimensions[{n}].") for n, d in
+                 enumerate(_need(raw, "dimensions", "", list)))
+    total = sum(d.weight for d in dims)
+    if abs(total - 100) > 1e-9:
+        raise SchemeError(f"考核方案 dimensions 的权重之和为 {total:g}，应为 100")
+    seen: set[str] = set()
+    for d in dims:
+        for i in d.indicators:
+            if i.key in seen:
+                raise SchemeError(f"考核方案指标 {i.key!r} 出现了不止一次")
+            seen.add(i.key)
+    limits = _need(raw, "limits", "", dict)
+    for key in ("request", "objection", "complaint"):
+        if _need(limits, key, "limits.", int) <= 0:
+            raise SchemeError(f"考核方案 limits.{key} 应为正整数（工作日）")
+    grace = _need(raw, "grace_days", "", dict)
+    for key in STANDARD_FREQUENCIES:
+        if _need(grace, key, "grace_days.", int) < 0:
+            raise SchemeError(f"考核方案 grace_days.{key} 不能为负数")
+    tiers_raw = _need(raw, "tiers", "", dict)
+    tiers = {k: _number(tiers_raw, k, "tiers.") for k in TIER_KEYS}
+    if not 100 >= tiers["excellent"] > tiers["good"] > tiers["fair"] >= 0:
+        raise SchemeError("考核方案 tiers：应满足 100 ≥ excellent > good > fair ≥ 0")
+    quota = _number(tiers_raw, "excellent_quota", "tiers.")
+    if not 0 < quota <= 1:
+        raise SchemeError("考核方案 tiers.excellent_quota 应在 0 与 1 之间（如 0.30）")
+    adjust = _need(raw, "adjustments", "", dict)
+    categories = _need(raw, "categories", "", dict)
+    if not categories:
+        raise SchemeError("考核方案 categories 不能为空")
+    return Scheme(
+        version=_need(raw, "version", "", str),
+        year=_need(raw, "year", "", int),
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        categories={str(k): str(v) for k, v in categories.items()},
+        limits={k: int(limits[k]) for k in ("request", "objection", "complaint")},
+        grace_days={k: int(grace[k]) for k in STANDARD_FREQUENCIES},
+        tiers=tiers,
+        excellent_quota=quota,
+        bonus_cap=_number(adjust, "bonus_cap", "adjustments."),
+        deduction_cap=_number(adjust, "deduction_cap", "adjustments."),
+        veto_items=tuple(_need(adjust, "veto_items", "adjustments.", list)),
+        small_sample=_need(raw, "small_sample", "", int),
+        upcoming_days=_need(raw, "upcoming_days", "", int),
+        dimensions=dims,
+    )
+
+
+def available_years() -> list[int]:
+    return sorted(int(p.stem) for p in SCHEMES_DIR.glob("*.toml") if p.stem.isdigit())
+
+
+def load_scheme(year: int) -> Scheme:
+    """The scheme for `year`; a year without its own file uses the nearest earlier one
+    (or, before the first, the first) — Scheme.year tells which was used."""
+    years = available_years()
+    if not years:
+        raise SchemeError(f"目录 {SCHEMES_DIR} 中没有考核方案文件")
+    earlier = [y for y in years if y <= year]
+    chosen = earlier[-1] if earlier else years[0]
+    return parse_scheme((SCHEMES_DIR / f"{chosen}.toml").read_text(encoding="utf-8"))

@@ -1,0 +1,295 @@
+"""Score snapshots in the store: compute a period from the store, write it, keep the current
+month/quarter/year fresh after collector runs, publish and verify yearly appraisals, and
+record manual adjustments. The only metrics module (with __main__) that touches the store.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from data import audit, frames
+from data.departments import name_index
+from data.models import (DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot,
+                         utcnow)
+from metrics.assessment import Assessment, assess
+from metrics.indicators.updates import updates_since
+from metrics.inputs import PeriodInputs
+from metrics.periods import Period, parse_period, periods_of_year, year
+from metrics.scheme import Scheme, load_scheme
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# Records started up to this many days before a period can have their deadline in it
+# (90 calendar days hold more working days than any answer limit in use).
+DEADLINE_LOOKBACK_DAYS = 90
+FAULT_WINDOW_DAYS = 7  # top fault codes come from the raw failed calls of the period's last week
+SNAPSHOT_TABLE = ScoreSnapshot.__table__
+
+
+class PublishError(RuntimeError):
+    """A publication or verification that cannot proceed, explained in Chinese."""
+
+
+def local_today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def load_inputs(conn: Connection, period: Period, as_of: date, scheme: Scheme) -> PeriodInputs:
+    cutoff = min(period.end, as_of)
+    resources = frames.resources(conn)
+    since = updates_since(resources["update_frequency"], period.start, scheme.grace_days)
+    first_start = period.start - timedelta(days=DEADLINE_LOOKBACK_DAYS)
+    return PeriodInputs(
+        departments=frames.departments(conn),
+        resources=resources,
+        updates=frames.resource_updates(conn, since, as_of),
+        first_updates=frames.first_updates(conn),
+        calls=frames.call_totals(conn, period.start, cutoff),
+        faults=frames.top_faults(conn, max(period.start, cutoff - timedelta(days=FAULT_WINDOW_DAYS - 1)), cutoff),
+        requests=frames.sharing_requests(conn, first_start, cutoff, period.start),
+        objections=frames.objections(conn, first_start, cutoff, period.start),
+        complaints=frames.complaints(conn, first_start, cutoff, period.start),
+        office=frames.office_kpis(conn, period.start.replace(day=1), period.end),
+        adjustments=frames.adjustments(conn, period.year, None if period.kind == "year" else period.key),
+    )
+
+
+def _default_as_of(period: Period, as_of: date | None) -> date:
+    return as_of or min(period.end, local_today())
+
+
+def _previous_scores(engine: Engine, period: Period, cache: dict | None) -> pd.DataFrame:
+    prev = period.previous()
+    found = compute(engine, prev.key, None, with_previous=False, cache=cache)
+    return found.departments[["dept_id", "total", "rank"]]
+
+
+def compute(engine: Engine, period_key: str, as_of: date | None = None, *, with_previous: bool = True,
+            cache: dict | None = None) -> Assessment:
+    """Assess a period from the store (as_of defaults to min(period end, today))."""
+    period = parse_period(period_key)
+    as_of = _default_as_of(period, as_of)
+    key = (period.key, as_of, with_previous)
+    if cache is not None and key in cache:
+        return cache[key]
+    scheme = load_scheme(period.year)
+    with engine.connect() as conn:
+        inputs = load_inputs(conn, period, as_of, scheme)
+    previous = _previous_scores(engine, period, cache) if with_previous else None
+    result = assess(inputs, period, as_of, scheme, previous, inputs.digest(period, as_of, scheme))
+    if cache is not None:
+        cache[key] = result
+    return result
+
+
+def _clean(value):
+    """Store-ready scalar: NaN/NA → None, numpy → Python."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _day(value):
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def write_snapshot(conn: Connection, a: Assessment, status: str = "current", published_by: str | None = None) -> int:
+    now = utcnow()
+    snap_id = conn.execute(insert(SNAPSHOT_TABLE).values(
+        period_key=a.period.key, period_kind=a.period.kind, period_start=a.period.start, period_end=a.period.end,
+        as_of=a.as_of, scheme_version=a.scheme.version, input_digest=a.input_digest, status=status,
+        computed_at=now, published_at=now if status == "published" else None, published_by=published_by,
+    ).returning(SNAPSHOT_TABLE.c.id)).scalar_one()
+    dept_rows = [{"snapshot_id": snap_id, **{c: _clean(getattr(r, c)) for c in (
+        "dept_id", "category", "total", "base_total", "bonus", "deduction", "vetoed", "tier", "rank",
+        "prev_total", "prev_rank")}} for r in a.departments.itertuples()]
+    ind_rows = [{"snapshot_id": snap_id, "dept_id": int(r.dept_id), "key": r.key, "dimension": r.dimension,
+                 "value": _clean(r.value), "score": _clean(r.score), "numerator": _clean(r.numerator),
+                 "denominator": _clean(r.denominator), "weight": _clean(r.weight), "status": r.status,
+                 "explanation": json.dumps(r.explanation, ensure_ascii=False)} for r in a.indicators.itertuples()]
+    ev_rows = [{"snapshot_id": snap_id, "dept_id": int(r.dept_id), "indicator": r.indicator,
+                "item_type": r.item_type, "item_key": str(r.item_key)[:200], "label": str(r.label)[:500],
+                "status": r.status, "due_at": _day(r.due_at),
+                "done_at": None if pd.isna(r.done_at) else pd.Timestamp(r.done_at).to_pydatetime(),
+                "detail": json.dumps(r.detail, ensure_ascii=False, default=str)} for r in a.evidence.itertuples()]
+    gain_rows = [{"snapshot_id": snap_id, "dept_id": int(r.dept_id), "indicator": r.indicator,
+                  "item_type": r.item_type, "item_key": str(r.item_key)[:200], "action": r.action,
+                  "points": float(r.points), "deadline": _day(r.deadline), "upcoming": bool(r.upcoming)}
+                 for r in a.gains.itertuples()]
+    for model, rows in ((DeptScore, dept_rows), (IndicatorScore, ind_rows), (EvidenceItem, ev_rows),
+                        (GainItem, gain_rows)):
+        if rows:
+            conn.execute(insert(model.__table__), rows)
+    return snap_id
+
+
+def _latest_current_digest(conn: Connection, period_key: str) -> str | None:
+    t = SNAPSHOT_TABLE
+    return conn.execute(select(t.c.input_digest).where(t.c.period_key == period_key, t.c.status == "current")
+                        .order_by(t.c.id.desc()).limit(1)).scalar()
+
+
+def _store_current(engine: Engine, a: Assessment) -> int | None:
+    """Write `a` as the period's current snapshot unless the latest current one has its digest."""
+    with engine.begin() as conn:
+        if _latest_current_digest(conn, a.period.key) == a.input_digest:
+            return None
+        snap_id = write_snapshot(conn, a)
+        t = SNAPSHOT_TABLE
+        conn.execute(update(t).where(t.c.period_key == a.period.key, t.c.status == "current", t.c.id != snap_id)
+                     .values(status="superseded"))
+    return snap_id
+
+
+def refresh_current(engine: Engine, today: date | None = None) -> list[int]:
+    """(Re)compute every month, quarter and year from the earliest data up to today (at most
+    the current and previous calendar year); unchanged periods (same input digest) are
+    skipped, older current snapshots of a rewritten period are superseded, published ones
+    are never touched. Returns the ids written."""
+    today = today or local_today()
+    with engine.connect() as conn:
+        earliest = frames.earliest_data_day(conn)
+    if earliest is None or earliest > today:
+        return []
+    cache: dict = {}
+    written = []
+    for y in range(max(earliest.year, today.year - 1), today.year + 1):
+        for period in sorted(periods_of_year(y, today), key=lambda p: (p.end, p.days)):
+            if period.end < earliest:
+                continue
+            as_of = min(period.end, today)
+            scheme = load_scheme(period.year)
+            with engine.connect() as conn:
+                digest = load_inputs(conn, period, as_of, scheme).digest(period, as_of, scheme)
+                if _latest_current_digest(conn, period.key) == digest:
+                    continue
+            snap_id = _store_current(engine, compute(engine, period.key, as_of, cache=cache))
+            if snap_id is not None:
+                written.append(snap_id)
+    return written
+
+
+def published_snapshot(conn: Connection, year_: int):
+    t = SNAPSHOT_TABLE
+    return conn.execute(select(t).where(t.c.period_key == str(year_), t.c.status == "published")
+                        .order_by(t.c.id.desc()).limit(1)).mappings().first()
+
+
+def publish(engine: Engine, year_: int, by: str, today: date | None = None) -> int:
+    """Freeze the yearly appraisal: a 'published' snapshot with scheme version and input digest,
+    and an audit row, in one transaction."""
+    period = year(year_)
+    as_of = min(period.end, today or local_today())
+    with engine.connect() as conn:
+        existing = published_snapshot(conn, year_)
+    if existing is not None:
+        raise PublishError(f"{year_} 年度考核结果已于 {existing['published_at']:%Y-%m-%d %H:%M}（UTC）"
+                           f"由 {existing['published_by']} 发布，不能重复发布")
+    a = compute(engine, period.key, as_of)
+    with engine.begin() as conn:
+        snap_id = write_snapshot(conn, a, status="published", published_by=by)
+        audit.record(conn, by, "score.publish", f"score_snapshot:{snap_id}", period=period.key,
+                     as_of=as_of.isoformat(), scheme_version=a.scheme.version, input_digest=a.input_digest)
+    return snap_id
+
+
+@dataclass
+class Verification:
+    snapshot_id: int
+    as_of: date
+    digest_same: bool
+    scheme_same: bool
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return self.digest_same and self.scheme_same and not self.differences
+
+
+DEPT_FIELDS = ("total", "base_total", "bonus", "deduction", "vetoed", "tier", "rank")
+INDICATOR_FIELDS = ("value", "score", "numerator", "denominator", "weight", "status")
+
+
+def _same(a, b) -> bool:
+    a, b = _clean(a), _clean(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def verify(engine: Engine, year_: int) -> Verification:
+    """Recompute the published appraisal from the store and list every difference."""
+    with engine.connect() as conn:
+        snap = published_snapshot(conn, year_)
+        if snap is None:
+            raise PublishError(f"{year_} 年度考核结果尚未发布")
+        stored_depts = pd.DataFrame(conn.execute(select(DeptScore.__table__).where(
+            DeptScore.__table__.c.snapshot_id == snap["id"])).mappings().all())
+        stored_inds = pd.DataFrame(conn.execute(select(IndicatorScore.__table__).where(
+            IndicatorScore.__table__.c.snapshot_id == snap["id"])).mappings().all())
+        names = frames.departments(conn).set_index("dept_id")["name"].to_dict()
+    a = compute(engine, snap["period_key"], snap["as_of"])
+    result = Verification(snap["id"], snap["as_of"], a.input_digest == snap["input_digest"],
+                          a.scheme.version == snap["scheme_version"])
+    if not result.scheme_same:
+        result.differences.append(f"方案版本不同：发布时 {snap['scheme_version']}，现在 {a.scheme.version}")
+    _compare(result, stored_depts.set_index("dept_id") if len(stored_depts) else pd.DataFrame(),
+             a.departments.set_index("dept_id"), DEPT_FIELDS, lambda d: names.get(d, d))
+    if len(stored_inds):
+        stored_inds = stored_inds.set_index(["dept_id", "key"])
+    _compare(result, stored_inds, a.indicators.set_index(["dept_id", "key"]), INDICATOR_FIELDS,
+             lambda k: f"{names.get(k[0], k[0])} {k[1]}")
+    return result
+
+
+def _compare(result: Verification, stored: pd.DataFrame, fresh: pd.DataFrame, fields_, label) -> None:
+    for key in stored.index.difference(fresh.index):
+        result.differences.append(f"{label(key)}：发布时有，重算时没有")
+    for key in fresh.index.difference(stored.index):
+        result.differences.append(f"{label(key)}：重算时新出现")
+    for key in stored.index.intersection(fresh.index):
+        for f in fields_:
+            old, new = stored.at[key, f], fresh.at[key, f]
+            if not _same(old, new):
+                result.differences.append(f"{label(key)} {f}：发布时 {_clean(old)}，重算 {_clean(new)}")
+
+
+ADJUSTMENT_KINDS = {"bonus": "加分", "deduction": "扣分", "veto": "一票否决"}
+
+
+def add_adjustment(engine: Engine, dept: str, kind: str, points: float, reason: str, author: str,
+                   period_key: str | None = None, today: date | None = None) -> int:
+    """Record a manual bonus, deduction or veto with its audit row (one transaction).
+    Without a period it applies to the yearly appraisal of the current year."""
+    if kind not in ADJUSTMENT_KINDS:
+        raise ValueError(f"调整类型 {kind!r} 无效：应为 bonus（加分）、deduction（扣分）或 veto（一票否决）")
+    if not reason or not reason.strip():
+        raise ValueError("请填写调整理由")
+    if not author or not author.strip():
+        raise ValueError("请填写操作人")
+    if kind != "veto" and not points > 0:
+        raise ValueError("加分或扣分的分值应大于 0")
+    period = parse_period(period_key) if period_key else year((today or local_today()).year)
+    scheme = load_scheme(period.year)
+    if kind == "veto" and not any(item in reason for item in scheme.veto_items):
+        raise ValueError("一票否决的理由须写明否决事项，方案中的否决事项为：" + "、".join(scheme.veto_items))
+    with engine.begin() as conn:
+        dept_id = name_index(conn).get(dept.strip())
+        if dept_id is None:
+            raise ValueError(f"未知部门 {dept!r}：请核对部门名称或别名")
+        t = ScoreAdjustment.__table__
+        adj_id = conn.execute(insert(t).values(
+            dept_id=dept_id, year=period.year, period_key=None if period.kind == "year" else period.key,
+            kind=kind, points=0.0 if kind == "veto" else float(points), reason=reason.strip(), author=author.strip(),
+            created_at=utcnow()).returning(t.c.id)).scalar_one()
+        audit.record(conn, author.strip(), f"score.{kind}", f"score_adjustment:{adj_id}", dept=dept.strip(),
+                     period=period.key, points=points, reason=reason.strip())
+    return adj_id

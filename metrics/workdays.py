@@ -1,0 +1,56 @@
+"""Working-day deadlines on the official Chinese calendar (holidays and 调休 Saturdays).
+
+chinese_calendar knows a fixed range of years; outside it we count Monday–Friday and
+record the year, so explanations can say the deadline is an approximation.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import chinese_calendar
+import numpy as np
+import pandas as pd
+
+
+class WorkdayCalendar:
+    """Vectorised N-th-working-day-after lookups over the years [first, last]."""
+
+    def __init__(self, first_year: int, last_year: int):
+        days = pd.date_range(date(first_year, 1, 1), date(last_year, 12, 31), freq="D")
+        self.fallback_years: set[int] = set()
+        self.used_fallback: set[int] = set()
+        flags = np.fromiter((self._is_workday(d.date()) for d in days), dtype=bool, count=len(days))
+        self._workdays = days[flags].values.astype("datetime64[D]")
+        self._first, self._last = first_year, last_year
+
+    def _is_workday(self, day: date) -> bool:
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            self.fallback_years.add(day.year)
+            return day.weekday() < 5
+
+    def add(self, start: pd.Series, n: pd.Series) -> pd.Series:
+        """The n-th working day after each start day (the start day itself not counted)."""
+        start_days = pd.to_datetime(start).values.astype("datetime64[D]")
+        pos = np.searchsorted(self._workdays, start_days, side="right") + n.to_numpy(dtype=np.int64) - 1
+        if len(pos) and pos.max() >= len(self._workdays):
+            raise ValueError("working-day calendar too short for these deadlines")
+        result = self._workdays[pos]
+        if self.fallback_years and len(pos):
+            touched = set(pd.DatetimeIndex(result).year) | set(pd.DatetimeIndex(start_days).year)
+            self.used_fallback |= touched & self.fallback_years
+        return pd.Series(result.astype("datetime64[ns]"), index=start.index)
+
+    def add_one(self, start: date, n: int) -> date:
+        out = self.add(pd.Series([pd.Timestamp(start)]), pd.Series([n]))
+        return out.iloc[0].date()
+
+    def notes(self) -> list[str]:
+        return [f"{y} 年的法定节假日与调休安排尚未收录，按周一至周五计算工作日"
+                for y in sorted(self.used_fallback)]
+
+
+def calendar_for(first: date, last: date) -> WorkdayCalendar:
+    """A calendar covering [first, last] with room for deadlines after `last`."""
+    return WorkdayCalendar(first.year, (last + timedelta(days=366)).year)
