@@ -17,6 +17,7 @@ from data.departments import (
     list_departments,
     parse_active_from,
 )
+from data.demo import add_command as add_demo_command
 from data.migrate import upgrade
 from data.user_cli import add_user_parser
 from data.users import UserError
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub.add_parser("list")
     dept.set_defaults(func=cmd_dept)
     add_user_parser(sub)
+    add_demo_command(sub)
     return p
 
 
