@@ -1,0 +1,101 @@
+"""`python -m collectors once|run`: collect now and print a summary, or keep collecting."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import unicodedata
+
+from collectors.config import ConfigError, load_config
+from collectors.scheduler import build_scheduler, run_once
+from data.db import DatabaseConfigError, check_connection, get_engine
+from data.migrate import upgrade
+from data.settings import get_settings
+
+STATUS = {"ok": "成功", "partial": "部分成功", "failed": "失败", "locked": "跳过（他处运行中）"}
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, size: int) -> str:
+    return text + " " * max(0, size - width(text))
+
+
+def print_summary(summaries) -> None:
+    header = ["数据源", "状态", "读取", "入库", "重复", "隔离", "耗时(秒)"]
+    rows = [[s.source, STATUS.get(s.status, s.status), f"{s.counts.rows_read:,}",
+             f"{s.counts.rows_loaded:,}", f"{s.counts.rows_duplicate:,}",
+             f"{s.counts.rows_quarantined:,}", f"{s.seconds:.1f}"] for s in summaries]
+    sizes = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  ".join(pad(cell, sizes[i]) for i, cell in enumerate(r)))
+    for s in summaries:
+        for f in s.files:
+            if f["status"] == "error":
+                print(f"[{s.source}] 文件 {f['file']} 无法读取：{f['reason']}")
+        if s.error and not any(f["status"] == "error" for f in s.files):
+            print(f"[{s.source}] {s.error}")
+        if s.created_departments:
+            print(f"[{s.source}] 新建部门 {len(s.created_departments)} 个：{'、'.join(s.created_departments)}")
+        if s.counts.rows_quarantined:
+            print(f"[{s.source}] {s.counts.rows_quarantined} 行已隔离，请在“数据源状态”页查看原因并修正")
+
+
+def cmd_once(args) -> int:
+    config = load_config(args.config or get_settings().sources_file)
+    engine = get_engine()
+    check_connection(engine)
+    upgrade(engine)
+    summaries, refresh_error = run_once(engine, config, args.source, refresh=not args.no_refresh,
+                                        progress=sys.stderr.isatty() or args.progress)
+    print_summary(summaries)
+    if refresh_error:
+        print(refresh_error, file=sys.stderr)
+    return 1 if any(s.status == "failed" for s in summaries) else 0
+
+
+def cmd_run(args) -> int:
+    config = load_config(args.config or get_settings().sources_file)
+    engine = get_engine()
+    check_connection(engine)
+    upgrade(engine)
+    scheduler = build_scheduler(engine, config, refresh=not args.no_refresh)
+    names = "、".join(s.name for s in config.sources if s.enabled)
+    print(f"采集调度已启动（{config.file}）：{names}。按 Ctrl+C 停止。", flush=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m collectors", description="跑办督考台数据采集")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    once = sub.add_parser("once", help="run sources now and print a summary")
+    once.add_argument("--source", help="only this source (its name in the config)")
+    once.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+    once.set_defaults(func=cmd_once)
+    run = sub.add_parser("run", help="start the scheduler (one job per source)")
+    run.set_defaults(func=cmd_run)
+    for cmd in (once, run):
+        cmd.add_argument("--config", help="sources.toml (default: PAOBAN_SOURCES)")
+        cmd.add_argument("--no-refresh", action="store_true", help="do not refresh score snapshots")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.cmd == "run" else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ConfigError, DatabaseConfigError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

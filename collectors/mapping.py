@@ -1,0 +1,279 @@
+"""From source spellings to canonical values: fields per kind, value maps, dates,
+update frequencies and department names.
+
+Everything here works on whole pandas columns (the exchange-log path sees millions of
+rows); a value that cannot be understood comes back as a failure mask, never a guess.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+# Canonical fields per kind and their type; the first `required` ones must be present.
+KIND_FIELDS: dict[str, dict[str, dict[str, str]]] = {
+    "department": {
+        "required": {"name": "str", "category": "str"},
+        "optional": {"aliases": "str", "active_from": "date"},
+    },
+    "catalog": {
+        "required": {"name": "str", "provider_dept": "dept", "update_frequency": "frequency"},
+        "optional": {"resource_code": "str", "share_type": "share_type", "mounted": "bool",
+                     "service_code": "str", "registered_at": "date",
+                     "last_updated_at": "datetime", "snapshot_at": "datetime"},
+    },
+    "resource_update": {
+        "required": {"resource_code": "str", "updated_at": "datetime"},
+        "optional": {"provider_dept": "dept"},
+    },
+    "exchange_call": {
+        "required": {"call_id": "str", "requested_at": "datetime", "consumer_dept": "dept",
+                     "provider_dept": "dept", "service_code": "str", "succeeded": "bool"},
+        "optional": {"status_code": "str", "fault_code": "str", "duration_ms": "int"},
+    },
+    "sharing_request": {
+        "required": {"request_id": "str", "requester_dept": "dept", "provider_dept": "dept",
+                     "submitted_at": "datetime"},
+        "optional": {"resource_code": "str", "answered_at": "datetime", "due_at": "datetime",
+                     "decision": "str"},
+    },
+    "data_objection": {
+        "required": {"objection_id": "str", "raised_by": "dept", "provider_dept": "dept",
+                     "raised_at": "datetime"},
+        "optional": {"resource_code": "str", "kind": "str", "resolved_at": "datetime",
+                     "due_at": "datetime"},
+    },
+    "complaint": {
+        "required": {"ticket_id": "str", "dept": "dept", "received_at": "datetime"},
+        "optional": {"due_at": "datetime", "limit_workdays": "int", "closed_at": "datetime",
+                     "category": "str", "channel": "str", "satisfaction": "satisfaction",
+                     "summary": "str"},
+    },
+    "office_kpi": {
+        "required": {"dept": "dept", "month": "month"},
+        "optional": {"cases_received": "int", "cases_completed": "int", "cases_on_time": "int",
+                     "cases_online": "int", "reviews_good": "int", "reviews_bad": "int"},
+    },
+}
+VALUE_FIELDS = frozenset(
+    f for spec in KIND_FIELDS.values() for part in spec.values() for f, t in part.items() if t != "dept"
+)
+
+
+def field_types(kind: str) -> dict[str, str]:
+    spec = KIND_FIELDS[kind]
+    return {**spec["required"], **spec["optional"]}
+
+
+BOOL_VALUES = {"成功": True, "失败": False, "是": True, "否": False, "true": True, "false": False,
+               "1": True, "0": False, "y": True, "n": False, "yes": True, "no": False,
+               "已挂接": True, "未挂接": False, "1.0": True, "0.0": False}
+SHARE_TYPE_VALUES = {"无条件共享": "unconditional", "有条件共享": "conditional",
+                     "不予共享": "not_shared", "unconditional": "unconditional",
+                     "conditional": "conditional", "not_shared": "not_shared"}
+SATISFACTION_VALUES = {"满意": "satisfied", "基本满意": "basically_satisfied",
+                       "不满意": "dissatisfied", "未评价": "unrated", "satisfied": "satisfied",
+                       "basically_satisfied": "basically_satisfied",
+                       "dissatisfied": "dissatisfied", "unrated": "unrated"}
+ENUM_VALUES = {"bool": BOOL_VALUES, "share_type": SHARE_TYPE_VALUES,
+               "satisfaction": SATISFACTION_VALUES}
+
+FREQUENCY_WORDS = {
+    "实时": "realtime", "每日": "daily", "每天": "daily", "每周": "weekly", "每月": "monthly",
+    "每季度": "quarterly", "每季": "quarterly", "每半年": "half_yearly", "每年": "yearly",
+    "不定期": "irregular", "irregular": "irregular", "realtime": "realtime", "daily": "daily",
+    "weekly": "weekly", "monthly": "monthly", "quarterly": "quarterly",
+    "half_yearly": "half_yearly", "yearly": "yearly", "continuous": "realtime",
+    "annual": "yearly",
+}
+DCAT_UNITS = {"D": ("days", "daily"), "W": ("weeks", "weekly"), "M": ("months", "monthly"),
+              "Y": ("years", None)}
+EVERY_N_RE = re.compile(r"^(?:每|every_?)\s*(\d+)\s*(个)?\s*(日|天|周|星期|月|days?|weeks?|months?)$")
+DCAT_RE = re.compile(r"^R/P(?:(\d+)([DWMY])|T\d+[HMS])$")
+UNIT_WORDS = {"日": "days", "天": "days", "周": "weeks", "星期": "weeks", "月": "months",
+              "day": "days", "days": "days", "week": "weeks", "weeks": "weeks",
+              "month": "months", "months": "months"}
+
+
+def normalise_frequency(raw: Any) -> str | None:
+    """A declared update frequency in canonical form, or None when not understood."""
+    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    compact = re.sub(r"\s+", "", text)
+    if compact in FREQUENCY_WORDS or compact.lower() in FREQUENCY_WORDS:
+        return FREQUENCY_WORDS.get(compact) or FREQUENCY_WORDS[compact.lower()]
+    dcat = DCAT_RE.match(compact.upper())
+    if dcat:
+        if dcat.group(1) is None:
+            return "realtime"
+        return _every(int(dcat.group(1)), DCAT_UNITS[dcat.group(2)][0])
+    every = EVERY_N_RE.match(text.lower())
+    if every:
+        return _every(int(every.group(1)), UNIT_WORDS[every.group(3)])
+    return None
+
+
+def _every(n: int, unit: str) -> str | None:
+    if n < 1:
+        return None
+    if unit == "years":
+        return "yearly" if n == 1 else f"every_{12 * n}_months"
+    if unit == "months" and n in (1, 3, 6, 12):
+        return {1: "monthly", 3: "quarterly", 6: "half_yearly", 12: "yearly"}[n]
+    if n == 1:
+        return {"days": "daily", "weeks": "weekly", "months": "monthly"}[unit]
+    return f"every_{n}_{unit}"
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Strings stripped, with empty cells as missing (NA)."""
+    s = series.astype("string").str.strip()
+    return s.mask(s == "")
+
+
+def map_values(series: pd.Series, field_type: str, source_map: dict[str, Any]) -> tuple[pd.Series, pd.Series]:
+    """Apply the source's value map, then the built-in one; return (values, not understood)."""
+    text = clean_text(series)
+    present = text.notna()
+    mapped = pd.Series(pd.NA, index=series.index, dtype="object")
+    builtin = ENUM_VALUES.get(field_type, {})
+    for table, key in ((source_map, text), (builtin, text.str.lower())):
+        if not table:
+            continue
+        hit = mapped.isna() & present
+        if not hit.any():
+            break
+        looked = key[hit].map(table)
+        mapped[hit] = looked
+    if field_type in ENUM_VALUES:
+        bad = present & mapped.isna()
+        return mapped, bad
+    return mapped.where(mapped.notna(), text), pd.Series(False, index=series.index)
+
+
+# Date and time parsing ---------------------------------------------------------------
+
+BUILTIN_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+                   "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f")
+CN_DATE_RE = r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*[日号]?\s*[T ]?\s*"
+AWARE_RE = r"(?:Z|[+-]\d{2}:?\d{2})$"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def parse_datetimes(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> tuple[pd.Series, pd.Series]:
+    """Source timestamps → naive UTC (datetime64), plus a mask of values not understood.
+
+    Local wall-clock values (text, Excel serials, spreadsheet dates) are in `tz`;
+    epoch numbers and ISO strings with an offset are absolute. Missing stays NaT.
+    """
+    idx = series.index
+    local = pd.Series(pd.NaT, index=idx, dtype="datetime64[us]")
+    absolute = pd.Series(pd.NaT, index=idx, dtype="datetime64[us]")
+    bad = pd.Series(False, index=idx)
+    if series.dtype == object:
+        is_dt = series.map(lambda v: isinstance(v, (datetime, date, pd.Timestamp)))
+        if is_dt.any():
+            local[is_dt] = pd.to_datetime(series[is_dt].map(pd.Timestamp)).astype("datetime64[us]")
+        is_num = series.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+    elif pd.api.types.is_datetime64_any_dtype(series):
+        return _to_utc(pd.to_datetime(series).astype("datetime64[us]"), tz), bad
+    else:
+        is_dt = pd.Series(False, index=idx)
+        is_num = pd.Series(pd.api.types.is_numeric_dtype(series), index=idx)
+    text = clean_text(series.where(~(is_dt | is_num)))
+    if is_num.any():
+        _numbers(pd.to_numeric(series[is_num], errors="coerce"), local, absolute, bad)
+    todo = text.notna()
+    digits = todo & text.str.fullmatch(r"\d{8}|\d{10}|\d{13}|\d{14}|\d{5}(\.\d+)?").fillna(False)
+    if digits.any():
+        numeric = text[digits]
+        as8 = numeric.str.len() == 8
+        local[numeric[as8].index] = pd.to_datetime(numeric[as8], format="%Y%m%d", errors="coerce")
+        as14 = numeric.str.len() == 14
+        local[numeric[as14].index] = pd.to_datetime(numeric[as14], format="%Y%m%d%H%M%S", errors="coerce")
+        rest = numeric[~(as8 | as14)]
+        _numbers(pd.to_numeric(rest, errors="coerce"), local, absolute, bad)
+        todo &= ~digits
+    if todo.any():
+        aware = todo & text.str.contains(AWARE_RE, regex=True).fillna(False)
+        if aware.any():
+            parsed = pd.to_datetime(text[aware].str.replace(" ", "T", n=1), format="ISO8601",
+                                    utc=True, errors="coerce")
+            absolute[aware] = parsed.dt.tz_localize(None).astype("datetime64[us]")
+            todo &= ~aware
+        _try_formats(text, todo, local, (*formats, *BUILTIN_FORMATS))
+        left = todo & local.isna()
+        if left.any():
+            normalised = text[left].str.replace(CN_DATE_RE, r"\1-\2-\3 ", regex=True)
+            normalised = normalised.str.replace(r"[时点]", ":", regex=True).str.replace("分", ":")
+            normalised = normalised.str.replace("秒", "").str.strip().str.rstrip(":")
+            _try_formats(normalised, left, local, (*formats, *BUILTIN_FORMATS))
+    bad |= todo & local.isna()
+    out = _to_utc(local, tz)
+    return out.where(absolute.isna(), absolute), bad
+
+
+def _try_formats(text: pd.Series, todo: pd.Series, out: pd.Series, formats: Iterable[str]) -> None:
+    for fmt in formats:
+        pending = todo & out.isna()
+        if not pending.any():
+            return
+        parsed = pd.to_datetime(text[pending], format=fmt, errors="coerce")
+        out[pending] = parsed.astype("datetime64[us]")
+
+
+def _numbers(values: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.Series) -> None:
+    """Numbers: epoch milliseconds (13 digits), epoch seconds (10) or Excel serial days."""
+    ms = values >= 1e11
+    secs = (values >= 1e9) & ~ms
+    serial = (values >= 1) & (values < 2_958_466)
+    absolute[ms[ms].index] = pd.to_datetime(values[ms], unit="ms").astype("datetime64[us]")
+    absolute[secs[secs].index] = pd.to_datetime(values[secs], unit="s").astype("datetime64[us]")
+    excel = EXCEL_EPOCH + pd.to_timedelta(values[serial].round(6), unit="D")
+    local[serial[serial].index] = excel.dt.round("s").astype("datetime64[us]")
+    bad[values.index[~(ms | secs | serial)]] = True
+
+
+def _to_utc(local: pd.Series, tz: str) -> pd.Series:
+    if not local.notna().any():
+        return local
+    aware = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+    return aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+
+
+def local_dates(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> tuple[pd.Series, pd.Series]:
+    """A date column (registration, month): the local calendar date, never shifted to UTC."""
+    utc, bad = parse_datetimes(series, "UTC", formats)
+    return utc.dt.date.where(utc.notna(), None), bad
+
+
+def months(series: pd.Series, formats: Iterable[str] = ()) -> tuple[pd.Series, pd.Series]:
+    """A month column (2026-03, 2026年3月, 202603, or any date in the month) → first day."""
+    text = clean_text(series.astype("string") if series.dtype != object else series.map(
+        lambda v: v if isinstance(v, (datetime, date)) else (None if v is None else str(v))))
+    as_month = text.str.replace(r"^\s*(\d{4})\s*[年/.\-]?\s*(\d{1,2})\s*月?\s*$", r"\1-\2-1", regex=True)
+    fixed = series.where(text.isna() | (as_month == text), as_month)
+    days, bad = local_dates(fixed, "UTC", formats)
+    first = days.map(lambda d: d.replace(day=1) if isinstance(d, date) else None)
+    return first, bad
+
+
+def to_utc_naive(value: datetime, tz: str) -> datetime:
+    """One local wall-clock time → naive UTC (for cursors and settings, not columns)."""
+    return _to_utc(pd.Series([pd.Timestamp(value)], dtype="datetime64[us]"), tz).iloc[0].to_pydatetime()
+
+
+# Departments ---------------------------------------------------------------------------
+
+
+def name_key(name: Any) -> str:
+    """How a department spelling is compared: NFKC (full-width → half-width), no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name)))

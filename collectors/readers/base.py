@@ -1,0 +1,118 @@
+"""What every reader yields: batches of raw records with the cursor that follows them,
+and file-level problems the run reports before going on with the next file."""
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Iterator, Protocol
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Batch:
+    """Raw records (source column names) and where they came from.
+
+    `cursor` is the source's whole cursor once these records are stored: the runner
+    writes it in the same transaction as the rows.
+    """
+
+    records: pd.DataFrame
+    lines: np.ndarray
+    cursor: dict
+    file: str | None = None
+    raw_style: str = "json"  # json: a record as JSON; csv: the values joined by commas
+    progress: int = 0
+    bad_rows: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, raw, reason)
+    raw: list[str] | None = None  # the source text of each record, when records were reshaped
+
+    def raw_text(self, position: int) -> str:
+        if self.raw is not None:
+            return self.raw[position]
+        row = self.records.iloc[position]
+        if self.raw_style == "csv":
+            return ",".join("" if _missing(v) else str(v) for v in row.tolist())
+        clean = {str(k): _jsonable(v) for k, v in row.items() if not _missing(v)}
+        return json.dumps(clean, ensure_ascii=False, default=str)
+
+
+@dataclass
+class FileProblem:
+    """A file that cannot be read at all; `cursor` remembers it when its content is final."""
+
+    file: str
+    reason: str
+    cursor: dict | None = None
+
+
+@dataclass
+class FileSkipped:
+    file: str
+    reason: str
+
+
+class Reader(Protocol):
+    total: int
+
+    def items(self) -> Iterator[Batch | FileProblem | FileSkipped]: ...
+
+
+def _missing(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _jsonable(v):
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def snapshot(cursor: dict) -> dict:
+    return copy.deepcopy(cursor)
+
+
+def dig(doc, path: str):
+    """`a.b.c` inside nested JSON; '' is the document itself."""
+    for part in filter(None, path.split(".")):
+        if isinstance(doc, dict):
+            doc = doc.get(part)
+        elif isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
+            doc = doc[int(part)]
+        else:
+            return None
+    return doc
+
+
+def records_in(doc, path: str) -> list | None:
+    """The list of records in a JSON document: at `path`, or the document, or its one list."""
+    found = dig(doc, path) if path else doc
+    if isinstance(found, list):
+        return found
+    if not path and isinstance(found, dict):
+        lists = [v for v in found.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            return lists[0]
+    return None
+
+
+def frame_of(records: list[dict]) -> pd.DataFrame:
+    """JSON records → one column per key, values as given (nested values as JSON text)."""
+    frame = pd.DataFrame.from_records(records)
+    for col in frame.columns:
+        if frame[col].map(lambda v: isinstance(v, (dict, list))).any():
+            frame[col] = frame[col].map(
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+class SourceUnavailable(RuntimeError):
+    """A database or web service source cannot be reached or answered nonsense."""

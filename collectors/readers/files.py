@@ -1,0 +1,263 @@
+"""File drop folder: CSV, XLSX, JSON and JSON Lines, each file resumed where it stopped."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from collectors.config import SourceConfig
+from collectors.readers.base import Batch, FileProblem, FileSkipped, frame_of, records_in, snapshot
+from collectors.readers.spreadsheet import read_xlsx
+from collectors.readers.text import UnreadableFile, csv_head, detect_encoding
+from collectors.readers.tracking import (
+    HEAD_BYTES,
+    FileTracker,
+    Match,
+    grow_head,
+    is_settled,
+    list_drop_folder,
+)
+
+FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+                    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+STREAM_FORMATS = ("csv", "jsonl")
+MIN_BLOCK = 1 << 16
+
+
+def file_format(path: Path, cfg: SourceConfig) -> str:
+    if cfg.format != "auto":
+        return cfg.format
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise UnreadableFile("旧版 .xls 格式不支持：请在 Excel 中另存为 .xlsx")
+    if suffix not in FORMAT_BY_SUFFIX:
+        raise UnreadableFile(f"无法按扩展名 {suffix or '（无）'} 判断文件格式：请在配置中指定 format")
+    return FORMAT_BY_SUFFIX[suffix]
+
+
+class FileReader:
+    """Reads every new or grown file of the drop folder, oldest first."""
+
+    def __init__(self, cfg: SourceConfig, cursor: dict):
+        self.cfg = cfg
+        self.cursor = cursor
+        self.tracker = FileTracker(cursor)
+        self.paths = list_drop_folder(cfg.path, cfg.glob)
+        self.total = sum(p.stat().st_size for p in self.paths)
+
+    def name_of(self, path: Path) -> str:
+        return path.relative_to(self.cfg.path).as_posix()
+
+    def items(self) -> Iterator[Batch | FileProblem | FileSkipped]:
+        for path in self.paths:
+            name = self.name_of(path)
+            try:
+                fmt = file_format(path, self.cfg)
+                if path.stat().st_size == 0:
+                    raise UnreadableFile("文件为空：请确认导出是否成功后重新放入")
+                if fmt in STREAM_FORMATS:
+                    yield from self.stream(path, name, fmt)
+                else:
+                    yield from self.whole(path, name, fmt)
+            except UnreadableFile as exc:
+                yield FileProblem(name, str(exc))
+
+    # Whole documents: XLSX and JSON ---------------------------------------------------
+
+    def whole(self, path: Path, name: str, fmt: str) -> Iterator[Batch | FileProblem | FileSkipped]:
+        match = self.tracker.match_whole(path, name)
+        entry = match.entry
+        if entry.get("complete") or entry.get("error"):
+            same = "已导入" if entry["name"] == name else f"内容与已导入的文件 {entry['name']} 相同"
+            yield FileSkipped(name, entry.get("error") or same)
+            return
+        if not is_settled(path, self.cfg.settle_seconds):
+            yield FileSkipped(name, "文件仍在写入，下次再读")
+            return
+        try:
+            frame, lines, bad, raw = self.parse_whole(path, fmt)
+        except UnreadableFile as exc:
+            entry["error"] = str(exc)
+            self.tracker.store(match)
+            yield FileProblem(name, str(exc), snapshot(self.cursor))
+            return
+        size = path.stat().st_size
+        done, total, step = entry["records"], len(frame), self.cfg.batch_rows
+        for start in range(done, total, step) if total > done else [done]:
+            stop = min(start + step, total)
+            entry.update(records=stop, complete=stop >= total)
+            self.tracker.store(match)
+            yield Batch(frame.iloc[start:stop], lines[start:stop], snapshot(self.cursor), name,
+                        "json", size if entry["complete"] else 0, bad if start == 0 else [],
+                        raw[start:stop] if raw is not None else None)
+
+    def parse_whole(self, path: Path, fmt: str):
+        data = path.read_bytes()
+        if fmt == "xlsx":
+            frame, lines = read_xlsx(data, self.cfg)
+            return frame, lines, [], None
+        return (*parse_json_document(data, self.cfg.records_path), None)
+
+    # Streams: CSV and JSON Lines --------------------------------------------------------
+
+    def stream(self, path: Path, name: str, fmt: str) -> Iterator[Batch | FileProblem | FileSkipped]:
+        match = self.tracker.match_stream(path, name)
+        entry = match.entry
+        size = path.stat().st_size
+        settled = is_settled(path, self.cfg.settle_seconds)
+        if entry.get("error"):
+            yield FileSkipped(name, entry["error"])
+            return
+        if match.known and entry["offset"] >= size:
+            yield FileSkipped(name, "没有新内容" if entry["name"] == name else "内容与已导入的文件相同")
+            return
+        entry["name"] = name
+        with path.open("rb") as fh:
+            if "encoding" not in entry:
+                sample = fh.read(HEAD_BYTES)
+                at_end = len(sample) == size
+                entry["encoding"] = (self.cfg.encoding if self.cfg.encoding != "auto"
+                                     else detect_encoding(sample, at_end))
+                if fmt == "csv":
+                    if b"\n" not in sample and not (at_end and settled):
+                        yield FileSkipped(name, "表头尚未写完，下次再读")
+                        return
+                    columns, data_start, header_line = csv_head(sample, entry["encoding"], self.cfg, at_end)
+                    entry.update(columns=columns, offset=data_start, line=header_line + 1)
+                else:
+                    entry.update(offset=3 if sample.startswith(b"\xef\xbb\xbf") else 0, line=1)
+            grow_head(entry, path)
+            yield from self.stream_blocks(fh, match, size, settled, name, fmt)
+
+    def stream_blocks(self, fh, match: Match, size: int, settled: bool, name: str, fmt: str):
+        entry = match.entry
+        block_size = max(MIN_BLOCK, self.cfg.batch_rows * self.row_bytes_estimate(fh, entry))
+        while entry["offset"] < size:
+            fh.seek(entry["offset"])
+            block = fh.read(min(block_size, size - entry["offset"]))
+            at_eof = entry["offset"] + len(block) >= size
+            cut = complete_lines(block, at_eof and settled, quoted=fmt == "csv")
+            if cut == 0:
+                if at_eof:
+                    return
+                block_size *= 2
+                continue
+            block = block[:cut]
+            if fmt == "csv":
+                batch_parts = parse_csv_block(block, entry)
+            else:
+                batch_parts = parse_jsonl_block(block, entry)
+            frame, lines, bad = batch_parts
+            entry["offset"] += cut
+            entry["line"] += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            self.tracker.store(match)
+            yield Batch(frame, lines, snapshot(self.cursor), name, "csv" if fmt == "csv" else "json",
+                        cut, bad)
+
+    @staticmethod
+    def row_bytes_estimate(fh, entry: dict) -> int:
+        fh.seek(entry["offset"])
+        sample = fh.read(MIN_BLOCK)
+        rows = max(1, sample.count(b"\n"))
+        return max(16, len(sample) // rows + 1)
+
+
+def complete_lines(block: bytes, take_tail: bool, quoted: bool) -> int:
+    """Bytes of `block` that end on a record boundary (a newline outside quotes)."""
+    if take_tail:
+        return len(block)
+    end = block.rfind(b"\n")
+    while end >= 0 and quoted and block.count(b'"', 0, end) % 2:
+        end = block.rfind(b"\n", 0, end)
+    return end + 1
+
+
+def transcode(block: bytes, encoding: str) -> bytes:
+    if encoding in ("utf-8", "utf_8", "utf8", "ascii"):
+        return block
+    return block.decode(encoding, errors="replace").encode("utf-8")
+
+
+def parse_csv_block(block: bytes, entry: dict):
+    """One block of complete CSV lines → (frame of strings, line numbers, malformed rows)."""
+    columns = entry["columns"]
+    bad: list[tuple[int | None, str, str]] = []
+    bad_numbers: list[int] = []
+    expected = len(columns)
+
+    def on_invalid(row) -> str:
+        bad_numbers.append(row.number)
+        if row.text.strip():
+            bad.append((entry["line"] + row.number - 1, row.text,
+                        f"该行有 {row.actual_columns} 列，表头有 {expected} 列：请检查是否多了或少了逗号、引号未闭合"))
+        return "skip"
+
+    data = transcode(block, entry["encoding"])
+    try:
+        table = _read_csv(data, columns, on_invalid)
+    except pa.ArrowInvalid:
+        bad.clear()
+        bad_numbers.clear()
+        data = data.decode("utf-8", errors="replace").encode("utf-8")
+        table = _read_csv(data, columns, on_invalid)
+    frame = table.to_pandas()
+    numbers = np.setdiff1d(np.arange(1, table.num_rows + len(bad_numbers) + 1), bad_numbers)
+    return frame, entry["line"] + numbers - 1, bad
+
+
+def _read_csv(data: bytes, columns: list[str], on_invalid) -> pa.Table:
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=columns, use_threads=False,
+                                       block_size=max(1 << 20, len(data) + 1)),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True,
+                                         ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+
+
+def parse_jsonl_block(block: bytes, entry: dict):
+    text = block.decode(entry["encoding"], errors="replace")
+    records, lines, bad = [], [], []
+    for i, line in enumerate(text.split("\n")):
+        if not line.strip():
+            continue
+        number = entry["line"] + i
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append((number, line, f"该行不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）：请检查是否被截断"))
+            continue
+        if not isinstance(record, dict):
+            bad.append((number, line, "该行不是 JSON 对象（{...}）：每行应是一条记录"))
+            continue
+        records.append(record)
+        lines.append(number)
+    return frame_of(records), np.array(lines, dtype=np.int64), bad
+
+
+def parse_json_document(data: bytes, records_path: str):
+    encoding = detect_encoding(data[:HEAD_BYTES], len(data) <= HEAD_BYTES)
+    try:
+        doc = json.loads(data.decode(encoding, errors="strict").lstrip("\ufeff"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f"（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）" if isinstance(exc, json.JSONDecodeError) else ""
+        raise UnreadableFile(f"文件不是完整的 JSON{where}：文件可能被截断或格式错误，请重新导出") from exc
+    records = records_in(doc, records_path)
+    if records is None:
+        hint = f"records_path = {records_path!r} 处" if records_path else "文件顶层"
+        raise UnreadableFile(f"在{hint}找不到记录列表：请检查 records_path")
+    good, lines, bad = [], [], []
+    for i, rec in enumerate(records, start=1):
+        if isinstance(rec, dict):
+            good.append(rec)
+            lines.append(i)
+        else:
+            bad.append((i, json.dumps(rec, ensure_ascii=False), "该记录不是 JSON 对象：每条记录应是 {...}"))
+    return frame_of(good), np.array(lines, dtype=np.int64), bad

@@ -1,0 +1,206 @@
+"""One run of one source: read → map → validate → load → cursor, one transaction per
+batch, so a crash leaves the store before or after a batch, never between."""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tqdm import tqdm
+
+from collectors.bookkeeping import (
+    RunCounts,
+    SourceLease,
+    add_quarantine,
+    finish_run,
+    read_cursor,
+    save_cursor,
+    start_run,
+)
+from collectors.calls import prune_counted
+from collectors.config import SourceConfig
+from collectors.departments import DepartmentResolver
+from collectors.mapping import field_types
+from collectors.readers import make_reader
+from collectors.readers.base import Batch, FileProblem, FileSkipped, SourceUnavailable, snapshot
+from collectors.sinks import load_kind
+from collectors.validate import MissingColumns, validate
+from data.models import utcnow
+
+log = logging.getLogger(__name__)
+PROGRESS_MIN_BYTES = 5 << 20
+
+
+@dataclass
+class RunSummary:
+    source: str
+    status: str
+    run_id: int | None = None
+    counts: RunCounts = field(default_factory=RunCounts)
+    files: list[dict] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    created_departments: list[str] = field(default_factory=list)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Lost connections, locked SQLite files, serialisation failures and deadlocks."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        return True
+    name = type(getattr(exc, "orig", None)).__name__
+    return name in ("SerializationFailure", "DeadlockDetected", "LockNotAvailable")
+
+
+def with_retry(fn, *args):
+    """Run one transaction again after a transient database error (the cursor moves only
+    when the transaction commits, so a retry never skips or doubles a batch)."""
+    for attempt in Retrying(retry=retry_if_exception(is_transient), reraise=True,
+                            stop=stop_after_attempt(6), wait=wait_exponential(multiplier=0.5, max=20)):
+        with attempt:
+            return fn(*args)
+
+
+def canonical_frame(records: pd.DataFrame, cfg: SourceConfig) -> pd.DataFrame:
+    """Source columns → canonical fields (column map first, then columns already named
+    canonically); other columns are dropped."""
+    if cfg.reader == "xroad":
+        return records.reset_index(drop=True)
+    fields = field_types(cfg.kind)
+    picked: dict[str, str] = {}
+    for col in records.columns:
+        key = str(col).strip()
+        target = cfg.columns.get(key) or (key if key in fields else None)
+        if target and target not in picked.values():
+            picked[col] = target
+    return records[list(picked)].rename(columns=picked).reset_index(drop=True)
+
+
+def commit_batch(engine: Engine, cfg: SourceConfig, batch: Batch, run_id: int,
+                 collected_at: datetime) -> tuple[RunCounts, list[str]]:
+    with engine.begin() as conn:
+        frame = canonical_frame(batch.records, cfg)
+        counts = RunCounts(rows_read=len(frame) + len(batch.bad_rows))
+        created: list[str] = []
+        quarantine = [{"line": line, "raw": raw, "reason": reason} for line, raw, reason in batch.bad_rows]
+        if len(frame):
+            resolver = DepartmentResolver(conn, cfg, member_fallback=cfg.reader == "xroad")
+            checked = validate(frame, cfg, resolver)
+            outcome = load_kind(conn, cfg, checked.valid, collected_at)
+            created = resolver.created
+            counts.rows_loaded, counts.rows_duplicate = outcome.loaded, outcome.duplicate
+            rejected = {**checked.reasons.to_dict(), **outcome.rejects}
+            for pos in sorted(rejected):
+                quarantine.append({"line": int(batch.lines[pos]), "raw": batch.raw_text(pos),
+                                   "reason": rejected[pos]})
+        counts.rows_quarantined = len(quarantine)
+        add_quarantine(conn, [{**q, "source": cfg.name, "run_id": run_id, "kind": cfg.kind,
+                               "file": batch.file} for q in quarantine])
+        save_cursor(conn, cfg.name, batch.cursor)
+    return counts, created
+
+
+def commit_cursor(engine: Engine, cfg: SourceConfig, cursor: dict) -> None:
+    with engine.begin() as conn:
+        save_cursor(conn, cfg.name, cursor)
+
+
+def mark_file_failed(cursor: dict, file: str, reason: str) -> dict:
+    """The cursor before a batch, with this file remembered as unreadable until it changes."""
+    marked = snapshot(cursor)
+    for entry in marked.get("files", {}).values():
+        if entry.get("name") == file:
+            entry["error"] = reason
+    return marked
+
+
+def run_source(engine: Engine, cfg: SourceConfig, progress: bool = False) -> RunSummary:
+    """Run one source now; a source another process is running is left alone."""
+    lease = SourceLease(engine, cfg.name)
+    if not with_retry(lease.acquire):
+        return RunSummary(cfg.name, "locked", error="另一个采集进程正在处理该数据源，本次跳过")
+    try:
+        return _run_locked(engine, cfg, lease, progress)
+    finally:
+        with_retry(lease.release)
+
+
+def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress: bool) -> RunSummary:
+    started = time.monotonic()
+    summary = RunSummary(cfg.name, "ok", run_id=with_retry(start_run, engine, cfg.name))
+    files: dict[str, dict] = {}
+    failed_files: set[str] = set()
+    errors: list[str] = []
+    collected_at = utcnow()
+    cursor = with_retry(read_cursor, engine, cfg.name)
+    committed = snapshot(cursor)
+    try:
+        reader = make_reader(cfg, cursor)
+        bar = tqdm(total=reader.total, unit="B", unit_scale=True, desc=cfg.name, leave=False,
+                   disable=not progress or reader.total < PROGRESS_MIN_BYTES)
+        with bar:
+            for item in reader.items():
+                if isinstance(item, FileSkipped):
+                    files.setdefault(item.file, {"file": item.file, "status": "skipped", "reason": item.reason})
+                    continue
+                if isinstance(item, FileProblem):
+                    report_problem(files, errors, item.file, item.reason)
+                    if item.cursor is not None:
+                        with_retry(commit_cursor, engine, cfg, item.cursor)
+                        committed = item.cursor
+                    continue
+                if item.file in failed_files:
+                    continue
+                try:
+                    counts, created = with_retry(commit_batch, engine, cfg, item, summary.run_id, collected_at)
+                except MissingColumns as exc:
+                    failed_files.add(item.file)
+                    report_problem(files, errors, item.file or cfg.name, str(exc))
+                    if item.file:
+                        committed = mark_file_failed(committed, item.file, str(exc))
+                        with_retry(commit_cursor, engine, cfg, committed)
+                    continue
+                committed = item.cursor
+                summary.counts.add(counts)
+                summary.created_departments.extend(created)
+                if item.file:
+                    entry = files.setdefault(item.file, {"file": item.file, "status": "ok", "rows": 0,
+                                                         "loaded": 0, "quarantined": 0})
+                    entry["rows"] += counts.rows_read
+                    entry["loaded"] += counts.rows_loaded
+                    entry["quarantined"] += counts.rows_quarantined
+                bar.update(item.progress)
+                with_retry(lease.renew)
+        if cfg.kind == "exchange_call":
+            with engine.begin() as conn:
+                prune_counted(conn, cfg)
+    except SourceUnavailable as exc:
+        errors.append(str(exc))
+        summary.status = "failed"
+    except Exception as exc:  # the run log must say why, and the next source still runs
+        log.error("source %s failed:\n%s", cfg.name, traceback.format_exc())
+        errors.append(f"{type(exc).__name__}: {exc}")
+        summary.status = "failed"
+    if summary.status == "ok" and (errors or summary.counts.rows_quarantined):
+        summary.status = "partial"
+    summary.files = list(files.values())
+    summary.error = "\n".join(errors) or None
+    summary.seconds = time.monotonic() - started
+    try:
+        with_retry(finish_run, engine, summary.run_id, summary.status, summary.counts, summary.files,
+                   summary.error)
+    except Exception:  # the database is gone: the summary still reaches the caller
+        log.error("source %s: could not record the run:\n%s", cfg.name, traceback.format_exc())
+    return summary
+
+
+def report_problem(files: dict, errors: list, file: str, reason: str) -> None:
+    files[file] = {"file": file, "status": "error", "reason": reason}
+    errors.append(f"{file}：{reason}")
