@@ -1,0 +1,146 @@
+"""Plotly figures for the pages; they draw stored numbers and compute none."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.format import (
+    BAND_COLOURS,
+    NO_DATA,
+    TIER_COLOURS,
+    indicator_label,
+    score_band,
+)
+from metrics.scheme import Scheme
+
+FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=13)
+BAND_ORDER = ("grey", "red", "yellow", "green")
+
+
+def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                      plot_bgcolor="white", **kw)
+    return fig
+
+
+def scorecard(indicators: pd.DataFrame, order: list[str], scheme: Scheme) -> go.Figure:
+    """DHIS2-like scorecard: departments × indicators, coloured by the scheme's tier thresholds."""
+    keys = [k for k in scheme.indicators if k in set(indicators["key"])]
+    labels = [indicator_label(scheme, k) for k in keys]
+    z, text = [], []
+    for dept in order:
+        rows = indicators[indicators["department"] == dept].set_index("key")
+        z_row, t_row = [], []
+        for k in keys:
+            if k not in rows.index:
+                z_row.append(0)
+                t_row.append(NO_DATA)
+                continue
+            r = rows.loc[k]
+            band = score_band(r["score"], r["status"], scheme.tiers)
+            z_row.append(BAND_ORDER.index(band))
+            t_row.append(NO_DATA if band == "grey" else f"{float(r['score']):.1f}")
+        z.append(z_row)
+        text.append(t_row)
+    scale = []
+    for n, band in enumerate(BAND_ORDER):
+        scale += [[n / len(BAND_ORDER), BAND_COLOURS[band]], [(n + 1) / len(BAND_ORDER), BAND_COLOURS[band]]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=labels, y=order, text=text, texttemplate="%{text}", zmin=-0.5, zmax=3.5,
+        colorscale=scale, showscale=False, xgap=2, ygap=2,
+        hovertemplate="%{y}<br>%{x}：%{text}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top", tickangle=-30)
+    return _layout(fig, max(260, 34 * len(order) + 120))
+
+
+def distribution(totals: list[float], tiers: dict[str, float], you: float | None = None) -> go.Figure:
+    """Histogram of totals with the tier thresholds, and where the viewer stands."""
+    fig = go.Figure(go.Histogram(x=totals, xbins=dict(start=0, end=100, size=5),
+                                 marker_color="#7f8c8d", name="部门数",
+                                 hovertemplate="%{x} 分段：%{y} 个部门<extra></extra>"))
+    for name, key in (("优秀", "excellent"), ("良好", "good"), ("一般", "fair")):
+        fig.add_vline(x=tiers[key], line_dash="dot", line_color=TIER_COLOURS[name],
+                      annotation_text=f"{name} {tiers[key]:g}", annotation_position="top")
+    if you is not None:
+        fig.add_vline(x=you, line_width=3, line_color="#c0392b",
+                      annotation_text=f"你在这里 {you:.2f}", annotation_position="bottom right")
+    fig.update_xaxes(title="总分", range=[0, 100])
+    fig.update_yaxes(title="部门数", dtick=1)
+    return _layout(fig, 320, bargap=0.05, showlegend=False)
+
+
+def movers(ranking: pd.DataFrame, limit: int = 5) -> go.Figure:
+    """Biggest rises and falls of the total against the previous period."""
+    moved = ranking[ranking["total"].notna() & ranking["prev_total"].notna()].copy()
+    moved["change"] = moved["total"] - moved["prev_total"]
+    moved = moved[moved["change"] != 0]
+    shown = pd.concat([moved.nlargest(limit, "change"), moved.nsmallest(limit, "change")])
+    shown = shown.drop_duplicates("dept_id").sort_values("change")
+    fig = go.Figure(go.Bar(
+        x=shown["change"], y=shown["department"], orientation="h",
+        marker_color=["#1a9850" if c > 0 else "#d73027" for c in shown["change"]],
+        text=[f"{c:+.2f}" for c in shown["change"]], textposition="outside",
+        hovertemplate="%{y}：%{x:+.2f} 分<extra></extra>",
+    ))
+    fig.update_xaxes(title="总分变化（与上期相比）", zeroline=True)
+    return _layout(fig, max(220, 30 * len(shown) + 80))
+
+
+def sparkline(history: pd.DataFrame, column: str = "score") -> go.Figure:
+    fig = go.Figure(go.Scatter(x=history["period_key"], y=history[column], mode="lines+markers",
+                               line=dict(color="#2c7fb8", width=2), marker=dict(size=4),
+                               hovertemplate="%{x}：%{y:.2f}<extra></extra>"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False,
+                      plot_bgcolor="white")
+    return fig
+
+
+def trend(history: pd.DataFrame) -> go.Figure:
+    """Total over the year's periods, with rank and tier in the hover."""
+    fig = go.Figure(go.Scatter(
+        x=history["period_key"], y=history["total"], mode="lines+markers+text",
+        text=[f"{t:.1f}" if pd.notna(t) else "" for t in history["total"]], textposition="top center",
+        customdata=list(zip(history["rank"], history["tier"])),
+        hovertemplate="%{x}<br>总分 %{y:.2f}<br>排名 %{customdata[0]}<br>等次 %{customdata[1]}<extra></extra>",
+        line=dict(color="#c0392b"),
+    ))
+    fig.update_yaxes(title="总分", range=[0, 105])
+    fig.update_xaxes(type="category")
+    return _layout(fig, 300)
+
+
+def call_sankey(partners: pd.DataFrame, name: str) -> go.Figure:
+    """Who calls this department's services (left) and whose services it calls (right)."""
+    consumers = partners[partners["direction"] == "consumer"]
+    providers = partners[partners["direction"] == "provider"]
+    labels = [f"{p}（调用方）" for p in consumers["partner"]] + [name] + \
+             [f"{p}（提供方）" for p in providers["partner"]]
+    centre = len(consumers)
+    sources = list(range(len(consumers))) + [centre] * len(providers)
+    targets = [centre] * len(consumers) + list(range(centre + 1, centre + 1 + len(providers)))
+    values = list(consumers["calls"]) + list(providers["calls"])
+    failures = list(consumers["failures"]) + list(providers["failures"])
+    fig = go.Figure(go.Sankey(
+        node=dict(label=labels, pad=12, thickness=14,
+                  color=["#95a5a6"] * centre + ["#c0392b"] + ["#2c7fb8"] * len(providers)),
+        link=dict(source=sources, target=targets, value=values, customdata=failures,
+                  hovertemplate="%{source.label} → %{target.label}<br>调用 %{value:,} 次"
+                                "<br>失败 %{customdata:,} 次<extra></extra>"),
+    ))
+    return _layout(fig, max(300, 28 * max(len(consumers), len(providers), 1) + 100))
+
+
+def failures_per_day(days: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    fig.add_bar(x=days["day"], y=days["failures"], name="失败次数", marker_color="#d73027",
+                hovertemplate="%{x}：失败 %{y:,} 次<extra></extra>")
+    fig.add_scatter(x=days["day"], y=days["calls"], name="调用次数", yaxis="y2", mode="lines",
+                    line=dict(color="#7f8c8d"), hovertemplate="%{x}：调用 %{y:,} 次<extra></extra>")
+    fig.update_layout(yaxis=dict(title="失败次数"),
+                      yaxis2=dict(title="调用次数", overlaying="y", side="right", showgrid=False),
+                      legend=dict(orientation="h", y=1.12))
+    return _layout(fig, 300)

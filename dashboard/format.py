@@ -1,0 +1,107 @@
+"""How stored numbers are shown: labels from the scheme, tiers, arrows, periods, bands.
+
+Formatting only: every number shown comes from a stored snapshot.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Optional
+
+import pandas as pd
+
+from data.models import CATEGORIES
+from metrics.scheme import Scheme, load_scheme
+
+NO_DATA = "无数据"
+SMALL_SAMPLE = "样本少"
+PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度", "range": "自定义区间"}
+TIERS = ("优秀", "良好", "一般", "较差")
+TIER_COLOURS = {"优秀": "#1a9850", "良好": "#91cf60", "一般": "#fdae61", "较差": "#d73027"}
+BAND_COLOURS = {"green": "#1a9850", "yellow": "#fee08b", "red": "#d73027", "grey": "#d9d9d9"}
+ITEM_TYPES = {
+    "resource": "共享资源", "request": "共享申请", "objection": "数据异议",
+    "complaint": "投诉工单", "service": "接口服务",
+}
+ITEM_STATUS = {
+    "late": "逾期办理", "overdue": "已逾期未办", "open": "未办结", "unused": "无人调用",
+    "failing": "调用失败", "unmounted": "未挂接", "flagged": "需核实",
+}
+
+
+@lru_cache(maxsize=8)
+def scheme_for(year: int) -> Scheme:
+    return load_scheme(year)
+
+
+def indicator_label(scheme: Scheme, key: str) -> str:
+    indicator = scheme.indicators.get(key)
+    return indicator.name if indicator else key
+
+
+def dimension_label(scheme: Scheme, key: str) -> str:
+    return scheme.dimension_names.get(key, key)
+
+
+def category_label(key: str) -> str:
+    return CATEGORIES.get(key, key)
+
+
+def period_label(key: str, kind: str) -> str:
+    """'2026-10' → '2026年10月', '2026-Q3' → '2026年第3季度', '2026' → '2026年'."""
+    if kind == "month":
+        year, month = key.split("-")
+        return f"{year}年{int(month)}月"
+    if kind == "quarter":
+        year, quarter = key.split("-Q")
+        return f"{year}年第{quarter}季度"
+    if kind == "year":
+        return f"{key}年"
+    return key.replace("..", " 至 ")
+
+
+def missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+
+
+def fmt_score(x) -> str:
+    return NO_DATA if missing(x) else f"{float(x):.2f}"
+
+
+def fmt_value(x, unit: Optional[str] = None) -> str:
+    if missing(x):
+        return NO_DATA
+    text = f"{float(x):,.2f}".rstrip("0").rstrip(".")
+    return f"{text}{unit or ''}"
+
+
+def rank_change(rank, prev_rank) -> str:
+    """Arrow for a rank change: ↑ moved up (smaller rank), ↓ moved down, — unchanged."""
+    if missing(rank):
+        return ""
+    if missing(prev_rank):
+        return "新"
+    step = int(prev_rank) - int(rank)
+    if step > 0:
+        return f"↑{step}"
+    if step < 0:
+        return f"↓{-step}"
+    return "—"
+
+
+def score_band(score, status: str, tiers: dict[str, float]) -> str:
+    """Scorecard colour of an indicator score: green ≥ good, yellow ≥ fair, red below, grey N/A."""
+    if status == "na" or missing(score):
+        return "grey"
+    if score >= tiers["good"]:
+        return "green"
+    if score >= tiers["fair"]:
+        return "yellow"
+    return "red"
+
+
+def percentile(own, peers: list[float]) -> Optional[float]:
+    """Share of peers (the department included) scoring at or below `own`, in percent."""
+    if missing(own) or not peers:
+        return None
+    return 100.0 * sum(1 for p in peers if p <= own) / len(peers)

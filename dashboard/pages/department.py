@@ -1,0 +1,128 @@
+"""部门详情: one department's indicators, explanations, evidence and call partners."""
+import streamlit as st
+
+from dashboard import charts
+from dashboard.auth import current_viewer
+from dashboard.exports import XLSX_MIME, workbook
+from dashboard.format import category_label, period_label, scheme_for
+from dashboard.panels import explanations, indicator_cards, score_header
+from dashboard.reads import read
+from dashboard.tables import evidence_table, indicator_table
+from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from data.viewer import AccessDenied
+
+viewer = current_viewer()
+st.title("部门详情")
+period = period_picker(viewer, "department")
+if period is None:
+    st.stop()
+visible = read("departments", viewer)
+if visible.empty:
+    st.info("还没有登记任何部门。请管理员运行 `python -m data dept add` 或导入部门清单。")
+    st.stop()
+
+requested = st.query_params.get("dept") or st.session_state.get("selected_dept_id")
+try:
+    requested = int(requested) if requested is not None else None
+except ValueError:
+    requested = None
+if requested is not None and not viewer.can_see_dept(requested):
+    st.error("您无权查看该部门的数据。")
+    st.stop()
+ids = list(visible["dept_id"])
+names = dict(zip(visible["dept_id"], visible["name"]))
+dept_id = st.selectbox(
+    "部门", ids, index=ids.index(requested) if requested in ids else 0,
+    format_func=lambda i: f"{names[i]}（{category_label(visible.set_index('dept_id').loc[i, 'category'])}）",
+    key=f"department_pick_{requested}",
+)
+st.session_state["selected_dept_id"] = int(dept_id)
+st.query_params["dept"] = str(dept_id)
+try:
+    dept = read("department", viewer, int(dept_id))
+except AccessDenied:
+    st.error("您无权查看该部门的数据。")
+    st.stop()
+
+snapshot_id = int(period["snapshot_id"])
+scheme = scheme_for(period["period_start"].year)
+label = period_label(period["period_key"], period["period_kind"])
+period_caption(period)
+own = read("ranking", viewer, snapshot_id, dept_id=dept["dept_id"])
+if own.empty:
+    st.info(f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")
+    st.stop()
+score_header(own.iloc[0], dept["name"])
+
+indicators = read("indicator_scores", viewer, snapshot_id, dept_id=dept["dept_id"])
+peers = read("indicator_distribution", viewer, snapshot_id, dept["category"])
+history = read("indicator_history", viewer, dept["dept_id"], "month", period["period_start"].year)
+st.subheader("指标")
+indicator_cards(indicators, peers, history, scheme)
+
+st.subheader("计算说明")
+explanations(indicators, scheme)
+
+start, end = period["period_start"], period["period_end"]
+evidence = read("evidence", viewer, snapshot_id, dept_id=dept["dept_id"])
+evidence_rows = evidence_table(evidence, scheme, {dept["dept_id"]: dept["name"]})
+faults = read("top_fault_codes", viewer, dept["dept_id"], start, end)
+failed = read("failed_calls", viewer, dept["dept_id"], start, end)
+file_stem = f"{dept['name']}_{period['period_key']}"
+st.subheader("问题清单（证据）")
+st.caption("以下条目是得分扣减的依据，来自本期评分快照。")
+groups = {
+    "逾期或未更新的资源": evidence_rows[evidence_rows["类型"] == "共享资源"],
+    "逾期或未答复的共享申请": evidence_rows[evidence_rows["类型"] == "共享申请"],
+    "逾期的数据异议": evidence_rows[evidence_rows["类型"] == "数据异议"],
+    "失败的接口服务": evidence_rows[evidence_rows["类型"] == "接口服务"],
+    "投诉工单": evidence_rows[evidence_rows["类型"] == "投诉工单"],
+}
+for n, (title, rows) in enumerate(groups.items()):
+    with st.expander(f"{title}（{len(rows)}）", expanded=bool(len(rows)) and n == 0):
+        table_with_csv(rows.drop(columns=["部门"]), viewer, target=f"evidence:{dept['dept_id']}",
+                       period=period["period_key"], file_name=f"{title}_{file_stem}.csv",
+                       key=f"evidence_csv_{n}", empty="本期没有此类问题。")
+
+st.subheader("接口调用")
+days = read("failures_by_day", viewer, dept["dept_id"], start, end)
+fault_rows = faults.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
+                                    "first_at": "首次失败（UTC）", "last_at": "最近失败（UTC）"})
+failed_rows = failed.rename(columns={"requested_at": "调用时间（UTC）", "service_code": "服务编码",
+                                     "consumer": "调用方", "fault_code": "错误码", "status_code": "状态码",
+                                     "duration_ms": "耗时（毫秒）"})
+if days.empty:
+    st.caption("本期没有调用本部门接口的记录。")
+else:
+    st.plotly_chart(charts.failures_per_day(days), width="stretch", key="department_failures")
+left, right = st.columns(2)
+with left:
+    st.markdown("**主要错误码**")
+    table_with_csv(fault_rows, viewer, target=f"faults:{dept['dept_id']}", period=period["period_key"],
+                   file_name=f"错误码_{file_stem}.csv", key="faults_csv", empty="本期没有失败的调用。")
+with right:
+    st.markdown("**最近失败的调用（最多 200 条）**")
+    table_with_csv(failed_rows, viewer, target=f"failed_calls:{dept['dept_id']}",
+                   period=period["period_key"], file_name=f"失败调用_{file_stem}.csv",
+                   key="failed_csv", empty="本期没有失败的调用。")
+partners = read("call_partners", viewer, dept["dept_id"], start, end)
+st.markdown("**谁调用谁**（左：调用本部门接口的部门；右：本部门调用的部门）")
+if partners.empty:
+    st.caption("本期没有部门间调用记录。")
+else:
+    st.plotly_chart(charts.call_sankey(partners, dept["name"]), width="stretch", key="department_sankey")
+
+st.subheader("月度总分走势")
+trend = read("dept_history", viewer, dept["dept_id"], "month", period["period_start"].year)
+if trend.empty:
+    st.caption("本年度还没有月度得分。")
+else:
+    st.plotly_chart(charts.trend(trend), width="stretch", key="department_trend")
+
+st.subheader("导出")
+download("下载证据 Excel 工作簿", viewer, target=f"evidence:{dept['dept_id']}",
+         period=period["period_key"], kind="xlsx", file_name=f"证据_{file_stem}.xlsx",
+         mime=XLSX_MIME, key="department_xlsx",
+         build=lambda: workbook({"指标得分": indicator_table(indicators, scheme),
+                                 "问题清单": evidence_rows, "主要错误码": fault_rows,
+                                 "失败调用": failed_rows}))

@@ -1,0 +1,135 @@
+"""排名总览: who ranks where in a period, by category, with drill-down and exports."""
+import streamlit as st
+
+from dashboard import charts
+from dashboard.auth import current_viewer
+from dashboard.exports import DOCX_MIME, XLSX_MIME, bulletin, workbook
+from dashboard.format import TIER_COLOURS, TIERS, category_label, period_label, scheme_for
+from dashboard.reads import read
+from dashboard.tables import (
+    honour_lists,
+    indicator_table,
+    problem_lines,
+    ranking_table,
+)
+from dashboard.widgets import (
+    category_picker,
+    csv_download,
+    download,
+    period_caption,
+    period_picker,
+)
+
+DEPARTMENT_PAGE = "pages/department.py"
+
+viewer = current_viewer()
+st.title("排名总览")
+period = period_picker(viewer, "ranking")
+if period is None:
+    st.stop()
+snapshot_id = int(period["snapshot_id"])
+scheme = scheme_for(period["period_start"].year)
+label = period_label(period["period_key"], period["period_kind"])
+everyone = read("ranking", viewer, snapshot_id)
+category = category_picker("ranking_category", set(everyone["category"]))
+period_caption(period)
+ranking = everyone[everyone["category"] == category].reset_index(drop=True)
+if ranking.empty:
+    st.info(f"{label}没有{category_label(category)}的得分。")
+    st.stop()
+
+table = ranking_table(ranking, scheme)
+scored = ranking[ranking["total"].notna()]
+cols = st.columns(5)
+cols[0].metric("参评部门", len(ranking))
+cols[1].metric("平均分", f"{scored['total'].mean():.2f}" if len(scored) else "无数据")
+for col, tier in zip(cols[2:], ("优秀", "一般", "较差")):
+    col.metric(tier, int((ranking["tier"] == tier).sum()))
+
+
+def tier_style(value):
+    colour = TIER_COLOURS.get(value)
+    return f"background-color: {colour}; color: white; font-weight: bold" if colour else ""
+
+
+def change_style(value):
+    if str(value).startswith("↑"):
+        return "color: #1a9850; font-weight: bold"
+    if str(value).startswith("↓"):
+        return "color: #d73027; font-weight: bold"
+    return ""
+
+
+st.subheader("排名")
+selection = st.dataframe(
+    table.style.map(tier_style, subset=["等次"]).map(change_style, subset=["变化"]).format(
+        precision=2, na_rep="无数据"),
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    key="ranking_table",
+    column_config={"总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100,
+                                                          format="%.2f")},
+)
+
+
+def open_department(dept_id: int) -> None:
+    st.session_state["selected_dept_id"] = dept_id
+    st.switch_page(DEPARTMENT_PAGE, query_params={"dept": str(dept_id)})
+
+
+chosen_rows = selection.selection.rows if selection else []
+if chosen_rows:
+    open_department(int(ranking.iloc[chosen_rows[0]]["dept_id"]))
+pick, open_col = st.columns([3, 1], vertical_alignment="bottom")
+names = dict(zip(ranking["dept_id"], ranking["department"]))
+target = pick.selectbox("查看部门详情（也可点击表格中的一行）", list(names), format_func=names.__getitem__,
+                        key="ranking_drill")
+if open_col.button("打开部门详情", key="ranking_open", type="primary"):
+    open_department(int(target))
+
+indicators = read("indicator_scores", viewer, snapshot_id, category=category)
+evidence = read("evidence", viewer, snapshot_id)
+st.subheader("导出")
+red, black = honour_lists(ranking)
+weak = ranking[ranking["tier"] == "较差"]
+problems = {
+    r["department"]: problem_lines(indicators[indicators["dept_id"] == r["dept_id"]],
+                                   evidence[evidence["dept_id"] == r["dept_id"]], scheme)
+    for r in weak.to_dict("records")
+}
+short = ["排名", "部门", "总分", "等次"]
+intro = (f"根据{scheme.year}年度考核方案（版本 {period['scheme_version']}），对{label}"
+         f"{category_label(category)}共 {len(ranking)} 个单位进行了考核，数据截至 {period['as_of']}。"
+         f"等次分布：" + "，".join(f"{t} {int((ranking['tier'] == t).sum())} 个" for t in TIERS) + "。")
+file_stem = f"{period['period_key']}_{category_label(category)}"
+c1, c2, c3 = st.columns(3)
+with c1:
+    download("下载 Excel 工作簿", viewer, target=f"ranking:{category}", period=period["period_key"],
+             kind="xlsx", file_name=f"排名_{file_stem}.xlsx", mime=XLSX_MIME, key="ranking_xlsx",
+             build=lambda: workbook({"排名": table, "指标得分": indicator_table(indicators, scheme)}))
+with c2:
+    download("下载 Word 通报", viewer, target=f"bulletin:{category}", period=period["period_key"],
+             kind="docx", file_name=f"通报_{file_stem}.docx", mime=DOCX_MIME, key="ranking_docx",
+             build=lambda: bulletin(f"{label}{category_label(category)}考核情况通报", intro,
+                                    ranking_table(ranking, scheme)[short],
+                                    ranking_table(red, scheme)[short],
+                                    ranking_table(black, scheme)[short], problems))
+with c3:
+    csv_download(table, viewer, target=f"ranking:{category}", period=period["period_key"],
+                 file_name=f"排名_{file_stem}.csv", key="ranking_csv")
+
+heat, spread, moved = st.tabs(["计分卡", "总分分布", "进退步"])
+with heat:
+    st.caption("绿色：达到良好线；黄色：达到一般线；红色：低于一般线；灰色：无数据。")
+    if indicators.empty:
+        st.caption("本期没有指标得分。")
+    else:
+        st.plotly_chart(charts.scorecard(indicators, list(ranking["department"]), scheme),
+                        width="stretch", key="ranking_scorecard")
+with spread:
+    st.plotly_chart(charts.distribution(list(scored["total"]), scheme.tiers), width="stretch",
+                    key="ranking_distribution")
+with moved:
+    if ranking["prev_total"].notna().any():
+        st.plotly_chart(charts.movers(ranking), width="stretch", key="ranking_movers")
+    else:
+        st.caption("没有上一期的得分，无法比较进退。")

@@ -1,0 +1,92 @@
+"""Page sections shared by 部门详情 and 我的得分: score header, indicator cards, explanations."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.format import (
+    NO_DATA,
+    SMALL_SAMPLE,
+    fmt_score,
+    fmt_value,
+    indicator_label,
+    missing,
+    percentile,
+    rank_change,
+)
+from metrics.scheme import Scheme
+
+CARDS_PER_ROW = 3
+
+
+def score_header(row: pd.Series, name: str) -> None:
+    """Total, rank and tier of one department, with the change against the previous period."""
+    st.markdown(f"### {name}")
+    cols = st.columns(4)
+    delta = None
+    if not missing(row["total"]) and not missing(row["prev_total"]):
+        delta = f"{float(row['total']) - float(row['prev_total']):+.2f}"
+    cols[0].metric("总分", fmt_score(row["total"]), delta)
+    change = rank_change(row["rank"], row["prev_rank"])
+    cols[1].metric("排名", NO_DATA if missing(row["rank"]) else f"第 {int(row['rank'])} 名",
+                   change if change.startswith(("↑", "↓")) else None,
+                   delta_color="normal" if change.startswith("↑") else "inverse")
+    cols[2].metric("等次", row["tier"] or NO_DATA)
+    adjust = f"加分 {float(row['bonus']):g}，扣分 {float(row['deduction']):g}"
+    cols[3].metric("加减分", adjust)
+    if row["vetoed"]:
+        st.error("本期存在一票否决事项，等次定为较差。")
+
+
+def indicator_cards(indicators: pd.DataFrame, peers: pd.DataFrame, history: pd.DataFrame,
+                    scheme: Scheme) -> None:
+    """One card per indicator: value, score, peer percentile, 样本少 flag and a sparkline."""
+    order = [k for k in scheme.indicators if k in set(indicators["key"])]
+    rows = indicators.set_index("key")
+    for start in range(0, len(order), CARDS_PER_ROW):
+        cols = st.columns(CARDS_PER_ROW)
+        for col, key in zip(cols, order[start:start + CARDS_PER_ROW]):
+            r = rows.loc[key]
+            with col.container(border=True):
+                title = indicator_label(scheme, key)
+                if r["status"] == "small":
+                    title += f" · :orange[{SMALL_SAMPLE}]"
+                st.markdown(f"**{title}**")
+                unit = r["explanation"].get("unit")
+                st.metric("得分", fmt_score(r["score"]), label_visibility="collapsed")
+                st.caption(f"指标值 {fmt_value(r['value'], unit)}"
+                           + ("" if missing(r["denominator"]) else
+                              f"（{fmt_value(r['numerator'])} ÷ {fmt_value(r['denominator'])}）"))
+                share = percentile(r["score"], list(peers[peers["key"] == key]["score"]))
+                st.caption("同类部门百分位：" + (NO_DATA if share is None else f"{share:.0f}%"))
+                trend = history[history["key"] == key]
+                if trend["score"].notna().sum() >= 2:
+                    st.plotly_chart(charts.sparkline(trend), width="stretch",
+                                    config={"displayModeBar": False}, key=f"spark_{key}")
+
+
+def explanations(indicators: pd.DataFrame, scheme: Scheme) -> None:
+    """How each indicator was computed, in words and numbers, from its stored explanation."""
+    order = [k for k in scheme.indicators if k in set(indicators["key"])]
+    rows = indicators.set_index("key")
+    for key in order:
+        r = rows.loc[key]
+        exp = r["explanation"]
+        label = indicator_label(scheme, key)
+        status = {"na": f"（{NO_DATA}）", "small": f"（{SMALL_SAMPLE}）"}.get(r["status"], "")
+        with st.expander(f"{label}：得分 {fmt_score(r['score'])}{status}"):
+            if exp.get("formula"):
+                st.markdown("**计算公式**")
+                st.text(exp["formula"])
+            if exp.get("inputs"):
+                st.dataframe(pd.DataFrame([{"项目": i.get("label"), "数值": str(i.get("value"))}
+                                           for i in exp["inputs"]]), hide_index=True)
+            st.text(f"指标值 {fmt_value(r['value'], exp.get('unit'))}；"
+                    f"得分 {fmt_score(r['score'])}；有效权重 {fmt_value(r['weight'])}")
+            if r["status"] == "na":
+                st.caption("分母为 0，本指标不计分，其权重分摊到同维度其他指标。")
+            for note in exp.get("notes") or []:
+                st.text(f"· {note}")
+            if exp.get("scheme_version"):
+                st.caption(f"考核方案版本 {exp['scheme_version']}")

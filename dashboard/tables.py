@@ -1,0 +1,139 @@
+"""Display tables with Chinese headers, shared by the pages and the exports.
+
+Each function turns a data.queries frame into what a clerk reads on screen or in a
+workbook, so the page and the download always show the same columns and numbers.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.format import (
+    ITEM_STATUS,
+    ITEM_TYPES,
+    NO_DATA,
+    SMALL_SAMPLE,
+    category_label,
+    dimension_label,
+    fmt_value,
+    indicator_label,
+    missing,
+    rank_change,
+)
+from metrics.scheme import Scheme
+
+
+def _round(x, digits: int = 2):
+    return None if missing(x) else round(float(x), digits)
+
+
+def dimension_columns(ranking: pd.DataFrame, scheme: Scheme) -> list[str]:
+    """Dimension keys present in a ranking frame, in the scheme's order."""
+    return [d.key for d in scheme.dimensions if d.key in ranking.columns]
+
+
+def ranking_table(ranking: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    rows = []
+    dims = dimension_columns(ranking, scheme)
+    for r in ranking.to_dict("records"):
+        row = {
+            "排名": None if missing(r["rank"]) else int(r["rank"]),
+            "变化": rank_change(r["rank"], r["prev_rank"]),
+            "部门": r["department"],
+            "类别": category_label(r["category"]),
+            "总分": _round(r["total"]),
+            "等次": r["tier"] or NO_DATA,
+        }
+        for d in dims:
+            row[dimension_label(scheme, d)] = _round(r[d])
+        row["加分"] = _round(r["bonus"])
+        row["扣分"] = _round(r["deduction"])
+        row["一票否决"] = "是" if r["vetoed"] else ""
+        row["上期总分"] = _round(r["prev_total"])
+        row["上期排名"] = None if missing(r["prev_rank"]) else int(r["prev_rank"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def indicator_table(indicators: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    rows = []
+    for r in indicators.to_dict("records"):
+        unit = r["explanation"].get("unit")
+        rows.append({
+            "部门": r["department"],
+            "维度": dimension_label(scheme, r["dimension"]),
+            "指标": indicator_label(scheme, r["key"]),
+            "指标值": fmt_value(r["value"], unit),
+            "得分": _round(r["score"]),
+            "分子": _round(r["numerator"], 4),
+            "分母": _round(r["denominator"], 4),
+            "权重": _round(r["weight"], 4),
+            "说明": {"na": NO_DATA, "small": SMALL_SAMPLE}.get(r["status"], ""),
+            "计算方法": r["explanation"].get("formula", ""),
+        })
+    return pd.DataFrame(rows)
+
+
+def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]) -> pd.DataFrame:
+    rows = []
+    for r in evidence.to_dict("records"):
+        detail = r["detail"] or {}
+        rows.append({
+            "部门": names.get(r["dept_id"], ""),
+            "指标": indicator_label(scheme, r["indicator"]),
+            "类型": ITEM_TYPES.get(r["item_type"], r["item_type"]),
+            "编号": r["item_key"],
+            "名称": r["label"],
+            "问题": ITEM_STATUS.get(r["status"], r["status"]),
+            "期限": None if missing(r["due_at"]) else r["due_at"],
+            "办结时间": None if missing(r["done_at"]) else r["done_at"],
+            "详情": "；".join(f"{k}：{v}" for k, v in detail.items()),
+        })
+    return pd.DataFrame(rows, columns=["部门", "指标", "类型", "编号", "名称", "问题", "期限",
+                                       "办结时间", "详情"])
+
+
+def gain_table(gains: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    rows = []
+    for r in gains.to_dict("records"):
+        rows.append({
+            "可提分": _round(r["points"]),
+            "指标": indicator_label(scheme, r["indicator"]),
+            "怎么做": r["action"],
+            "编号": r["item_key"],
+            "期限": None if missing(r["deadline"]) else r["deadline"],
+            "临近期限": "是" if r["upcoming"] else "",
+        })
+    return pd.DataFrame(rows, columns=["可提分", "指标", "怎么做", "编号", "期限", "临近期限"])
+
+
+def honour_lists(ranking: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """红榜 and 黑榜 of a ranking frame, per category.
+
+    红榜: the top third of each category (at most 3, at least 1). 黑榜: every 较差
+    department and the bottom third of each category (same size rule).
+    """
+    red, black = [], []
+    for _, group in ranking[ranking["total"].notna()].groupby("category", sort=False):
+        group = group.sort_values(["rank", "department"])
+        size = max(1, min(3, len(group) // 3))
+        red.append(group.head(size))
+        black.append(group[(group["tier"] == "较差") | group.index.isin(group.tail(size).index)])
+    if not red:
+        return ranking.head(0), ranking.head(0)
+    return pd.concat(red), pd.concat(black)
+
+
+def problem_lines(indicators: pd.DataFrame, evidence: pd.DataFrame, scheme: Scheme,
+                  limit: int = 3) -> list[str]:
+    """A department's main problems: its lowest-scoring indicators, each with its evidence count."""
+    scored = indicators[indicators["score"].notna()].sort_values("score").head(limit)
+    lines = []
+    for r in scored.to_dict("records"):
+        count = int((evidence["indicator"] == r["key"]).sum()) if not evidence.empty else 0
+        unit = r["explanation"].get("unit")
+        line = (f"{indicator_label(scheme, r['key'])}：指标值 {fmt_value(r['value'], unit)}，"
+                f"得分 {float(r['score']):.2f}")
+        if count:
+            line += f"，涉及问题 {count} 项"
+        lines.append(line + "。")
+    return lines

@@ -1,0 +1,92 @@
+"""Pieces every page shares: period and category pickers, the empty-store notice, downloads."""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.exports import CSV_MIME, audited, csv_bytes
+from dashboard.format import PERIOD_KINDS, category_label, period_label
+from dashboard.reads import read, store_url
+from data.db import get_engine
+from data.models import CATEGORIES
+from data.viewer import Viewer
+
+EMPTY_STORE = (
+    "还没有任何考核得分。请先导入数据并计算得分：\n\n"
+    "- 演示：在项目目录运行 `make run`，或 `python -m data demo` 生成演示城市；\n"
+    "- 正式使用：由管理员在数据源配置（sources.toml）中配置数据源，采集完成后系统会自动计算得分。"
+)
+SELECTED_PERIOD = "period_key"
+
+
+def empty_store() -> None:
+    st.info(EMPTY_STORE, icon="ℹ️")
+
+
+def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
+    """Period type and period among those with scores; default the latest complete one.
+
+    The choice is remembered in session state so the next page opens on the same period.
+    """
+    shown = read("periods", viewer)
+    if shown.empty:
+        empty_store()
+        return None
+    carried = shown[shown["period_key"] == st.session_state.get(SELECTED_PERIOD)]
+    kinds = [k for k in ("month", "quarter", "year", "range") if k in set(shown["period_kind"])]
+    default_kind = carried["period_kind"].iloc[0] if not carried.empty else (
+        shown[shown["complete"]]["period_kind"].iloc[0] if shown["complete"].any() else kinds[0])
+    left, right = st.columns([1, 2])
+    kind = left.radio("考核周期类型", kinds, index=kinds.index(default_kind), horizontal=True,
+                      format_func=PERIOD_KINDS.__getitem__, key=f"{key}_kind")
+    options = shown[shown["period_kind"] == kind]
+    keys = list(options["period_key"])
+    if not carried.empty and carried["period_key"].iloc[0] in keys:
+        default = keys.index(carried["period_key"].iloc[0])
+    else:
+        complete = list(options["complete"])
+        default = complete.index(True) if True in complete else 0
+    labels = {r["period_key"]: period_label(r["period_key"], r["period_kind"]) +
+              ("" if r["complete"] else "（进行中）") for r in options.to_dict("records")}
+    chosen = right.selectbox("考核周期", keys, index=default, format_func=labels.__getitem__,
+                             key=f"{key}_period_{kind}")
+    st.session_state[SELECTED_PERIOD] = chosen
+    return options[options["period_key"] == chosen].iloc[0].to_dict()
+
+
+def category_picker(key: str, present: Optional[set[str]] = None) -> str:
+    keys = [k for k in CATEGORIES if present is None or k in present] or list(CATEGORIES)
+    return st.radio("类别", keys, format_func=category_label, horizontal=True, key=key)
+
+
+def period_caption(period: dict) -> None:
+    status = {"published": "已发布", "current": "最新计算"}.get(period["status"], period["status"])
+    st.caption(
+        f"考核周期 {period['period_start']} 至 {period['period_end']}，数据截至 {period['as_of']}；"
+        f"考核方案 {period['scheme_version']}；{status}（计算于 {period['computed_at']:%Y-%m-%d %H:%M} UTC）"
+    )
+
+
+def download(label: str, viewer: Viewer, *, target: str, period: str, kind: str,
+             file_name: str, mime: str, build: Callable[[], bytes], key: str) -> None:
+    """A download button whose file is built on click, with an audit row for the export."""
+    st.download_button(label, data=audited(get_engine(store_url()), viewer, target, period, kind, build),
+                       file_name=file_name, mime=mime, key=key, on_click="ignore")
+
+
+def csv_download(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: str,
+                 file_name: str, key: str) -> None:
+    download("下载 CSV", viewer, target=target, period=period, kind="csv", file_name=file_name,
+             mime=CSV_MIME, build=lambda: csv_bytes(frame), key=key)
+
+
+def table_with_csv(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: str,
+                   file_name: str, key: str, empty: str) -> None:
+    """A table with its own CSV download, or a sentence saying there is nothing to show."""
+    if frame.empty:
+        st.caption(empty)
+        return
+    st.dataframe(frame, hide_index=True, width="stretch")
+    csv_download(frame, viewer, target=target, period=period, file_name=file_name, key=key)

@@ -1,0 +1,139 @@
+"""Exports opened back with openpyxl / python-docx; formula injection; audit rows."""
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from sqlalchemy import select
+
+from dashboard.exports import audited, bulletin, csv_bytes, display_width, safe_text, workbook
+from dashboard.format import scheme_for
+from dashboard.tables import honour_lists, problem_lines, ranking_table
+from data import queries
+from data.models import AuditLog
+from data.viewer import Viewer
+from tests.dashboard.score_fixture import load
+
+LEADER = Viewer("lead", "leader")
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("=1+1", "'=1+1"),
+    ("+86 571", "'+86 571"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"),
+    ("市公安局", "市公安局"),
+    ("a=b", "a=b"),
+    ("", ""),
+])
+def test_safe_text(raw, shown):
+    assert safe_text(raw) == shown
+
+
+def test_display_width_counts_wide_characters_twice():
+    assert display_width("市公安局") == 8
+    assert display_width("GA-ID") == 5
+    assert display_width("总分（元）") == 10
+
+
+def test_workbook_sheets_header_widths_and_injection():
+    views = {
+        "排名": pd.DataFrame({"部门": ["市公安局", "=HYPERLINK(\"http://x\")"], "总分": [92.5, 55.0],
+                             "排名": [1, 2]}),
+        "问题/清单": pd.DataFrame({"编号": ["@cmd"], "期限": [pd.NaT]}),
+    }
+    book = openpyxl.load_workbook(io.BytesIO(workbook(views)))
+    assert book.sheetnames == ["排名", "问题_清单"]
+    sheet = book["排名"]
+    assert sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet[1]] == ["部门", "总分", "排名"]
+    assert sheet["B2"].value == 92.5 and sheet["C3"].value == 2
+    injected = sheet["A3"]
+    assert injected.data_type == "s" and injected.value == "'=HYPERLINK(\"http://x\")"
+    # 市公安局 is 8 columns wide, the injected text 22 + the apostrophe = 23; +2 padding
+    assert sheet.column_dimensions["A"].width == pytest.approx(25, abs=1)
+    # 总分 header 4, "92.5" 4 → 4 + 2
+    assert sheet.column_dimensions["B"].width == pytest.approx(6, abs=1)
+    other = book["问题_清单"]
+    assert other["A2"].value == "'@cmd" and other["B2"].value is None
+
+
+def test_csv_has_bom_and_protected_cells():
+    data = csv_bytes(pd.DataFrame({"名称": ["=cmd|' /C calc'!A0", "正常"], "数量": [-1, 2]}))
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines == ["名称,数量", "'=cmd|' /C calc'!A0,-1", "正常,2"]
+
+
+@pytest.fixture
+def frames(sqlite_engine):
+    fx = load(sqlite_engine)
+    s10 = fx.snapshot["2026-10"]
+    with sqlite_engine.connect() as conn:
+        ranking = queries.ranking(conn, LEADER, s10)
+        indicators = queries.indicator_scores(conn, LEADER, s10)
+        evidence = queries.evidence(conn, LEADER, s10)
+    return fx, ranking, indicators, evidence
+
+
+def test_honour_lists_per_category(frames):
+    _, ranking, _, _ = frames
+    red, black = honour_lists(ranking)
+    # 3 city departments and 2 districts: one place each (a third, at least one)
+    assert list(red["department"]) == ["市公安局", "西湖区"]
+    assert list(black["department"]) == ["市卫健委", "滨江区"]
+
+
+def test_problem_lines_name_the_lowest_indicators_with_evidence(frames):
+    fx, _, indicators, evidence = frames
+    health = fx.dept["市卫健委"]
+    lines = problem_lines(indicators[indicators["dept_id"] == health],
+                          evidence[evidence["dept_id"] == health], scheme_for(2026))
+    assert lines == [
+        "数据更新及时率：指标值 65%，得分 12.50，涉及问题 1 项。",
+        "接口调用成功率：指标值 92%，得分 21.10。",
+        "资源挂接率：指标值 70%，得分 25.00，涉及问题 1 项。",
+    ]
+
+
+def test_bulletin_document(frames):
+    fx, ranking, indicators, evidence = frames
+    scheme = scheme_for(2026)
+    short = ["排名", "部门", "总分", "等次"]
+    city = ranking[ranking["category"] == "city_dept"]
+    red, black = honour_lists(city)
+    data = bulletin("2026年10月市直部门考核情况通报", "说明文字。", ranking_table(city, scheme)[short],
+                    ranking_table(red, scheme)[short], ranking_table(black, scheme)[short],
+                    {"市卫健委": ["数据更新及时率：得分 12.50。"]})
+    doc = Document(io.BytesIO(data))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "2026年10月市直部门考核情况通报"
+    assert ["一、排名情况", "二、红榜", "三、黑榜", "四、较差部门主要问题"] == [
+        t for t in texts if t[:2] in ("一、", "二、", "三、", "四、")]
+    assert "数据更新及时率：得分 12.50。" in texts
+    ranking_rows = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert ranking_rows[0] == short
+    assert ranking_rows[1] == ["1", "市公安局", "92.50", "优秀"]
+    assert [[c.text for c in r.cells][1] for r in doc.tables[1].rows[1:]] == ["市公安局"]
+    assert [[c.text for c in r.cells][1] for r in doc.tables[2].rows[1:]] == ["市卫健委"]
+    fonts = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "宋体"
+
+
+def test_export_is_audited(engine):
+    viewer = Viewer("inspector1", "inspector")
+    make = audited(engine, viewer, "ranking:city_dept", "2026-10", "xlsx", lambda: b"payload")
+    with engine.connect() as conn:
+        assert conn.execute(select(AuditLog.__table__)).first() is None
+    assert make() == b"payload"
+    with engine.connect() as conn:
+        row = conn.execute(select(AuditLog.__table__)).mappings().one()
+    assert (row["actor"], row["action"], row["target"]) == ("inspector1", "export", "ranking:city_dept")
+    assert json.loads(row["detail"]) == {"period": "2026-10", "kind": "xlsx"}
