@@ -14,6 +14,8 @@ STATUS_NOTES = {
 }
 DEADLINE_INDICATORS = ("request_on_time", "objection_on_time", "complaint_on_time")
 EVIDENCE_KEYS_SHOWN = 50
+STATUS_LABELS = {"late": "逾期办理", "overdue": "逾期未办", "open": "逾期未办", "unused": "未被使用",
+                 "failing": "调用失败", "unmounted": "未挂接", "flagged": "待核实"}
 
 
 def _num(x):
@@ -99,7 +101,7 @@ def department_text(dept: pd.Series, indicators: pd.DataFrame, evidence: pd.Data
         lines.append("\n【问题明细】")
         for r in evidence.head(30).itertuples():
             due = "" if pd.isna(r.due_at) else f"  截止 {pd.Timestamp(r.due_at).date()}"
-            lines.append(f"  [{scheme.indicators[r.indicator].name}] {r.label}（{r.status}）{due}")
+            lines.append(f"  [{scheme.indicators[r.indicator].name}] {r.label}（{STATUS_LABELS.get(r.status, r.status)}）{due}")
         if len(evidence) > 30:
             lines.append(f"  …共 {len(evidence)} 条")
     if len(gains):

@@ -83,11 +83,16 @@ class Context:
 
     def active_from(self, dept_ids: pd.Series) -> pd.Series:
         """Each department's first expected day (NaT: always expected)."""
-        starts = self.departments.set_index("dept_id")["active_from"]
-        return pd.Series(dept_ids.map(starts).to_numpy(dtype="datetime64[ns]"), index=dept_ids.index)
+        return lookup(dept_ids, self.departments.set_index("dept_id")["active_from"])
 
     def assessed(self, dept_ids: pd.Series) -> pd.Series:
         return dept_ids.isin(self.departments["dept_id"])
+
+
+def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """table[key] for each key (missing → NA), keeping keys' index and table's dtype."""
+    return pd.Series(table[~table.index.duplicated()].reindex(keys.to_numpy()).to_numpy(), index=keys.index,
+                     dtype=table.dtype)
 
 
 def days_int(s: pd.Series | pd.Index) -> np.ndarray:

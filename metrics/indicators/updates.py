@@ -18,7 +18,7 @@ import pandas as pd
 
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts
 from metrics.indicators.sharing import catalog
-from metrics.inputs import Context, PeriodInputs, days_int, local_day
+from metrics.inputs import Context, PeriodInputs, days_int, local_day, lookup
 from metrics.periods import add_months
 
 # Shortest real length (days) of each standard slot: a 每 N … frequency takes the grace of
@@ -151,10 +151,11 @@ def _prepare(inputs: PeriodInputs, ctx: Context) -> tuple[pd.DataFrame, pd.DataF
     for dept, n in uncounted.groupby("dept_id").size().items():
         notes.append((dept, f"{n} 个资源的更新频率无法识别，未计入更新及时率"))
     res = res[res["freq"].notna()].reset_index(drop=True)
-    first_update = res["resource_code"].map(inputs.first_updates.set_index("resource_code")["first_update"])
-    res["history_start"] = pd.concat([local_day(first_update), local_day(res["first_seen_at"])], axis=1).min(axis=1)
-    active = ctx.active_from(res["dept_id"])
-    res["expected_from"] = pd.concat([res["registered_at"], active], axis=1).max(axis=1)
+    first_update = lookup(res["resource_code"], inputs.first_updates.set_index("resource_code")["first_update"])
+    first_event, first_seen = local_day(first_update), local_day(res["first_seen_at"])
+    res["history_start"] = first_event.where(first_event < first_seen, first_seen)
+    registered, active = res["registered_at"], ctx.active_from(res["dept_id"])
+    res["expected_from"] = registered.where(registered.notna() & ~(registered < active), active)
     anchored = res["freq"].map(lambda f: f.anchored)
     undated = anchored & res["registered_at"].isna()
     for dept, n in res[undated].groupby("dept_id").size().items():

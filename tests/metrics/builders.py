@@ -76,3 +76,23 @@ def inputs(**tables: list[dict]) -> PeriodInputs:
 
 def day(s: str) -> date:
     return date.fromisoformat(s)
+
+
+def context(inp: PeriodInputs, period_key: str, as_of: str):
+    """The Context assess() would build for these inputs."""
+    from metrics.assessment import assessed_departments
+    from metrics.inputs import Context
+    from metrics.periods import parse_period
+    from metrics.scheme import load_scheme
+
+    period, scheme = parse_period(period_key), load_scheme(int(period_key[:4]))
+    return Context(period, day(as_of), scheme, assessed_departments(inp.departments, period, day(as_of), scheme))
+
+
+def counts_of(parts, indicator: str) -> dict[int, tuple[float, float]]:
+    """{dept_id: (numerator, denominator)} of one indicator from a family's Parts."""
+    out = {}
+    for frame in parts.counts:
+        for r in frame[frame["indicator"] == indicator].itertuples():
+            out[int(r.dept_id)] = (float(r.numerator), float(r.denominator))
+    return out

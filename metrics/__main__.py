@@ -1,0 +1,158 @@
+"""Command line: score, explain, adjust, publish, verify, refresh.
+
+    python -m metrics score --period 2026-Q2 [--as-of 2026-05-20] [--category 市直部门] [--format table|csv|json]
+    python -m metrics explain --dept 市数据局 --period 2026
+    python -m metrics adjust --dept 市数据局 --kind bonus --points 2 --reason "…" --author 张三 [--period 2026]
+    python -m metrics publish --year 2026 [--by 张三]
+    python -m metrics verify --year 2026
+    python -m metrics refresh
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+import pandas as pd
+
+from data.db import DatabaseConfigError, get_engine
+from data.departments import CATEGORY_BY_LABEL
+from metrics import explain, snapshots
+from metrics.periods import PeriodError
+from metrics.scheme import SchemeError
+
+
+def _score_table(a, category: str | None) -> pd.DataFrame:
+    d = a.departments
+    if category:
+        d = d[d["category"] == category]
+    ind = a.indicators[a.indicators["dept_id"].isin(d["dept_id"])]
+    wide = ind.pivot(index="dept_id", columns="key", values="value")
+    names = {**{i.key: i.name for i in a.scheme.indicators.values()},
+             **{f"dim:{k}": f"{v}得分" for k, v in a.scheme.dimension_names.items()}}
+    order = [k for k in names if k in wide.columns]
+    wide = wide[order].round(2).rename(columns=names)
+    out = pd.DataFrame({
+        "类别": d["category"].map(a.scheme.categories).to_numpy(), "排名": d["rank"].to_numpy(),
+        "部门": d["name"].to_numpy(), "总分": d["total"].to_numpy(), "等次": d["tier"].to_numpy(),
+        "加分": d["bonus"].to_numpy(), "扣分": d["deduction"].to_numpy(),
+        "一票否决": d["vetoed"].map({True: "是", False: ""}).to_numpy(),
+        "上期总分": d["prev_total"].to_numpy(), "上期排名": d["prev_rank"].to_numpy()},
+        index=d["dept_id"].to_numpy())
+    return out.join(wide).reset_index(drop=True)
+
+
+def cmd_score(args, engine) -> int:
+    category = CATEGORY_BY_LABEL.get(args.category) if args.category else None
+    if args.category and category is None:
+        print(f"未知部门类别 {args.category!r}：应为 市直部门 或 区县", file=sys.stderr)
+        return 2
+    a = snapshots.compute(engine, args.period, args.as_of)
+    table = _score_table(a, category)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(json.dumps({"period": a.period.key, "as_of": a.as_of.isoformat(), "scheme_version": a.scheme.version,
+                          "input_digest": a.input_digest, "notes": a.notes,
+                          "departments": json.loads(table.to_json(orient="records", force_ascii=False))},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(f"考核期 {a.period.key}（{a.period.start} 至 {a.period.end}），评价日 {a.as_of}，方案版本 {a.scheme.version}")
+        for note in a.notes:
+            print(f"说明：{note}")
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
+            print(table.astype(object).fillna("").to_string(index=False) if len(table) else "（无部门）")
+    return 0
+
+
+def cmd_explain(args, engine) -> int:
+    a = snapshots.compute(engine, args.period, args.as_of)
+    match = a.departments[a.departments["name"] == args.dept]
+    if match.empty:
+        print(f"考核期 {a.period.key} 中没有部门 {args.dept!r}：请核对部门全称", file=sys.stderr)
+        return 2
+    dept = match.iloc[0]
+    rows = a.indicators[a.indicators["dept_id"] == dept["dept_id"]]
+    print(explain.department_text(dept, rows, a.evidence[a.evidence["dept_id"] == dept["dept_id"]],
+                                  a.gains[a.gains["dept_id"] == dept["dept_id"]], a.scheme, a.period.key, a.as_of))
+    return 0
+
+
+def cmd_adjust(args, engine) -> int:
+    adj_id = snapshots.add_adjustment(engine, args.dept, args.kind, args.points, args.reason, args.author, args.period)
+    print(f"已记录{snapshots.ADJUSTMENT_KINDS[args.kind]}（编号 {adj_id}），下次刷新得分时生效")
+    return 0
+
+
+def cmd_publish(args, engine) -> int:
+    snap_id = snapshots.publish(engine, args.year, args.by)
+    print(f"{args.year} 年度考核结果已发布并冻结（快照编号 {snap_id}）")
+    return 0
+
+
+def cmd_verify(args, engine) -> int:
+    v = snapshots.verify(engine, args.year)
+    if v.identical:
+        print(f"{args.year} 年度考核结果（快照 {v.snapshot_id}，评价日 {v.as_of}）重算结果与发布时完全一致")
+        return 0
+    print(f"{args.year} 年度考核结果（快照 {v.snapshot_id}，评价日 {v.as_of}）重算结果与发布时不一致：")
+    if not v.digest_same:
+        print("  输入数据的摘要已变化（发布后有数据被修改或补录）")
+    for line in v.differences:
+        print(f"  {line}")
+    return 1
+
+
+def cmd_refresh(args, engine) -> int:
+    ids = snapshots.refresh_current(engine, args.today)
+    print(f"已写入 {len(ids)} 个得分快照" + (f"：{', '.join(map(str, ids))}" if ids else "（数据未变化）"))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m metrics", description="考核计分：得分、说明、加减分、发布与核验")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("score", help="各部门指标、维度得分、总分、等次与排名")
+    s.add_argument("--period", required=True, help="2026、2026-Q2、2026-05 或 2026-01-01..2026-03-31")
+    s.add_argument("--as-of", type=date.fromisoformat, help="评价日（默认：考核期末与今天中较早者）")
+    s.add_argument("--category", help="市直部门 或 区县")
+    s.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    s.set_defaults(func=cmd_score)
+    e = sub.add_parser("explain", help="一个部门的得分如何算出、问题明细与提分清单")
+    e.add_argument("--dept", required=True)
+    e.add_argument("--period", required=True)
+    e.add_argument("--as-of", type=date.fromisoformat)
+    e.set_defaults(func=cmd_explain)
+    a = sub.add_parser("adjust", help="记录加分、扣分或一票否决")
+    a.add_argument("--dept", required=True)
+    a.add_argument("--kind", required=True, choices=list(snapshots.ADJUSTMENT_KINDS))
+    a.add_argument("--points", type=float, default=0.0)
+    a.add_argument("--reason", required=True)
+    a.add_argument("--author", required=True)
+    a.add_argument("--period", help="不填则计入当年年度考核")
+    a.set_defaults(func=cmd_adjust)
+    pub = sub.add_parser("publish", help="发布并冻结年度考核结果")
+    pub.add_argument("--year", type=int, required=True)
+    pub.add_argument("--by", default="cli")
+    pub.set_defaults(func=cmd_publish)
+    v = sub.add_parser("verify", help="从数据重算已发布的年度结果并比对")
+    v.add_argument("--year", type=int, required=True)
+    v.set_defaults(func=cmd_verify)
+    r = sub.add_parser("refresh", help="重算各月、季、年的当前得分快照")
+    r.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
+    r.set_defaults(func=cmd_refresh)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args, get_engine())
+    except (PeriodError, SchemeError, snapshots.PublishError, DatabaseConfigError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
