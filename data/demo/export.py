@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from data.demo.generate import City, call_months, rng_for
+from data.demo.calls import call_months
+from data.demo.generate import City
+from data.demo.streams import rng_for
 
 KINDS = ("department", "catalog", "resource_update", "exchange_call", "sharing_request",
          "data_objection", "complaint", "office_kpi")
@@ -87,7 +89,8 @@ def write_city(city: City, n_calls: int, out: Path) -> Export:
     return export
 
 
-def _path(export: Export, kind: str, name: str) -> Path:
+def _new_file(export: Export, kind: str, name: str) -> Path:
+    """The path of a new file of `kind`, counted in the export."""
     export.files[kind] += 1
     return export.out / "drop" / kind / name
 
@@ -106,7 +109,7 @@ def write_departments(city: City, export: Export) -> None:
         "别名": d["aliases"].map("、".join),
         "起始日期": d["active_from"].map(lambda a: a.isoformat() if a else ""),
     })
-    frame.to_csv(_path(export, "department", "departments.csv"), index=False, encoding="utf-8")
+    frame.to_csv(_new_file(export, "department", "departments.csv"), index=False, encoding="utf-8")
     export.rows["department"] = len(frame)
 
 
@@ -125,7 +128,7 @@ def write_calls(city: City, n_calls: int, export: Export) -> None:
             "错误码": calls["fault_code"],
             "响应时长(毫秒)": calls["duration_ms"],
         })
-        frame.to_csv(_path(export, "exchange_call", f"exchange_{month:%Y-%m}.csv"), index=False,
+        frame.to_csv(_new_file(export, "exchange_call", f"exchange_{month:%Y-%m}.csv"), index=False,
                      encoding="gbk", lineterminator="\r\n", date_format="%Y-%m-%d %H:%M:%S")
         export.rows["exchange_call"] += len(frame)
 
@@ -142,7 +145,7 @@ def write_requests(city: City, export: Export) -> None:
         "答复时间": r["answered_at"],
         "答复结果": r["decision"],
     })
-    frame.to_csv(_path(export, "sharing_request", f"sharing_requests_{city.window.end:%Y%m%d}.csv"),
+    frame.to_csv(_new_file(export, "sharing_request", f"sharing_requests_{city.window.end:%Y%m%d}.csv"),
                  index=False, encoding="utf-8-sig", date_format="%Y-%m-%d %H:%M:%S")
     export.rows["sharing_request"] = len(frame)
 
@@ -169,7 +172,7 @@ def write_updates(city: City, export: Export) -> None:
     for m in np.unique(month):
         idx = np.flatnonzero(month == m)
         export.rows["resource_update"] += _write_jsonl(
-            _path(export, "resource_update", f"update_log_{m}.jsonl"),
+            _new_file(export, "resource_update", f"update_log_{m}.jsonl"),
             ({"resourceCode": codes[i], "orgName": org[i], "updateTime": stamp[i],
               "rowCount": int(rows[i])} for i in idx),
         )
@@ -182,7 +185,7 @@ def write_objections(city: City, export: Export) -> None:
     raised_by, provider = spell(o["raised_by"]), spell(o["provider"])
     iso = "%Y-%m-%dT%H:%M:%S+08:00"
     export.rows["data_objection"] = _write_jsonl(
-        _path(export, "data_objection", f"objections_{city.window.end:%Y%m%d}.jsonl"),
+        _new_file(export, "data_objection", f"objections_{city.window.end:%Y%m%d}.jsonl"),
         ({"异议编号": r.objection_id, "提出部门": raised_by[i], "数据提供部门": provider[i],
           "资源代码": r.resource_code, "异议类型": r.kind, "提出时间": _text(r.raised_at, iso),
           "办结时间": _text(r.resolved_at, iso)} for i, r in enumerate(o.itertuples())),
@@ -250,7 +253,7 @@ def write_catalog(city: City, export: Export) -> None:
              _py(r.registered_at).date(), _py(r.last_updated_at), at]
             for i, r in enumerate(c.itertuples()))
     export.rows["catalog"] = write_xlsx(
-        _path(export, "catalog", f"catalog_{city.window.end:%Y%m%d}.xlsx"), at,
+        _new_file(export, "catalog", f"catalog_{city.window.end:%Y%m%d}.xlsx"), at,
         f"示例市政务数据共享目录（导出时间：{at:%Y-%m-%d %H:%M}）",
         ["资源代码", "资源名称", "提供部门", "共享类型", "更新频率", "是否挂接", "服务编码",
          "登记日期", "最近更新时间", "导出时间"],
@@ -266,7 +269,7 @@ def write_complaints(city: City, export: Export) -> None:
              _cn_minute(r.due_at), _slash_second(r.closed_at), r.satisfaction]
             for i, r in enumerate(c.itertuples()))
     export.rows["complaint"] = write_xlsx(
-        _path(export, "complaint", f"complaints_{w.end:%Y%m%d}.xlsx"), export_at(city),
+        _new_file(export, "complaint", f"complaints_{w.end:%Y%m%d}.xlsx"), export_at(city),
         f"示例市12345热线及好差评工单明细（{w.start.year}年{w.start.month}月{w.start.day}日至"
         f"{w.end.year}年{w.end.month}月{w.end.day}日）",
         ["工单编号", "来源渠道", "承办单位", "诉求类别", "诉求摘要", "受理时间", "办理时限", "办结时间",
@@ -283,7 +286,7 @@ def write_kpis(city: City, export: Export) -> None:
              r.cases_on_time, r.cases_online, r.reviews_good, r.reviews_bad]
             for i, r in enumerate(k.itertuples()))
     export.rows["office_kpi"] = write_xlsx(
-        _path(export, "office_kpi", f"office_kpi_{w.end:%Y%m}.xlsx"), export_at(city),
+        _new_file(export, "office_kpi", f"office_kpi_{w.end:%Y%m}.xlsx"), export_at(city),
         f"示例市政务服务中心部门办件情况统计表（{w.start:%Y年%m月}—{w.end:%Y年%m月}）",
         ["统计月份", "部门名称", "受理量", "办结量", "按时办结量", "全程网办量", "好评数", "差评数"],
         rows, [12, 24, 10, 10, 12, 12, 10, 10],

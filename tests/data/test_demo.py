@@ -5,7 +5,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
