@@ -90,8 +90,8 @@ def call_indicators(inputs: PeriodInputs, ctx: Context):
     usage = _count(mounted, used, "usage_rate")
     unused = mounted[~used]
     called = calls.groupby("service_code")["calls"].sum()
-    unused_detail = [{"服务编码": code, "期内调用次数": int(called.get(code, 0)) if code else 0,
-                      **({} if code else {"说明": "未登记服务编码，无法关联调用记录"})}
+    unused_detail = [{"服务编码": code, "期内调用次数": int(called.get(code, 0))} if pd.notna(code) else
+                     {"服务编码": None, "说明": "未登记服务编码，无法关联调用记录"}
                      for code in unused["service_code"]]
     usage_evidence = _resource_rows(unused, "usage_rate", "unused", unused_detail)
     usage_fixes = _resource_fixes(unused, "usage_rate", "推动已挂接资源「" + unused["name"] + "」（" +
