@@ -173,6 +173,30 @@ def test_complaints_rise_in_last_quarter(demo):
     assert before >= 30
 
 
+def test_weak_departments_answer_late_and_strong_ones_on_time(demo):
+    names = resolver(demo, "sharing_request")
+    r = pd.read_csv(demo / "drop/sharing_request/sharing_requests_20261031.csv", dtype=str)
+    waited = pd.to_datetime(r["答复时间"]) - pd.to_datetime(r["申请时间"])
+    slow = (waited > pd.Timedelta(days=7)) | waited.isna()
+    by_provider = slow.groupby(r["提供部门"].map(names)).mean()
+    for weak in ("市城市管理局", "市农业农村局", "示例市白石县"):
+        assert by_provider[weak] > 0.4, weak
+    for strong in ("市市场监督管理局", "市医疗保障局", "市大数据发展管理局", "示例市东港区"):
+        assert by_provider[strong] < 0.05, strong
+    assert r["答复时间"].isna().sum() > 20
+
+
+def test_office_kpis_for_every_department_and_month(demo):
+    kpis = xlsx_frame(demo, "office_kpi")
+    names = resolver(demo, "office_kpi")
+    # 41 departments × 12 months + 市营商环境建设局 from May to October (6 months) = 498
+    assert len(kpis) == 41 * 12 + 6
+    assert not kpis.assign(d=kpis["部门名称"].map(names)).duplicated(["d", "统计月份"]).any()
+    assert (kpis["办结量"] <= kpis["受理量"]).all()
+    assert (kpis["按时办结量"] <= kpis["办结量"]).all()
+    assert (kpis["全程网办量"] <= kpis["受理量"]).all()
+
+
 def test_complaint_fields(demo):
     tickets = xlsx_frame(demo, "complaint")
     assert tickets["受理时间"].str.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{1,2}:\d{2}").all()
