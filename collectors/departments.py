@@ -40,14 +40,13 @@ class DepartmentResolver:
 
     def resolve(self, names: pd.Series) -> pd.Series:
         """Ids (nullable Int64) for each spelling; NA where the department is unknown."""
-        text = clean_text(names)
-        uniques = pd.unique(text.dropna())
+        codes, uniques = pd.factorize(clean_text(names))
         if self.cfg.create_unknown_departments:
             missing = [u for u in uniques if self._lookup(u) is None]
             if missing:
                 self._create(missing)
-        table = {u: self._lookup(u) for u in uniques}
-        return text.map(table).astype("Int64")
+        ids = pd.array([self._lookup(u) for u in uniques] + [None], dtype="Int64")
+        return pd.Series(ids[codes], index=names.index)
 
     def _lookup(self, spelling: str) -> int | None:
         key = name_key(spelling)

@@ -139,23 +139,27 @@ def clean_text(series: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
+def map_unique(text: pd.Series, lookup) -> pd.Series:
+    """`lookup` applied once per distinct value (columns repeat a few values a million times)."""
+    codes, uniques = pd.factorize(text)
+    values = np.array([lookup(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(values[codes], index=text.index, dtype=object)
+
+
 def map_values(series: pd.Series, field_type: str, source_map: dict[str, Any]) -> tuple[pd.Series, pd.Series]:
     """Apply the source's value map, then the built-in one; return (values, not understood)."""
     text = clean_text(series)
-    present = text.notna()
-    mapped = pd.Series(pd.NA, index=series.index, dtype="object")
     builtin = ENUM_VALUES.get(field_type, {})
-    for table, key in ((source_map, text), (builtin, text.str.lower())):
-        if not table:
-            continue
-        hit = mapped.isna() & present
-        if not hit.any():
-            break
-        looked = key[hit].map(table)
-        mapped[hit] = looked
+
+    def lookup(value: str):
+        found = source_map.get(value)
+        if found is None:
+            found = builtin.get(value.lower())
+        return found
+
+    mapped = map_unique(text, lookup)
     if field_type in ENUM_VALUES:
-        bad = present & mapped.isna()
-        return mapped, bad
+        return mapped, text.notna() & mapped.isna()
     return mapped.where(mapped.notna(), text), pd.Series(False, index=series.index)
 
 
@@ -192,42 +196,51 @@ def parse_datetimes(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> 
     if is_num.any():
         _numbers(pd.to_numeric(series[is_num], errors="coerce"), local, absolute, bad)
     todo = text.notna()
-    digits = todo & text.str.fullmatch(r"\d{8}|\d{10}|\d{13}|\d{14}|\d{5}(\.\d+)?").fillna(False)
+    _try_formats(text, todo, local, (*formats, *BUILTIN_FORMATS))
+    left = todo & local.isna()
+    if left.any():
+        _unusual_text(text[left], local, absolute, bad, formats)
+    bad |= left & local.isna() & absolute.isna()
+    out = _to_utc(local, tz)
+    return out.where(absolute.isna(), absolute), bad
+
+
+def _unusual_text(text: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.Series,
+                  formats: Iterable[str]) -> None:
+    """Text no standard format matched: digit strings (20260305, epoch ms, Excel serials),
+    ISO with an offset, Chinese dates (2026年3月5日, 2026/3/5 9:32:09)."""
+    digits = text.str.fullmatch(r"\d{8}|\d{10}|\d{13}|\d{14}|\d{5}(\.\d+)?").fillna(False)
     if digits.any():
         numeric = text[digits]
         as8 = numeric.str.len() == 8
         local[numeric[as8].index] = pd.to_datetime(numeric[as8], format="%Y%m%d", errors="coerce")
         as14 = numeric.str.len() == 14
         local[numeric[as14].index] = pd.to_datetime(numeric[as14], format="%Y%m%d%H%M%S", errors="coerce")
-        rest = numeric[~(as8 | as14)]
-        _numbers(pd.to_numeric(rest, errors="coerce"), local, absolute, bad)
-        todo &= ~digits
-    if todo.any():
-        aware = todo & text.str.contains(AWARE_RE, regex=True).fillna(False)
-        if aware.any():
-            parsed = pd.to_datetime(text[aware].str.replace(" ", "T", n=1), format="ISO8601",
-                                    utc=True, errors="coerce")
-            absolute[aware] = parsed.dt.tz_localize(None).astype("datetime64[us]")
-            todo &= ~aware
-        _try_formats(text, todo, local, (*formats, *BUILTIN_FORMATS))
-        left = todo & local.isna()
-        if left.any():
-            normalised = text[left].str.replace(CN_DATE_RE, r"\1-\2-\3 ", regex=True)
-            normalised = normalised.str.replace(r"[时点]", ":", regex=True).str.replace("分", ":")
-            normalised = normalised.str.replace("秒", "").str.strip().str.rstrip(":")
-            _try_formats(normalised, left, local, (*formats, *BUILTIN_FORMATS))
-    bad |= todo & local.isna()
-    out = _to_utc(local, tz)
-    return out.where(absolute.isna(), absolute), bad
+        _numbers(pd.to_numeric(numeric[~(as8 | as14)], errors="coerce"), local, absolute, bad)
+    rest = text[~digits]
+    aware = rest.str.contains(AWARE_RE, regex=True).fillna(False)
+    if aware.any():
+        parsed = pd.to_datetime(rest[aware].str.replace(" ", "T", n=1), format="ISO8601", utc=True,
+                                errors="coerce")
+        absolute[parsed.index] = parsed.dt.tz_localize(None).astype("datetime64[us]")
+    rest = rest[~aware]
+    if rest.empty:
+        return
+    normalised = rest.str.replace(CN_DATE_RE, r"\1-\2-\3 ", regex=True)
+    normalised = normalised.str.replace(r"[时点]", ":", regex=True).str.replace("分", ":")
+    normalised = normalised.str.replace("秒", "").str.strip().str.rstrip(":")
+    _try_formats(normalised, pd.Series(True, index=normalised.index), local, (*formats, *BUILTIN_FORMATS))
 
 
 def _try_formats(text: pd.Series, todo: pd.Series, out: pd.Series, formats: Iterable[str]) -> None:
+    """Fill `out` (by label) from `text` with the first format each value matches."""
     for fmt in formats:
-        pending = todo & out.isna()
+        pending = (todo & out.reindex(todo.index).isna()).to_numpy()
         if not pending.any():
             return
-        parsed = pd.to_datetime(text[pending], format=fmt, errors="coerce")
-        out[pending] = parsed.astype("datetime64[us]")
+        where = todo.index[pending]
+        parsed = pd.to_datetime(text.loc[where], format=fmt, errors="coerce")
+        out.loc[where] = parsed.astype("datetime64[us]").to_numpy()
 
 
 def _numbers(values: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.Series) -> None:

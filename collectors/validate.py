@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pyarrow.lib import ArrowException
 
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
@@ -44,20 +45,30 @@ class Validated:
 
 
 class Reasons:
+    """First failure per row. A reason is a fixed text, a Series of texts, or a template
+    whose {v} is the row's raw value (rendered only for the rows that fail)."""
+
     def __init__(self, index: pd.Index):
         self.series = pd.Series(None, index=index, dtype="object")
 
-    def add(self, mask: pd.Series, reason) -> None:
-        target = mask & self.series.isna()
-        if target.any():
-            self.series[target] = reason[target] if isinstance(reason, pd.Series) else reason
+    def add(self, mask: pd.Series, reason, values: pd.Series | None = None) -> None:
+        target = (mask & self.series.isna()).to_numpy()
+        if not target.any():
+            return
+        where = self.series.index[target]
+        if isinstance(reason, pd.Series):
+            self.series[where] = reason.reindex(where).to_numpy()
+        elif values is not None and "{v}" in reason:
+            self.series[where] = [reason.format(v="" if _missing(v) else v) for v in values[where]]
+        else:
+            self.series[where] = reason
 
     def failed(self) -> pd.Series:
         return self.series.dropna()
 
 
-def quoted(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("")
+def _missing(v) -> bool:
+    return not _present(v)
 
 
 def check_columns(frame: pd.DataFrame, cfg: SourceConfig) -> None:
@@ -83,13 +94,13 @@ def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolve
                 out[fld] = None
             continue
         raw = frame[fld]
-        text = clean_text(raw) if raw.dtype != object or ftype == "str" else None
+        text = clean_text(raw) if raw.dtype != object or ftype in ("str", "frequency") else None
         present = (text.notna() if text is not None else raw.map(_present).astype(bool))
         if fld in required:
             reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
-        value, bad, why = convert(raw, fld, ftype, cfg, resolver, text)
-        if bad is not None:
-            reasons.add(present & bad, why)
+        value, failures = convert(raw, fld, ftype, cfg, resolver, text)
+        for bad, why in failures:
+            reasons.add(present & bad, why, raw)
         if fld in DEFAULTS:
             value = value.where(present, DEFAULTS[fld])
         if ftype == "dept":
@@ -120,56 +131,63 @@ def _source_col(cfg: SourceConfig, fld: str) -> str:
 
 def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
             resolver: DepartmentResolver | None, text: pd.Series | None):
-    """(typed values, bad mask or None, reason for bad rows)."""
-    shown = quoted(raw)
+    """(typed values, [(bad mask, reason)]) for one column."""
     source_map = cfg.values.get(fld, {})
     if source_map and ftype not in ("bool", "share_type", "satisfaction"):
         mapped, _ = map_values(raw, ftype, source_map)
         raw = mapped.where(mapped.notna(), raw)
         text = clean_text(raw) if text is not None else None
     if ftype == "str":
-        return text, None, None
+        return text, []
     if ftype == "dept":
         ids = resolver.resolve(raw)
         bad = ids.isna()
-        names = clean_text(raw)
-        why = names.map(lambda n: resolver.unknown_reason(n) if isinstance(n, str) else "")
-        return ids, bad, why
+        names = clean_text(raw)[bad.to_numpy()].dropna()
+        return ids, [(bad, names.map({n: resolver.unknown_reason(n) for n in pd.unique(names)}))]
     if ftype == "datetime":
         value, bad = parse_datetimes(raw, cfg.timezone, cfg.date_formats)
-        return value, bad, (f"字段 {fld} 的时间 '" + shown + "' 无法识别：请写成 2026-03-05 09:32:09，"
-                            "或在 date_formats 中添加该格式")
+        return value, [(bad, f"字段 {fld} 的时间 '{{v}}' 无法识别：请写成 2026-03-05 09:32:09，"
+                             "或在 date_formats 中添加该格式")]
     if ftype == "date":
         value, bad = local_dates(raw, cfg.timezone, cfg.date_formats)
-        return value, bad, f"字段 {fld} 的日期 '" + shown + "' 无法识别：请写成 2026-03-05"
+        return value, [(bad, f"字段 {fld} 的日期 '{{v}}' 无法识别：请写成 2026-03-05")]
     if ftype == "month":
         value, bad = months(raw, cfg.date_formats)
-        return value, bad, f"字段 {fld} 的月份 '" + shown + "' 无法识别：请写成 2026-03"
+        return value, [(bad, f"字段 {fld} 的月份 '{{v}}' 无法识别：请写成 2026-03")]
     if ftype == "int":
-        number = pd.to_numeric(clean_text(raw.astype("string")), errors="coerce")
+        number = parse_numbers(raw)
         whole = number.notna() & (number == np.floor(number.fillna(0)))
-        bad = ~whole
         negative = whole & (number < 0)
-        why = pd.Series(f"字段 {fld} 的取值 '", index=raw.index) + shown + "' 不是整数：请填写数字"
         what = "响应时长" if fld == "duration_ms" else f"字段 {fld}"
-        why[negative] = f"{what}为负数 (" + shown[negative] + ")：请核对源数据中的时间或数量"
-        return number.where(whole).astype("Int64"), bad | negative, why
+        return number.where(whole & ~negative).astype("Int64"), [
+            (~whole, f"字段 {fld} 的取值 '{{v}}' 不是整数：请填写数字"),
+            (negative, f"{what}为负数 ({{v}})：请核对源数据中的时间或数量")]
     if ftype in ("bool", "share_type", "satisfaction"):
         value, bad = map_values(raw, ftype, source_map)
-        return value, bad, (f"字段 {fld} 的取值 '" + shown + f"' 无法识别：请在 [source.values.{fld}] 中"
-                            "添加映射")
+        return value, [(bad, f"字段 {fld} 的取值 '{{v}}' 无法识别：请在 [source.values.{fld}] 中添加映射")]
     if ftype == "frequency":
         table = {u: normalise_frequency(u) for u in pd.unique(text.dropna())}
         value = text.map(table)
-        return value, value.isna(), "更新频率 '" + shown + "' 无法识别：" + FREQUENCY_HINT
+        return value, [(value.isna(), "更新频率 '{v}' 无法识别：" + FREQUENCY_HINT)]
     raise ValueError(f"unknown field type {ftype}")
+
+
+def parse_numbers(raw: pd.Series) -> pd.Series:
+    """Numbers as float (NaN where not a number); an all-integer text column takes the
+    fast cast, anything else the forgiving parser."""
+    if not raw.isna().any():
+        try:
+            return raw.astype("int64").astype("float64")
+        except (ValueError, TypeError, ArrowException):
+            pass
+    return pd.to_numeric(clean_text(raw.astype("string")), errors="coerce").astype("float64")
 
 
 def kind_rules(out: pd.DataFrame, cfg: SourceConfig, reasons: Reasons) -> None:
     if cfg.kind == "department":
         category = out["category"].map(CATEGORY_BY_LABEL)
         reasons.add(out["category"].notna() & category.isna(),
-                    "部门类别 '" + quoted(out["category"]) + "' 无法识别：应为 市直部门 或 区县")
+                    "部门类别 '{v}' 无法识别：应为 市直部门 或 区县", out["category"])
         out["category"] = category
     if cfg.kind == "complaint":
         limit = out["limit_workdays"]
