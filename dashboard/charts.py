@@ -61,12 +61,14 @@ def distribution(totals: list[float], tiers: dict[str, float], you: float | None
                                  marker_color="#7f8c8d", name="部门数",
                                  hovertemplate="%{x} 分段：%{y} 个部门<extra></extra>"))
     for name, key in (("优秀", "excellent"), ("良好", "good"), ("一般", "fair")):
-        fig.add_vline(x=tiers[key], line_dash="dot", line_color=TIER_COLOURS[name],
-                      annotation_text=f"{name} {tiers[key]:g}", annotation_position="top")
+        fig.add_vline(x=tiers[key], line_dash="dot", line_color=TIER_COLOURS[name])
     if you is not None:
-        fig.add_vline(x=you, line_width=3, line_color="#c0392b",
-                      annotation_text=f"你在这里 {you:.2f}", annotation_position="bottom right")
-    fig.update_xaxes(title="总分", range=[0, 100])
+        fig.add_vline(x=you, line_width=3, line_color="#c0392b")
+        fig.add_annotation(x=you, y=1.02, yref="paper", text=f"你在这里 {you:.2f}", showarrow=False,
+                           font=dict(color="#c0392b"), yanchor="bottom")
+    lines = "、".join(f"{name} {tiers[key]:g}" for name, key in
+                     (("一般", "fair"), ("良好", "good"), ("优秀", "excellent")))
+    fig.update_xaxes(title=f"总分（虚线为等次分数线：{lines}）", range=[0, 100])
     fig.update_yaxes(title="部门数", dtick=1)
     return _layout(fig, 320, bargap=0.05, showlegend=False)
 
@@ -125,6 +127,7 @@ def call_sankey(partners: pd.DataFrame, name: str) -> go.Figure:
     values = list(consumers["calls"]) + list(providers["calls"])
     failures = list(consumers["failures"]) + list(providers["failures"])
     fig = go.Figure(go.Sankey(
+        textfont=dict(color="#222222", size=13),
         node=dict(label=labels, pad=12, thickness=14,
                   color=["#95a5a6"] * centre + ["#c0392b"] + ["#2c7fb8"] * len(providers)),
         link=dict(source=sources, target=targets, value=values, customdata=failures,
@@ -135,12 +138,14 @@ def call_sankey(partners: pd.DataFrame, name: str) -> go.Figure:
 
 
 def failures_per_day(days: pd.DataFrame) -> go.Figure:
+    labels = [str(d) for d in days["day"]]
     fig = go.Figure()
-    fig.add_bar(x=days["day"], y=days["failures"], name="失败次数", marker_color="#d73027",
+    fig.add_bar(x=labels, y=days["failures"], name="失败次数", marker_color="#d73027",
                 hovertemplate="%{x}：失败 %{y:,} 次<extra></extra>")
-    fig.add_scatter(x=days["day"], y=days["calls"], name="调用次数", yaxis="y2", mode="lines",
+    fig.add_scatter(x=labels, y=days["calls"], name="调用次数", yaxis="y2", mode="lines",
                     line=dict(color="#7f8c8d"), hovertemplate="%{x}：调用 %{y:,} 次<extra></extra>")
     fig.update_layout(yaxis=dict(title="失败次数"),
                       yaxis2=dict(title="调用次数", overlaying="y", side="right", showgrid=False),
                       legend=dict(orientation="h", y=1.12))
+    fig.update_xaxes(type="category")
     return _layout(fig, 300)

@@ -13,7 +13,6 @@ from dashboard.format import (
     indicator_label,
     missing,
     percentile,
-    rank_change,
 )
 from metrics.scheme import Scheme
 
@@ -28,13 +27,12 @@ def score_header(row: pd.Series, name: str) -> None:
     if not missing(row["total"]) and not missing(row["prev_total"]):
         delta = f"{float(row['total']) - float(row['prev_total']):+.2f}"
     cols[0].metric("总分", fmt_score(row["total"]), delta)
-    change = rank_change(row["rank"], row["prev_rank"])
-    cols[1].metric("排名", NO_DATA if missing(row["rank"]) else f"第 {int(row['rank'])} 名",
-                   change if change.startswith(("↑", "↓")) else None,
-                   delta_color="normal" if change.startswith("↑") else "inverse")
+    moved = None
+    if not missing(row["rank"]) and not missing(row["prev_rank"]) and row["rank"] != row["prev_rank"]:
+        moved = f"{int(row['prev_rank']) - int(row['rank']):+d} 位"
+    cols[1].metric("排名", NO_DATA if missing(row["rank"]) else f"第 {int(row['rank'])} 名", moved)
     cols[2].metric("等次", row["tier"] or NO_DATA)
-    adjust = f"加分 {float(row['bonus']):g}，扣分 {float(row['deduction']):g}"
-    cols[3].metric("加减分", adjust)
+    cols[3].metric("加分 / 扣分", f"+{float(row['bonus']):g} / -{float(row['deduction']):g}")
     if row["vetoed"]:
         st.error("本期存在一票否决事项，等次定为较差。")
 

@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, period_label, scheme_for
+from dashboard.format import category_label, local_times, period_label, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_table, indicator_table
@@ -86,11 +86,12 @@ for n, (title, rows) in enumerate(groups.items()):
 
 st.subheader("接口调用")
 days = read("failures_by_day", viewer, dept["dept_id"], start, end)
-fault_rows = faults.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
-                                    "first_at": "首次失败（UTC）", "last_at": "最近失败（UTC）"})
-failed_rows = failed.rename(columns={"requested_at": "调用时间（UTC）", "service_code": "服务编码",
-                                     "consumer": "调用方", "fault_code": "错误码", "status_code": "状态码",
-                                     "duration_ms": "耗时（毫秒）"})
+fault_rows = faults.assign(first_at=local_times(faults["first_at"]), last_at=local_times(faults["last_at"]))
+fault_rows = fault_rows.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
+                                        "first_at": "首次失败", "last_at": "最近失败"})
+failed_rows = failed.assign(requested_at=local_times(failed["requested_at"])).rename(columns={
+    "requested_at": "调用时间", "service_code": "服务编码", "consumer": "调用方", "fault_code": "错误码",
+    "status_code": "状态码", "duration_ms": "耗时（毫秒）"})
 if days.empty:
     st.caption("本期没有调用本部门接口的记录。")
 else:
@@ -101,7 +102,7 @@ with left:
     table_with_csv(fault_rows, viewer, target=f"faults:{dept['dept_id']}", period=period["period_key"],
                    file_name=f"错误码_{file_stem}.csv", key="faults_csv", empty="本期没有失败的调用。")
 with right:
-    st.markdown("**最近失败的调用（最多 200 条）**")
+    st.markdown("**最近失败的调用（北京时间，最多 200 条）**")
     table_with_csv(failed_rows, viewer, target=f"failed_calls:{dept['dept_id']}",
                    period=period["period_key"], file_name=f"失败调用_{file_stem}.csv",
                    key="failed_csv", empty="本期没有失败的调用。")

@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import DOCX_MIME, XLSX_MIME, bulletin, workbook
-from dashboard.format import TIER_COLOURS, TIERS, category_label, period_label, scheme_for
+from dashboard.format import NO_DATA, TIER_COLOURS, TIERS, category_label, period_label, scheme_for
 from dashboard.reads import read
 from dashboard.tables import (
     honour_lists,
@@ -62,9 +62,10 @@ def change_style(value):
 
 st.subheader("排名")
 selection = st.dataframe(
-    table.style.map(tier_style, subset=["等次"]).map(change_style, subset=["变化"]).format(
-        precision=2, na_rep="无数据"),
+    table.style.map(tier_style, subset=["等次"]).map(change_style, subset=["变化"]).format(precision=2),
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    column_order=[c for c in table.columns if c != "类别"],
+    placeholder=NO_DATA,
     key="ranking_table",
     column_config={"总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100,
                                                           format="%.2f")},

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import current_viewer
-from dashboard.format import dimension_label
+from dashboard.format import dimension_label, local_times
 from dashboard.reads import read
 from dashboard.widgets import table_with_csv
 from metrics.scheme import SCHEMES_DIR, available_years, load_scheme
@@ -28,15 +28,15 @@ else:
     shown = pd.DataFrame({
         "数据源": status["source"],
         "最近一次状态": [RUN_STATUS.get(s, s) for s in status["status"]],
-        "开始（UTC）": status["started_at"],
-        "结束（UTC）": status["finished_at"],
+        "开始": local_times(status["started_at"]),
+        "结束": local_times(status["finished_at"]),
         "读取": status["rows_read"],
         "入库": status["rows_loaded"],
         "重复": status["rows_duplicate"],
         "隔离": status["rows_quarantined"],
-        "最近成功（UTC）": status["last_ok_at"],
+        "最近成功": local_times(status["last_ok_at"]),
         "距最近成功（小时）": status["lag_hours"],
-        "游标更新（UTC）": status["cursor_updated_at"],
+        "游标更新": local_times(status["cursor_updated_at"]),
         "隔离行累计": status["quarantine_total"],
         "错误信息": status["error"].fillna(""),
     })
@@ -44,13 +44,13 @@ else:
                    key="sources_csv", empty="")
 
 st.subheader("隔离行")
-st.caption("未能入库的行及原因。按原因修正源文件或在部门别名中补充名称后，重新采集即可。")
+st.caption("时间均为北京时间。未能入库的行及原因。按原因修正源文件或在部门别名中补充名称后，重新采集即可。")
 sources = [""] + list(status["source"]) if not status.empty else [""]
 chosen = st.selectbox("数据源", sources, format_func=lambda s: s or "全部", key="quarantine_source")
 held = read("quarantined", viewer, chosen or None)
-held_rows = held.rename(columns={"id": "编号", "source": "数据源", "kind": "记录类型", "file": "文件",
+held_rows = held.assign(created_at=local_times(held["created_at"])).rename(columns={"id": "编号", "source": "数据源", "kind": "记录类型", "file": "文件",
                                  "line": "行号", "reason": "原因", "raw": "原始内容",
-                                 "created_at": "隔离时间（UTC）"})
+                                 "created_at": "隔离时间"})
 table_with_csv(held_rows, viewer, target=f"quarantine:{chosen or 'all'}", period="",
                file_name=f"隔离行_{chosen or '全部'}.csv", key="quarantine_csv",
                empty="没有隔离行。")
@@ -65,10 +65,11 @@ scheme = load_scheme(year)
 st.caption(f"版本 {scheme.version}；优秀 ≥ {scheme.tiers['excellent']:g}（不超过同类 "
            f"{scheme.excellent_quota:.0%}），良好 ≥ {scheme.tiers['good']:g}，一般 ≥ {scheme.tiers['fair']:g}，"
            f"以下为较差。")
-st.dataframe(pd.DataFrame([
+indicators = pd.DataFrame([
     {"维度": dimension_label(scheme, d.key), "维度权重": d.weight, "指标": i.name, "指标权重": i.weight,
      "0 分线": i.floor, "满分线": i.target, "方向": "越高越好" if i.direction == "higher" else "越低越好"}
     for d in scheme.dimensions for i in d.indicators
-]), hide_index=True, width="stretch")
+])
+st.dataframe(indicators, hide_index=True, width="stretch", height=35 * (len(indicators) + 1) + 3)
 with st.expander("方案原文（TOML）"):
     st.code((SCHEMES_DIR / f"{scheme.year}.toml").read_text(encoding="utf-8"), language="toml")

@@ -1,0 +1,185 @@
+"""End to end in a real headless Chromium: log in, read the ranking, open a department,
+download the Excel export and check a value in it; a screenshot of every page goes to
+test-artifacts/screenshots/.
+
+Uses Debian's /usr/bin/chromium through Playwright (never `playwright install`).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from data.db import make_engine
+from data.migrate import upgrade
+from data.users import create_user
+from tests.dashboard import score_fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "e2e-password-1"
+TIMEOUT_MS = 30_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dashboard exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("dashboard did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real launcher on a free loopback port, against a temp store holding the fixture."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed (make system-deps)")
+    tmp = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{tmp / 'paoban.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fx = score_fixture.load(engine)
+    with engine.begin() as conn:
+        create_user(conn, "leader", "leader", PASSWORD, actor="e2e")
+        create_user(conn, "root", "admin", PASSWORD, actor="e2e")
+        create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
+    engine.dispose()
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp)}
+    log = open(tmp / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", f"--server.port={port}", "--server.address=127.0.0.1",
+         "--server.headless=true"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name: str) -> None:
+    """Screenshot of the whole page: Streamlit scrolls inside its main block, so the
+    viewport is stretched to the content's height first."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
+        ".map(e => e.scrollHeight), 900)")
+    page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 12000)})
+    page.wait_for_timeout(1500)  # let plotly redraw at the new size
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+
+def logged_in(browser, base: str, username: str):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True,
+                                  locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(base)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    return context, page
+
+
+def wait_idle(page) -> None:
+    """Streamlit shows a running indicator while the script runs; wait until it is gone."""
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=TIMEOUT_MS)
+
+
+def test_leader_ranking_department_and_excel(server, browser, tmp_path):
+    context, page = logged_in(browser, server, "leader")
+    page.get_by_role("heading", name="排名总览").wait_for()
+    page.get_by_role("tab", name="进退步").wait_for()
+    wait_idle(page)
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "3"  # 参评部门
+    shot(page, "ranking")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载 Excel 工作簿").click()
+    saved = tmp_path / "ranking.xlsx"
+    download.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved)["排名"]
+    rows = {r[2]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["市公安局"][4] == 92.5 and rows["市公安局"][5] == "优秀"
+    assert rows["市卫健委"][0] == 3
+
+    page.get_by_role("button", name="打开部门详情").click()
+    page.get_by_role("heading", name="部门详情").wait_for()
+    page.get_by_role("button", name="下载证据 Excel 工作簿").wait_for()
+    wait_idle(page)
+    assert "92.50" in page.get_by_test_id("stMetricValue").first.inner_text()
+    shot(page, "department")
+    context.close()
+
+
+def test_department_user_my_scores(server, browser):
+    context, page = logged_in(browser, server, "weijian")
+    page.get_by_role("heading", name="我的得分").wait_for()
+    page.get_by_role("button", name="下载本部门得分与提分清单（Excel）").wait_for()
+    wait_idle(page)
+    body = page.inner_text("body")
+    assert "55.00" in body, body
+    assert "市公安局" not in body
+    shot(page, "my_scores")
+    context.close()
+
+
+def test_admin_sources(server, browser):
+    context, page = logged_in(browser, server, "root")
+    page.get_by_role("link", name="数据源状态").click()
+    page.get_by_role("heading", name="数据源状态").wait_for()
+    page.get_by_text("方案原文（TOML）").wait_for()
+    wait_idle(page)
+    shot(page, "sources")
+    context.close()
+
+
+def test_login_page(server, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(server)
+    page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    shot(page, "login")
+    context.close()
