@@ -148,13 +148,10 @@ class FileReader:
                 block_size *= 2
                 continue
             block = block[:cut]
-            if fmt == "csv":
-                batch_parts = parse_csv_block(block, entry)
-            else:
-                batch_parts = parse_jsonl_block(block, entry)
-            frame, lines, bad = batch_parts
+            parse = parse_csv_block if fmt == "csv" else parse_jsonl_block
+            frame, lines, bad, rows = parse(block, entry)
             entry["offset"] += cut
-            entry["line"] += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            entry["line"] += rows
             self.tracker.store(match)
             yield Batch(frame, lines, snapshot(self.cursor), name, "csv" if fmt == "csv" else "json",
                         cut, bad)
@@ -184,7 +181,9 @@ def transcode(block: bytes, encoding: str) -> bytes:
 
 
 def parse_csv_block(block: bytes, entry: dict):
-    """One block of complete CSV lines → (frame of strings, line numbers, malformed rows)."""
+    """One block of complete CSV lines → (frame of strings, row numbers, malformed rows,
+    rows in the block). Rows are numbered as a spreadsheet shows them: a quoted field
+    spanning two lines is one row."""
     columns = entry["columns"]
     bad: list[tuple[int | None, str, str]] = []
     bad_numbers: list[int] = []
@@ -206,8 +205,9 @@ def parse_csv_block(block: bytes, entry: dict):
         data = data.decode("utf-8", errors="replace").encode("utf-8")
         table = _read_csv(data, columns, on_invalid)
     frame = table.to_pandas()
-    numbers = np.setdiff1d(np.arange(1, table.num_rows + len(bad_numbers) + 1), bad_numbers)
-    return frame, entry["line"] + numbers - 1, bad
+    rows = table.num_rows + len(bad_numbers)
+    numbers = np.setdiff1d(np.arange(1, rows + 1), bad_numbers)
+    return frame, entry["line"] + numbers - 1, bad, rows
 
 
 def _read_csv(data: bytes, columns: list[str], on_invalid) -> pa.Table:
@@ -239,7 +239,8 @@ def parse_jsonl_block(block: bytes, entry: dict):
             continue
         records.append(record)
         lines.append(number)
-    return frame_of(records), np.array(lines, dtype=np.int64), bad
+    rows = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    return frame_of(records), np.array(lines, dtype=np.int64), bad, rows
 
 
 def parse_json_document(data: bytes, records_path: str):
