@@ -1,11 +1,35 @@
-"""Streamlit entry point. Until the pages land, a summary of what the store holds."""
-import pandas as pd
+"""Streamlit entry point: login first, then the pages the viewer's role may open.
+
+A page file that is not on disk yet is left out, so the app always starts.
+"""
+from __future__ import annotations
+
 import streamlit as st
 
-from data.__main__ import table_counts
-from data.db import get_engine
+from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, login_page, session_viewer
+from data.viewer import Viewer
 
-st.set_page_config(page_title="跑办督考台", layout="wide")
-st.title("跑办督考台")
-counts = table_counts(get_engine())
-st.dataframe(pd.DataFrame({"表": list(counts), "行数": list(counts.values())}), hide_index=True)
+
+def no_pages() -> None:
+    current_viewer()
+    st.title("跑办督考台")
+    st.info("您的账号目前没有可访问的页面，请联系管理员。")
+
+
+def pages_for(viewer: Viewer) -> dict[str, list]:
+    sections: dict[str, list] = {}
+    for filename, (section, title, icon, roles) in PAGE_ACCESS.items():
+        path = PAGES_DIR / filename
+        if viewer.role in roles and path.is_file():
+            sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
+    return sections or {"": [st.Page(no_pages, title="首页", url_path="home")]}
+
+
+st.set_page_config(page_title="跑办督考台", page_icon=":material/fact_check:", layout="wide")
+viewer = session_viewer()
+if viewer is None:
+    page = st.navigation([st.Page(login_page, title="登录", url_path="login")],
+                         position="hidden")
+else:
+    page = st.navigation(pages_for(viewer))
+page.run()

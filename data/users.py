@@ -107,6 +107,8 @@ def create_user(conn: Connection, username: str, role: str, password: str, *, ac
 def set_disabled(conn: Connection, username: str, disabled: bool, *, actor: str) -> None:
     """Disable (or re-enable) an account; a disabled account cannot log in."""
     _get(conn, username)
+    if disabled and username == actor:
+        raise UserError("不能停用自己正在使用的账号，请由另一位管理员操作")
     conn.execute(update(_users).where(_users.c.username == username).values(disabled=disabled))
     record(conn, actor, "user.disable" if disabled else "user.enable", username)
 
@@ -147,8 +149,9 @@ def active_viewer(conn: Connection, username: str) -> Viewer | None:
     return None if row is None or row.disabled else _viewer(row)
 
 
-def local_time(at: datetime) -> str:
-    return at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(LOCAL_TZ)).strftime("%H:%M")
+def local_time(at: datetime, fmt: str = "%H:%M") -> str:
+    """A stored naive-UTC time as the clock on the office wall shows it."""
+    return at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(LOCAL_TZ)).strftime(fmt)
 
 
 def _locked_message(until: datetime) -> str:

@@ -1,0 +1,164 @@
+"""Who is looking: the login form, single sign-on, inactivity expiry and logout.
+
+The session holds the Viewer the login produced and the time of the last activity.
+Every run re-reads the account from the store, so a disabled account or a changed role
+takes effect at the next click, and a value planted in session state grants nothing the
+store does not.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from data.db import get_engine
+from data.models import ROLES, utcnow
+from data.settings import get_settings
+from data.users import active_viewer, authenticate, login_by_email, record_logout
+from data.viewer import Viewer
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+ALL_DEPTS = frozenset({"leader", "inspector", "admin"})
+# Page files under dashboard/pages/ → (section, title, icon, roles that may open it)
+PAGE_ACCESS = {
+    "ranking.py": ("督考", "排名总览", ":material/leaderboard:", ALL_DEPTS),
+    "department.py": ("督考", "部门详情", ":material/apartment:", ALL_DEPTS),
+    "my_scores.py": ("督考", "我的得分", ":material/grading:", frozenset({"department"})),
+    "sources.py": ("管理", "数据源状态", ":material/sync:", frozenset({"admin"})),
+    "admin_users.py": ("管理", "用户管理", ":material/group:", frozenset({"admin"})),
+    "admin_audit.py": ("管理", "审计日志", ":material/history:", frozenset({"admin"})),
+}
+VIEWER_KEY = "viewer"
+LAST_SEEN_KEY = "last_seen"  # naive UTC time of the viewer's latest run
+NOTICE_KEY = "login_notice"
+SSO_REJECTED_KEY = "sso_rejected"
+
+
+def oidc_configured() -> bool:
+    """Single sign-on is on when Streamlit secrets hold an [auth] section."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def _sso_identity() -> str | None:
+    """The e-mail the identity provider vouched for, if single sign-on is on and used."""
+    if not oidc_configured() or not st.user.get("is_logged_in"):
+        return None
+    return str(st.user.get("email") or "")
+
+
+def _start_session(viewer: Viewer) -> None:
+    st.session_state[VIEWER_KEY] = viewer
+    st.session_state[LAST_SEEN_KEY] = utcnow()
+
+
+def _end_session(viewer: Viewer, reason: str, notice: str | None = None) -> None:
+    with get_engine().begin() as conn:
+        record_logout(conn, viewer.username, reason=reason)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+    if _sso_identity() is not None:
+        st.logout()
+
+
+def _sso_login() -> Viewer | None:
+    email = _sso_identity()
+    if email is None or st.session_state.get(SSO_REJECTED_KEY) == email:
+        return None
+    with get_engine().begin() as conn:
+        result = login_by_email(conn, email)
+    if not result.ok:
+        st.session_state[SSO_REJECTED_KEY] = email
+        st.session_state[NOTICE_KEY] = result.message
+        return None
+    _start_session(result.viewer)
+    return result.viewer
+
+
+def session_viewer() -> Viewer | None:
+    """The logged-in viewer as the store knows it now, refreshing the inactivity timer.
+
+    None when nobody is logged in, the session sat idle too long, or the account was
+    disabled meanwhile; the last two leave a notice for the login form.
+    """
+    viewer = st.session_state.get(VIEWER_KEY)
+    if not isinstance(viewer, Viewer):
+        return _sso_login()
+    idle_minutes = get_settings().session_idle_minutes
+    now = utcnow()
+    last_seen = st.session_state.get(LAST_SEEN_KEY)
+    if last_seen is None or now - last_seen > timedelta(minutes=idle_minutes):
+        _end_session(viewer, "idle", f"您已超过 {idle_minutes} 分钟未操作，系统已自动退出，请重新登录")
+        return None
+    with get_engine().connect() as conn:
+        current = active_viewer(conn, viewer.username)
+    if current is None:
+        _end_session(viewer, "disabled", "账号已停用，请联系管理员")
+        return None
+    _start_session(current)
+    return current
+
+
+def running_page() -> str | None:
+    """File name of the dashboard/pages script this run executes, if any."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    path = (ctx.pages_manager.get_pages().get(ctx.page_script_hash) or {}).get("script_path")
+    if path and Path(path).resolve().parent == PAGES_DIR:
+        return Path(path).name
+    return None
+
+
+def current_viewer() -> Viewer:
+    """For pages: the viewer, or the login form and a stop when there is none.
+
+    Also stops a page the viewer's role may not open. Navigation already hides such
+    pages, but Streamlit can run a file under pages/ directly (by URL, before the entry
+    script has declared its navigation), so the page itself must refuse.
+    """
+    viewer = session_viewer()
+    if viewer is None:
+        login_page()
+        st.stop()
+    page = running_page()
+    if page is not None and (page not in PAGE_ACCESS or viewer.role not in PAGE_ACCESS[page][3]):
+        st.error("您的账号无权访问此页面。如需开通，请联系管理员。")
+        st.stop()
+    _identity_and_logout(viewer)
+    return viewer
+
+
+def login_page() -> None:
+    st.title("跑办督考台")
+    st.subheader("用户登录")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.warning(notice)
+    with st.form("login", clear_on_submit=True):
+        username = st.text_input("用户名")
+        password = st.text_input("密码", type="password")
+        submitted = st.form_submit_button("登录", type="primary")
+    if submitted:
+        with get_engine().begin() as conn:
+            result = authenticate(conn, username, password)
+        if result.ok:
+            _start_session(result.viewer)
+            st.rerun()
+        st.error(result.message)
+    if oidc_configured():
+        st.divider()
+        if st.button("使用统一身份认证登录"):
+            st.login()
+    st.caption("忘记密码或账号被锁定，请联系系统管理员。")
+
+
+def _identity_and_logout(viewer: Viewer) -> None:
+    """Sidebar block on every page: who is logged in, and the way out."""
+    st.sidebar.caption(f"当前用户：{viewer.display_name}（{ROLES[viewer.role]}）")
+    if st.sidebar.button("退出登录"):
+        _end_session(viewer, "user", "您已退出登录")
+        st.rerun()
