@@ -47,6 +47,7 @@ EVENTS = {
 }
 CATALOG_CONTENT = ["name", "provider_dept_id", "share_type", "update_frequency", "mounted",
                    "service_code", "registered_at", "last_updated_at"]
+KEEP_WHEN_BLANK = ("registered_at", "last_updated_at", "service_code")  # a blank cell says nothing new
 LABELS = {"answered_at": "答复时间", "closed_at": "办结时间", "resolved_at": "处理时间",
           "satisfaction": "满意度", "decision": "答复结果"}
 
@@ -155,6 +156,9 @@ def load_catalog(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame, colle
         if old is None:
             inserts.append({**rec, "first_seen_at": rec["snapshot_at"]})
             continue
+        for c in KEEP_WHEN_BLANK:
+            if rec[c] is None:
+                rec[c] = old[c]
         if rec["last_updated_at"] is not None and rec["last_updated_at"] != old["last_updated_at"]:
             events.append({"resource_code": code, "provider_dept_id": rec["provider_dept_id"],
                            "updated_at": rec["last_updated_at"], "recorded_at": utcnow(), "source": cfg.name})

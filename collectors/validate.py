@@ -158,7 +158,7 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         number = parse_numbers(raw)
         whole = number.notna() & (number == np.floor(number.fillna(0)))
         negative = whole & (number < 0)
-        what = "响应时长" if fld == "duration_ms" else f"字段 {fld}"
+        what = "响应时长" if fld == "duration_ms" else f"字段 {fld} "
         return number.where(whole & ~negative).astype("Int64"), [
             (~whole, f"字段 {fld} 的取值 '{{v}}' 不是整数：请填写数字"),
             (negative, f"{what}为负数 ({{v}})：请核对源数据中的时间或数量")]
