@@ -114,7 +114,8 @@ class FileReader:
             yield FileSkipped(name, entry["error"])
             return
         if match.known and entry["offset"] >= size:
-            yield FileSkipped(name, "没有新内容" if entry["name"] == name else "内容与已导入的文件相同")
+            yield FileSkipped(name, "没有新内容" if entry["name"] == name
+                              else f"内容与已导入的文件 {entry['name']} 相同")
             return
         entry["name"] = name
         with path.open("rb") as fh:

@@ -9,7 +9,8 @@ from collectors.config import SourceConfig, parse_config
 from data.departments import add_departments
 from data.models import Quarantine
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
 
 
 def source(base: Path, **options) -> SourceConfig:
@@ -42,9 +43,13 @@ def scalar(engine, sql: str):
         return conn.execute(text(sql)).scalar()
 
 
+def all_rows(engine, sql: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
 def quarantine_rows(engine) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(Quarantine.__table__).order_by(Quarantine.id)).mappings()]
 
 
-__all__ = ["FIXTURES", "source", "register", "count", "reasons", "scalar", "quarantine_rows"]

@@ -1,0 +1,106 @@
+"""Exactly once: re-runs, re-dropped copies, overlapping exports and a collector killed
+mid-file leave every valid row counted once, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from collectors.runner import run_source
+from data.db import make_engine
+from tests.collectors.exchange_log import COLUMNS, department_names, write_exchange_log
+from tests.collectors.helpers import REPO, count, register, scalar, source
+
+TOTALS = ("SELECT COALESCE(SUM(calls), 0), COALESCE(SUM(failures), 0), COALESCE(SUM(duration_sum_ms), 0), "
+          "COUNT(*) FROM exchange_daily")
+
+
+def state(engine) -> tuple:
+    return (scalar(engine, "SELECT SUM(calls) FROM exchange_daily"),
+            scalar(engine, "SELECT SUM(failures) FROM exchange_daily"),
+            scalar(engine, "SELECT SUM(duration_sum_ms) FROM exchange_daily"),
+            count(engine, "exchange_daily"), count(engine, "exchange_call"), count(engine, "quarantine"))
+
+
+def expected(frame, unknown: str = "市未登记局") -> tuple:
+    valid = frame[frame["调用方部门"] != unknown]
+    failed = valid["调用结果"] == "失败"
+    return len(valid), int(failed.sum()), int(valid["响应时长(毫秒)"].sum()), int(failed.sum()), len(frame) - len(valid)
+
+
+def log_source(tmp_path, **options):
+    return source(tmp_path, kind="exchange_call", glob="*.csv", columns=COLUMNS, **options)
+
+
+def test_rerun_and_redrop_change_nothing(engine, tmp_path):
+    register(engine, department_names(20))
+    (tmp_path / "drop").mkdir()
+    frame = write_exchange_log(tmp_path / "drop" / "day1.csv", 5000, unknown_every=500)
+    cfg = log_source(tmp_path, batch_rows=1000)
+    run = run_source(engine, cfg)
+    calls, failures, duration, kept, bad = expected(frame)
+    assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (5000, calls, bad)
+    before = state(engine)
+    assert before[:3] == (calls, failures, duration) and before[4:] == (kept, bad)
+    assert run_source(engine, cfg).counts.rows_read == 0
+    shutil.copy(tmp_path / "drop" / "day1.csv", tmp_path / "drop" / "day1 (copy).csv")
+    again = run_source(engine, cfg)
+    assert again.counts.rows_read == 0
+    assert {f["file"]: f["reason"] for f in again.files}["day1 (copy).csv"] == "内容与已导入的文件 day1.csv 相同"
+    assert state(engine) == before
+
+
+def test_overlapping_exports_count_each_call_once(engine, tmp_path):
+    register(engine, department_names(20))
+    (tmp_path / "drop").mkdir()
+    # Two exports of one day of calls: ids 0–2999 and 2000–4999 (calls 2000–2999 in both).
+    first = write_exchange_log(tmp_path / "drop" / "a.csv", 3000, days=1, seed=3)
+    second = write_exchange_log(tmp_path / "drop" / "b.csv", 3000, days=1, seed=3, first_id=2000)
+    second.iloc[:1000] = first.iloc[2000:].to_numpy()  # the overlap is the very same calls
+    second.to_csv(tmp_path / "drop" / "b.csv", index=False)
+    cfg = log_source(tmp_path, batch_rows=700)
+    runs = run_source(engine, cfg)
+    assert (runs.counts.rows_read, runs.counts.rows_loaded, runs.counts.rows_duplicate) == (6000, 5000, 1000)
+    union = pd.concat([first, second.iloc[1000:]])
+    assert state(engine)[:3] == expected(union)[:3]
+
+
+@pytest.mark.slow
+def test_sigkill_mid_file_then_restart_counts_every_row_once(db_url, tmp_path):
+    engine = make_engine(db_url)
+    register(engine, department_names(20))
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    frame = write_exchange_log(drop / "big.csv", 200_000, unknown_every=1000, days=60)
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nname = "big"\nkind = "exchange_call"\nreader = "files"\npath = "drop"\nglob = "*.csv"\n'
+        'settle_seconds = 0\nbatch_rows = 20000\n[source.columns]\n'
+        + "".join(f'"{k}" = "{v}"\n' for k, v in COLUMNS.items()), encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "collectors", "once", "--config", str(tmp_path / "sources.toml"), "--no-refresh"]
+    child = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while count(engine, "call_id_batch") < 3 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL, "the collector finished before it could be killed"
+    committed = count(engine, "call_id_batch")
+    assert 3 <= committed < 10, "killed mid-file: some of the ten batches committed, not all"
+    assert scalar(engine, "SELECT status FROM collector_run") == "running"
+    restart = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert restart.returncode == 0, restart.stderr
+    calls, failures, duration, kept, bad = expected(frame)
+    # 200,000 rows, every 1,000th names an unknown department: 200 quarantined, 199,800 counted.
+    assert (calls, bad) == (199_800, 200)
+    assert state(engine)[:3] == (calls, failures, duration)
+    assert (count(engine, "exchange_call"), count(engine, "quarantine")) == (kept, bad)
+    assert scalar(engine, "SELECT SUM(rows) FROM call_id_batch") == calls
+    assert scalar(engine, "SELECT status FROM collector_run ORDER BY id LIMIT 1") == "failed"
+    engine.dispose()
