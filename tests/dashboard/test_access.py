@@ -443,3 +443,11 @@ def test_audit_page_filters(app, dashboard_store):
     assert "密码错误" in app.dataframe[0].value["详情"][0]
     app.text_input(key="audit_text").input("没有这样的记录").run()
     assert "没有审计记录" in app.info[0].value
+
+
+def test_app_starts_when_page_files_are_missing(app, dashboard_store, monkeypatch, tmp_path):
+    monkeypatch.setattr("dashboard.auth.PAGES_DIR", tmp_path)
+    login(app, "leader")
+    assert not app.exception
+    assert "没有可访问的页面" in app.info[0].value
+    assert "退出登录" in [b.label for b in app.sidebar.button]
