@@ -17,7 +17,7 @@ install: $(STAMP)
 
 db: install
 	$(PY) -m data init
-	$(PY) -m data demo --if-empty
+	PAOBAN_DEMO_MODE=1 $(PY) -m data demo --if-empty
 
 run: db
 	bash scripts/run.sh
