@@ -13,6 +13,7 @@ from pathlib import Path
 from bench.process import ROOT
 from bench.report import write_report
 from bench.runner import MEASUREMENTS, BenchConfig, run_bench
+from bench.scoring import SNAPSHOT_MODES
 from bench.stores import ENGINES
 
 
@@ -35,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench",
                         help="generated inputs, stores and logs")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--snapshots", choices=SNAPSHOT_MODES, default="current",
+                        help="what the pages read: current = refresh_current (every month, quarter, "
+                             "year, as after a collector run); year = only the year's snapshot")
     parser.add_argument("--note", default="", help="a line for the report, e.g. what else ran on the machine")
     return parser.parse_args(argv)
 
@@ -44,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     pg_url = os.environ.get("PAOBAN_BENCH_PG_URL") or None
     engines = args.engines or (ENGINES if pg_url else ("sqlite",))
     cfg = BenchConfig(sizes=args.rows, engines=engines, only=args.only, workdir=args.workdir,
-                      pg_url=pg_url, seed=args.seed, repeat=args.repeat, note=args.note)
+                      pg_url=pg_url, seed=args.seed, repeat=args.repeat,
+                      snapshots=args.snapshots, note=args.note)
     started = time.monotonic()
 
     def report(message: str) -> None:

@@ -25,7 +25,7 @@ SIZES = (20_000, 100_000)
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     cfg = BenchConfig(sizes=SIZES, engines=("sqlite",), workdir=tmp_path_factory.mktemp("bench"),
-                      repeat=1)
+                      repeat=1, snapshots="year")
     messages: list[str] = []
     return run_bench(cfg, messages.append)
 
