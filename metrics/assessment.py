@@ -97,7 +97,9 @@ def _explained(ind: pd.DataFrame, dims: pd.DataFrame, evidence: pd.DataFrame, no
         rows.append({"dept_id": r.unit, "key": r.indicator, "dimension": r.dimension, "value": r.value,
                      "score": r.score, "numerator": r.numerator, "denominator": r.denominator,
                      "weight": r.weight, "status": r.status, "explanation": exp})
-    by_unit_dim = {k: g for k, g in ind.groupby(["unit", "dimension"])}
+    by_unit_dim: dict[tuple, list[dict]] = {}
+    for r in ind[["unit", "dimension", "indicator", "score", "status"]].to_dict("records"):
+        by_unit_dim.setdefault((r["unit"], r["dimension"]), []).append(r)
     for r in dims.itertuples():
         exp = explain.dimension_explanation(r.dimension, r, by_unit_dim[(r.unit, r.dimension)], scheme)
         rows.append({"dept_id": r.unit, "key": f"dim:{r.dimension}", "dimension": r.dimension, "value": r.score,

@@ -49,22 +49,22 @@ def indicator_explanation(row, scheme: Scheme, notes: list[str], evidence_keys: 
     }
 
 
-def dimension_explanation(dim_key: str, dim_row, ind_rows: pd.DataFrame, scheme: Scheme) -> dict:
+def dimension_explanation(dim_key: str, dim_row, ind_rows: list[dict], scheme: Scheme) -> dict:
+    """ind_rows: the dimension's indicator rows (indicator, score, status) of one department."""
     names = scheme.indicators
-    scored = ind_rows[ind_rows["status"] != "na"]
-    weights = scored["indicator"].map({k: i.weight for k, i in names.items()}).astype(float)
+    scored = [r for r in ind_rows if r["status"] != "na"]
+    missing = [names[r["indicator"]].name for r in ind_rows if r["status"] == "na"]
     notes = []
     if dim_row.status == "na":
         notes.append("无数据：本维度所有指标均无数据，其权重分摊给其他维度")
-    missing = ind_rows[ind_rows["status"] == "na"]
-    if len(missing) and len(scored):
-        notes.append("无数据的指标：" + "、".join(names[k].name for k in missing["indicator"]))
+    elif missing:
+        notes.append("无数据的指标：" + "、".join(missing))
     return {
         "label": scheme.dimension_names[dim_key],
         "formula": "维度得分 = Σ(有数据指标的得分 × 指标权重) ÷ Σ(有数据指标的权重)",
-        "inputs": [{"label": names[r.indicator].name, "value": _num(r.score)} for r in scored.itertuples()],
-        "numerator": _num((scored["score"].astype(float) * weights).sum()),
-        "denominator": _num(weights.sum()),
+        "inputs": [{"label": names[r["indicator"]].name, "value": _num(r["score"])} for r in scored],
+        "numerator": _num(sum(r["score"] * names[r["indicator"]].weight for r in scored)),
+        "denominator": _num(sum(names[r["indicator"]].weight for r in scored)),
         "value": _num(dim_row.score),
         "unit": "分",
         "weight": _num(dim_row.weight),

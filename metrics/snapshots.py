@@ -60,32 +60,32 @@ def load_inputs(conn: Connection, period: Period, as_of: date, scheme: Scheme) -
     )
 
 
-def _default_as_of(period: Period, as_of: date | None) -> date:
-    return as_of or min(period.end, local_today())
+def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache: dict, *,
+                with_previous: bool = True, inputs: PeriodInputs | None = None) -> Assessment:
+    """Assess `period`; the previous period of the same length (as of min(its end, today))
+    supplies prev_total / prev_rank. `cache` holds (assessment, has_previous) by (key, as_of)."""
+    hit = cache.get((period.key, as_of))
+    if hit is not None and (hit[1] or not with_previous):
+        return hit[0]
+    scheme = load_scheme(period.year)
+    if inputs is None:
+        with engine.connect() as conn:
+            inputs = load_inputs(conn, period, as_of, scheme)
+    previous = None
+    if with_previous:
+        prev = period.previous()
+        previous = _assessment(engine, prev, min(prev.end, today), today, cache, with_previous=False)
+        previous = previous.departments[["dept_id", "total", "rank"]]
+    result = assess(inputs, period, as_of, scheme, previous, inputs.digest(period, as_of, scheme))
+    cache[(period.key, as_of)] = (result, with_previous)
+    return result
 
 
-def _previous_scores(engine: Engine, period: Period, cache: dict | None) -> pd.DataFrame:
-    prev = period.previous()
-    found = compute(engine, prev.key, None, with_previous=False, cache=cache)
-    return found.departments[["dept_id", "total", "rank"]]
-
-
-def compute(engine: Engine, period_key: str, as_of: date | None = None, *, with_previous: bool = True,
-            cache: dict | None = None) -> Assessment:
+def compute(engine: Engine, period_key: str, as_of: date | None = None) -> Assessment:
     """Assess a period from the store (as_of defaults to min(period end, today))."""
     period = parse_period(period_key)
-    as_of = _default_as_of(period, as_of)
-    key = (period.key, as_of, with_previous)
-    if cache is not None and key in cache:
-        return cache[key]
-    scheme = load_scheme(period.year)
-    with engine.connect() as conn:
-        inputs = load_inputs(conn, period, as_of, scheme)
-    previous = _previous_scores(engine, period, cache) if with_previous else None
-    result = assess(inputs, period, as_of, scheme, previous, inputs.digest(period, as_of, scheme))
-    if cache is not None:
-        cache[key] = result
-    return result
+    today = local_today()
+    return _assessment(engine, period, as_of or min(period.end, today), today, {})
 
 
 def _clean(value):
@@ -168,10 +168,10 @@ def refresh_current(engine: Engine, today: date | None = None) -> list[int]:
             as_of = min(period.end, today)
             scheme = load_scheme(period.year)
             with engine.connect() as conn:
-                digest = load_inputs(conn, period, as_of, scheme).digest(period, as_of, scheme)
-                if _latest_current_digest(conn, period.key) == digest:
+                inputs = load_inputs(conn, period, as_of, scheme)
+                if _latest_current_digest(conn, period.key) == inputs.digest(period, as_of, scheme):
                     continue
-            snap_id = _store_current(engine, compute(engine, period.key, as_of, cache=cache))
+            snap_id = _store_current(engine, _assessment(engine, period, as_of, today, cache, inputs=inputs))
             if snap_id is not None:
                 written.append(snap_id)
     return written
@@ -193,7 +193,7 @@ def publish(engine: Engine, year_: int, by: str, today: date | None = None) -> i
     if existing is not None:
         raise PublishError(f"{year_} 年度考核结果已于 {existing['published_at']:%Y-%m-%d %H:%M}（UTC）"
                            f"由 {existing['published_by']} 发布，不能重复发布")
-    a = compute(engine, period.key, as_of)
+    a = _assessment(engine, period, as_of, today or local_today(), {})
     with engine.begin() as conn:
         snap_id = write_snapshot(conn, a, status="published", published_by=by)
         audit.record(conn, by, "score.publish", f"score_snapshot:{snap_id}", period=period.key,

@@ -6,29 +6,36 @@ record the year, so explanations can say the deadline is an approximation.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 import numpy as np
 import pandas as pd
 
 
+@lru_cache(maxsize=16)
+def _workdays(first_year: int, last_year: int) -> tuple[np.ndarray, frozenset[int]]:
+    """Working days of [first_year, last_year] and the years counted Monday–Friday."""
+    days = pd.date_range(date(first_year, 1, 1), date(last_year, 12, 31), freq="D")
+    fallback = set()
+
+    def is_workday(day: date) -> bool:
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            fallback.add(day.year)
+            return day.weekday() < 5
+
+    flags = np.fromiter((is_workday(d.date()) for d in days), dtype=bool, count=len(days))
+    return days[flags].values.astype("datetime64[D]"), frozenset(fallback)
+
+
 class WorkdayCalendar:
     """Vectorised N-th-working-day-after lookups over the years [first, last]."""
 
     def __init__(self, first_year: int, last_year: int):
-        days = pd.date_range(date(first_year, 1, 1), date(last_year, 12, 31), freq="D")
-        self.fallback_years: set[int] = set()
+        self._workdays, self.fallback_years = _workdays(first_year, last_year)
         self.used_fallback: set[int] = set()
-        flags = np.fromiter((self._is_workday(d.date()) for d in days), dtype=bool, count=len(days))
-        self._workdays = days[flags].values.astype("datetime64[D]")
-        self._first, self._last = first_year, last_year
-
-    def _is_workday(self, day: date) -> bool:
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            self.fallback_years.add(day.year)
-            return day.weekday() < 5
 
     def add(self, start: pd.Series, n: pd.Series) -> pd.Series:
         """The n-th working day after each start day (the start day itself not counted)."""

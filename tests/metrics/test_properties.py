@@ -38,7 +38,7 @@ resource_sets = st.lists(
 day_offsets = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 180)), max_size=25)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(resource_sets, day_offsets, st.tuples(st.integers(0, 3), st.integers(0, 180)))
 def test_adding_an_update_never_lowers_the_score(res, ups, extra):
     # history starts at registration (first listed then), so an update can only turn slots on time
