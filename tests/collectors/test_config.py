@@ -88,3 +88,18 @@ def test_missing_file_and_unknown_source_are_explained(tmp_path):
     cfg = load_config(write(tmp_path, GOOD))
     with pytest.raises(ConfigError, match="exchange-log、hotline-db"):
         cfg.source("typo")
+
+
+def test_every_example_in_the_sources_documentation_is_valid(tmp_path):
+    import tomllib
+
+    from collectors.config import parse_config
+    from tests.collectors.helpers import REPO
+
+    text = (REPO / "docs" / "sources.md").read_text(encoding="utf-8")
+    blocks = [part.split("```")[0] for part in text.split("```toml")[1:]]
+    kinds = set()
+    for block in blocks:
+        kinds |= {s.kind for s in parse_config(tomllib.loads(block), tmp_path / "sources.toml").sources}
+    assert kinds == {"department", "catalog", "resource_update", "exchange_call", "sharing_request",
+                     "data_objection", "complaint", "office_kpi"}
