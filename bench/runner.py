@@ -88,7 +88,7 @@ def prepare_inputs(cfg: BenchConfig, rows: int) -> Inputs:
                   year, day, last_day)
 
 
-def _loaded_workspace(cfg: BenchConfig, label: str, inputs: Inputs, url: str) -> Workspace:
+def loaded_workspace(cfg: BenchConfig, label: str, inputs: Inputs, url: str) -> Workspace:
     """A workspace whose store already holds the register and the catalog (not timed)."""
     ws = Workspace.create(cfg.workdir / "workspaces" / label, inputs.register_csv, inputs.catalog_csv)
     for source in (DEPARTMENT_SOURCE, CATALOG_SOURCE):
@@ -152,7 +152,7 @@ def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: 
     full = run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "day-into-year.log")
     empty_url = fresh_store(engine, f"{label}-day", cfg.workdir, cfg.pg_url)
     try:
-        empty_ws = _loaded_workspace(cfg, f"{label}-day", inputs, empty_url)
+        empty_ws = loaded_workspace(cfg, f"{label}-day", inputs, empty_url)
         empty_ws.drop_exchange_file(inputs.day_csv)
         empty = run_collector(empty_ws, empty_url, EXCHANGE_SOURCE, empty_ws.root / "day-into-empty.log")
     finally:
@@ -169,7 +169,7 @@ def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: 
 
 
 def _ingest_year(cfg, engine, rows, label, inputs, url, results, report) -> Workspace:
-    ws = _loaded_workspace(cfg, f"{label}-year", inputs, url)
+    ws = loaded_workspace(cfg, f"{label}-year", inputs, url)
     ws.drop_exchange_file(inputs.year_csv)
     col = run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "year.log")
     report(f"{label}: collector {col.wall_seconds:.1f} s, peak {col.peak_rss_mb:.0f} MB")
