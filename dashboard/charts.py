@@ -101,10 +101,22 @@ def sparkline(history: pd.DataFrame, column: str = "score") -> go.Figure:
     return fig
 
 
+def short_period(key: str) -> str:
+    """Axis label of a period within its year: '2026-10' → '10月', '2026-Q3' → 'Q3'."""
+    year, _, rest = key.partition("-")
+    if rest.isdigit():
+        return f"{int(rest)}月"
+    return rest or f"{year}年"
+
+
 def trend(history: pd.DataFrame) -> go.Figure:
-    """Total over the year's periods, with rank and tier in the hover."""
+    """Total over the year's periods, with rank and tier in the hover; a running period
+    is marked 进行中 with an open marker, since its total is still partial."""
+    labels = [short_period(key) + ("" if done else "（进行中）")
+              for key, done in zip(history["period_key"], history["complete"])]
     fig = go.Figure(go.Scatter(
-        x=history["period_key"], y=history["total"], mode="lines+markers+text",
+        x=labels, y=history["total"], mode="lines+markers+text",
+        marker=dict(size=8, symbol=["circle" if done else "circle-open" for done in history["complete"]]),
         text=[f"{t:.1f}" if pd.notna(t) else "" for t in history["total"]], textposition="top center",
         customdata=list(zip(history["rank"], history["tier"])),
         hovertemplate="%{x}<br>总分 %{y:.2f}<br>排名 %{customdata[0]}<br>等次 %{customdata[1]}<extra></extra>",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.format import (
+    CODE_LABELS,
     ITEM_STATUS,
     ITEM_TYPES,
     NO_DATA,
@@ -73,6 +74,19 @@ def indicator_table(indicators: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def detail_text(value) -> str:
+    """A stored evidence detail (nested JSON) as one line a clerk can read."""
+    if value is None:
+        return "无"
+    if isinstance(value, dict):
+        return "，".join(f"{k} {detail_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "；".join(detail_text(v) for v in value)
+    if isinstance(value, str):
+        return CODE_LABELS.get(value, value)
+    return str(value)
+
+
 def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]) -> pd.DataFrame:
     rows = []
     for r in evidence.to_dict("records"):
@@ -86,7 +100,7 @@ def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]
             "问题": ITEM_STATUS.get(r["status"], r["status"]),
             "期限": None if missing(r["due_at"]) else r["due_at"],
             "办结时间": None if missing(r["done_at"]) else r["done_at"],
-            "详情": "；".join(f"{k}：{v}" for k, v in detail.items()),
+            "详情": "；".join(f"{k}：{detail_text(v)}" for k, v in detail.items()),
         })
     return pd.DataFrame(rows, columns=["部门", "指标", "类型", "编号", "名称", "问题", "期限",
                                        "办结时间", "详情"])

@@ -84,10 +84,14 @@ def csv_download(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: st
 
 
 def table_with_csv(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: str,
-                   file_name: str, key: str, empty: str) -> None:
-    """A table with its own CSV download, or a sentence saying there is nothing to show."""
+                   file_name: str, key: str, empty: str, wide: tuple[str, ...] = ()) -> None:
+    """A table with its own CSV download, or a sentence saying there is nothing to show.
+
+    Columns named in `wide` (long Chinese sentences) get the widest column setting.
+    """
     if frame.empty:
         st.caption(empty)
         return
-    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—")
+    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—",
+                 column_config={c: st.column_config.TextColumn(c, width="large") for c in wide})
     csv_download(frame, viewer, target=target, period=period, file_name=file_name, key=key)

@@ -233,15 +233,18 @@ def _shown_snapshots(conn: Connection, viewer: Viewer, period_kind: str, year: i
     shown = periods(conn, viewer)
     chosen = shown[(shown["period_kind"] == period_kind)
                    & (pd.to_datetime(shown["period_start"]).dt.year == year)]
-    return chosen[["snapshot_id", "period_key", "period_start"]]
+    return chosen[["snapshot_id", "period_key", "period_start", "complete"]]
 
 
 def dept_history(conn: Connection, viewer: Viewer, dept_id: int, period_kind: str,
                  year: int) -> pd.DataFrame:
-    """The department's total, rank and tier in each shown snapshot of a kind in a year."""
+    """The department's total, rank and tier in each shown snapshot of a kind in a year.
+
+    `complete` is false for a period still running on its evaluation date.
+    """
     viewer.require_dept(dept_id)
     shown = _shown_snapshots(conn, viewer, period_kind, year)
-    columns = ["period_key", "period_start", "total", "rank", "tier"]
+    columns = ["period_key", "period_start", "complete", "total", "rank", "tier"]
     if shown.empty:
         return pd.DataFrame(columns=columns)
     stmt = select(_score.c.snapshot_id, _score.c.total, _score.c.rank, _score.c.tier).where(
@@ -256,7 +259,7 @@ def indicator_history(conn: Connection, viewer: Viewer, dept_id: int, period_kin
     """The department's indicator values and scores in each shown snapshot of a kind in a year."""
     viewer.require_dept(dept_id)
     shown = _shown_snapshots(conn, viewer, period_kind, year)
-    columns = ["period_key", "period_start", "key", "value", "score", "status"]
+    columns = ["period_key", "period_start", "complete", "key", "value", "score", "status"]
     if shown.empty:
         return pd.DataFrame(columns=columns)
     stmt = select(_ind.c.snapshot_id, _ind.c.key, _ind.c.value, _ind.c.score, _ind.c.status).where(

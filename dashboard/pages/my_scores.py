@@ -42,7 +42,7 @@ st.subheader("提分清单")
 st.caption("按可提分值从高到低排列；“临近期限”表示期限在两周内，请优先处理。")
 table_with_csv(gain_rows, viewer, target=f"gains:{viewer.dept_id}", period=period["period_key"],
                file_name=f"提分清单_{file_stem}.csv", key="gains_csv",
-               empty="本期没有可提分的事项，继续保持。")
+               empty="本期没有可提分的事项，继续保持。", wide=("怎么做",))
 
 st.subheader("各项指标")
 peers = read("indicator_distribution", viewer, snapshot_id, dept["category"])

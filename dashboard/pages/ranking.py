@@ -65,7 +65,7 @@ selection = st.dataframe(
     table.style.map(tier_style, subset=["等次"]).map(change_style, subset=["变化"]).format(precision=2),
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     column_order=[c for c in table.columns if c != "类别"],
-    placeholder=NO_DATA,
+    placeholder=NO_DATA, height=min(35 * (len(table) + 1) + 3, 740),
     key="ranking_table",
     column_config={"总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100,
                                                           format="%.2f")},

@@ -137,3 +137,15 @@ def test_export_is_audited(engine):
         row = conn.execute(select(AuditLog.__table__)).mappings().one()
     assert (row["actor"], row["action"], row["target"]) == ("inspector1", "export", "ranking:city_dept")
     assert json.loads(row["detail"]) == {"period": "2026-10", "kind": "xlsx"}
+
+
+def test_evidence_details_read_as_sentences():
+    from dashboard.tables import detail_text
+
+    detail = {"逾期周期数": 2, "更新频率": "weekly", "共享类型": "conditional", "最近更新日期": None,
+              "逾期周期": [{"周期开始": "2026-10-05", "应更新截止": "2026-10-13"},
+                           {"周期开始": "2026-10-12", "应更新截止": "2026-10-20"}]}
+    assert [detail_text(v) for v in detail.values()] == [
+        "2", "每周", "有条件共享", "无",
+        "周期开始 2026-10-05，应更新截止 2026-10-13；周期开始 2026-10-12，应更新截止 2026-10-20",
+    ]

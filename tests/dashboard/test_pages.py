@@ -6,6 +6,10 @@ and a department viewer must not reach another department by query parameter or 
 """
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,9 @@ from data.models import utcnow
 from data.users import create_user
 from data.viewer import Viewer
 from tests.dashboard.conftest import PASSWORD, login
+from metrics import snapshots
 from tests.dashboard.score_fixture import CITY, DISTRICT, INDICATOR_ROWS, TOTALS
+from tests.metrics.store import seed
 
 PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
 
@@ -183,3 +189,47 @@ def test_empty_store_says_what_to_do(empty_app):
     at = open_page(login(AppTest.from_file(PAGES.parent / "app.py", default_timeout=30), "root"),
                    "sources.py")
     assert "还没有任何采集记录" in at.info[0].value
+
+
+@pytest.fixture
+def scored_app(db_url, monkeypatch) -> AppTest:
+    """A small city scored by the real metrics package for 2026-10, and a leader account."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_engine.cache_clear()
+    import streamlit as st
+
+    st.cache_data.clear()
+    engine = get_engine()
+    seed(engine)
+    assessment = snapshots.compute(engine, "2026-10")
+    with engine.begin() as conn:
+        snapshots.write_snapshot(conn, assessment)
+        create_user(conn, "leader", "leader", PASSWORD, actor="fixture")
+    yield AppTest.from_file(PAGES.parent / "app.py", default_timeout=30)
+    st.cache_data.clear()
+    get_engine.cache_clear()
+
+
+def test_ranking_page_equals_the_metrics_cli(scored_app, db_url):
+    out = subprocess.run(
+        [sys.executable, "-m", "metrics", "score", "--period", "2026-10", "--format", "json"],
+        env={**os.environ, "DATABASE_URL": db_url}, capture_output=True, text=True,
+        cwd=PAGES.parents[1])
+    assert out.returncode == 0, out.stderr
+    cli = {d["部门"]: d for d in json.loads(out.stdout)["departments"]}
+    at = open_page(login(scored_app, "leader"), "ranking.py")
+    compared = 0
+    for category in ("city_dept", "district"):
+        at.radio(key="ranking_category").set_value(category).run()
+        for row in at.dataframe[0].value.to_dict("records"):
+            expected = cli.pop(row["部门"])
+            for column in ("排名", "总分", "等次", "数据共享", "数据更新", "投诉", "政务服务"):
+                want = expected.get(column, expected.get(f"{column}得分"))
+                got = row[column]
+                if want is None:
+                    assert got is None or got != got, (row["部门"], column, got)
+                else:
+                    assert got == pytest.approx(want, abs=0.005), (row["部门"], column, got, want)
+                compared += 1
+    assert not cli, f"departments missing from the page: {list(cli)}"
+    assert compared == 3 * 7

@@ -97,6 +97,7 @@ def test_history_uses_the_shown_snapshot_of_each_month(engine, fx):
         history = queries.dept_history(conn, viewer, fx.dept["市公安局"], "month", 2026)
         ind = queries.indicator_history(conn, viewer, fx.dept["市公安局"], "month", 2026)
     assert list(history["period_key"]) == ["2026-09", "2026-10", "2026-11"]
+    assert list(history["complete"]) == [True, True, False]  # 2026-11 evaluated on 11-20
     # 2026-09 shows the published 85.0, not the later current 11.0
     assert list(history["total"]) == [TOTALS["2026-09"]["市公安局"][0], 92.5, 90.0]
     mount = ind[ind["key"] == "mount_rate"]
