@@ -14,10 +14,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from sqlalchemy import func, select
+
 from data.__main__ import main as data_main
+from data.db import make_engine
 from data.demo import run
 from data.demo.calendar import default_end
 from data.departments import add_departments
+from data.models import (
+    AppUser, CatalogResource, Complaint, DataObjection, Department, ExchangeDaily, OfficeKpi,
+    Quarantine, ResourceUpdate, SharingRequest,
+)
 
 CALLS = 20_000
 END = date(2026, 10, 31)
@@ -279,3 +286,31 @@ def test_if_empty_skips_a_store_with_departments(engine, db_url, tmp_path, capsy
     assert run(calls=CALLS, end=END, out=tmp_path / "out", if_empty=True, database_url=db_url) == 0
     assert "未生成演示城市" in capsys.readouterr().out
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_demo_enters_the_store_through_the_collectors(db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAOBAN_DEMO_MODE", "1")
+    out = tmp_path / "demo"
+    assert run(calls=CALLS, end=END, out=out, database_url=db_url) == 0
+    calls = calls_frame(out)
+    jsonl_lines = {kind: sum(len(f.read_text("utf-8").splitlines()) for f in (out / "drop" / kind).glob("*.jsonl"))
+                   for kind in ("resource_update", "data_objection")}
+    requests = pd.read_csv(out / "drop/sharing_request/sharing_requests_20261031.csv", dtype=str)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        def count(model) -> int:
+            return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+        assert count(Quarantine) == 0
+        assert count(Department) == 33 + 9
+        assert count(CatalogResource) == len(xlsx_frame(out, "catalog"))
+        assert count(ResourceUpdate) == jsonl_lines["resource_update"]
+        assert count(DataObjection) == jsonl_lines["data_objection"]
+        assert count(SharingRequest) == len(requests)
+        assert count(Complaint) == len(xlsx_frame(out, "complaint"))
+        assert count(OfficeKpi) == len(xlsx_frame(out, "office_kpi"))
+        daily = conn.execute(select(func.sum(ExchangeDaily.calls), func.sum(ExchangeDaily.failures))).one()
+        assert tuple(daily) == (CALLS, (calls["调用结果"] == "失败").sum())
+        assert conn.execute(select(AppUser.username).where(AppUser.username == "demo_leader")).scalar_one()
+    engine.dispose()
