@@ -156,8 +156,9 @@ def failures_per_day(days: pd.DataFrame) -> go.Figure:
                 hovertemplate="%{x}：失败 %{y:,} 次<extra></extra>")
     fig.add_scatter(x=labels, y=days["calls"], name="调用次数", yaxis="y2", mode="lines",
                     line=dict(color="#7f8c8d"), hovertemplate="%{x}：调用 %{y:,} 次<extra></extra>")
-    fig.update_layout(yaxis=dict(title="失败次数"),
-                      yaxis2=dict(title="调用次数", overlaying="y", side="right", showgrid=False),
+    fig.update_layout(yaxis=dict(title="失败次数", rangemode="tozero", tickformat=",d"),
+                      yaxis2=dict(title="调用次数", overlaying="y", side="right", showgrid=False,
+                                  rangemode="tozero", tickformat=",d"),
                       legend=dict(orientation="h", y=1.12))
     fig.update_xaxes(type="category")
     return _layout(fig, 300)

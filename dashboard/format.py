@@ -31,7 +31,7 @@ ITEM_TYPES = {
     "complaint": "投诉工单", "service": "接口服务",
 }
 ITEM_STATUS = {
-    "late": "逾期办理", "overdue": "已逾期未办", "open": "未办结", "unused": "无人调用",
+    "late": "逾期", "overdue": "逾期未办", "open": "未办结", "unused": "无人调用",
     "failing": "调用失败", "unmounted": "未挂接", "flagged": "需核实",
 }
 

@@ -80,9 +80,9 @@ groups = {
 }
 for n, (title, rows) in enumerate(groups.items()):
     with st.expander(f"{title}（{len(rows)}）", expanded=bool(len(rows)) and n == 0):
-        table_with_csv(rows.drop(columns=["部门"]), viewer, target=f"evidence:{dept['dept_id']}",
+        table_with_csv(rows.drop(columns=["部门", "类型"]), viewer, target=f"evidence:{dept['dept_id']}",
                        period=period["period_key"], file_name=f"{title}_{file_stem}.csv",
-                       key=f"evidence_csv_{n}", empty="本期没有此类问题。", wide=("名称", "详情"))
+                       key=f"evidence_csv_{n}", empty="本期没有此类问题。", wide=("详情",))
 
 st.subheader("接口调用")
 days = read("failures_by_day", viewer, dept["dept_id"], start, end)

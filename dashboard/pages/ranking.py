@@ -88,13 +88,12 @@ if open_col.button("打开部门详情", key="ranking_open", type="primary"):
     open_department(int(target))
 
 indicators = read("indicator_scores", viewer, snapshot_id, category=category)
-evidence = read("evidence", viewer, snapshot_id)
 st.subheader("导出")
 red, black = honour_lists(ranking)
 weak = ranking[ranking["tier"] == "较差"]
 problems = {
     r["department"]: problem_lines(indicators[indicators["dept_id"] == r["dept_id"]],
-                                   evidence[evidence["dept_id"] == r["dept_id"]], scheme)
+                                   read("evidence", viewer, snapshot_id, dept_id=int(r["dept_id"])), scheme)
     for r in weak.to_dict("records")
 }
 short = ["排名", "部门", "总分", "等次"]
