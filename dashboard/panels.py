@@ -82,6 +82,8 @@ def explanations(indicators: pd.DataFrame, scheme: Scheme) -> None:
                                            for i in exp["inputs"]]), hide_index=True)
             st.text(f"指标值 {fmt_value(r['value'], exp.get('unit'))}；"
                     f"得分 {fmt_score(r['score'])}；有效权重 {fmt_value(r['weight'])}")
+            if exp.get("scoring"):
+                st.text(f"计分规则：{exp['scoring']}")
             if r["status"] == "na":
                 st.caption("分母为 0，本指标不计分，其权重分摊到同维度其他指标。")
             for note in exp.get("notes") or []:

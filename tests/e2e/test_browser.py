@@ -16,9 +16,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from data.db import make_engine
 from data.migrate import upgrade
+from data.models import AuditLog
 from data.users import create_user
 from tests.dashboard import score_fixture
 
@@ -78,7 +80,7 @@ def server(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc)
-        yield base
+        yield base, url
     finally:
         proc.terminate()
         try:
@@ -129,7 +131,8 @@ def wait_idle(page) -> None:
 
 
 def test_leader_ranking_department_and_excel(server, browser, tmp_path):
-    context, page = logged_in(browser, server, "leader")
+    base, url = server
+    context, page = logged_in(browser, base, "leader")
     page.get_by_role("heading", name="排名总览").wait_for()
     page.get_by_role("tab", name="进退步").wait_for()
     wait_idle(page)
@@ -144,6 +147,12 @@ def test_leader_ranking_department_and_excel(server, browser, tmp_path):
     rows = {r[2]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["市公安局"][4] == 92.5 and rows["市公安局"][5] == "优秀"
     assert rows["市卫健委"][0] == 3
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        audit = conn.execute(select(AuditLog.actor, AuditLog.action, AuditLog.target)
+                             .where(AuditLog.action == "export")).all()
+    engine.dispose()
+    assert audit == [("leader", "export", "ranking:city_dept")]
 
     page.get_by_role("button", name="打开部门详情").click()
     page.get_by_role("heading", name="部门详情").wait_for()
@@ -154,8 +163,23 @@ def test_leader_ranking_department_and_excel(server, browser, tmp_path):
     context.close()
 
 
+def test_clicking_a_ranking_row_opens_that_department(server, browser):
+    base, _ = server
+    context, page = logged_in(browser, base, "leader")
+    page.get_by_role("tab", name="进退步").wait_for()
+    wait_idle(page)
+    grid = page.get_by_test_id("stDataFrame").first.bounding_box()
+    # the selection checkbox of the third row (市卫健委): header and rows are 35 px high
+    page.mouse.click(grid["x"] + 16, grid["y"] + 35 + 2 * 35 + 17)
+    page.get_by_role("heading", name="部门详情").wait_for()
+    page.get_by_role("heading", name="市卫健委").wait_for()
+    wait_idle(page)
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "55.00"
+    context.close()
+
+
 def test_department_user_my_scores(server, browser):
-    context, page = logged_in(browser, server, "weijian")
+    context, page = logged_in(browser, server[0], "weijian")
     page.get_by_role("heading", name="我的得分").wait_for()
     page.get_by_role("button", name="下载本部门得分与提分清单（Excel）").wait_for()
     wait_idle(page)
@@ -167,7 +191,7 @@ def test_department_user_my_scores(server, browser):
 
 
 def test_admin_sources(server, browser):
-    context, page = logged_in(browser, server, "root")
+    context, page = logged_in(browser, server[0], "root")
     page.get_by_role("link", name="数据源状态").click()
     page.get_by_role("heading", name="数据源状态").wait_for()
     page.get_by_text("方案原文（TOML）").wait_for()
@@ -179,7 +203,7 @@ def test_admin_sources(server, browser):
 def test_login_page(server, browser):
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.goto(server)
+    page.goto(server[0])
     page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
     shot(page, "login")
     context.close()
