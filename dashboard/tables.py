@@ -106,6 +106,28 @@ def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]
                                        "办结时间", "详情"])
 
 
+def evidence_groups(evidence: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Evidence split the way an inspector looks for it; rows fitting no group go to 其他问题."""
+    resource = evidence["item_type"] == "resource"
+    masks = {
+        "逾期或未按时更新的资源": resource & (evidence["indicator"] == "update_on_time"),
+        "未挂接的资源": resource & (evidence["status"] == "unmounted"),
+        "无人调用的资源": resource & (evidence["status"] == "unused"),
+        "逾期或未答复的共享申请": evidence["item_type"] == "request",
+        "逾期的数据异议": evidence["item_type"] == "objection",
+        "失败的接口服务": evidence["item_type"] == "service",
+        "投诉工单": evidence["item_type"] == "complaint",
+    }
+    groups, taken = {}, pd.Series(False, index=evidence.index)
+    for title, mask in masks.items():
+        mask = mask & ~taken
+        groups[title] = evidence[mask]
+        taken |= mask
+    if (~taken).any():
+        groups["其他问题"] = evidence[~taken]
+    return groups
+
+
 def gain_table(gains: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     rows = []
     for r in gains.to_dict("records"):

@@ -7,7 +7,7 @@ from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import category_label, local_times, period_label, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
-from dashboard.tables import evidence_table, indicator_table
+from dashboard.tables import evidence_groups, evidence_table, indicator_table
 from dashboard.widgets import download, period_caption, period_picker, table_with_csv
 from data.viewer import AccessDenied
 
@@ -71,14 +71,9 @@ failed = read("failed_calls", viewer, dept["dept_id"], start, end)
 file_stem = f"{dept['name']}_{period['period_key']}"
 st.subheader("问题清单（证据）")
 st.caption("以下条目是得分扣减的依据，来自本期评分快照。")
-groups = {
-    "逾期或未更新的资源": evidence_rows[evidence_rows["类型"] == "共享资源"],
-    "逾期或未答复的共享申请": evidence_rows[evidence_rows["类型"] == "共享申请"],
-    "逾期的数据异议": evidence_rows[evidence_rows["类型"] == "数据异议"],
-    "失败的接口服务": evidence_rows[evidence_rows["类型"] == "接口服务"],
-    "投诉工单": evidence_rows[evidence_rows["类型"] == "投诉工单"],
-}
+groups = evidence_groups(evidence)
 for n, (title, rows) in enumerate(groups.items()):
+    rows = evidence_rows.loc[rows.index]
     with st.expander(f"{title}（{len(rows)}）", expanded=bool(len(rows)) and n == 0):
         table_with_csv(rows.drop(columns=["部门", "类型"]), viewer, target=f"evidence:{dept['dept_id']}",
                        period=period["period_key"], file_name=f"{title}_{file_stem}.csv",

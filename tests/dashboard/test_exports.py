@@ -149,3 +149,19 @@ def test_evidence_details_read_as_sentences():
         "2", "每周", "有条件共享", "无",
         "周期开始 2026-10-05，应更新截止 2026-10-13；周期开始 2026-10-12，应更新截止 2026-10-20",
     ]
+
+
+def test_evidence_groups_cover_every_row_once():
+    from dashboard.tables import evidence_groups
+
+    evidence = pd.DataFrame({
+        "item_type": ["resource", "resource", "resource", "request", "service", "resource"],
+        "indicator": ["update_on_time", "mount_rate", "usage_rate", "request_on_time", "call_success",
+                      "open_rate"],
+        "status": ["late", "unmounted", "unused", "open", "failing", "flagged"],
+    })
+    groups = evidence_groups(evidence)
+    sizes = {title: len(rows) for title, rows in groups.items() if len(rows)}
+    assert sizes == {"逾期或未按时更新的资源": 1, "未挂接的资源": 1, "无人调用的资源": 1,
+                     "逾期或未答复的共享申请": 1, "失败的接口服务": 1, "其他问题": 1}
+    assert sorted(i for rows in groups.values() for i in rows.index) == list(range(6))
