@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Sequence
 
 import pandas as pd
-from sqlalchemy import BigInteger, and_, cast, func, or_, select
+from sqlalchemy import BigInteger, String, and_, cast, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 from data.models import (
@@ -28,7 +28,9 @@ def utc_start(day: date) -> datetime:
 
 def _frame(conn: Connection, stmt, columns: Sequence[str], ints: Sequence[str] = (),
            dates: Sequence[str] = (), stamps: Sequence[str] = (), bools: Sequence[str] = ()) -> pd.DataFrame:
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=list(columns))
+    rows = conn.execute(stmt).all()
+    values = list(zip(*rows)) if rows else [()] * len(columns)
+    df = pd.DataFrame({name: pd.Series(list(v), dtype="object") for name, v in zip(columns, values)})
     for c in ints:
         df[c] = pd.to_numeric(df[c]).fillna(0).astype("int64")
     for c in dates + tuple(stamps):
@@ -59,7 +61,8 @@ def resources(conn: Connection) -> pd.DataFrame:
 def resource_updates(conn: Connection, since: date, until: date) -> pd.DataFrame:
     """Update events of local days [since, until]."""
     t = ResourceUpdate.__table__
-    stmt = (select(t.c.resource_code, t.c.updated_at)
+    # read the timestamp untyped and parse it in one vectorised step: the bulk of the update log
+    stmt = (select(t.c.resource_code, type_coerce(t.c.updated_at, String))
             .where(t.c.updated_at >= utc_start(since), t.c.updated_at < utc_start(until + timedelta(days=1)))
             .order_by(t.c.resource_code, t.c.updated_at))
     return _frame(conn, stmt, ["resource_code", "updated_at"], stamps=["updated_at"])

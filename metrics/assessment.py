@@ -62,6 +62,8 @@ def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
     fixes = concat(parts.fixes, FIX_COLUMNS)
     notes = concat(parts.notes, NOTE_COLUMNS)
     period_notes = ctx.calendar.notes()
+    if scheme.year != period.year:
+        period_notes.append(f"{period.year} 年没有单独的考核方案，沿用 {scheme.year} 年方案（版本 {scheme.version}）")
 
     ids = pd.Index(depts["dept_id"], name="dept_id")
     ind, dims, base = score_units(counts.rename(columns={"dept_id": "unit"}), ids, scheme)
@@ -91,7 +93,7 @@ def _explained(ind: pd.DataFrame, dims: pd.DataFrame, evidence: pd.DataFrame, no
     dept_notes = notes.groupby(["dept_id", "indicator"])["note"].apply(list).to_dict()
     rows = []
     for r in ind.itertuples():
-        extra = list(period_notes) if r.indicator in explain.DEADLINE_INDICATORS else []
+        extra = [n for n in period_notes if "工作日" not in n or r.indicator in explain.DEADLINE_INDICATORS]
         exp = explain.indicator_explanation(r, scheme, dept_notes.get((r.unit, r.indicator), []) + extra,
                                             keys.get((r.unit, r.indicator), []))
         rows.append({"dept_id": r.unit, "key": r.indicator, "dimension": r.dimension, "value": r.value,

@@ -28,7 +28,7 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # Records started up to this many days before a period can have their deadline in it
 # (90 calendar days hold more working days than any answer limit in use).
 DEADLINE_LOOKBACK_DAYS = 90
-FAULT_WINDOW_DAYS = 7  # top fault codes come from the raw failed calls of the period's last week
+FAULT_WINDOW_DAYS = 31  # top fault codes come from the raw failed calls of the period's last 31 days
 SNAPSHOT_TABLE = ScoreSnapshot.__table__
 
 

@@ -213,45 +213,57 @@ def _snapshot_rule(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return out
 
 
-def _day(n: int) -> str:
-    return (np.datetime64(0, "D") + int(n)).astype(str)
+def _day_text(n: np.ndarray) -> np.ndarray:
+    """Day numbers → 'YYYY-MM-DD'."""
+    return np.asarray(n, dtype="int64").astype("datetime64[D]").astype(str)
+
+
+SLOTS_SHOWN = 24  # missed slots listed per resource in the evidence detail (the most recent)
 
 
 def _history_items(table: pd.DataFrame, res: pd.DataFrame, ctx: Context):
     """Per resource: its missed slots (evidence and one fix), and its slots due in the coming days."""
     missed = table[table["due"] & ~table["on_time"]].sort_values(["ridx", "end"])
-    ev_rows, fix_rows = [], []
-    for ridx, group in missed.groupby("ridx", sort=False):
-        item = res.loc[ridx]
-        last = group.iloc[-1]
-        slots_detail = [{"周期开始": s.date().isoformat(), "周期结束": e.date().isoformat(), "应更新截止": _day(d)}
-                        for s, e, d in zip(group["start"], group["end"], group["due_day"])][-24:]
-        ev_rows.append({
-            "dept_id": item["dept_id"], "indicator": "update_on_time", "item_type": "resource",
-            "item_key": item["resource_code"], "label": item["name"],
-            "status": "late" if last["updated_since"] else "overdue",
-            "due_at": pd.Timestamp(_day(last["due_day"])), "done_at": pd.NaT,
-            "detail": {"逾期周期数": len(group), "更新频率": item["update_frequency"], "逾期周期": slots_detail}})
-        fix_rows.append({
-            "dept_id": item["dept_id"], "indicator": "update_on_time", "item_type": "resource",
-            "item_key": item["resource_code"],
-            "action": f"资源「{item['name']}」（{item['resource_code']}）有 {len(group)} 个更新周期未按时更新"
-                      f"（最近一期应于 {_day(last['due_day'])} 前更新）：立即更新并按频率保持更新",
-            "deadline": pd.NaT, "upcoming": False, "fix_num": len(group), "fix_den": 0, "base_num": 0, "base_den": 0})
+    shown = missed.groupby("ridx").tail(SLOTS_SHOWN)
+    listed: dict[int, list] = {}
+    for r, s, e, d in zip(shown["ridx"].to_numpy(), shown["start"].dt.strftime("%Y-%m-%d"),
+                          shown["end"].dt.strftime("%Y-%m-%d"), _day_text(shown["due_day"].to_numpy())):
+        listed.setdefault(int(r), []).append({"周期开始": s, "周期结束": e, "应更新截止": d})
+    per = missed.groupby("ridx").agg(n=("end", "size"), last_due=("due_day", "last"), after=("updated_since", "last"))
+    item = res.loc[per.index]
+    last_due = _day_text(per["last_due"].to_numpy())
+    n = per["n"].to_numpy()
+    evidence = pd.DataFrame({
+        "dept_id": item["dept_id"].to_numpy(), "indicator": "update_on_time", "item_type": "resource",
+        "item_key": item["resource_code"].to_numpy(), "label": item["name"].to_numpy(),
+        "status": np.where(per["after"].to_numpy(), "late", "overdue"),
+        "due_at": pd.to_datetime(last_due), "done_at": pd.NaT,
+        "detail": [{"逾期周期数": int(k), "更新频率": f, "逾期周期": listed[int(r)]}
+                   for r, k, f in zip(per.index, n, item["update_frequency"])]}, columns=EVIDENCE_COLUMNS)
+    names = "资源「" + item["name"].astype(str) + "」（" + item["resource_code"].astype(str) + "）"
+    overdue_fixes = pd.DataFrame({
+        "dept_id": item["dept_id"].to_numpy(), "indicator": "update_on_time", "item_type": "resource",
+        "item_key": item["resource_code"].to_numpy(),
+        "action": (names + "有 " + pd.Series(n, index=item.index).astype(str) + " 个更新周期未按时更新（最近一期应于 "
+                   + pd.Series(last_due, index=item.index) + " 前更新）：立即更新并按频率保持更新").to_numpy(),
+        "deadline": pd.NaT, "upcoming": False, "fix_num": n, "fix_den": 0, "base_num": 0, "base_den": 0},
+        columns=FIX_COLUMNS)
+
     as_of = days_int(pd.Series([ctx.as_of_ts]))[0]
     soon = table[table["judged"] & ~table["due"] & ~table["started"]
                  & (table["due_day"] <= as_of + ctx.scheme.upcoming_days)]
-    for ridx, group in soon.groupby("ridx", sort=False):
-        item = res.loc[ridx]
-        first_due = _day(group["due_day"].min())
-        k = len(group)
-        fix_rows.append({
-            "dept_id": item["dept_id"], "indicator": "update_on_time", "item_type": "resource",
-            "item_key": item["resource_code"],
-            "action": f"按时更新资源「{item['name']}」（{item['resource_code']}）：{first_due} 前需完成本期更新",
-            "deadline": pd.Timestamp(first_due), "upcoming": True, "fix_num": k, "fix_den": k, "base_num": 0,
-            "base_den": k})
-    return (pd.DataFrame(ev_rows, columns=EVIDENCE_COLUMNS), pd.DataFrame(fix_rows, columns=FIX_COLUMNS))
+    per = soon.groupby("ridx").agg(k=("end", "size"), first_due=("due_day", "min"))
+    item = res.loc[per.index]
+    first_due = _day_text(per["first_due"].to_numpy())
+    k = per["k"].to_numpy()
+    upcoming_fixes = pd.DataFrame({
+        "dept_id": item["dept_id"].to_numpy(), "indicator": "update_on_time", "item_type": "resource",
+        "item_key": item["resource_code"].to_numpy(),
+        "action": ("按时更新资源「" + item["name"].astype(str) + "」（" + item["resource_code"].astype(str) + "）："
+                   + pd.Series(first_due, index=item.index) + " 前需完成本期更新").to_numpy(),
+        "deadline": pd.to_datetime(first_due), "upcoming": True, "fix_num": k, "fix_den": k, "base_num": 0,
+        "base_den": k}, columns=FIX_COLUMNS)
+    return evidence, pd.concat([overdue_fixes, upcoming_fixes], ignore_index=True)
 
 
 def _snapshot_items(snap: pd.DataFrame):

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import insert
 
 from data.departments import add_departments
-from data.models import (CatalogResource, Complaint, DataObjection, ExchangeDaily, OfficeKpi, ResourceUpdate,
+from data.models import (CatalogResource, Complaint, DataObjection, ExchangeCall, ExchangeDaily, OfficeKpi, ResourceUpdate,
                          SharingRequest)
 from tests.metrics.builders import local
 
@@ -39,6 +39,9 @@ def seed(engine) -> None:
         conn.execute(insert(ExchangeDaily.__table__), [
             {"day": date(2026, 5, d), "provider_dept_id": 1, "consumer_dept_id": 2, "service_code": "S1",
              "calls": 100, "failures": 2} for d in range(1, 11)])
+        conn.execute(insert(ExchangeCall.__table__), [
+            {"call_id": f"C{i}", "requested_at": local(2026, 5, 10), "consumer_dept_id": 2, "provider_dept_id": 1,
+             "service_code": "S1", "succeeded": False, "fault_code": code} for i, code in enumerate(["E503", "E503", "E404"])])
         conn.execute(insert(SharingRequest.__table__), [
             {"request_id": "Q1", "requester_dept_id": 2, "provider_dept_id": 1, "resource_code": "R1",
              "submitted_at": local(2026, 2, 10), "answered_at": local(2026, 2, 24, 16)},

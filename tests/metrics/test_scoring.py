@@ -144,3 +144,15 @@ def test_gain_items_recompute_the_total():
     assert list(g["item_key"]) == ["Q9", "Q10"]
     assert list(g["points"]) == [62.5, 50.0]
     assert list(g["upcoming"]) == [False, True]
+
+
+def test_explanations_say_when_the_calendar_or_scheme_is_borrowed():
+    # 2027 is beyond chinese_calendar 1.11 and has no scheme file of its own.
+    from tests.metrics.builders import local
+    inp = inputs(requests=[{"request_id": "Q", "provider_dept_id": 1, "submitted_at": local(2027, 1, 8),
+                            "answered_at": local(2027, 1, 11)}])
+    a = assess(inp, parse_period("2027-01"), day("2027-01-31"), load_scheme(2027))
+    exp = a.indicators.set_index(["dept_id", "key"]).loc[(1, "request_on_time"), "explanation"]
+    assert "2027 年的法定节假日与调休安排尚未收录，按周一至周五计算工作日" in exp["notes"]
+    assert any("沿用 2026 年方案" in n for n in exp["notes"])
+    assert exp["numerator"] == 1 and exp["denominator"] == 1

@@ -47,6 +47,15 @@ def test_compute_reads_the_store(city):
     assert {"formula", "inputs", "numerator", "denominator", "value", "notes"} <= set(exp)
 
 
+def test_failing_services_name_their_top_fault_code(city):
+    a = snapshots.compute(city, "2026-05")
+    ev = a.evidence[(a.evidence["indicator"] == "call_success")].iloc[0]
+    # May: 10 days × 2 failures of S1; raw failed calls of the last 31 days: E503 twice, E404 once
+    assert (ev["item_key"], ev["detail"]["失败次数"], ev["detail"]["主要错误码"]) == ("S1", 20, "E503")
+    gain = a.gains[a.gains["item_key"] == "S1"].iloc[0]
+    assert "主要错误码 E503" in gain["action"] and gain["points"] > 0
+
+
 def _rows(conn, snap_id):
     t = DeptScore.__table__
     return [tuple(r) for r in conn.execute(select(t.c.dept_id, t.c.total, t.c.tier, t.c.rank)
