@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Callable
 
 import pandas as pd
+import xlsxwriter
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
@@ -67,8 +68,6 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
     """One sheet per view: bold frozen header, widths fitted to Chinese text, safe cells."""
-    import xlsxwriter
-
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False})

@@ -115,13 +115,6 @@ def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
     return frame.sort_values(["period_start", "period_end"], ascending=False, ignore_index=True)
 
 
-def snapshot(conn: Connection, viewer: Viewer, snapshot_id: int) -> dict:
-    row = conn.execute(select(_snap).where(_snap.c.id == snapshot_id)).mappings().first()
-    if row is None:
-        raise LookupError(f"评分快照 {snapshot_id} 不存在")
-    return dict(row)
-
-
 # --- departments -----------------------------------------------------------------------
 
 def departments(conn: Connection, viewer: Viewer, category: Optional[str] = None) -> pd.DataFrame:
