@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import numbers
 import unicodedata
 from datetime import date, datetime
 from typing import Callable
@@ -43,7 +44,8 @@ def display_width(text: str) -> int:
 
 
 def _is_blank(value) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+    return (value is None or value is pd.NaT or value is pd.NA
+            or (isinstance(value, float) and math.isnan(value)))
 
 
 def _cell_text(value) -> str:
@@ -86,9 +88,9 @@ def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
                 if isinstance(value, bool):
                     text = "是" if value else "否"
                     sheet.write_string(row, col, text)
-                elif isinstance(value, (int, float)):
+                elif isinstance(value, numbers.Real):
                     sheet.write_number(row, col, value)
-                    text = f"{value:g}" if isinstance(value, float) else str(value)
+                    text = f"{value:g}"
                 else:
                     text = safe_text(_cell_text(value))
                     sheet.write_string(row, col, text)
@@ -132,7 +134,7 @@ def _table(document, frame: pd.DataFrame) -> None:
     for record in frame.itertuples(index=False):
         cells = table.add_row().cells
         for cell, value in zip(cells, record):
-            cell.text = _cell_text(value) if not isinstance(value, float) else f"{value:.2f}"
+            cell.text = f"{value:.2f}" if isinstance(value, float) and not _is_blank(value) else _cell_text(value)
 
 
 def bulletin(title: str, intro: str, ranking: pd.DataFrame, red: pd.DataFrame,

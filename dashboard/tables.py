@@ -52,7 +52,11 @@ def ranking_table(ranking: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         row["上期总分"] = _round(r["prev_total"])
         row["上期排名"] = None if missing(r["prev_rank"]) else int(r["prev_rank"])
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    for column in ("排名", "上期排名"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def indicator_table(indicators: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:

@@ -165,3 +165,15 @@ def test_evidence_groups_cover_every_row_once():
     assert sizes == {"逾期或未按时更新的资源": 1, "未挂接的资源": 1, "无人调用的资源": 1,
                      "逾期或未答复的共享申请": 1, "失败的接口服务": 1, "其他问题": 1}
     assert sorted(i for rows in groups.values() for i in rows.index) == list(range(6))
+
+
+def test_unranked_department_is_blank_not_text():
+    """A department without a rank (no total) leaves the cell empty; numpy numbers stay numbers."""
+    import numpy as np
+
+    frame = pd.DataFrame({"排名": pd.array([1, None], dtype="Int64"), "部门": ["甲", "乙"],
+                          "总分": [np.float64(91.5), np.nan]})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook({"排名": frame})))["排名"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [[1, "甲", 91.5], [None, "乙", None]]
+    doc = Document(io.BytesIO(bulletin("通报", "", frame, frame, frame, {})))
+    assert [[c.text for c in row.cells] for row in doc.tables[0].rows[1:]] == [["1", "甲", "91.50"], ["", "乙", ""]]
