@@ -111,11 +111,6 @@ class SourceLease:
             conn.execute(delete(t).where(t.c.source == self.source, t.c.owner == self.owner))
 
 
-def holder_of(engine: Engine, source: str) -> str | None:
-    with engine.connect() as conn:
-        return conn.execute(select(SourceLock.owner).where(SourceLock.source == source)).scalar()
-
-
 def _dead_here(owner: str) -> bool:
     host, _, rest = owner.partition(":")
     pid = rest.split(":", 1)[0]

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import io
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
@@ -21,7 +25,7 @@ ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count", *HIST]
 
 def id_hashes(call_ids: pd.Series) -> np.ndarray:
     """64-bit hashes of call ids (stable across processes and versions of this code)."""
-    return pd.util.hash_pandas_object(call_ids.astype("string"), index=False,
+    return pd.util.hash_pandas_object(call_ids, index=False,
                                       hash_key="paoban-callids01").to_numpy(dtype=np.uint64)
 
 
@@ -124,9 +128,12 @@ def merge_rows(conn: Connection, table: str, frame: pd.DataFrame, keys: list[str
         conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {table} INCLUDING DEFAULTS) "
                              "ON COMMIT DROP")
         conn.exec_driver_sql(f"TRUNCATE {tmp}")
+        buf = io.BytesIO()
+        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buf,
+                        pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         with conn.connection.driver_connection.cursor() as cur:
             with cur.copy(f"COPY {tmp} ({collist}) FROM STDIN (FORMAT csv)") as copy:
-                copy.write(frame.to_csv(index=False, header=False))
+                copy.write(buf.getvalue())
         conn.exec_driver_sql(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {tmp} {conflict}")
         return
     conn.exec_driver_sql("PRAGMA cache_size=-65536")

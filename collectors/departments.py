@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
 from collectors.config import SourceConfig
-from collectors.mapping import clean_text, name_key
+from collectors.mapping import name_key
 from data.departments import add_departments, name_index
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,15 @@ class DepartmentResolver:
 
     def resolve(self, names: pd.Series) -> pd.Series:
         """Ids (nullable Int64) for each spelling; NA where the department is unknown."""
-        codes, uniques = pd.factorize(clean_text(names))
+        codes, raw = pd.factorize(names)
+        uniques = [str(u).strip() for u in raw]
+        codes[np.isin(codes, [i for i, u in enumerate(uniques) if not u])] = -1
+        uniques = [u or None for u in uniques]
         if self.cfg.create_unknown_departments:
-            missing = [u for u in uniques if self._lookup(u) is None]
+            missing = list(dict.fromkeys(u for u in uniques if u and self._lookup(u) is None))
             if missing:
                 self._create(missing)
-        ids = pd.array([self._lookup(u) for u in uniques] + [None], dtype="Int64")
+        ids = pd.array([self._lookup(u) if u else None for u in uniques] + [None], dtype="Int64")
         return pd.Series(ids[codes], index=names.index)
 
     def _lookup(self, spelling: str) -> int | None:

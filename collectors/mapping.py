@@ -14,6 +14,9 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.arrays import ArrowStringArray
 
 log = logging.getLogger(__name__)
 
@@ -139,16 +142,17 @@ def clean_text(series: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
-def map_unique(text: pd.Series, lookup) -> pd.Series:
-    """`lookup` applied once per distinct value (columns repeat a few values a million times)."""
-    codes, uniques = pd.factorize(text)
-    values = np.array([lookup(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(values[codes], index=text.index, dtype=object)
+def map_unique(values: pd.Series, lookup) -> pd.Series:
+    """`lookup` of each distinct value, stripped (columns repeat a few values a million
+    times); missing and blank cells give None."""
+    codes, uniques = pd.factorize(values)
+    table = [str(u).strip() for u in uniques]
+    found = np.array([lookup(u) if u else None for u in table] + [None], dtype=object)
+    return pd.Series(found[codes], index=values.index, dtype=object)
 
 
 def map_values(series: pd.Series, field_type: str, source_map: dict[str, Any]) -> tuple[pd.Series, pd.Series]:
     """Apply the source's value map, then the built-in one; return (values, not understood)."""
-    text = clean_text(series)
     builtin = ENUM_VALUES.get(field_type, {})
 
     def lookup(value: str):
@@ -157,10 +161,11 @@ def map_values(series: pd.Series, field_type: str, source_map: dict[str, Any]) -
             found = builtin.get(value.lower())
         return found
 
-    mapped = map_unique(text, lookup)
+    mapped = map_unique(series, lookup)
     if field_type in ENUM_VALUES:
-        return mapped, text.notna() & mapped.isna()
-    return mapped.where(mapped.notna(), text), pd.Series(False, index=series.index)
+        present = map_unique(series, lambda u: True).notna()
+        return mapped, present & mapped.isna()
+    return mapped.where(mapped.notna(), clean_text(series)), pd.Series(False, index=series.index)
 
 
 # Date and time parsing ---------------------------------------------------------------
@@ -192,7 +197,7 @@ def parse_datetimes(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> 
     else:
         is_dt = pd.Series(False, index=idx)
         is_num = pd.Series(pd.api.types.is_numeric_dtype(series), index=idx)
-    text = clean_text(series.where(~(is_dt | is_num)))
+    text = clean_text(series.where(~(is_dt | is_num)) if series.dtype == object else series)
     if is_num.any():
         _numbers(pd.to_numeric(series[is_num], errors="coerce"), local, absolute, bad)
     todo = text.notna()
@@ -239,8 +244,16 @@ def _try_formats(text: pd.Series, todo: pd.Series, out: pd.Series, formats: Iter
         if not pending.any():
             return
         where = todo.index[pending]
-        parsed = pd.to_datetime(text.loc[where], format=fmt, errors="coerce")
-        out.loc[where] = parsed.astype("datetime64[us]").to_numpy()
+        out.loc[where] = strptime(text.loc[where], fmt)
+
+
+def strptime(text: pd.Series, fmt: str) -> np.ndarray:
+    """datetime64[us] values (NaT where `fmt` does not match); Arrow's parser when the text
+    is Arrow-backed (several times faster than pandas on a million rows)."""
+    if isinstance(text.array, ArrowStringArray) and "%f" not in fmt:
+        parsed = pc.strptime(pa.array(text), format=fmt, unit="us", error_is_null=True)
+        return parsed.to_numpy(zero_copy_only=False)
+    return pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
 
 
 def _numbers(values: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.Series) -> None:
@@ -277,11 +290,6 @@ def months(series: pd.Series, formats: Iterable[str] = ()) -> tuple[pd.Series, p
     days, bad = local_dates(fixed, "UTC", formats)
     first = days.map(lambda d: d.replace(day=1) if isinstance(d, date) else None)
     return first, bad
-
-
-def to_utc_naive(value: datetime, tz: str) -> datetime:
-    """One local wall-clock time → naive UTC (for cursors and settings, not columns)."""
-    return _to_utc(pd.Series([pd.Timestamp(value)], dtype="datetime64[us]"), tz).iloc[0].to_pydatetime()
 
 
 # Departments ---------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pyarrow.lib import ArrowException
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.arrays import ArrowStringArray
 
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
@@ -104,7 +106,7 @@ def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolve
         if fld in DEFAULTS:
             value = value.where(present, DEFAULTS[fld])
         if ftype == "dept":
-            out[fld] = clean_text(raw)
+            out[fld] = text if text is not None else clean_text(raw)
             out[f"{fld}_id"] = value
         else:
             out[fld] = value
@@ -142,7 +144,7 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
     if ftype == "dept":
         ids = resolver.resolve(raw)
         bad = ids.isna()
-        names = clean_text(raw)[bad.to_numpy()].dropna()
+        names = raw[bad.to_numpy()].dropna().astype(str).str.strip()
         return ids, [(bad, names.map({n: resolver.unknown_reason(n) for n in pd.unique(names)}))]
     if ftype == "datetime":
         value, bad = parse_datetimes(raw, cfg.timezone, cfg.date_formats)
@@ -173,14 +175,18 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
 
 
 def parse_numbers(raw: pd.Series) -> pd.Series:
-    """Numbers as float (NaN where not a number); an all-integer text column takes the
-    fast cast, anything else the forgiving parser."""
-    if not raw.isna().any():
-        try:
-            return raw.astype("int64").astype("float64")
-        except (ValueError, TypeError, ArrowException):
-            pass
-    return pd.to_numeric(clean_text(raw.astype("string")), errors="coerce").astype("float64")
+    """Numbers as float (NaN where not a number). Plain integers in Arrow-backed text are
+    cast in Arrow; anything else (1.0, blanks with spaces, other types) by pandas."""
+    if not isinstance(raw.array, ArrowStringArray):
+        return pd.to_numeric(clean_text(raw.astype("string")), errors="coerce").astype("float64")
+    text = pc.utf8_trim_whitespace(pa.array(raw))
+    whole = pc.fill_null(pc.match_substring_regex(text, r"^-?\d{1,18}$"), False)
+    values = pc.cast(pc.if_else(whole, text, "0"), pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
+    out = pd.Series(values, index=raw.index)
+    other = ~whole.to_numpy(zero_copy_only=False)
+    if other.any():
+        out[other] = pd.to_numeric(clean_text(raw[other].astype("string")), errors="coerce").astype("float64")
+    return out
 
 
 def kind_rules(out: pd.DataFrame, cfg: SourceConfig, reasons: Reasons) -> None:

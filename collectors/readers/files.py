@@ -207,7 +207,9 @@ def parse_csv_block(block: bytes, entry: dict):
         table = _read_csv(data, columns, on_invalid)
     frame = table.to_pandas()
     rows = table.num_rows + len(bad_numbers)
-    numbers = np.setdiff1d(np.arange(1, rows + 1), bad_numbers)
+    keep = np.ones(rows, dtype=bool)
+    keep[np.asarray(bad_numbers, dtype=np.int64) - 1] = False
+    numbers = np.flatnonzero(keep) + 1
     return frame, entry["line"] + numbers - 1, bad, rows
 
 
