@@ -11,7 +11,7 @@ from typing import Sequence
 
 import pandas as pd
 from sqlalchemy import BigInteger, String, and_, cast, func, or_, select, type_coerce
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from data.models import (
     CatalogResource, Complaint, DataObjection, Department, ExchangeCall, ExchangeDaily,

@@ -22,7 +22,7 @@ from metrics.assessment import Assessment, assess
 from metrics.indicators.updates import updates_since
 from metrics.inputs import PeriodInputs
 from metrics.periods import Period, parse_period, periods_of_year, year
-from metrics.scheme import Scheme, load_scheme
+from metrics.scheme import load_scheme
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # Records started up to this many days before a period can have their deadline in it
@@ -40,10 +40,10 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
-def load_inputs(conn: Connection, period: Period, as_of: date, scheme: Scheme) -> PeriodInputs:
+def load_inputs(conn: Connection, period: Period, as_of: date) -> PeriodInputs:
     cutoff = min(period.end, as_of)
     resources = frames.resources(conn)
-    since = updates_since(resources["update_frequency"], period.start, scheme.grace_days)
+    since = updates_since(resources["update_frequency"], period.start)
     first_start = period.start - timedelta(days=DEADLINE_LOOKBACK_DAYS)
     return PeriodInputs(
         departments=frames.departments(conn),
@@ -70,7 +70,7 @@ def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache:
     scheme = load_scheme(period.year)
     if inputs is None:
         with engine.connect() as conn:
-            inputs = load_inputs(conn, period, as_of, scheme)
+            inputs = load_inputs(conn, period, as_of)
     previous = None
     if with_previous:
         prev = period.previous()
@@ -168,7 +168,7 @@ def refresh_current(engine: Engine, today: date | None = None) -> list[int]:
             as_of = min(period.end, today)
             scheme = load_scheme(period.year)
             with engine.connect() as conn:
-                inputs = load_inputs(conn, period, as_of, scheme)
+                inputs = load_inputs(conn, period, as_of)
                 if _latest_current_digest(conn, period.key) == inputs.digest(period, as_of, scheme):
                     continue
             snap_id = _store_current(engine, _assessment(engine, period, as_of, today, cache, inputs=inputs))

@@ -69,7 +69,7 @@ def slot_span_days(freq: Frequency) -> int:
     return freq.length if freq.unit == "day" else 31 * freq.length
 
 
-def updates_since(frequencies: pd.Series, period_start: date, grace_days: dict[str, int]) -> date:
+def updates_since(frequencies: pd.Series, period_start: date) -> date:
     """The first day whose updates can matter to slots ending in a period starting at period_start."""
     spans = [slot_span_days(f) for f in map(parse_frequency, frequencies.dropna().unique()) if f]
     return period_start - timedelta(days=max(spans, default=1) + 1)
