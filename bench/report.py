@@ -212,7 +212,8 @@ def render(results: Results) -> str:
         "",
         "Written by `python -m bench` (`make bench`); do not edit by hand. The machine is shared, "
         "so absolute times are noisy: the ratios, measured in the same run, are what the budgets "
-        "of issue 7 judge.",
+        "of issue 7 judge. Where the collector misses a budget, `python -m bench.profile --rows N "
+        "[--engine postgresql]` shows where its time goes (pyinstrument call tree).",
         "",
         "## Machine",
         "",
