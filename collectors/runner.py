@@ -148,7 +148,9 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
         with bar:
             for item in reader.items():
                 if isinstance(item, FileSkipped):
-                    files.setdefault(item.file, {"file": item.file, "status": "skipped", "reason": item.reason})
+                    if not item.routine:
+                        files.setdefault(item.file, {"file": item.file, "status": "skipped", "reason": item.reason})
+                    bar.update(item.progress)
                     continue
                 if isinstance(item, FileProblem):
                     report_problem(files, errors, item.file, item.reason)

@@ -49,10 +49,21 @@ class FileProblem:
     cursor: dict | None = None
 
 
+ALREADY_READ = "已导入"
+NOTHING_NEW = "没有新内容"
+
+
 @dataclass
 class FileSkipped:
+    """A file with nothing to read now; the routine reasons are left out of the run log."""
+
     file: str
     reason: str
+    progress: int = 0  # bytes, for the progress bar
+
+    @property
+    def routine(self) -> bool:
+        return self.reason in (ALREADY_READ, NOTHING_NEW)
 
 
 class Reader(Protocol):

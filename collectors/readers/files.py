@@ -11,7 +11,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from collectors.config import SourceConfig
-from collectors.readers.base import Batch, FileProblem, FileSkipped, frame_of, records_in, snapshot
+from collectors.readers.base import (
+    ALREADY_READ,
+    NOTHING_NEW,
+    Batch,
+    FileProblem,
+    FileSkipped,
+    frame_of,
+    records_in,
+    snapshot,
+)
 from collectors.readers.spreadsheet import read_xlsx
 from collectors.readers.text import UnreadableFile, csv_head, detect_encoding
 from collectors.readers.tracking import (
@@ -23,7 +32,7 @@ from collectors.readers.tracking import (
     list_drop_folder,
 )
 
-FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
                     ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 STREAM_FORMATS = ("csv", "jsonl")
 MIN_BLOCK = 1 << 16
@@ -73,11 +82,11 @@ class FileReader:
         match = self.tracker.match_whole(path, name)
         entry = match.entry
         if entry.get("complete") or entry.get("error"):
-            same = "已导入" if entry["name"] == name else f"内容与已导入的文件 {entry['name']} 相同"
-            yield FileSkipped(name, entry.get("error") or same)
+            same = ALREADY_READ if entry["name"] == name else f"内容与已导入的文件 {entry['name']} 相同"
+            yield FileSkipped(name, entry.get("error") or same, path.stat().st_size)
             return
         if not is_settled(path, self.cfg.settle_seconds):
-            yield FileSkipped(name, "文件仍在写入，下次再读")
+            yield FileSkipped(name, "文件仍在写入，下次再读", path.stat().st_size)
             return
         try:
             frame, lines, bad, raw = self.parse_whole(path, fmt)
@@ -111,11 +120,11 @@ class FileReader:
         size = path.stat().st_size
         settled = is_settled(path, self.cfg.settle_seconds)
         if entry.get("error"):
-            yield FileSkipped(name, entry["error"])
+            yield FileSkipped(name, entry["error"], size)
             return
         if match.known and entry["offset"] >= size:
-            yield FileSkipped(name, "没有新内容" if entry["name"] == name
-                              else f"内容与已导入的文件 {entry['name']} 相同")
+            yield FileSkipped(name, NOTHING_NEW if entry["name"] == name
+                              else f"内容与已导入的文件 {entry['name']} 相同", size)
             return
         entry["name"] = name
         with path.open("rb") as fh:
@@ -126,7 +135,7 @@ class FileReader:
                                      else detect_encoding(sample, at_end))
                 if fmt == "csv":
                     if b"\n" not in sample and not (at_end and settled):
-                        yield FileSkipped(name, "表头尚未写完，下次再读")
+                        yield FileSkipped(name, "表头尚未写完，下次再读", size)
                         return
                     columns, data_start, header_line = csv_head(sample, entry["encoding"], self.cfg, at_end)
                     entry.update(columns=columns, offset=data_start, line=header_line + 1)
@@ -138,6 +147,7 @@ class FileReader:
     def stream_blocks(self, fh, match: Match, size: int, settled: bool, name: str, fmt: str):
         entry = match.entry
         block_size = max(MIN_BLOCK, self.cfg.batch_rows * self.row_bytes_estimate(fh, entry))
+        done_before = entry["offset"]  # bytes an earlier run read: progress shown at once
         while entry["offset"] < size:
             fh.seek(entry["offset"])
             block = fh.read(min(block_size, size - entry["offset"]))
@@ -155,7 +165,8 @@ class FileReader:
             entry["line"] += rows
             self.tracker.store(match)
             yield Batch(frame, lines, snapshot(self.cursor), name, "csv" if fmt == "csv" else "json",
-                        cut, bad)
+                        cut + done_before, bad)
+            done_before = 0
 
     @staticmethod
     def row_bytes_estimate(fh, entry: dict) -> int:
