@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 
 from data.db import check_connection, make_engine
 from data.migrate import upgrade
-from data.models import Department
-from data.settings import get_settings
+from data.models import ROLES, Department
+from data.settings import ROOT, get_settings
 
 DEFAULT_SEED = 2026
 DEFAULT_CALLS = 2_000_000
@@ -74,21 +74,30 @@ def run(seed: int = DEFAULT_SEED, end: date | None = None, calls: int = DEFAULT_
         database_url: str | None = None) -> int:
     """Write the demo files and sources.toml, then (unless files_only) load them by
     running the collectors as a subprocess and create the demo accounts. Exit code."""
+    out = Path(out or get_settings().demo_dir)
+    if files_only and not if_empty:
+        _write(seed, end, calls, out)
+        return 0
+    engine = make_engine(database_url)
+    try:
+        check_connection(engine)
+        upgrade(engine)
+        if if_empty and _department_count(engine):
+            print("数据库中已有部门数据，未生成演示城市（--if-empty）")
+            return 0
+        _write(seed, end, calls, out)
+        return 0 if files_only else _load(out, engine)
+    finally:
+        engine.dispose()
+
+
+def _write(seed: int, end: date | None, calls: int, out: Path) -> None:
     # numpy/pandas load only when the command runs, not for every `python -m data`.
     from data.demo.calendar import default_end
     from data.demo.export import write_city
     from data.demo.generate import build_city
 
     started = time.monotonic()
-    out = Path(out or get_settings().demo_dir)
-    engine = None
-    if if_empty or not files_only:
-        engine = make_engine(database_url)
-        check_connection(engine)
-        upgrade(engine)
-        if if_empty and _department_count(engine):
-            print("数据库中已有部门数据，未生成演示城市（--if-empty）")
-            return 0
     city = build_city(seed, end or default_end())
     export = write_city(city, calls, out)
     print(f"示例市演示数据（种子 {seed}，{city.window.start} 至 {city.window.end}）已写入 {out}")
@@ -98,14 +107,16 @@ def run(seed: int = DEFAULT_SEED, end: date | None = None, calls: int = DEFAULT_
     for line in city.story.lines():
         print(f"  {line}")
     print(f"生成用时 {time.monotonic() - started:.1f} 秒")
-    if files_only:
-        return 0
+
+
+def _load(out: Path, engine) -> int:
+    started = time.monotonic()
     code = _collect(out / "sources.toml", engine.url.render_as_string(hide_password=False))
     if code != 0:
         print(f"错误：采集程序退出码 {code}，演示数据未完整入库；请查看上方输出", file=sys.stderr)
         return code
     _demo_users(engine)
-    print(f"总用时 {time.monotonic() - started:.1f} 秒")
+    print(f"入库用时 {time.monotonic() - started:.1f} 秒")
     return 0
 
 
@@ -118,8 +129,8 @@ def _collect(config: Path, database_url: str) -> int:
     """Data enters by one path only: the collectors, in their own process."""
     env = {**os.environ, "DATABASE_URL": database_url}
     cmd = [sys.executable, "-m", "collectors", "once", "--config", str(config)]
-    print("正在通过采集程序入库：" + " ".join(cmd[1:]), flush=True)
-    return subprocess.run(cmd, env=env).returncode
+    print("正在通过采集程序入库：python " + " ".join(cmd[1:]), flush=True)
+    return subprocess.run(cmd, env=env, cwd=ROOT).returncode
 
 
 def _demo_users(engine) -> None:
@@ -132,4 +143,4 @@ def _demo_users(engine) -> None:
         return
     print("演示账号：")
     for username, role, password in accounts:
-        print(f"  {username:<16} {role:<10} 密码 {password}")
+        print(f"  {username:<16} {ROLES[role]:<6} 密码 {password}")
