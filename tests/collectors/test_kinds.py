@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from collectors.runner import run_source
 from data.models import CatalogResource, Complaint, OfficeKpi, ResourceUpdate, SharingRequest
-from tests.collectors.helpers import count, quarantine_rows, reasons, register, scalar, source
+from tests.collectors.helpers import all_rows, count, quarantine_rows, reasons, register, scalar, source
 
 
 def write(tmp_path, name: str, text: str, encoding: str = "utf-8"):
@@ -192,3 +192,34 @@ def test_missing_required_column_fails_the_file_not_the_run(engine, tmp_path):
     assert "a_bad.csv" in run.error
     again = run_source(engine, cfg)
     assert again.counts.rows_read == 0
+
+
+def test_exchange_call_rows_that_fail_are_quarantined_with_their_reason(engine, tmp_path):
+    register(engine, ["市民政局", "市公安局"])
+    write(tmp_path, "calls.csv", (
+        "流水号,时间,调用方,提供方,服务,结果,时长\n"
+        "C1,2026-03-05 09:00:00,市民政局,市公安局,S1,成功,120\n"
+        "C2,2026-03-05 09:00:01,市民政局,市公安局,S1,成功,-35\n"
+        "C3,2026-13-45 25:61:00,市民政局,市公安局,S1,成功,10\n"
+        "C4,2026-03-05 09:00:03,民政,市公安局,S1,成功,10\n"
+        "C5,2026-03-05 09:00:04,市民政局,市公安局,S1,超时,10\n"
+        "C6,2026-03-05 09:00:05,市民政局,市公安局,S1\n"
+        "C7,2026-03-05 09:00:06,人社局,市公安局,S1,失败,5000\n"
+        "C8,2026-03-05 23:59:59,市民政局,市公安局,S1,失败,\n"), encoding="gbk")
+    cfg = source(tmp_path, kind="exchange_call", aliases={"人社局": "市人力资源和社会保障局"}, columns={
+        "流水号": "call_id", "时间": "requested_at", "调用方": "consumer_dept", "提供方": "provider_dept",
+        "服务": "service_code", "结果": "succeeded", "时长": "duration_ms"})
+    run = run_source(engine, cfg)
+    assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (8, 2, 6)
+    assert [(q["line"], q["reason"]) for q in quarantine_rows(engine)] == [
+        (7, "该行有 5 列，表头有 7 列：请检查是否多了或少了逗号、引号未闭合"),
+        (3, "响应时长为负数 (-35)：请核对源数据中的时间或数量"),
+        (4, "字段 requested_at 的时间 '2026-13-45 25:61:00' 无法识别：请写成 2026-03-05 09:32:09，或在 date_formats 中添加该格式"),
+        (5, "未知部门 '民政'：请在部门别名中添加（[source.aliases] 或 python -m data dept add --alias）"),
+        (6, "字段 succeeded 的取值 '超时' 无法识别：请在 [source.values.succeeded] 中添加映射"),
+        (8, "部门别名 '人社局' 指向的 '市人力资源和社会保障局' 不在部门名录中：请先用 python -m data dept add 添加该部门，或更正 [source.aliases]"),
+    ]
+    # C1 (succeeded, 120 ms: 100 < 120 ≤ 200 → h4) and C8 (failed, no duration) on local day 2026-03-05.
+    assert all_rows(engine, "SELECT day, calls, failures, duration_sum_ms, duration_count, h4 FROM exchange_daily") == [
+        (date(2026, 3, 5) if "postgresql" in str(engine.url) else "2026-03-05", 2, 1, 120, 1, 1)]
+    assert all_rows(engine, "SELECT call_id, duration_ms FROM exchange_call") == [("C8", None)]
