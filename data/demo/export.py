@@ -9,6 +9,8 @@ a register alias, or a long form only the source's own alias table knows.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -39,6 +41,7 @@ class Export:
     rows: Counter = field(default_factory=Counter)
     files: Counter = field(default_factory=Counter)
     spellings: dict[str, dict[str, str]] = field(default_factory=dict)
+    staged: list[tuple[Path, Path]] = field(default_factory=list)
 
 
 class Speller:
@@ -70,13 +73,13 @@ def export_at(city: City) -> datetime:
 
 
 def write_city(city: City, n_calls: int, out: Path) -> Export:
+    """Write every file into a staging folder, then move them into the drop folders
+    (replacing the previous demo's), so a collector never sees a half-written file."""
     export = Export(out)
+    staging = out / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)
     for kind in KINDS:
-        folder = out / "drop" / kind
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.iterdir():
-            if old.is_file():
-                old.unlink()
+        (staging / kind).mkdir(parents=True)
     write_departments(city, export)
     write_catalog(city, export)
     write_updates(city, export)
@@ -85,14 +88,26 @@ def write_city(city: City, n_calls: int, out: Path) -> Export:
     write_objections(city, export)
     write_complaints(city, export)
     write_kpis(city, export)
-    (out / "sources.toml").write_text(sources_toml(city, export), encoding="utf-8")
+    (staging / "sources.toml").write_text(sources_toml(city, export), encoding="utf-8")
+    for kind in KINDS:
+        folder = out / "drop" / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            if old.is_file():
+                old.unlink()
+    for staged, final in export.staged:
+        os.replace(staged, final)
+    os.replace(staging / "sources.toml", out / "sources.toml")
+    shutil.rmtree(staging)
     return export
 
 
 def _new_file(export: Export, kind: str, name: str) -> Path:
-    """The path of a new file of `kind`, counted in the export."""
+    """Where to write a new file of `kind` (in staging), counted in the export."""
     export.files[kind] += 1
-    return export.out / "drop" / kind / name
+    staged = export.out / ".staging" / kind / name
+    export.staged.append((staged, export.out / "drop" / kind / name))
+    return staged
 
 
 def _text(ts: Any, fmt: str) -> str | None:
@@ -369,6 +384,7 @@ def sources_toml(city: City, export: Export) -> str:
         "[defaults]",
         'timezone = "Asia/Shanghai"',
         "interval_minutes = 10",
+        "settle_seconds = 0  # the generator moves each file into place only once it is complete",
     ]
     for kind in KINDS:
         spec = SOURCES[kind]

@@ -95,6 +95,16 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(demo, tmp_pat
             "drop/complaint/complaints_20261031.xlsx"} <= differing
 
 
+def test_a_new_demo_replaces_the_previous_files(tmp_path):
+    assert run(end=END, calls=1000, out=tmp_path, files_only=True) == 0
+    assert run(end=date(2026, 9, 30), calls=1000, out=tmp_path, files_only=True) == 0
+    months = sorted(f.name for f in (tmp_path / "drop/exchange_call").iterdir())
+    assert months[0] == "exchange_2025-10.csv" and months[-1] == "exchange_2026-09.csv"
+    assert len(months) == 12
+    assert [f.name for f in (tmp_path / "drop/catalog").iterdir()] == ["catalog_20260930.xlsx"]
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["drop", "sources.toml"]
+
+
 def test_counts(demo):
     depts = pd.read_csv(demo / "drop/department/departments.csv", dtype=str)
     assert (depts["类别"] == "市直部门").sum() >= 28
