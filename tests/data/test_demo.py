@@ -144,6 +144,22 @@ def test_department_created_mid_year(demo):
     assert (calls.loc[involved, "调用时间"] >= "2026-05-01").all()
 
 
+def test_calls_name_mounted_services_of_their_provider_again_and_again(demo):
+    names = resolver(demo, "exchange_call")
+    calls = calls_frame(demo)
+    catalog = xlsx_frame(demo, "catalog")
+    mounted = catalog[catalog["是否挂接"] == "已挂接"]
+    owner = dict(zip(mounted["服务编码"], mounted["提供部门"].map(resolver(demo, "catalog"))))
+    assert (calls["服务编码"].map(owner) == calls["提供方部门"].map(names)).all()
+    pairs = calls.groupby([calls["调用方部门"].map(names), calls["服务编码"]]).size().sort_values(ascending=False)
+    assert pairs.head(len(pairs) // 10).sum() > 0.4 * len(calls)
+    durations = calls["响应时长(毫秒)"].astype(int)
+    assert 60 < durations.median() < 300
+    failed = calls[calls["调用结果"] == "失败"]
+    assert failed["错误码"].notna().all() and (failed["状态码"] != "200").all()
+    assert calls.loc[calls["调用结果"] == "成功", "错误码"].isna().all()
+
+
 def test_outage_provider_fails_for_two_days(demo):
     names = resolver(demo, "exchange_call")
     calls = calls_frame(demo)
