@@ -198,7 +198,8 @@ def incremental_section(results: Results) -> list[str]:
         "The collector's own recorded run time (its collector_run row, start to finish; process "
         "wall time in brackets, which adds the same interpreter start-up to both sides) for the "
         "next day's file dropped beside the year already read, against the same file into an "
-        "empty store holding only the register and the catalog.",
+        "empty store holding only the register and the catalog; best of one run per day file "
+        "(`--repeat` days after the year, each into the growing year store and into its own empty store).",
         "",
         *_table(["engine", "year's calls", "day's rows", "into the year s", "into empty s", "ratio", "budget"],
                 rows),
@@ -222,7 +223,7 @@ def render(results: Results) -> str:
         "## Run",
         "",
         f"- Sizes: {', '.join(f'{n:,}' for n in sorted(cfg.sizes))} rows; engines: {', '.join(cfg.engines)}; "
-        f"measurements: {', '.join(cfg.only)}; seed {cfg.seed}; best of {cfg.repeat} for scoring and pages.",
+        f"measurements: {', '.join(cfg.only)}; seed {cfg.seed}; best of {cfg.repeat} for scoring, pages and the incremental day.",
         "- Input: generated exchange log (UTF-8 CSV, Chinese headers), 150 departments, 5,000 services, "
         "25,000 consumer→service pairs called with Zipf frequencies, a year of timestamps in order, "
         "2 % failures, 0.1 % malformed rows (bad date, unknown department, negative duration).",

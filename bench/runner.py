@@ -51,14 +51,19 @@ class Results:
 
 
 @dataclass(frozen=True)
+class DayFile:
+    path: Path
+    stats: LogStats
+
+
+@dataclass(frozen=True)
 class Inputs:
     year_csv: Path
-    day_csv: Path
     register_csv: Path
     catalog_csv: Path
     year: LogStats
-    day: LogStats
-    last_day: date  # the year's last local day; the new day is the one after it
+    days: tuple[DayFile, ...]  # the days after the year, one per repetition of the incremental
+    last_day: date  # the year's last local day
 
 
 def _log(path: Path, world, rows: int, start: date, days: int, seed: int, prefix: str) -> LogStats:
@@ -72,9 +77,10 @@ def _log(path: Path, world, rows: int, start: date, days: int, seed: int, prefix
 
 
 def prepare_inputs(cfg: BenchConfig, rows: int) -> Inputs:
-    """A year ending the day before yesterday, and yesterday's file of a day's share of it."""
+    """A year ending `repeat` + 1 days ago, and a file for each following day but today,
+    each with a day's share of the year's calls."""
     world = build_world(cfg.seed)
-    last_day = cfg.today - timedelta(days=2)
+    last_day = cfg.today - timedelta(days=cfg.repeat + 1)
     start = last_day - timedelta(days=YEAR_DAYS - 1)
     folder = cfg.workdir / "inputs" / f"seed{cfg.seed}-{start.isoformat()}"
     register, catalog = folder / "register" / "departments.csv", folder / "catalog" / "catalog.csv"
@@ -82,10 +88,12 @@ def prepare_inputs(cfg: BenchConfig, rows: int) -> Inputs:
     write_catalog(catalog, world, cfg.seed, start)
     year = _log(folder / f"year-{rows}.csv", world, rows, start, YEAR_DAYS, cfg.seed, "Y")
     day_rows = max(rows // YEAR_DAYS, 1)
-    day = _log(folder / f"day-{day_rows}.csv", world, day_rows, last_day + timedelta(days=1), 1,
-               cfg.seed + 1, "D")
-    return Inputs(folder / f"year-{rows}.csv", folder / f"day-{day_rows}.csv", register, catalog,
-                  year, day, last_day)
+    days = []
+    for k in range(1, cfg.repeat + 1):
+        path = folder / f"day{k}-{day_rows}.csv"
+        stats = _log(path, world, day_rows, last_day + timedelta(days=k), 1, cfg.seed + k, f"D{k}-")
+        days.append(DayFile(path, stats))
+    return Inputs(folder / f"year-{rows}.csv", register, catalog, year, tuple(days), last_day)
 
 
 def loaded_workspace(cfg: BenchConfig, label: str, inputs: Inputs, url: str) -> Workspace:
@@ -147,24 +155,37 @@ def _alternatives(cfg: BenchConfig, engine: str, label: str, inputs: Inputs) -> 
     }
 
 
-def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: Workspace, url: str) -> dict:
-    ws.drop_exchange_file(inputs.day_csv)
-    full = run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "day-into-year.log")
-    empty_url = fresh_store(engine, f"{label}-day", cfg.workdir, cfg.pg_url)
+def _day_into_empty(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, day: DayFile) -> CollectorResult:
+    url = fresh_store(engine, f"{label}-day", cfg.workdir, cfg.pg_url)
     try:
-        empty_ws = loaded_workspace(cfg, f"{label}-day", inputs, empty_url)
-        empty_ws.drop_exchange_file(inputs.day_csv)
-        empty = run_collector(empty_ws, empty_url, EXCHANGE_SOURCE, empty_ws.root / "day-into-empty.log")
+        ws = loaded_workspace(cfg, f"{label}-day", inputs, url)
+        ws.drop_exchange_file(day.path)
+        return run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "day-into-empty.log")
     finally:
-        drop_store(empty_url, cfg.pg_url)
+        drop_store(url, cfg.pg_url)
+
+
+def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: Workspace, url: str,
+                 results: Results) -> dict:
+    """Each day file after the year into the year's store, and alone into an empty store;
+    the best run of each side counts."""
+    full, empty = [], []
+    for k, day in enumerate(inputs.days, start=1):
+        ws.drop_exchange_file(day.path)
+        full.append(run_collector(ws, url, EXCHANGE_SOURCE, ws.root / f"day{k}-into-year.log"))
+        empty.append(_day_into_empty(cfg, engine, label, inputs, day))
+        for where, run in (("into the year", full[-1]), ("into an empty store", empty[-1])):
+            _check(results, f"{label} day {k} {where}, rows loaded", run.rows_loaded, day.stats.valid)
+    best_full = min(full, key=lambda r: r.run_seconds)
+    best_empty = min(empty, key=lambda r: r.run_seconds)
     return {
-        "day_rows": inputs.day.rows,
-        "full_run_s": full.run_seconds,
-        "full_wall_s": full.wall_seconds,
-        "empty_run_s": empty.run_seconds,
-        "empty_wall_s": empty.wall_seconds,
-        "full_loaded": full.rows_loaded,
-        "empty_loaded": empty.rows_loaded,
+        "day_rows": inputs.days[0].stats.rows,
+        "full_run_s": best_full.run_seconds,
+        "full_wall_s": best_full.wall_seconds,
+        "empty_run_s": best_empty.run_seconds,
+        "empty_wall_s": best_empty.wall_seconds,
+        "full_loaded": best_full.rows_loaded,
+        "empty_loaded": best_empty.rows_loaded,
     }
 
 
@@ -203,9 +224,7 @@ def _pages(cfg, engine, rows, label, inputs, url, results, report) -> None:
 
 
 def _new_day(cfg, engine, rows, label, inputs, ws, url, results, report) -> None:
-    inc = _incremental(cfg, engine, label, inputs, ws, url)
-    _check(results, f"{label} new day into the year, rows loaded", inc["full_loaded"], inputs.day.valid)
-    _check(results, f"{label} new day into an empty store, rows loaded", inc["empty_loaded"], inputs.day.valid)
+    inc = _incremental(cfg, engine, label, inputs, ws, url, results)
     results.incremental.append({"engine": engine, "rows": rows, **inc})
     report(f"{label}: new day {inc['full_run_s']:.2f} s into the year, {inc['empty_run_s']:.2f} s into empty")
 
