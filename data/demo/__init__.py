@@ -143,4 +143,4 @@ def _demo_users(engine) -> None:
         return
     print("演示账号：")
     for username, role, password in accounts:
-        print(f"  {username:<16} {ROLES[role]:<6} 密码 {password}")
+        print(f"  {username:<16} 密码 {password}  {ROLES[role]}")
