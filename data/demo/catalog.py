@@ -122,7 +122,7 @@ def slots(label: str, registered: np.datetime64, window: Window) -> tuple[np.nda
         starts = np.arange(lo, hi + 1)
         ends = starts
     elif kind == "week":
-        monday = lo - ((lo.astype(object).weekday()))
+        monday = lo - lo.astype(object).weekday()
         starts = np.arange(monday, hi + 1, 7)
         ends = starts + 6
     elif kind == "every_days":
