@@ -85,9 +85,6 @@ class FileReader:
             same = ALREADY_READ if entry["name"] == name else f"内容与已导入的文件 {entry['name']} 相同"
             yield FileSkipped(name, entry.get("error") or same, path.stat().st_size)
             return
-        if not is_settled(path, self.cfg.settle_seconds):
-            yield FileSkipped(name, "文件仍在写入，下次再读", path.stat().st_size)
-            return
         try:
             frame, lines, bad, raw = self.parse_whole(path, fmt)
         except UnreadableFile as exc:
