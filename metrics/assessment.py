@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from metrics import explain
-from metrics.gains import gain_items
+from metrics.gains import GAIN_COLUMNS, gain_items
 from metrics.indicators import (COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts, concat)
 from metrics.indicators.complaints import complaint_indicators
 from metrics.indicators.office import office_indicators
@@ -49,8 +49,9 @@ def assessed_departments(departments: pd.DataFrame, period: Period, as_of: date,
 
 
 def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
-           previous: pd.DataFrame | None = None, input_digest: str = "") -> Assessment:
-    """previous: dept_id, total, rank of the previous period of the same length (optional)."""
+           previous: pd.DataFrame | None = None, input_digest: str = "", detailed: bool = True) -> Assessment:
+    """previous: dept_id, total, rank of the previous period of the same length (optional).
+    detailed=False skips explanations and 提分清单 (enough for a previous period's totals)."""
     depts = assessed_departments(inputs.departments, period, as_of, scheme)
     ctx = Context(period, as_of, scheme, depts)
     parts = Parts()
@@ -80,6 +81,9 @@ def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
     scores["prev_rank"] = scores["dept_id"].map(prev["rank"]).astype("Int64")
     scores = scores.sort_values(["category", "rank", "dept_id"], na_position="last")[DEPT_COLUMNS].reset_index(drop=True)
 
+    if not detailed:
+        return Assessment(period, as_of, scheme, input_digest, scores, pd.DataFrame(columns=INDICATOR_COLUMNS),
+                          evidence, pd.DataFrame(columns=GAIN_COLUMNS), period_notes)
     gains = gain_items(counts, fixes, adj, scheme)
     indicators = _explained(ind, dims, evidence, notes, period_notes, scheme)
     return Assessment(period, as_of, scheme, input_digest, scores, indicators,

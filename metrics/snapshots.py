@@ -76,7 +76,8 @@ def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache:
         prev = period.previous()
         previous = _assessment(engine, prev, min(prev.end, today), today, cache, with_previous=False)
         previous = previous.departments[["dept_id", "total", "rank"]]
-    result = assess(inputs, period, as_of, scheme, previous, inputs.digest(period, as_of, scheme))
+    result = assess(inputs, period, as_of, scheme, previous, inputs.digest(period, as_of, scheme),
+                    detailed=with_previous)
     cache[(period.key, as_of)] = (result, with_previous)
     return result
 
