@@ -113,7 +113,7 @@ def commit_cursor(engine: Engine, cfg: SourceConfig, cursor: dict) -> None:
 
 
 def mark_file_failed(cursor: dict, file: str, reason: str) -> dict:
-    """The cursor before a batch, with this file remembered as unreadable until it changes."""
+    """The batch's cursor with its file remembered as unreadable until its content changes."""
     marked = snapshot(cursor)
     for entry in marked.get("files", {}).values():
         if entry.get("name") == file:
@@ -140,7 +140,6 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
     errors: list[str] = []
     collected_at = utcnow()
     cursor = with_retry(read_cursor, engine, cfg.name)
-    committed = snapshot(cursor)
     try:
         reader = make_reader(cfg, cursor)
         bar = tqdm(total=reader.total, unit="B", unit_scale=True, desc=cfg.name, leave=False,
@@ -156,20 +155,18 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
                     report_problem(files, errors, item.file, item.reason)
                     if item.cursor is not None:
                         with_retry(commit_cursor, engine, cfg, item.cursor)
-                        committed = item.cursor
                     continue
                 if item.file in failed_files:
                     continue
                 try:
                     counts, created = with_retry(commit_batch, engine, cfg, item, summary.run_id, collected_at)
                 except MissingColumns as exc:
+                    if cfg.reader not in ("files", "xroad"):  # a query or API: fix the config, keep the cursor
+                        raise SourceUnavailable(str(exc)) from exc
                     failed_files.add(item.file)
-                    report_problem(files, errors, item.file or cfg.name, str(exc))
-                    if item.file:
-                        committed = mark_file_failed(committed, item.file, str(exc))
-                        with_retry(commit_cursor, engine, cfg, committed)
+                    report_problem(files, errors, item.file, str(exc))
+                    with_retry(commit_cursor, engine, cfg, mark_file_failed(item.cursor, item.file, str(exc)))
                     continue
-                committed = item.cursor
                 summary.counts.add(counts)
                 summary.created_departments.extend(created)
                 if item.file:

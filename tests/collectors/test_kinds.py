@@ -182,16 +182,17 @@ def test_unknown_departments_created_when_the_source_opts_in(engine, tmp_path, c
 
 def test_missing_required_column_fails_the_file_not_the_run(engine, tmp_path):
     register(engine, ["市公安局"])
-    write(tmp_path, "a_bad.csv", "单号,单位\nT1,市公安局\n")
-    write(tmp_path, "b_good.csv", "工单号,承办单位,受理时间\nT2,市公安局,2026-03-05\n")
+    write(tmp_path, "a_good.csv", "工单号,承办单位,受理时间\nT2,市公安局,2026-03-05\n")
+    write(tmp_path, "b_bad.csv", "单号,单位\nT1,市公安局\n")
     cfg = source(tmp_path, kind="complaint", columns={"工单号": "ticket_id", "承办单位": "dept", "受理时间": "received_at"})
     run = run_source(engine, cfg)
     assert run.status == "partial" and run.counts.rows_loaded == 1
-    bad = next(f for f in run.files if f["file"] == "a_bad.csv")
+    bad = next(f for f in run.files if f["file"] == "b_bad.csv")
     assert bad["status"] == "error" and "缺少必需的列 ticket_id（源列 '工单号'）" in bad["reason"]
-    assert "a_bad.csv" in run.error
-    again = run_source(engine, cfg)
-    assert again.counts.rows_read == 0
+    assert "b_bad.csv" in run.error
+    again = run_source(engine, cfg)  # the failed file is remembered until its content changes
+    assert again.counts.rows_read == 0 and again.status == "ok"
+    assert again.files == [{"file": "b_bad.csv", "status": "skipped", "reason": bad["reason"]}]
 
 
 def test_exchange_call_rows_that_fail_are_quarantined_with_their_reason(engine, tmp_path):

@@ -248,3 +248,14 @@ def test_sql_reads_after_the_incremental_value_without_splitting_ties(tmp_path):
     con.close()
     again, _ = batches(cfg, got[-1].cursor)
     assert [b.records["ticket_id"].tolist() for b in again] == [["T5"]]
+
+
+def test_api_records_without_mapped_columns_fail_the_run_and_keep_the_cursor(sqlite_engine, tmp_path, http_url):
+    from collectors.bookkeeping import read_cursor
+    from collectors.runner import run_source
+
+    cfg = source(tmp_path, kind="complaint", reader="http", url=http_url, records_path="data.items",
+                 next_cursor_path="data.next", columns={"编号": "ticket_id"})
+    run = run_source(sqlite_engine, cfg)
+    assert run.status == "failed" and "缺少必需的列 ticket_id（源列 '编号'）" in run.error
+    assert read_cursor(sqlite_engine, "test-source") == {}
