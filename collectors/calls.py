@@ -4,9 +4,8 @@ raw (the evidence an inspector cites). All column-at-a-time; no Python loop per 
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import io
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -24,7 +23,8 @@ ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count", *HIST]
 
 
 def id_hashes(call_ids: pd.Series) -> np.ndarray:
-    """64-bit hashes of call ids (stable across processes and versions of this code)."""
+    """64-bit keyed SipHash of each call id: the same id hashes alike in every process, so
+    batches committed by earlier runs can be compared with this one."""
     return pd.util.hash_pandas_object(call_ids, index=False,
                                       hash_key="paoban-callids01").to_numpy(dtype=np.uint64)
 

@@ -1,9 +1,12 @@
 """sources.toml: what loads, and errors that name the file, the key and what is expected."""
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
-from collectors.config import ConfigError, load_config
+from collectors.config import ConfigError, load_config, parse_config
+from tests.collectors.helpers import REPO
 
 
 def write(tmp_path, body: str):
@@ -91,11 +94,6 @@ def test_missing_file_and_unknown_source_are_explained(tmp_path):
 
 
 def test_every_example_in_the_sources_documentation_is_valid(tmp_path):
-    import tomllib
-
-    from collectors.config import parse_config
-    from tests.collectors.helpers import REPO
-
     text = (REPO / "docs" / "sources.md").read_text(encoding="utf-8")
     blocks = [part.split("```")[0] for part in text.split("```toml")[1:]]
     kinds = set()

@@ -12,9 +12,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from openpyxl import Workbook
 
+from collectors.bookkeeping import read_cursor
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, FileProblem, FileSkipped
 from collectors.readers.xroad import parse_xroad_document
+from collectors.runner import run_source
 from tests.collectors.helpers import FIXTURES, source
 
 COLUMNS = {"工单编号": "ticket_id", "承办单位": "dept", "受理时间": "received_at"}
@@ -251,9 +253,6 @@ def test_sql_reads_after_the_incremental_value_without_splitting_ties(tmp_path):
 
 
 def test_api_records_without_mapped_columns_fail_the_run_and_keep_the_cursor(sqlite_engine, tmp_path, http_url):
-    from collectors.bookkeeping import read_cursor
-    from collectors.runner import run_source
-
     cfg = source(tmp_path, kind="complaint", reader="http", url=http_url, records_path="data.items",
                  next_cursor_path="data.next", columns={"编号": "ticket_id"})
     run = run_source(sqlite_engine, cfg)
