@@ -18,6 +18,7 @@ from data.models import CollectorRun
 @dataclass(frozen=True)
 class CollectorResult:
     wall_seconds: float
+    cpu_seconds: float
     run_seconds: float
     peak_rss_mb: float
     rows_read: int
@@ -58,6 +59,7 @@ def run_collector(ws: Workspace, url: str, source: str, log: Path) -> CollectorR
     finished = [r.finished_at for r in runs if r.finished_at is not None]
     return CollectorResult(
         wall_seconds=child.seconds,
+        cpu_seconds=child.cpu_seconds,
         run_seconds=(max(finished) - min(r.started_at for r in runs)).total_seconds() if finished else child.seconds,
         peak_rss_mb=child.peak_rss_mb,
         rows_read=sum(r.rows_read for r in runs),

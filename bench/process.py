@@ -19,6 +19,7 @@ class StepFailed(RuntimeError):
 @dataclass(frozen=True)
 class ChildRun:
     seconds: float
+    cpu_seconds: float  # user + system of the child alone: steadier than wall time on a shared machine
     peak_rss_mb: float
     stdout: str
 
@@ -44,4 +45,5 @@ def run_child(args: list[str], env: dict[str, str] | None = None, log: Path | No
         log.write_text(f"$ python {' '.join(args)}\n{stdout}\n--- stderr ---\n{stderr}", encoding="utf-8")
     if proc.returncode:
         raise StepFailed(f"python {' '.join(args)} exited {proc.returncode}:\n{stderr[-3000:]}")
-    return ChildRun(seconds=seconds, peak_rss_mb=usage.ru_maxrss / 1024, stdout=stdout)
+    return ChildRun(seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime,
+                    peak_rss_mb=usage.ru_maxrss / 1024, stdout=stdout)

@@ -147,8 +147,10 @@ def _alternatives(cfg: BenchConfig, engine: str, label: str, inputs: Inputs) -> 
     floor_out = json.loads(floor.stdout)
     return {
         "naive_s": naive.seconds,
+        "naive_cpu_s": naive.cpu_seconds,
         "naive_work_s": json.loads(naive.stdout)["work_seconds"],
         "floor_s": floor.seconds,
+        "floor_cpu_s": floor.cpu_seconds,
         "floor_work_s": floor_out["work_seconds"],
         "floor_groups": floor_out["groups"],
         "floor_calls": floor_out["calls"],
@@ -198,7 +200,7 @@ def _ingest_year(cfg, engine, rows, label, inputs, url, results, report) -> Work
     if cfg.verify_rollup:
         _check_rollup(results, label, url, inputs)
     row = {"engine": engine, "rows": rows, "collector_s": col.wall_seconds,
-           "collector_run_s": col.run_seconds, "peak_rss_mb": col.peak_rss_mb,
+           "collector_cpu_s": col.cpu_seconds, "collector_run_s": col.run_seconds, "peak_rss_mb": col.peak_rss_mb,
            "loaded": col.rows_loaded, "quarantined": col.rows_quarantined,
            "valid": inputs.year.valid, **counts}
     if "ingest" in cfg.only:
