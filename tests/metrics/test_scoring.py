@@ -156,3 +156,15 @@ def test_explanations_say_when_the_calendar_or_scheme_is_borrowed():
     assert "2027 年的法定节假日与调休安排尚未收录，按周一至周五计算工作日" in exp["notes"]
     assert any("沿用 2026 年方案" in n for n in exp["notes"])
     assert exp["numerator"] == 1 and exp["denominator"] == 1
+
+
+def test_input_digest_ignores_row_order_and_sees_every_change():
+    from tests.metrics.builders import local
+    rows = [{"request_id": "A", "provider_dept_id": 1, "submitted_at": local(2026, 3, 2)},
+            {"request_id": "B", "provider_dept_id": 2, "submitted_at": local(2026, 3, 3)}]
+    period, as_of = parse_period("2026-03"), day("2026-03-31")
+    digest = inputs(requests=rows).digest(period, as_of, SCHEME)
+    assert inputs(requests=rows[::-1]).digest(period, as_of, SCHEME) == digest
+    answered = [{**rows[0], "answered_at": local(2026, 3, 3)}, rows[1]]
+    assert inputs(requests=answered).digest(period, as_of, SCHEME) != digest
+    assert inputs(requests=rows).digest(period, day("2026-03-30"), SCHEME) != digest
