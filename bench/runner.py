@@ -212,9 +212,9 @@ def _ingest_year(cfg, engine, rows, label, inputs, url, results, report) -> Work
 
 
 def _scoring(cfg, engine, rows, label, inputs, url, results, report) -> None:
-    seconds = time_scoring(url, str(inputs.last_day.year), inputs.last_day, cfg.repeat)
-    results.scoring.append({"engine": engine, "rows": rows, "seconds": seconds})
-    report(f"{label}: scoring {seconds:.2f} s")
+    seconds, cpu = time_scoring(url, str(inputs.last_day.year), inputs.last_day, cfg.repeat)
+    results.scoring.append({"engine": engine, "rows": rows, "seconds": seconds, "cpu_s": cpu})
+    report(f"{label}: scoring {seconds:.2f} s (CPU {cpu:.2f} s)")
 
 
 def _pages(cfg, engine, rows, label, inputs, url, results, report) -> None:
