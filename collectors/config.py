@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "date_formats": [],
     "create_unknown_departments": False,
     "new_department_category": "市直部门",
-    "batch_rows": 200_000,
+    "batch_rows": 100_000,
     "dedupe_window_minutes": 10,
     "dedupe_keep_days": 35,
     "settle_seconds": 2,
@@ -61,7 +61,7 @@ class SourceConfig:
     date_formats: tuple[str, ...] = ()
     create_unknown_departments: bool = False
     new_department_category: str = "市直部门"
-    batch_rows: int = 200_000
+    batch_rows: int = 100_000
     dedupe_window_minutes: float = 10
     dedupe_keep_days: float = 35
     settle_seconds: float = 2
