@@ -92,13 +92,17 @@ class ExchangeCall(SQLModel, table=True):
 
 
 class ExchangeDaily(SQLModel, table=True):
-    """Daily rollup of calls: the only call data scores and pages read."""
+    """Daily rollup of calls: the only call data scores and pages read.
+
+    No foreign keys here: the collector resolves department ids from the register in the
+    same transaction, and per-row key checks were most of the PostgreSQL load time.
+    """
 
     __tablename__ = "exchange_daily"
     __table_args__ = (Index("ix_exchange_daily_consumer_day", "consumer_dept_id", "day"),)
     day: date = Field(primary_key=True, description="local date of the request")
-    provider_dept_id: int = Field(primary_key=True, foreign_key="department.id")
-    consumer_dept_id: int = Field(primary_key=True, foreign_key="department.id")
+    provider_dept_id: int = Field(primary_key=True)
+    consumer_dept_id: int = Field(primary_key=True)
     service_code: str = Field(primary_key=True, max_length=200)
     calls: int = 0
     failures: int = 0

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:29:08.682826
+Create Date: 2026-11-22 15:34:19.410814
 """
 from alembic import op
 import sqlalchemy as sa
@@ -75,6 +75,32 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('exchange_daily',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('provider_dept_id', sa.Integer(), nullable=False),
+    sa.Column('consumer_dept_id', sa.Integer(), nullable=False),
+    sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('duration_sum_ms', sa.BigInteger(), nullable=False),
+    sa.Column('duration_count', sa.Integer(), nullable=False),
+    sa.Column('h0', sa.Integer(), nullable=False),
+    sa.Column('h1', sa.Integer(), nullable=False),
+    sa.Column('h2', sa.Integer(), nullable=False),
+    sa.Column('h3', sa.Integer(), nullable=False),
+    sa.Column('h4', sa.Integer(), nullable=False),
+    sa.Column('h5', sa.Integer(), nullable=False),
+    sa.Column('h6', sa.Integer(), nullable=False),
+    sa.Column('h7', sa.Integer(), nullable=False),
+    sa.Column('h8', sa.Integer(), nullable=False),
+    sa.Column('h9', sa.Integer(), nullable=False),
+    sa.Column('h10', sa.Integer(), nullable=False),
+    sa.Column('h11', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'provider_dept_id', 'consumer_dept_id', 'service_code')
+    )
+    with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
+        batch_op.create_index('ix_exchange_daily_consumer_day', ['consumer_dept_id', 'day'], unique=False)
+
     op.create_table('score_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('period_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -266,34 +292,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_exchange_call_provider_time', ['provider_dept_id', 'requested_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_exchange_call_requested_at'), ['requested_at'], unique=False)
 
-    op.create_table('exchange_daily',
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('provider_dept_id', sa.Integer(), nullable=False),
-    sa.Column('consumer_dept_id', sa.Integer(), nullable=False),
-    sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('calls', sa.Integer(), nullable=False),
-    sa.Column('failures', sa.Integer(), nullable=False),
-    sa.Column('duration_sum_ms', sa.BigInteger(), nullable=False),
-    sa.Column('duration_count', sa.Integer(), nullable=False),
-    sa.Column('h0', sa.Integer(), nullable=False),
-    sa.Column('h1', sa.Integer(), nullable=False),
-    sa.Column('h2', sa.Integer(), nullable=False),
-    sa.Column('h3', sa.Integer(), nullable=False),
-    sa.Column('h4', sa.Integer(), nullable=False),
-    sa.Column('h5', sa.Integer(), nullable=False),
-    sa.Column('h6', sa.Integer(), nullable=False),
-    sa.Column('h7', sa.Integer(), nullable=False),
-    sa.Column('h8', sa.Integer(), nullable=False),
-    sa.Column('h9', sa.Integer(), nullable=False),
-    sa.Column('h10', sa.Integer(), nullable=False),
-    sa.Column('h11', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['consumer_dept_id'], ['department.id'], ),
-    sa.ForeignKeyConstraint(['provider_dept_id'], ['department.id'], ),
-    sa.PrimaryKeyConstraint('day', 'provider_dept_id', 'consumer_dept_id', 'service_code')
-    )
-    with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
-        batch_op.create_index('ix_exchange_daily_consumer_day', ['consumer_dept_id', 'day'], unique=False)
-
     op.create_table('gain_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('snapshot_id', sa.Integer(), nullable=False),
@@ -467,10 +465,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_gain_item_dept_id'))
 
     op.drop_table('gain_item')
-    with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
-        batch_op.drop_index('ix_exchange_daily_consumer_day')
-
-    op.drop_table('exchange_daily')
     with op.batch_alter_table('exchange_call', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exchange_call_requested_at'))
         batch_op.drop_index('ix_exchange_call_provider_time')
@@ -517,6 +511,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_score_snapshot_period_key'))
 
     op.drop_table('score_snapshot')
+    with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
+        batch_op.drop_index('ix_exchange_daily_consumer_day')
+
+    op.drop_table('exchange_daily')
     op.drop_table('department')
     with op.batch_alter_table('collector_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_collector_run_started_at'))
