@@ -384,7 +384,7 @@ def sources_toml(city: City, export: Export) -> str:
         "[defaults]",
         'timezone = "Asia/Shanghai"',
         "interval_minutes = 10",
-        "settle_seconds = 0  # the generator moves each file into place only once it is complete",
+        "settle_seconds = 0  # files are moved into place complete: no last line is ever mid-write",
     ]
     for kind in KINDS:
         spec = SOURCES[kind]
