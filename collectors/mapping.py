@@ -117,19 +117,21 @@ def normalise_frequency(raw: Any) -> str | None:
     if dcat:
         if dcat.group(1) is None:
             return "realtime"
-        return _every(int(dcat.group(1)), DCAT_UNITS[dcat.group(2)][0])
+        return _every(int(dcat.group(1)), DCAT_UNITS[dcat.group(2)][0], calendar=True)
     every = EVERY_N_RE.match(text.lower())
     if every:
-        return _every(int(every.group(1)), UNIT_WORDS[every.group(3)])
+        return _every(int(every.group(1)), UNIT_WORDS[every.group(3)], calendar=False)
     return None
 
 
-def _every(n: int, unit: str) -> str | None:
+def _every(n: int, unit: str, calendar: bool) -> str | None:
+    """DCAT's R/P3M, R/P6M, R/P1Y name calendar quarters, half-years and years; a Chinese
+    "每 3 月" is every three months counted from registration (DESIGN.md, update slots)."""
     if n < 1:
         return None
     if unit == "years":
         return "yearly" if n == 1 else f"every_{12 * n}_months"
-    if unit == "months" and n in (1, 3, 6, 12):
+    if unit == "months" and calendar and n in (1, 3, 6, 12):
         return {1: "monthly", 3: "quarterly", 6: "half_yearly", 12: "yearly"}[n]
     if n == 1:
         return {"days": "daily", "weeks": "weekly", "months": "monthly"}[unit]

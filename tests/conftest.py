@@ -51,26 +51,30 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _worker_pg_url(worker_id: str) -> str:
-    base = make_url(PG_URL)
-    name = f"{base.database}_{worker_id}"
-    admin = make_engine(base.set(database="postgres").render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+def _admin_engine():
+    return make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False))
 
 
 @pytest.fixture(scope="session")
-def pg_session_url(worker_id) -> str | None:
+def pg_session_url(worker_id, testrun_uid) -> str | None:
+    """A database of this run and worker alone, so parallel runs never drop each other's."""
     if not PG_URL:
-        return None
-    url = _worker_pg_url(worker_id)
+        yield None
+        return
+    base = make_url(PG_URL)
+    name = f"{base.database}_{testrun_uid[:8]}_{worker_id}"
+    admin = _admin_engine()
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    return url
+    yield url
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def truncate_all(url: str) -> None:

@@ -61,7 +61,7 @@ def test_dates_stay_local_calendar_dates_and_months_are_first_days():
 @pytest.mark.parametrize("raw, expected", [
     ("实时", "realtime"), ("每日", "daily"), ("每天", "daily"), ("每周", "weekly"), ("每月", "monthly"),
     ("每季度", "quarterly"), ("每半年", "half_yearly"), ("每年", "yearly"), ("不定期", "irregular"),
-    ("每 2 日", "every_2_days"), ("每2天", "every_2_days"), ("每 3 月", "quarterly"), ("每 2 月", "every_2_months"),
+    ("每 2 日", "every_2_days"), ("每2天", "every_2_days"), ("每 3 月", "every_3_months"), ("每 2 月", "every_2_months"),
     ("每 2 周", "every_2_weeks"), ("每 121 日", "every_121_days"), ("每１月", "monthly"),
     ("R/P1D", "daily"), ("R/P1W", "weekly"), ("R/P1M", "monthly"), ("R/P3M", "quarterly"), ("R/P6M", "half_yearly"),
     ("R/P1Y", "yearly"), ("R/PT1S", "realtime"), ("irregular", "irregular"), ("R/P2D", "every_2_days"),
