@@ -8,8 +8,8 @@ import unicodedata
 
 from collectors.config import ConfigError, load_config
 from collectors.scheduler import build_scheduler, run_once
-from data.db import DatabaseConfigError, check_connection, get_engine
-from data.migrate import upgrade
+from data.db import DatabaseConfigError
+from data.migrate import ready_engine
 from data.settings import get_settings
 
 STATUS = {"ok": "成功", "partial": "部分成功", "failed": "失败", "locked": "跳过（他处运行中）"}
@@ -45,9 +45,7 @@ def print_summary(summaries) -> None:
 
 def cmd_once(args) -> int:
     config = load_config(args.config or get_settings().sources_file)
-    engine = get_engine()
-    check_connection(engine)
-    upgrade(engine)
+    engine = ready_engine()
     summaries, refresh_error = run_once(engine, config, args.source, refresh=not args.no_refresh,
                                         progress=sys.stderr.isatty() or args.progress)
     print_summary(summaries)
@@ -58,9 +56,7 @@ def cmd_once(args) -> int:
 
 def cmd_run(args) -> int:
     config = load_config(args.config or get_settings().sources_file)
-    engine = get_engine()
-    check_connection(engine)
-    upgrade(engine)
+    engine = ready_engine()
     scheduler = build_scheduler(engine, config, refresh=not args.no_refresh)
     names = "、".join(s.name for s in config.sources if s.enabled)
     print(f"采集调度已启动（{config.file}）：{names}。按 Ctrl+C 停止。", flush=True)

@@ -18,7 +18,7 @@ from data.departments import (
     parse_active_from,
 )
 from data.demo import add_command as add_demo_command
-from data.migrate import upgrade
+from data.migrate import ready_engine, upgrade
 from data.user_cli import add_user_parser
 from data.users import UserError
 
@@ -40,9 +40,7 @@ def table_counts(engine) -> dict[str, int]:
 
 
 def cmd_stats(args) -> int:
-    engine = get_engine()
-    check_connection(engine)
-    upgrade(engine)
+    engine = ready_engine()
     counts = table_counts(engine)
     width = max(len(n) for n in counts)
     print(f"database: {engine.url.render_as_string(hide_password=True)}")
@@ -52,9 +50,7 @@ def cmd_stats(args) -> int:
 
 
 def cmd_dept(args) -> int:
-    engine = get_engine()
-    check_connection(engine)
-    upgrade(engine)
+    engine = ready_engine()
     if args.dept_cmd == "list":
         with engine.connect() as conn:
             for d in list_departments(conn):

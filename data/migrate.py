@@ -9,6 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from data.db import check_connection, get_engine
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -39,3 +41,11 @@ def upgrade(engine: Engine) -> bool:
 def autogenerate(engine: Engine, message: str, rev_id: str) -> None:
     """Write a new revision from the difference between the models and `engine`'s schema."""
     command.revision(alembic_config(engine), message=message, autogenerate=True, rev_id=rev_id)
+
+
+def ready_engine(url: str | None = None) -> Engine:
+    """The store's engine, reachable and at the head revision: what every CLI starts with."""
+    engine = get_engine(url)
+    check_connection(engine)
+    upgrade(engine)
+    return engine

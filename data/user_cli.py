@@ -12,8 +12,7 @@ import sys
 
 from sqlalchemy import select
 
-from data.db import check_connection, get_engine
-from data.migrate import upgrade
+from data.migrate import ready_engine
 from data.models import ROLES, Department
 from data.users import (
     UserError,
@@ -61,9 +60,7 @@ def resolve_dept(conn, name: str | None) -> int | None:
 
 
 def cmd_user(args) -> int:
-    engine = get_engine()
-    check_connection(engine)
-    upgrade(engine)
+    engine = ready_engine()
     if args.user_cmd == "list":
         with engine.connect() as conn:
             for u in list_users(conn):
