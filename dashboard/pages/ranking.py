@@ -40,10 +40,10 @@ if ranking.empty:
 
 table = ranking_table(ranking, scheme)
 scored = ranking[ranking["total"].notna()]
-cols = st.columns(5)
+cols = st.columns(2 + len(TIERS))
 cols[0].metric("参评部门", len(ranking))
 cols[1].metric("平均分", f"{scored['total'].mean():.2f}" if len(scored) else "无数据")
-for col, tier in zip(cols[2:], ("优秀", "一般", "较差")):
+for col, tier in zip(cols[2:], TIERS):
     col.metric(tier, int((ranking["tier"] == tier).sum()))
 
 
