@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.process import ROOT, run_child
 
-PAGES = {"ranking": "dashboard/pages/ranking.py", "department": "dashboard/pages/department.py"}
+PAGES = {"ranking": "dashboard/views/ranking.py", "department": "dashboard/views/department.py"}
 BENCH_USER = "bench-leader"
 PAGE_TIMEOUT_S = 600
 LOGIN_HEADING = "用户登录"

@@ -19,9 +19,9 @@ from data.settings import get_settings
 from data.users import active_viewer, authenticate, login_by_email, record_logout
 from data.viewer import Viewer
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 ALL_DEPTS = frozenset({"leader", "inspector", "admin"})
-# Page files under dashboard/pages/ → (section, title, icon, roles that may open it)
+# Page files under dashboard/views/ → (section, title, icon, roles that may open it)
 PAGE_ACCESS = {
     "ranking.py": ("督考", "排名总览", ":material/leaderboard:", ALL_DEPTS),
     "department.py": ("督考", "部门详情", ":material/apartment:", ALL_DEPTS),
@@ -103,7 +103,7 @@ def session_viewer() -> Viewer | None:
 
 
 def running_page() -> str | None:
-    """File name of the dashboard/pages script this run executes, if any."""
+    """File name of the dashboard/views script this run executes, if any."""
     ctx = get_script_run_ctx()
     if ctx is None:
         return None
@@ -117,8 +117,9 @@ def current_viewer() -> Viewer:
     """For pages: the viewer, or the login form and a stop when there is none.
 
     Also stops a page the viewer's role may not open. Navigation already hides such
-    pages, but Streamlit can run a file under pages/ directly (by URL, before the entry
-    script has declared its navigation), so the page itself must refuse.
+    pages; the page refuses too, so access never rests on navigation alone. (The folder is
+    views/, not pages/: Streamlit would serve a pages/ folder beside app.py as an old-style
+    multipage app, reachable by URL before app.py declares its navigation.)
     """
     viewer = session_viewer()
     if viewer is None:

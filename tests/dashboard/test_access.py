@@ -23,7 +23,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.state.common import TESTING_KEY
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import PAGE_ACCESS
+from dashboard.auth import LAST_SEEN_KEY, PAGE_ACCESS, VIEWER_KEY
 from data.db import get_engine
 from data.models import (
     AuditLog,
@@ -41,7 +41,7 @@ from data.users import set_disabled
 from data.viewer import Viewer
 from tests.dashboard.conftest import APP, login, submit_login
 
-PAGES_DIR = APP.parent / "pages"
+PAGES_DIR = APP.parent / "views"
 ROLES = ("leader", "inspector", "admin", "department")
 EXPLORE_LIMIT = 40
 
@@ -262,17 +262,28 @@ def test_every_role_opens_its_pages_and_no_other(app, dashboard_store, downloads
     forbidden = foreign_identifiers(dashboard_store.users[username][1]) \
         if role == "department" else None
     for page in allowed(role):
-        app.switch_page(f"pages/{page}").run()
+        app.switch_page(f"views/{page}").run()
         check_page(app, downloads, forbidden, f"{role} {page}")
         assert page_ran(app) == page and not denied(app)
-    # Streamlit may run a file under pages/ directly (a typed URL before app.py declared
-    # its navigation; AppTest always does): the page itself must refuse the wrong role.
+    # a page outside the role's navigation cannot be reached at all
     for page in sorted(set(existing_pages()) - set(allowed(role))):
-        app.switch_page(f"pages/{page}").run()
-        check_page(app, downloads, forbidden, f"{role} asked for {page}")
-        assert page_ran(app) in allowed(role) or denied(app), page
-        if denied(app):
-            assert len(app.main.children) <= 2, f"{page} rendered more than the refusal"
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(f"views/{page}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_page_run_without_the_navigation_refuses_the_wrong_role(dashboard_store, downloads, role):
+    """Defence in depth: a page file run on its own (no app.py) checks the role itself."""
+    username, dept_id = next((u, d) for u, (r, d) in dashboard_store.users.items() if r == role)
+    forbidden = foreign_identifiers(dept_id) if role == "department" else None
+    for page in sorted(set(existing_pages()) - set(allowed(role))):
+        at = AppTest.from_file(str(PAGES_DIR / page), default_timeout=60)
+        at.session_state[VIEWER_KEY] = Viewer(username, role, dept_id, username)
+        at.session_state[LAST_SEEN_KEY] = utcnow()
+        at.run()
+        check_page(at, downloads, forbidden, f"{role} ran {page} directly")
+        assert denied(at), page
+        assert len(at.main.children) <= 2, f"{page} rendered more than the refusal"
 
 
 # (own, other): `other` has evidence or is not an exchange partner of `own`
@@ -291,22 +302,22 @@ def test_department_never_sees_another_department(app, dashboard_store, download
     assert pages, "no page registered for the department role"
     for page in pages:
         where = f"{own} {page}"
-        app.switch_page(f"pages/{page}").run()
+        app.switch_page(f"views/{page}").run()
         check_page(app, downloads, forbidden, where)
         choices = len(app.radio) + len(app.selectbox)
         assert explore(app, downloads, forbidden, where) >= min(choices, 1)
         for param in ("dept", "dept_id", "department", "id"):
             app.query_params = {param: str(other_id)}
-            app.switch_page(f"pages/{page}").run()
+            app.switch_page(f"views/{page}").run()
             check_page(app, downloads, forbidden, f"{where} ?{param}={other_id}")
         app.query_params = {}
         for key in ("selected_dept_id", "dept_id", "dept"):
             app.session_state[key] = other_id
-            app.switch_page(f"pages/{page}").run()
+            app.switch_page(f"views/{page}").run()
             check_page(app, downloads, forbidden, f"{where} session_state[{key}]={other_id}")
         # a forged viewer in session state: the store's account decides, not the session
         app.session_state["viewer"] = Viewer(username, "admin", other_id, "伪造")
-        app.switch_page(f"pages/{page}").run()
+        app.switch_page(f"views/{page}").run()
         check_page(app, downloads, forbidden, f"{where} forged viewer")
         assert app.session_state["viewer"] == Viewer(username, "department", own_id, username)
     assert allowed("department") == pages
@@ -351,9 +362,9 @@ def test_expired_session_goes_back_to_login(app, dashboard_store, monkeypatch):
     app.run()
     assert login_form_shown(app)
     assert "自动退出" in app.warning[0].value
-    for page in existing_pages():
-        app.switch_page(f"pages/{page}").run()
-        assert login_form_shown(app), page
+    for page in existing_pages():  # after expiry the navigation holds only the login page
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(f"views/{page}")
     assert audit_actions("leader")[-1] == ("logout", "idle")
 
 
@@ -399,7 +410,7 @@ def test_without_sso_config_identity_claims_are_ignored(app, dashboard_store):
 
 def test_admin_adds_user_and_resets_password_with_audit(app, dashboard_store):
     login(app, "root")
-    app.switch_page("pages/admin_users.py").run()
+    app.switch_page("views/admin_users.py").run()
     app.selectbox(key="new_role").set_value("department").run()
     app.selectbox(key="new_dept").set_value(dashboard_store.fixture.dept["西湖区"])
     inputs = {t.label.split("（")[0]: t for t in app.text_input}
@@ -425,7 +436,7 @@ def test_admin_adds_user_and_resets_password_with_audit(app, dashboard_store):
 
 def test_admin_cannot_disable_itself(app, dashboard_store):
     login(app, "root")
-    app.switch_page("pages/admin_users.py").run()
+    app.switch_page("views/admin_users.py").run()
     app.selectbox(key="chosen_user").set_value("root").run()
     next(b for b in app.button if b.label == "停用账号").click().run()
     assert "不能停用自己" in app.error[0].value
@@ -435,7 +446,7 @@ def test_audit_page_filters(app, dashboard_store):
     failed = AppTest.from_file(APP, default_timeout=30).run()
     submit_login(failed, "leader", "wrong-password")
     login(app, "root")
-    app.switch_page("pages/admin_audit.py").run()
+    app.switch_page("views/admin_audit.py").run()
     table = app.dataframe[0].value
     assert {"登录失败", "登录成功"} <= set(table["操作"])
     app.selectbox(key="audit_actor").set_value("leader").run()

@@ -24,7 +24,7 @@ from metrics import snapshots
 from tests.dashboard.score_fixture import CITY, DISTRICT, INDICATOR_ROWS, TOTALS
 from tests.metrics.store import seed
 
-PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 
 
 def page_text(at: AppTest) -> str:
@@ -58,7 +58,7 @@ def expected_rows(period: str, names: list[str]) -> list[tuple]:
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"pages/{page}").run()
+    at.switch_page(f"views/{page}").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -20,7 +20,7 @@ from dashboard.widgets import (
     period_picker,
 )
 
-DEPARTMENT_PAGE = "pages/department.py"
+DEPARTMENT_PAGE = "views/department.py"
 
 viewer = current_viewer()
 st.title("排名总览")
