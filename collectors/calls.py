@@ -1,6 +1,7 @@
 """Exchange calls, the volume path: a batch of validated calls is deduplicated against the
-calls already counted, folded into the daily rollup, and only the failed calls are kept
-raw (the evidence an inspector cites). All column-at-a-time; no Python loop per call.
+calls already counted, folded into the daily rollup and the monthly per-service totals
+scoring reads, and only the failed calls are kept raw (the evidence an inspector cites).
+All column-at-a-time; no Python loop per call.
 """
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from collectors.config import SourceConfig
-from data.models import DURATION_BUCKETS_MS, CallIdBatch, utcnow
+from data.models import DURATION_BUCKETS_MS, NO_FAULT_CODE, CallIdBatch, utcnow
 
 ROLLUP_KEYS = ["day", "provider_dept_id", "consumer_dept_id", "service_code"]
 HIST = [f"h{i}" for i in range(len(DURATION_BUCKETS_MS) + 1)]
 ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count", *HIST]
+SERVICE_MONTH_KEYS = ["month", "provider_dept_id", "service_code"]
+FAULT_MONTH_KEYS = [*SERVICE_MONTH_KEYS, "fault_code"]
 
 
 def id_hashes(call_ids: pd.Series) -> np.ndarray:
@@ -63,7 +66,12 @@ def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tupl
         "max_requested_at": new["requested_at"].max().to_pydatetime(), "rows": len(new),
         "id_hashes": new_hashes.tobytes(), "created_at": utcnow()}])
     keep_failed(conn, cfg, new)
-    merge_rows(conn, "exchange_daily", rollup(new, cfg.timezone), ROLLUP_KEYS, ROLLUP_ADD)
+    daily = rollup(new, cfg.timezone)
+    merge_rows(conn, "exchange_daily", daily, ROLLUP_KEYS, ROLLUP_ADD)
+    merge_rows(conn, "exchange_service_month", service_months(daily), SERVICE_MONTH_KEYS, ["calls", "failures"])
+    faults = fault_months(new, cfg.timezone)
+    if not faults.empty:
+        merge_rows(conn, "exchange_fault_month", faults, FAULT_MONTH_KEYS, ["failures"])
     return len(new), duplicate
 
 
@@ -86,10 +94,15 @@ def keep_failed(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> Non
     merge_rows(conn, "exchange_call", frame, ["call_id"])
 
 
+def local_days(requested_at: pd.Series, tz: str) -> pd.Series:
+    """Naive UTC instants → the local day (midnight) each falls on in `tz`."""
+    return requested_at.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None).dt.floor("D")
+
+
 def rollup(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
     """Calls → one row per local day × provider × consumer × service, with the duration
     histogram of data.models.DURATION_BUCKETS_MS (bucket i holds durations ≤ bound i)."""
-    day = calls["requested_at"].dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None).dt.floor("D")
+    day = local_days(calls["requested_at"], tz)
     keys = pd.DataFrame({"day": day, "provider_dept_id": calls["provider_dept_id"].astype("int64"),
                          "consumer_dept_id": calls["consumer_dept_id"].astype("int64"),
                          "service_code": calls["service_code"].astype("string")})
@@ -109,6 +122,24 @@ def rollup(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
         out[name] = hist[:, i]
     out["day"] = out["day"].dt.strftime("%Y-%m-%d")
     return out
+
+
+def service_months(daily: pd.DataFrame) -> pd.DataFrame:
+    """The day rollup of a batch (days as 'YYYY-MM-DD') → calls and failures per local
+    month (its first day) × provider × service."""
+    months = daily.assign(month=daily["day"].str.slice(0, 8) + "01")
+    return months.groupby(SERVICE_MONTH_KEYS, sort=True, as_index=False)[["calls", "failures"]].sum()
+
+
+def fault_months(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Failed calls → failures per local month × provider × service × fault code
+    (NO_FAULT_CODE for a failure without one)."""
+    failed = calls[~calls["succeeded"].astype(bool)]
+    keys = pd.DataFrame({"month": local_days(failed["requested_at"], tz).dt.strftime("%Y-%m-01"),
+                         "provider_dept_id": failed["provider_dept_id"].astype("int64"),
+                         "service_code": failed["service_code"].astype("string"),
+                         "fault_code": failed["fault_code"].astype("string").fillna(NO_FAULT_CODE)})
+    return keys.groupby(FAULT_MONTH_KEYS, sort=True, as_index=False).size().rename(columns={"size": "failures"})
 
 
 def merge_rows(conn: Connection, table: str, frame: pd.DataFrame, keys: list[str],

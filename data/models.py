@@ -21,6 +21,8 @@ ROLES = {"leader": "领导小组", "inspector": "督察组", "department": "部�
 # Upper bounds (ms) of the duration histogram buckets kept in ExchangeDaily.h0..h11;
 # the last bucket is open. Fixed buckets make the histogram mergeable by plain addition.
 DURATION_BUCKETS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000)
+# ExchangeFaultMonth.fault_code of failed calls that carry no fault code.
+NO_FAULT_CODE = ""
 
 
 def utcnow() -> datetime:
@@ -120,6 +122,34 @@ class ExchangeDaily(SQLModel, table=True):
     h9: int = 0
     h10: int = 0
     h11: int = 0
+
+
+class ExchangeServiceMonth(SQLModel, table=True):
+    """Calls and failures per local month × provider × service: what scoring reads for the
+    whole months of a period, so its cost follows the number of services, not of calls
+    (exchange_daily also grows with days × consumers). Folded by the collector in the same
+    transaction as exchange_daily; no foreign keys, like exchange_daily."""
+
+    __tablename__ = "exchange_service_month"
+    month: date = Field(primary_key=True, description="first local day of the month of the request")
+    provider_dept_id: int = Field(primary_key=True)
+    service_code: str = Field(primary_key=True, max_length=200)
+    calls: int = 0
+    failures: int = 0
+
+
+class ExchangeFaultMonth(SQLModel, table=True):
+    """Failed calls per local month × provider × service × fault code: the top fault code
+    of a failing service over whole months without grouping the raw failed calls.
+    A failure without a fault code is kept under NO_FAULT_CODE ('') because key columns
+    cannot be NULL; data.frames turns it back into a missing code."""
+
+    __tablename__ = "exchange_fault_month"
+    month: date = Field(primary_key=True, description="first local day of the month of the request")
+    provider_dept_id: int = Field(primary_key=True)
+    service_code: str = Field(primary_key=True, max_length=200)
+    fault_code: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
 
 
 class CallIdBatch(SQLModel, table=True):

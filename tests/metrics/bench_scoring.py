@@ -21,8 +21,8 @@ from data.frames import call_totals
 from data.departments import add_departments
 from data.load import insert_ignore
 from data.migrate import upgrade
-from data.models import (CatalogResource, Complaint, Department, ExchangeDaily, OfficeKpi, ResourceUpdate,
-                         SharingRequest)
+from data.models import (CatalogResource, Complaint, Department, ExchangeDaily, ExchangeServiceMonth, OfficeKpi,
+                         ResourceUpdate, SharingRequest)
 from metrics.snapshots import compute
 
 YEAR = 2026
@@ -76,16 +76,19 @@ def seed_world(engine, rng: random.Random) -> None:
 
 
 def load_rollup(engine, total_calls: int, seed: int) -> int:
-    """Replace exchange_daily with the rollup of `total_calls` calls over the year; returns rows."""
+    """Replace exchange_daily and exchange_service_month with the rollups of `total_calls`
+    calls over the year; returns the daily rows."""
     np_rng = np.random.default_rng(seed)
     with engine.begin() as conn:
         ids = list(conn.execute(select(Department.__table__.c.id).order_by(Department.__table__.c.id)).scalars())
         conn.execute(delete(ExchangeDaily.__table__))
+        conn.execute(delete(ExchangeServiceMonth.__table__))
     pair_res = np_rng.integers(0, RESOURCES, PAIRS)
     pair_consumer = np_rng.integers(0, DEPTS, PAIRS)
     days = [date(YEAR, 1, 1) + timedelta(days=d) for d in range(365)]
     per_day = total_calls // 365
     rows_total = 0
+    months: dict[tuple, list[int]] = {}
     for day_batch in range(0, 365, 30):
         rows = []
         for d in days[day_batch:day_batch + 30]:
@@ -99,6 +102,14 @@ def load_rollup(engine, total_calls: int, seed: int) -> int:
         with engine.begin() as conn:
             insert_ignore(conn, ExchangeDaily, rows, ["day", "provider_dept_id", "consumer_dept_id", "service_code"])
         rows_total += len(rows)
+        for r in rows:
+            month = months.setdefault((r["day"].replace(day=1), r["provider_dept_id"], r["service_code"]), [0, 0])
+            month[0] += r["calls"]
+            month[1] += r["failures"]
+    with engine.begin() as conn:
+        insert_ignore(conn, ExchangeServiceMonth, [
+            {"month": m, "provider_dept_id": p, "service_code": s, "calls": c, "failures": f}
+            for (m, p, s), (c, f) in months.items()], ["month", "provider_dept_id", "service_code"])
     return rows_total
 
 

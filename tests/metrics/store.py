@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import insert
 
 from data.departments import add_departments
-from data.models import (CatalogResource, Complaint, DataObjection, ExchangeCall, ExchangeDaily, OfficeKpi, ResourceUpdate,
-                         SharingRequest)
+from data.models import (CatalogResource, Complaint, DataObjection, ExchangeCall, ExchangeDaily, ExchangeFaultMonth,
+                         ExchangeServiceMonth, OfficeKpi, ResourceUpdate, SharingRequest)
 from tests.metrics.builders import local
 
 
@@ -42,6 +42,12 @@ def seed(engine) -> None:
         conn.execute(insert(ExchangeCall.__table__), [
             {"call_id": f"C{i}", "requested_at": local(2026, 5, 10), "consumer_dept_id": 2, "provider_dept_id": 1,
              "service_code": "S1", "succeeded": False, "fault_code": code} for i, code in enumerate(["E503", "E503", "E404"])])
+        # the collector's monthly folds of the same calls: May = 10 days × 100 calls, 10 × 2 failures
+        conn.execute(insert(ExchangeServiceMonth.__table__), [
+            {"month": date(2026, 5, 1), "provider_dept_id": 1, "service_code": "S1", "calls": 1000, "failures": 20}])
+        conn.execute(insert(ExchangeFaultMonth.__table__), [
+            {"month": date(2026, 5, 1), "provider_dept_id": 1, "service_code": "S1", "fault_code": code,
+             "failures": n} for code, n in (("E503", 2), ("E404", 1))])
         conn.execute(insert(SharingRequest.__table__), [
             {"request_id": "Q1", "requester_dept_id": 2, "provider_dept_id": 1, "resource_code": "R1",
              "submitted_at": local(2026, 2, 10), "answered_at": local(2026, 2, 24, 16)},

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:34:19.410814
+Create Date: 2026-11-22 16:07:26.195085
 """
 from alembic import op
 import sqlalchemy as sa
@@ -101,6 +101,22 @@ def upgrade() -> None:
     with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
         batch_op.create_index('ix_exchange_daily_consumer_day', ['consumer_dept_id', 'day'], unique=False)
 
+    op.create_table('exchange_fault_month',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('provider_dept_id', sa.Integer(), nullable=False),
+    sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('fault_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code', 'fault_code')
+    )
+    op.create_table('exchange_service_month',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('provider_dept_id', sa.Integer(), nullable=False),
+    sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code')
+    )
     op.create_table('score_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('period_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -511,6 +527,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_score_snapshot_period_key'))
 
     op.drop_table('score_snapshot')
+    op.drop_table('exchange_service_month')
+    op.drop_table('exchange_fault_month')
     with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
         batch_op.drop_index('ix_exchange_daily_consumer_day')
 
