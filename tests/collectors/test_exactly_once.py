@@ -25,7 +25,15 @@ def state(engine) -> tuple:
     return (scalar(engine, "SELECT SUM(calls) FROM exchange_daily"),
             scalar(engine, "SELECT SUM(failures) FROM exchange_daily"),
             scalar(engine, "SELECT SUM(duration_sum_ms) FROM exchange_daily"),
-            count(engine, "exchange_daily"), count(engine, "exchange_call"), count(engine, "quarantine"))
+            count(engine, "exchange_daily"), count(engine, "exchange_call"), count(engine, "quarantine"),
+            *monthly(engine))
+
+
+def monthly(engine) -> tuple:
+    """Calls and failures in exchange_service_month, failures in exchange_fault_month."""
+    return (scalar(engine, "SELECT SUM(calls) FROM exchange_service_month"),
+            scalar(engine, "SELECT SUM(failures) FROM exchange_service_month"),
+            scalar(engine, "SELECT SUM(failures) FROM exchange_fault_month"))
 
 
 def expected(frame, unknown: str = "市未登记局") -> tuple:
@@ -47,7 +55,7 @@ def test_rerun_and_redrop_change_nothing(engine, tmp_path):
     calls, failures, duration, kept, bad = expected(frame)
     assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (5000, calls, bad)
     before = state(engine)
-    assert before[:3] == (calls, failures, duration) and before[4:] == (kept, bad)
+    assert before[:3] == (calls, failures, duration) and before[4:] == (kept, bad, calls, failures, failures)
     assert run_source(engine, cfg).counts.rows_read == 0
     shutil.copy(tmp_path / "drop" / "day1.csv", tmp_path / "drop" / "day1 (copy).csv")
     again = run_source(engine, cfg)
@@ -68,7 +76,8 @@ def test_overlapping_exports_count_each_call_once(engine, tmp_path):
     runs = run_source(engine, cfg)
     assert (runs.counts.rows_read, runs.counts.rows_loaded, runs.counts.rows_duplicate) == (6000, 5000, 1000)
     union = pd.concat([first, second.iloc[1000:]])
-    assert state(engine)[:3] == expected(union)[:3]
+    calls, failures = expected(union)[:2]
+    assert state(engine)[:2] == monthly(engine)[:2] == (calls, failures) and monthly(engine)[2] == failures
 
 
 @pytest.mark.slow
@@ -100,6 +109,7 @@ def test_sigkill_mid_file_then_restart_counts_every_row_once(db_url, tmp_path):
     # 200,000 rows, every 1,000th names an unknown department: 200 quarantined, 199,800 counted.
     assert (calls, bad) == (199_800, 200)
     assert state(engine)[:3] == (calls, failures, duration)
+    assert monthly(engine) == (calls, failures, failures)
     assert (count(engine, "exchange_call"), count(engine, "quarantine")) == (kept, bad)
     assert scalar(engine, "SELECT SUM(rows) FROM call_id_batch") == calls
     assert scalar(engine, "SELECT status FROM collector_run ORDER BY id LIMIT 1") == "failed"

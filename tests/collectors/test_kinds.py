@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from collectors.runner import run_source
-from data.models import CatalogResource, Complaint, OfficeKpi, ResourceUpdate, SharingRequest
+from data.models import (CatalogResource, Complaint, ExchangeFaultMonth, ExchangeServiceMonth, OfficeKpi,
+                         ResourceUpdate, SharingRequest)
 from tests.collectors.helpers import all_rows, count, quarantine_rows, reasons, register, scalar, source
 
 
@@ -224,3 +225,38 @@ def test_exchange_call_rows_that_fail_are_quarantined_with_their_reason(engine, 
     assert all_rows(engine, "SELECT day, calls, failures, duration_sum_ms, duration_count, h4 FROM exchange_daily") == [
         (date(2026, 3, 5) if "postgresql" in str(engine.url) else "2026-03-05", 2, 1, 120, 1, 1)]
     assert all_rows(engine, "SELECT call_id, duration_ms FROM exchange_call") == [("C8", None)]
+
+
+def test_exchange_calls_fold_into_local_month_service_and_fault_totals(engine, tmp_path):
+    register(engine, ["市民政局", "市公安局"])  # ids 1 and 2
+    write(tmp_path, "calls.csv", (
+        "流水号,时间,调用方,提供方,服务,结果,错误码\n"
+        "M1,2026-03-31 10:00:00,市民政局,市公安局,S1,成功,\n"
+        "M2,2026-03-31 23:30:00,市民政局,市公安局,S1,失败,E503\n"
+        "M3,2026-04-01 00:10:00,市民政局,市公安局,S1,失败,E503\n"
+        "M4,2026-04-02 08:00:00,市公安局,市民政局,S2,失败,E404\n"
+        "M5,2026-04-02 09:00:00,市民政局,市公安局,S1,失败,E404\n"
+        "M6,2026-04-03 09:00:00,市民政局,市公安局,S1,失败,\n"
+        "M7,2026-04-03 10:00:00,市民政局,市公安局,S1,成功,\n"))
+    cfg = source(tmp_path, kind="exchange_call", columns={
+        "流水号": "call_id", "时间": "requested_at", "调用方": "consumer_dept", "提供方": "provider_dept",
+        "服务": "service_code", "结果": "succeeded", "错误码": "fault_code"})
+    assert run_source(engine, cfg).counts.rows_loaded == 7
+    services = [tuple(r.values()) for r in rows(engine, ExchangeServiceMonth, "month")]
+    # Local times: M2 at 23:30 on 31 March stays in March, M3 at 00:10 on 1 April is April's.
+    # March 公安局 S1: M1, M2 → 2 calls, 1 failure; April 公安局 S1: M3, M5, M6, M7 → 4 calls,
+    # 3 failures; April 民政局 S2: M4 → 1 call, 1 failure.
+    assert sorted(services, key=lambda r: r[:3]) == [
+        (date(2026, 3, 1), 2, "S1", 2, 1), (date(2026, 4, 1), 1, "S2", 1, 1), (date(2026, 4, 1), 2, "S1", 4, 3)]
+    faults = sorted(tuple(r.values()) for r in rows(engine, ExchangeFaultMonth, "month"))
+    # M6 failed without a fault code: kept under ''.
+    assert faults == [
+        (date(2026, 3, 1), 2, "S1", "E503", 1),
+        (date(2026, 4, 1), 1, "S2", "E404", 1),
+        (date(2026, 4, 1), 2, "S1", "", 1), (date(2026, 4, 1), 2, "S1", "E404", 1),
+        (date(2026, 4, 1), 2, "S1", "E503", 1)]
+    write(tmp_path, "calls again.csv", (tmp_path / "drop" / "calls.csv").read_text(encoding="utf-8"))
+    again = run_source(engine, cfg)
+    assert again.counts.rows_loaded == 0
+    assert sorted(tuple(r.values()) for r in rows(engine, ExchangeServiceMonth, "month")) == sorted(services)
+    assert sorted(tuple(r.values()) for r in rows(engine, ExchangeFaultMonth, "month")) == faults
