@@ -101,7 +101,8 @@ class ExchangeDaily(SQLModel, table=True):
     """
 
     __tablename__ = "exchange_daily"
-    __table_args__ = (Index("ix_exchange_daily_consumer_day", "consumer_dept_id", "day"),)
+    __table_args__ = (Index("ix_exchange_daily_consumer_day", "consumer_dept_id", "day"),
+                      {"sqlite_with_rowid": False})
     day: date = Field(primary_key=True, description="local date of the request")
     provider_dept_id: int = Field(primary_key=True)
     consumer_dept_id: int = Field(primary_key=True)
@@ -156,16 +157,20 @@ class CallIdBatch(SQLModel, table=True):
     """The calls one committed collector batch counted, as sorted 64-bit hashes of their
     call ids: a new batch is anti-joined with the batches whose time range overlaps its
     own (± a window) so a call in overlapping exports counts once. Written in the same
-    transaction as the rollup it guards, so it is exactly as durable."""
+    transaction as the rollup it guards, so it is exactly as durable.
+
+    The hashes come last and pruning has its own index: a SQLite row is read left to
+    right, and a column after the blob costs a walk through its overflow pages."""
 
     __tablename__ = "call_id_batch"
+    __table_args__ = (Index("ix_call_id_batch_source_created", "source", "created_at"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    source: str = Field(max_length=100, index=True)
+    source: str = Field(max_length=100)
     min_requested_at: NaiveDatetime = Field(index=True)
     max_requested_at: NaiveDatetime = Field(index=True)
     rows: int = 0
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
     id_hashes: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
 
 
 class SharingRequest(SQLModel, table=True):

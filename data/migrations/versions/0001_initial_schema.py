@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:07:26.195085
+Create Date: 2026-11-22 16:47:35.027174
 """
 from alembic import op
 import sqlalchemy as sa
@@ -37,15 +37,14 @@ def upgrade() -> None:
     sa.Column('min_requested_at', sa.DateTime(), nullable=False),
     sa.Column('max_requested_at', sa.DateTime(), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
-    sa.Column('id_hashes', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('id_hashes', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('call_id_batch', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_call_id_batch_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_call_id_batch_max_requested_at'), ['max_requested_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_call_id_batch_min_requested_at'), ['min_requested_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_call_id_batch_source'), ['source'], unique=False)
+        batch_op.create_index('ix_call_id_batch_source_created', ['source', 'created_at'], unique=False)
 
     op.create_table('collector_run',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -96,7 +95,8 @@ def upgrade() -> None:
     sa.Column('h9', sa.Integer(), nullable=False),
     sa.Column('h10', sa.Integer(), nullable=False),
     sa.Column('h11', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'provider_dept_id', 'consumer_dept_id', 'service_code')
+    sa.PrimaryKeyConstraint('day', 'provider_dept_id', 'consumer_dept_id', 'service_code'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
         batch_op.create_index('ix_exchange_daily_consumer_day', ['consumer_dept_id', 'day'], unique=False)
@@ -540,10 +540,9 @@ def downgrade() -> None:
 
     op.drop_table('collector_run')
     with op.batch_alter_table('call_id_batch', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_call_id_batch_source'))
+        batch_op.drop_index('ix_call_id_batch_source_created')
         batch_op.drop_index(batch_op.f('ix_call_id_batch_min_requested_at'))
         batch_op.drop_index(batch_op.f('ix_call_id_batch_max_requested_at'))
-        batch_op.drop_index(batch_op.f('ix_call_id_batch_created_at'))
 
     op.drop_table('call_id_batch')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
