@@ -50,9 +50,10 @@ def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tupl
     """Count each new call once; return (loaded, duplicate)."""
     if calls.empty:
         return 0, 0
-    unique = calls.drop_duplicates("call_id")
+    all_hashes = id_hashes(calls["call_id"])
+    first = ~pd.Series(all_hashes).duplicated().to_numpy()
+    unique, hashes = calls[first], all_hashes[first]
     duplicate = len(calls) - len(unique)
-    hashes = id_hashes(unique["call_id"])
     at = unique["requested_at"]
     lo, hi = at.min().to_pydatetime(), at.max().to_pydatetime()
     seen = already_counted(conn, hashes, lo, hi, timedelta(minutes=cfg.dedupe_window_minutes))

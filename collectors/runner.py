@@ -97,9 +97,9 @@ def commit_batch(engine: Engine, cfg: SourceConfig, batch: Batch, run_id: int,
             created = resolver.created
             counts.rows_loaded, counts.rows_duplicate = outcome.loaded, outcome.duplicate
             rejected = {**checked.reasons.to_dict(), **outcome.rejects}
-            for pos in sorted(rejected):
-                quarantine.append({"line": int(batch.lines[pos]), "raw": batch.raw_text(pos),
-                                   "reason": rejected[pos]})
+            positions = sorted(rejected)
+            quarantine += [{"line": int(batch.lines[pos]), "raw": raw, "reason": rejected[pos]}
+                           for pos, raw in zip(positions, batch.raw_texts(positions))]
         counts.rows_quarantined = len(quarantine)
         add_quarantine(conn, [{**q, "source": cfg.name, "run_id": run_id, "kind": cfg.kind,
                                "file": batch.file} for q in quarantine])

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 
 from collectors.config import CollectorConfig, SourceConfig
 from collectors.runner import RunSummary, run_source
 from data.settings import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ def scheduled_run(engine: Engine, cfg: SourceConfig, refresh: bool) -> RunSummar
 def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = True) -> BlockingScheduler:
     """One interval job per enabled source: one instance at a time, missed runs coalesced
     into one, and a misfire grace of a whole interval (a busy machine still runs it)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler  # only `run` needs it: `once` starts quicker
+
     zone = ZoneInfo(LOCAL_TZ)
     scheduler = BlockingScheduler(timezone=zone)
     for cfg in config.sources:

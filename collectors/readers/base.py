@@ -30,14 +30,18 @@ class Batch:
     bad_rows: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, raw, reason)
     raw: list[str] | None = None  # the source text of each record, when records were reshaped
 
-    def raw_text(self, position: int) -> str:
+    def raw_texts(self, positions: list[int]) -> list[str]:
+        """The source text of the records at these positions (one row lookup for all)."""
         if self.raw is not None:
-            return self.raw[position]
-        row = self.records.iloc[position]
+            return [self.raw[p] for p in positions]
+        rows = self.records.iloc[positions]
         if self.raw_style == "csv":
-            return ",".join("" if _missing(v) else str(v) for v in row.tolist())
-        clean = {str(k): _jsonable(v) for k, v in row.items() if not _missing(v)}
-        return json.dumps(clean, ensure_ascii=False, default=str)
+            return [",".join("" if _missing(v) else str(v) for v in row)
+                    for row in rows.itertuples(index=False, name=None)]
+        names = [str(k) for k in rows.columns]
+        return [json.dumps({k: _jsonable(v) for k, v in zip(names, row) if not _missing(v)},
+                           ensure_ascii=False, default=str)
+                for row in rows.itertuples(index=False, name=None)]
 
 
 @dataclass

@@ -7,8 +7,6 @@ import zipfile
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from collectors.config import SourceConfig
 from collectors.readers.text import UnreadableFile, find_header, unique_names
@@ -16,6 +14,10 @@ from collectors.readers.text import UnreadableFile, find_header, unique_names
 
 def read_xlsx(data: bytes, cfg: SourceConfig) -> tuple[pd.DataFrame, np.ndarray]:
     """(records below the header, their 1-based row numbers in the sheet)."""
+    # imported here: openpyxl is a fifth of `collectors once` start-up, and most runs read no XLSX
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
