@@ -1,6 +1,6 @@
 """Exchange calls, the volume path: a batch of validated calls is deduplicated against the
-calls already counted, folded into the daily rollup and the monthly per-service totals
-scoring reads, and only the failed calls are kept raw (the evidence an inspector cites).
+calls already counted, folded into the daily rollup and the monthly totals scoring and
+the department page read, and only the failed calls are kept raw (the evidence an inspector cites).
 All column-at-a-time; no Python loop per call.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ ROLLUP_KEYS = ["day", "provider_dept_id", "consumer_dept_id", "service_code"]
 HIST = [f"h{i}" for i in range(len(DURATION_BUCKETS_MS) + 1)]
 ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count", *HIST]
 SERVICE_MONTH_KEYS = ["month", "provider_dept_id", "service_code"]
+PARTNER_MONTH_KEYS = ["month", "provider_dept_id", "consumer_dept_id"]
 FAULT_MONTH_KEYS = [*SERVICE_MONTH_KEYS, "fault_code"]
 
 
@@ -69,7 +70,9 @@ def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tupl
     keep_failed(conn, cfg, new)
     daily = rollup(new, cfg.timezone)
     merge_rows(conn, "exchange_daily", daily, ROLLUP_KEYS, ROLLUP_ADD)
-    merge_rows(conn, "exchange_service_month", service_months(daily), SERVICE_MONTH_KEYS, ["calls", "failures"])
+    for table, keys in (("exchange_service_month", SERVICE_MONTH_KEYS),
+                        ("exchange_partner_month", PARTNER_MONTH_KEYS)):
+        merge_rows(conn, table, month_totals(daily, keys), keys, ["calls", "failures"])
     faults = fault_months(new, cfg.timezone)
     if not faults.empty:
         merge_rows(conn, "exchange_fault_month", faults, FAULT_MONTH_KEYS, ["failures"])
@@ -125,11 +128,11 @@ def rollup(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
     return out
 
 
-def service_months(daily: pd.DataFrame) -> pd.DataFrame:
+def month_totals(daily: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The day rollup of a batch (days as 'YYYY-MM-DD') → calls and failures per local
-    month (its first day) × provider × service."""
+    month (its first day) × the other `keys`."""
     months = daily.assign(month=daily["day"].str.slice(0, 8) + "01")
-    return months.groupby(SERVICE_MONTH_KEYS, sort=True, as_index=False)[["calls", "failures"]].sum()
+    return months.groupby(keys, sort=True, as_index=False)[["calls", "failures"]].sum()
 
 
 def fault_months(calls: pd.DataFrame, tz: str) -> pd.DataFrame:

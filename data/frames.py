@@ -10,13 +10,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Sequence
 
 import pandas as pd
-from sqlalchemy import BigInteger, String, and_, cast, func, or_, select, type_coerce, union_all
+from sqlalchemy import BigInteger, String, and_, cast, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from data.models import (
     NO_FAULT_CODE, CatalogResource, Complaint, DataObjection, Department, ExchangeCall, ExchangeDaily,
     ExchangeFaultMonth, ExchangeServiceMonth, OfficeKpi, ResourceUpdate, ScoreAdjustment, SharingRequest,
 )
+from data.months import month_split, monthly_then_edges
 
 LOCAL_OFFSET = timedelta(hours=8)  # Asia/Shanghai has kept UTC+8 without DST since 1991
 
@@ -74,31 +75,11 @@ def first_updates(conn: Connection) -> pd.DataFrame:
     return _frame(conn, stmt, ["resource_code", "first_update"], stamps=["first_update"])
 
 
-def month_split(first_day: date, last_day: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """[first_day, last_day] as the whole local months inside it, (first month, month after
-    the last) by their first days or None, and the day ranges left over at its edges."""
-    first_whole = first_day if first_day.day == 1 else (first_day.replace(day=1) + timedelta(days=32)).replace(day=1)
-    after_whole = (last_day + timedelta(days=1)).replace(day=1)
-    if first_whole >= after_whole:
-        return None, [(first_day, last_day)]
-    edges = [(first_day, first_whole - timedelta(days=1))] if first_day < first_whole else []
-    if after_whole <= last_day:
-        edges.append((after_whole, last_day))
-    return (first_whole, after_whole), edges
-
-
-def _monthly_then_edges(months, edges, monthly_part, edge_part):
-    """UNION ALL of the monthly table's rows for the whole months and the finer rows for
-    the edge day ranges, as a subquery."""
-    parts = ([monthly_part(*months)] if months else []) + [edge_part(a, b) for a, b in edges]
-    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-
-
 def call_totals(conn: Connection, first_day: date, last_day: date) -> pd.DataFrame:
     """Calls and failures per provider × service over local days [first_day, last_day]: whole
     months from exchange_service_month, edge days from the daily rollup."""
     m, d = ExchangeServiceMonth.__table__, ExchangeDaily.__table__
-    parts = _monthly_then_edges(
+    parts = monthly_then_edges(
         *month_split(first_day, last_day),
         lambda lo, hi: select(m.c.provider_dept_id, m.c.service_code, m.c.calls, m.c.failures)
         .where(m.c.month >= lo, m.c.month < hi),
@@ -116,7 +97,7 @@ def top_faults(conn: Connection, first_day: date, last_day: date) -> pd.DataFram
     """Failed calls per provider × service × fault code over local days [first_day, last_day]:
     whole months from exchange_fault_month, edge days from the raw failed calls."""
     m, c = ExchangeFaultMonth.__table__, ExchangeCall.__table__
-    parts = _monthly_then_edges(
+    parts = monthly_then_edges(
         *month_split(first_day, last_day),
         lambda lo, hi: select(m.c.provider_dept_id, m.c.service_code,
                               func.nullif(m.c.fault_code, NO_FAULT_CODE).label("fault_code"), m.c.failures)

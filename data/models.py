@@ -101,8 +101,10 @@ class ExchangeDaily(SQLModel, table=True):
     """
 
     __tablename__ = "exchange_daily"
-    __table_args__ = (Index("ix_exchange_daily_consumer_day", "consumer_dept_id", "day"),
-                      {"sqlite_with_rowid": False})
+    # Clustered on the key, and no index by consumer: a row's key is its only B-tree, so a
+    # batch's rows go in at the end (days ascend). Who calls whom over a period is read
+    # from exchange_partner_month instead.
+    __table_args__ = ({"sqlite_with_rowid": False},)
     day: date = Field(primary_key=True, description="local date of the request")
     provider_dept_id: int = Field(primary_key=True)
     consumer_dept_id: int = Field(primary_key=True)
@@ -135,6 +137,19 @@ class ExchangeServiceMonth(SQLModel, table=True):
     month: date = Field(primary_key=True, description="first local day of the month of the request")
     provider_dept_id: int = Field(primary_key=True)
     service_code: str = Field(primary_key=True, max_length=200)
+    calls: int = 0
+    failures: int = 0
+
+
+class ExchangePartnerMonth(SQLModel, table=True):
+    """Calls and failures per local month × provider × consumer: the department page's
+    partners over whole months (exchange_daily for the days at the edges). Folded with
+    exchange_daily in the same transaction; no foreign keys, like it."""
+
+    __tablename__ = "exchange_partner_month"
+    month: date = Field(primary_key=True, description="first local day of the month of the request")
+    provider_dept_id: int = Field(primary_key=True)
+    consumer_dept_id: int = Field(primary_key=True)
     calls: int = 0
     failures: int = 0
 

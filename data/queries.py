@@ -25,6 +25,7 @@ from data.models import (
     EvidenceItem,
     ExchangeCall,
     ExchangeDaily,
+    ExchangePartnerMonth,
     GainItem,
     IndicatorScore,
     Quarantine,
@@ -32,6 +33,7 @@ from data.models import (
     SourceCursor,
     utcnow,
 )
+from data.months import month_split, monthly_then_edges
 from data.settings import LOCAL_TZ
 from data.viewer import AccessDenied, Viewer
 
@@ -44,6 +46,7 @@ _ind = IndicatorScore.__table__
 _evidence = EvidenceItem.__table__
 _gain = GainItem.__table__
 _daily = ExchangeDaily.__table__
+_partner = ExchangePartnerMonth.__table__
 _call = ExchangeCall.__table__
 _run = CollectorRun.__table__
 _quarantine = Quarantine.__table__
@@ -299,18 +302,28 @@ def gain_items(conn: Connection, viewer: Viewer, snapshot_id: int,
 
 def call_partners(conn: Connection, viewer: Viewer, dept_id: int, start: date, end: date,
                   limit: int = 8) -> pd.DataFrame:
-    """Top departments calling this one's services ('consumer') and that it calls ('provider')."""
+    """Top departments calling this one's services ('consumer') and that it calls ('provider'):
+    whole months from exchange_partner_month, edge days from the daily rollup."""
     viewer.require_dept(dept_id)
     columns = ["direction", "partner_id", "partner", "calls", "failures"]
+    pairs = monthly_then_edges(
+        *month_split(start, end),
+        lambda lo, hi: select(_partner.c.provider_dept_id, _partner.c.consumer_dept_id, _partner.c.calls,
+                              _partner.c.failures)
+        .where(_partner.c.month >= lo, _partner.c.month < hi,
+               (_partner.c.provider_dept_id == dept_id) | (_partner.c.consumer_dept_id == dept_id)),
+        lambda a, b: select(_daily.c.provider_dept_id, _daily.c.consumer_dept_id, _daily.c.calls, _daily.c.failures)
+        .where(_daily.c.day >= a, _daily.c.day <= b,
+               (_daily.c.provider_dept_id == dept_id) | (_daily.c.consumer_dept_id == dept_id)))
     parts = []
-    for direction, own, other in (("consumer", _daily.c.provider_dept_id, _daily.c.consumer_dept_id),
-                                  ("provider", _daily.c.consumer_dept_id, _daily.c.provider_dept_id)):
-        calls = func.sum(_daily.c.calls).label("calls")
+    for direction, own, other in (("consumer", pairs.c.provider_dept_id, pairs.c.consumer_dept_id),
+                                  ("provider", pairs.c.consumer_dept_id, pairs.c.provider_dept_id)):
+        calls = func.sum(pairs.c.calls).label("calls")
         stmt = (
             select(other.label("partner_id"), _dept.c.name.label("partner"), calls,
-                   func.sum(_daily.c.failures).label("failures"))
+                   func.sum(pairs.c.failures).label("failures"))
             .join(_dept, _dept.c.id == other)
-            .where(own == dept_id, _daily.c.day >= start, _daily.c.day <= end)
+            .where(own == dept_id)
             .group_by(other, _dept.c.name)
             .order_by(calls.desc(), _dept.c.name)
             .limit(limit)

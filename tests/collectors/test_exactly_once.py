@@ -30,10 +30,13 @@ def state(engine) -> tuple:
 
 
 def monthly(engine) -> tuple:
-    """Calls and failures in exchange_service_month, failures in exchange_fault_month."""
+    """Calls and failures in exchange_service_month, failures in exchange_fault_month, calls
+    and failures in exchange_partner_month."""
     return (scalar(engine, "SELECT SUM(calls) FROM exchange_service_month"),
             scalar(engine, "SELECT SUM(failures) FROM exchange_service_month"),
-            scalar(engine, "SELECT SUM(failures) FROM exchange_fault_month"))
+            scalar(engine, "SELECT SUM(failures) FROM exchange_fault_month"),
+            scalar(engine, "SELECT SUM(calls) FROM exchange_partner_month"),
+            scalar(engine, "SELECT SUM(failures) FROM exchange_partner_month"))
 
 
 def expected(frame, unknown: str = "市未登记局") -> tuple:
@@ -55,7 +58,7 @@ def test_rerun_and_redrop_change_nothing(engine, tmp_path):
     calls, failures, duration, kept, bad = expected(frame)
     assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (5000, calls, bad)
     before = state(engine)
-    assert before[:3] == (calls, failures, duration) and before[4:] == (kept, bad, calls, failures, failures)
+    assert before[:3] == (calls, failures, duration) and before[4:] == (kept, bad, calls, failures, failures, calls, failures)
     assert run_source(engine, cfg).counts.rows_read == 0
     shutil.copy(tmp_path / "drop" / "day1.csv", tmp_path / "drop" / "day1 (copy).csv")
     again = run_source(engine, cfg)
@@ -77,7 +80,8 @@ def test_overlapping_exports_count_each_call_once(engine, tmp_path):
     assert (runs.counts.rows_read, runs.counts.rows_loaded, runs.counts.rows_duplicate) == (6000, 5000, 1000)
     union = pd.concat([first, second.iloc[1000:]])
     calls, failures = expected(union)[:2]
-    assert state(engine)[:2] == monthly(engine)[:2] == (calls, failures) and monthly(engine)[2] == failures
+    assert state(engine)[:2] == monthly(engine)[:2] == monthly(engine)[3:] == (calls, failures)
+    assert monthly(engine)[2] == failures
 
 
 @pytest.mark.slow
@@ -109,7 +113,7 @@ def test_sigkill_mid_file_then_restart_counts_every_row_once(db_url, tmp_path):
     # 200,000 rows, every 1,000th names an unknown department: 200 quarantined, 199,800 counted.
     assert (calls, bad) == (199_800, 200)
     assert state(engine)[:3] == (calls, failures, duration)
-    assert monthly(engine) == (calls, failures, failures)
+    assert monthly(engine) == (calls, failures, failures, calls, failures)
     assert (count(engine, "exchange_call"), count(engine, "quarantine")) == (kept, bad)
     assert scalar(engine, "SELECT SUM(rows) FROM call_id_batch") == calls
     assert scalar(engine, "SELECT status FROM collector_run ORDER BY id LIMIT 1") == "failed"

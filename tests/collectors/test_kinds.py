@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from collectors.runner import run_source
-from data.models import (CatalogResource, Complaint, ExchangeFaultMonth, ExchangeServiceMonth, OfficeKpi,
-                         ResourceUpdate, SharingRequest)
+from data.models import (CatalogResource, Complaint, ExchangeFaultMonth, ExchangePartnerMonth, ExchangeServiceMonth,
+                         OfficeKpi, ResourceUpdate, SharingRequest)
 from tests.collectors.helpers import all_rows, count, quarantine_rows, reasons, register, scalar, source
 
 
@@ -248,6 +248,10 @@ def test_exchange_calls_fold_into_local_month_service_and_fault_totals(engine, t
     # 3 failures; April 民政局 S2: M4 → 1 call, 1 failure.
     assert sorted(services, key=lambda r: r[:3]) == [
         (date(2026, 3, 1), 2, "S1", 2, 1), (date(2026, 4, 1), 1, "S2", 1, 1), (date(2026, 4, 1), 2, "S1", 4, 3)]
+    partners = sorted(tuple(r.values()) for r in rows(engine, ExchangePartnerMonth, "month"))
+    # (month, provider, consumer, calls, failures): the same calls by who called whom
+    assert partners == [(date(2026, 3, 1), 2, 1, 2, 1), (date(2026, 4, 1), 1, 2, 1, 1),
+                        (date(2026, 4, 1), 2, 1, 4, 3)]
     faults = sorted(tuple(r.values()) for r in rows(engine, ExchangeFaultMonth, "month"))
     # M6 failed without a fault code: kept under ''.
     assert faults == [
@@ -260,3 +264,4 @@ def test_exchange_calls_fold_into_local_month_service_and_fault_totals(engine, t
     assert again.counts.rows_loaded == 0
     assert sorted(tuple(r.values()) for r in rows(engine, ExchangeServiceMonth, "month")) == sorted(services)
     assert sorted(tuple(r.values()) for r in rows(engine, ExchangeFaultMonth, "month")) == faults
+    assert sorted(tuple(r.values()) for r in rows(engine, ExchangePartnerMonth, "month")) == partners

@@ -20,6 +20,7 @@ from data.models import (
     EvidenceItem,
     ExchangeCall,
     ExchangeDaily,
+    ExchangePartnerMonth,
     GainItem,
     IndicatorScore,
     Quarantine,
@@ -205,6 +206,11 @@ def _calls(conn, fx: Fixture) -> None:
         {"day": date(2026, 11, 1), "provider_dept_id": police, "consumer_dept_id": hr,
          "service_code": "GA-ID", "calls": 9999, "failures": 999},
     ])
+    # the collector's monthly fold of the same days, per provider × consumer
+    conn.execute(insert(ExchangePartnerMonth.__table__), [
+        {"month": date(2026, m, 1), "provider_dept_id": p, "consumer_dept_id": c, "calls": n, "failures": f}
+        for m, p, c, n, f in ((10, police, hr, 1500, 4), (10, police, health, 300, 2),
+                              (10, hr, police, 200, 1), (11, police, hr, 9999, 999))])
     calls = [
         # 2026-10-10 09:00 Shanghai = 01:00 UTC
         ("c1", datetime(2026, 10, 10, 1, 0), hr, "GA-ID", "TIMEOUT"),

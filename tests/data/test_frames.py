@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from data import frames
 from data.departments import add_departments
 from data.models import ExchangeCall, ExchangeDaily, ExchangeFaultMonth, ExchangeServiceMonth
+from data.months import month_split
 from tests.metrics.builders import local
 
 
@@ -24,7 +25,7 @@ from tests.metrics.builders import local
     (date(2026, 1, 31), date(2026, 2, 1), (None, [(date(2026, 1, 31), date(2026, 2, 1))])),
 ])
 def test_month_split(first_day, last_day, expected):
-    assert frames.month_split(first_day, last_day) == expected
+    assert month_split(first_day, last_day) == expected
 
 
 @pytest.fixture

@@ -122,6 +122,18 @@ def test_call_reads_are_bounded_by_the_period(engine, fx):
     assert len(failed) == 3 and list(failed["fault_code"]) == ["AUTH", "TIMEOUT", "AUTH"]
 
 
+def test_call_partners_add_whole_months_to_the_edge_days(engine, fx):
+    police = fx.dept["市公安局"]
+    with engine.connect() as conn:
+        partners = queries.call_partners(conn, LEADER, police, date(2026, 10, 11), date(2026, 11, 30))
+    consumers = partners[partners["direction"] == "consumer"]
+    # 10-11..10-31 from the daily rollup: 市人社局 500, 市卫健委 300; November whole: 市人社局 9999
+    assert list(zip(consumers["partner"], consumers["calls"], consumers["failures"])) == [
+        ("市人社局", 10499, 999), ("市卫健委", 300, 2)]
+    providers = partners[partners["direction"] == "provider"]
+    assert list(zip(providers["partner"], providers["calls"])) == [("市人社局", 200)]
+
+
 def test_source_status_for_administrators(engine, fx):
     with engine.connect() as conn:
         status = queries.source_status(conn, ADMIN).set_index("source")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:47:35.027174
+Create Date: 2026-11-22 16:57:19.844832
 """
 from alembic import op
 import sqlalchemy as sa
@@ -98,9 +98,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('day', 'provider_dept_id', 'consumer_dept_id', 'service_code'),
     sqlite_with_rowid=False
     )
-    with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
-        batch_op.create_index('ix_exchange_daily_consumer_day', ['consumer_dept_id', 'day'], unique=False)
-
     op.create_table('exchange_fault_month',
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('provider_dept_id', sa.Integer(), nullable=False),
@@ -108,6 +105,14 @@ def upgrade() -> None:
     sa.Column('fault_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code', 'fault_code')
+    )
+    op.create_table('exchange_partner_month',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('provider_dept_id', sa.Integer(), nullable=False),
+    sa.Column('consumer_dept_id', sa.Integer(), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'consumer_dept_id')
     )
     op.create_table('exchange_service_month',
     sa.Column('month', sa.Date(), nullable=False),
@@ -528,10 +533,8 @@ def downgrade() -> None:
 
     op.drop_table('score_snapshot')
     op.drop_table('exchange_service_month')
+    op.drop_table('exchange_partner_month')
     op.drop_table('exchange_fault_month')
-    with op.batch_alter_table('exchange_daily', schema=None) as batch_op:
-        batch_op.drop_index('ix_exchange_daily_consumer_day')
-
     op.drop_table('exchange_daily')
     op.drop_table('department')
     with op.batch_alter_table('collector_run', schema=None) as batch_op:
