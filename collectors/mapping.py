@@ -139,9 +139,15 @@ def _every(n: int, unit: str, calendar: bool) -> str | None:
 
 
 def clean_text(series: pd.Series) -> pd.Series:
-    """Strings stripped, with empty cells as missing (NA)."""
-    s = series.astype("string").str.strip()
-    return s.mask(s == "")
+    """Strings stripped, with empty cells as missing (NA); in Arrow when the text is
+    Arrow-backed (every CSV column, each batch: several times faster than pandas)."""
+    s = series.astype("string")
+    if not isinstance(s.array, ArrowStringArray):
+        s = s.str.strip()
+        return s.mask(s == "")
+    text = pc.utf8_trim_whitespace(pa.array(s.array))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+    return pd.Series(pd.array(text, dtype=s.dtype), index=series.index, name=series.name)
 
 
 def map_unique(values: pd.Series, lookup) -> pd.Series:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from collectors.mapping import local_dates, map_values, months, normalise_frequency, parse_datetimes
+from collectors.mapping import clean_text, local_dates, map_values, months, normalise_frequency, parse_datetimes
 
 # 2026-03-05 09:32:09 in Shanghai (UTC+8) is 01:32:09 UTC.
 UTC_0132 = datetime(2026, 3, 5, 1, 32, 9)
@@ -83,3 +83,11 @@ def test_value_maps_source_first_then_builtin_and_unknown_flagged():
     assert share.tolist()[:3] == ["unconditional", "conditional", "not_shared"] and bad.tolist()[3]
     sat, _ = map_values(pd.Series(["满意", "基本满意", "不满意", "未评价"]), "satisfaction", {})
     assert sat.tolist() == ["satisfied", "basically_satisfied", "dissatisfied", "unrated"]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_clean_text_strips_and_blanks_become_missing(dtype):
+    raw = pd.Series(["\u3000市公安局\u3000", "  ", "", None, " S1 ", "\t市人社局\r"], dtype=dtype, index=[5, 6, 7, 8, 9, 10])
+    cleaned = clean_text(raw)
+    assert list(cleaned.index) == [5, 6, 7, 8, 9, 10]
+    assert [None if pd.isna(v) else v for v in cleaned] == ["市公安局", None, None, None, "S1", "市人社局"]
