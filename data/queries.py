@@ -303,7 +303,8 @@ def gain_items(conn: Connection, viewer: Viewer, snapshot_id: int,
 def call_partners(conn: Connection, viewer: Viewer, dept_id: int, start: date, end: date,
                   limit: int = 8) -> pd.DataFrame:
     """Top departments calling this one's services ('consumer') and that it calls ('provider'):
-    whole months from exchange_partner_month, edge days from the daily rollup."""
+    whole months from exchange_partner_month, edge days from the daily rollup, both
+    directions in one pass over them."""
     viewer.require_dept(dept_id)
     columns = ["direction", "partner_id", "partner", "calls", "failures"]
     pairs = monthly_then_edges(
@@ -315,22 +316,17 @@ def call_partners(conn: Connection, viewer: Viewer, dept_id: int, start: date, e
         lambda a, b: select(_daily.c.provider_dept_id, _daily.c.consumer_dept_id, _daily.c.calls, _daily.c.failures)
         .where(_daily.c.day >= a, _daily.c.day <= b,
                (_daily.c.provider_dept_id == dept_id) | (_daily.c.consumer_dept_id == dept_id)))
+    stmt = (select(pairs.c.provider_dept_id.label("provider_id"), pairs.c.consumer_dept_id.label("consumer_id"),
+                   func.sum(pairs.c.calls).label("calls"), func.sum(pairs.c.failures).label("failures"))
+            .group_by(pairs.c.provider_dept_id, pairs.c.consumer_dept_id))
+    totals = _frame(conn, stmt)
+    names = dict(conn.execute(select(_dept.c.id, _dept.c.name)).all())
     parts = []
-    for direction, own, other in (("consumer", pairs.c.provider_dept_id, pairs.c.consumer_dept_id),
-                                  ("provider", pairs.c.consumer_dept_id, pairs.c.provider_dept_id)):
-        calls = func.sum(pairs.c.calls).label("calls")
-        stmt = (
-            select(other.label("partner_id"), _dept.c.name.label("partner"), calls,
-                   func.sum(pairs.c.failures).label("failures"))
-            .join(_dept, _dept.c.id == other)
-            .where(own == dept_id)
-            .group_by(other, _dept.c.name)
-            .order_by(calls.desc(), _dept.c.name)
-            .limit(limit)
-        )
-        part = _frame(conn, stmt, columns[1:])
-        part.insert(0, "direction", direction)
-        parts.append(part)
+    for direction, own, other in (("consumer", "provider_id", "consumer_id"),
+                                  ("provider", "consumer_id", "provider_id")):
+        part = totals[totals[own] == dept_id].rename(columns={other: "partner_id"})
+        part = part.assign(direction=direction, partner=part["partner_id"].map(names))
+        parts.append(part.sort_values(["calls", "partner"], ascending=[False, True]).head(limit))
     return pd.concat(parts, ignore_index=True)[columns]
 
 
