@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.runner import Results
+from bench.runner import INGEST_REPEAT_MAX_ROWS, Results
 from data.db import make_engine
 
 PACKAGES = ("sqlalchemy", "sqlmodel", "pandas", "numpy", "pyarrow", "duckdb", "streamlit", "psycopg")
@@ -137,7 +137,10 @@ def ingest_section(results: Results) -> list[str]:
     return [
         "## 1. Ingest: one exchange-log CSV (a year of calls)",
         "",
-        "Wall time of each way as its own process, start to exit. Collector: "
+        "Wall time of each way as its own process, start to exit, after the file has been read "
+        "once so that each finds it in the page cache; each way is timed "
+        f"{results.config.repeat} times for files up to {INGEST_REPEAT_MAX_ROWS:,} rows and the best "
+        "run counts, once for larger files. Collector: "
         "`python -m collectors once --source bench-exchange --no-refresh` (parse, validate, map "
         "departments, keep failed calls, fold the daily rollup, advance the cursor). Naive: "
         "`pandas.read_csv` (1 M-row chunks) + `DataFrame.to_sql` (sqlite3 connection / SQLAlchemy "
