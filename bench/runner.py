@@ -202,8 +202,7 @@ def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: 
         empty.append(_into_empty(cfg, engine, f"{label}-day", inputs, day.path))
         for where, run in (("into the year", full[-1]), ("into an empty store", empty[-1])):
             _check(results, f"{label} day {k} {where}, rows loaded", run.rows_loaded, day.stats.valid)
-    best_full = min(full, key=lambda r: r.run_seconds)
-    best_empty = min(empty, key=lambda r: r.run_seconds)
+    best_full, best_empty = _best(full, "run_seconds"), _best(empty, "run_seconds")
     return {
         "day_rows": inputs.days[0].stats.rows,
         "full_run_s": best_full.run_seconds,

@@ -70,9 +70,9 @@ def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tupl
     keep_failed(conn, cfg, new)
     daily = rollup(new, cfg.timezone)
     merge_rows(conn, "exchange_daily", daily, ROLLUP_KEYS, ROLLUP_ADD)
-    for table, keys in (("exchange_service_month", SERVICE_MONTH_KEYS),
-                        ("exchange_partner_month", PARTNER_MONTH_KEYS)):
-        merge_rows(conn, table, month_totals(daily, keys), keys, ["calls", "failures"])
+    tables = {"exchange_service_month": SERVICE_MONTH_KEYS, "exchange_partner_month": PARTNER_MONTH_KEYS}
+    for (table, keys), totals in zip(tables.items(), month_totals(daily, *tables.values())):
+        merge_rows(conn, table, totals, keys, ["calls", "failures"])
     faults = fault_months(new, cfg.timezone)
     if not faults.empty:
         merge_rows(conn, "exchange_fault_month", faults, FAULT_MONTH_KEYS, ["failures"])
@@ -128,11 +128,11 @@ def rollup(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
     return out
 
 
-def month_totals(daily: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The day rollup of a batch (days as 'YYYY-MM-DD') → calls and failures per local
-    month (its first day) × the other `keys`."""
+def month_totals(daily: pd.DataFrame, *key_sets: list[str]) -> list[pd.DataFrame]:
+    """The day rollup of a batch (days as 'YYYY-MM-DD') → for each key set, calls and
+    failures per local month (its first day) × its other keys."""
     months = daily.assign(month=daily["day"].str.slice(0, 8) + "01")
-    return months.groupby(keys, sort=True, as_index=False)[["calls", "failures"]].sum()
+    return [months.groupby(keys, sort=True, as_index=False)[["calls", "failures"]].sum() for keys in key_sets]
 
 
 def fault_months(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
