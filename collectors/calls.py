@@ -6,6 +6,7 @@ All column-at-a-time; no Python loop per call.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
@@ -19,8 +20,8 @@ from collectors.config import SourceConfig
 from data.models import DURATION_BUCKETS_MS, NO_FAULT_CODE, CallIdBatch, utcnow
 
 ROLLUP_KEYS = ["day", "provider_dept_id", "consumer_dept_id", "service_code"]
+ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count"]
 HIST = [f"h{i}" for i in range(len(DURATION_BUCKETS_MS) + 1)]
-ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count", *HIST]
 SERVICE_MONTH_KEYS = ["month", "provider_dept_id", "service_code"]
 PARTNER_MONTH_KEYS = ["month", "provider_dept_id", "consumer_dept_id"]
 FAULT_MONTH_KEYS = [*SERVICE_MONTH_KEYS, "fault_code"]
@@ -68,14 +69,12 @@ def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tupl
         "max_requested_at": new["requested_at"].max().to_pydatetime(), "rows": len(new),
         "id_hashes": new_hashes.tobytes(), "created_at": utcnow()}])
     keep_failed(conn, cfg, new)
-    daily = rollup(new, cfg.timezone)
-    merge_rows(conn, "exchange_daily", daily, ROLLUP_KEYS, ROLLUP_ADD)
-    tables = {"exchange_service_month": SERVICE_MONTH_KEYS, "exchange_partner_month": PARTNER_MONTH_KEYS}
-    for (table, keys), totals in zip(tables.items(), month_totals(daily, *tables.values())):
-        merge_rows(conn, table, totals, keys, ["calls", "failures"])
-    faults = fault_months(new, cfg.timezone)
-    if not faults.empty:
-        merge_rows(conn, "exchange_fault_month", faults, FAULT_MONTH_KEYS, ["failures"])
+    folds = fold(new, cfg.timezone)
+    merge_rows(conn, "exchange_daily", folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
+    merge_rows(conn, "exchange_service_month", folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST])
+    merge_rows(conn, "exchange_partner_month", folds.partner_month, PARTNER_MONTH_KEYS, ["calls", "failures"])
+    if not folds.fault_month.empty:
+        merge_rows(conn, "exchange_fault_month", folds.fault_month, FAULT_MONTH_KEYS, ["failures"])
     return len(new), duplicate
 
 
@@ -98,52 +97,99 @@ def keep_failed(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> Non
     merge_rows(conn, "exchange_call", frame, ["call_id"])
 
 
-def local_days(requested_at: pd.Series, tz: str) -> pd.Series:
-    """Naive UTC instants → the local day (midnight) each falls on in `tz`."""
-    return requested_at.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None).dt.floor("D")
+def local_days(requested_at: pd.Series, tz: str) -> np.ndarray:
+    """Naive UTC instants → the local day each falls on in `tz`, as datetime64[D]."""
+    local = requested_at.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
+    return local.to_numpy().astype("datetime64[D]")
 
 
-def rollup(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """Calls → one row per local day × provider × consumer × service, with the duration
-    histogram of data.models.DURATION_BUCKETS_MS (bucket i holds durations ≤ bound i)."""
-    day = local_days(calls["requested_at"], tz)
-    keys = pd.DataFrame({"day": day, "provider_dept_id": calls["provider_dept_id"].astype("int64"),
-                         "consumer_dept_id": calls["consumer_dept_id"].astype("int64"),
-                         "service_code": calls["service_code"].astype("string")})
-    codes = keys.groupby(ROLLUP_KEYS, sort=True, observed=True).ngroup().to_numpy()
-    groups = int(codes.max()) + 1
-    failed = (~calls["succeeded"].astype(bool)).to_numpy()
-    duration = pd.to_numeric(calls["duration_ms"], errors="coerce").astype("float64").to_numpy()
+@dataclass
+class Folds:
+    """One batch of new calls as rows to add to each rollup table, sorted by its key."""
+
+    daily: pd.DataFrame
+    service_month: pd.DataFrame
+    partner_month: pd.DataFrame
+    fault_month: pd.DataFrame
+
+
+class Keys:
+    """The batch's key columns as small integer codes (ascending with the values), so a
+    group is one int64 and grouping is one hash pass, whatever the number of key columns."""
+
+    def __init__(self, calls: pd.DataFrame, tz: str):
+        day = local_days(calls["requested_at"], tz)
+        self.day, days = pd.factorize(day, sort=True)
+        self.days = np.asarray(days, dtype="datetime64[D]")
+        month_of_day = self.days.astype("datetime64[M]")
+        self.month, self.months = pd.factorize(month_of_day[self.day], sort=True)
+        self.provider, self.providers = pd.factorize(calls["provider_dept_id"].to_numpy(dtype=np.int64), sort=True)
+        self.consumer, self.consumers = pd.factorize(calls["consumer_dept_id"].to_numpy(dtype=np.int64), sort=True)
+        self.service, self.services = pd.factorize(calls["service_code"].astype(str).to_numpy(), sort=True)
+
+    def group(self, names: list[str], mask: np.ndarray | None = None, extra=None):
+        """(group of each row, values of each key per group) for the rows in `mask`;
+        `extra` is one more (codes of those rows, values) pair."""
+        columns = [(getattr(self, n) if mask is None else getattr(self, n)[mask], getattr(self, n + "s"))
+                   for n in names] + ([extra] if extra is not None else [])
+        composite = np.zeros(len(columns[0][0]), dtype=np.int64)
+        for codes, values in columns:
+            composite = composite * len(values) + codes
+        inverse, uniques = pd.factorize(composite, sort=True)
+        keys = []
+        for _codes, values in reversed(columns):
+            keys.append(np.asarray(values)[uniques % len(values)])
+            uniques = uniques // len(values)
+        return inverse, keys[::-1]
+
+
+def _day_text(days: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(days, unit="D")
+
+
+def _month_text(months: np.ndarray) -> np.ndarray:
+    return np.char.add(np.datetime_as_string(months, unit="M"), "-01")
+
+
+def fold(calls: pd.DataFrame, tz: str) -> Folds:
+    """New calls → rows for exchange_daily (local day × provider × consumer × service),
+    exchange_service_month (with the duration histogram), exchange_partner_month and
+    exchange_fault_month (failures per fault code, NO_FAULT_CODE for none)."""
+    keys = Keys(calls, tz)
+    failed = ~calls["succeeded"].to_numpy(dtype=bool)
+    duration = calls["duration_ms"].to_numpy(dtype="float64", na_value=np.nan)
     has = ~np.isnan(duration)
-    out = keys.iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
-    out["calls"] = np.bincount(codes, minlength=groups)
-    out["failures"] = np.bincount(codes, weights=failed, minlength=groups).astype(np.int64)
-    out["duration_sum_ms"] = np.bincount(codes[has], weights=duration[has], minlength=groups).round().astype(np.int64)
-    out["duration_count"] = np.bincount(codes[has], minlength=groups)
-    bucket = np.searchsorted(np.asarray(DURATION_BUCKETS_MS), duration[has], side="left")
-    hist = np.bincount(codes[has] * len(HIST) + bucket, minlength=groups * len(HIST)).reshape(groups, len(HIST))
-    for i, name in enumerate(HIST):
-        out[name] = hist[:, i]
-    out["day"] = out["day"].dt.strftime("%Y-%m-%d")
-    return out
+    bucket = np.searchsorted(np.asarray(DURATION_BUCKETS_MS), duration, side="left")
 
+    def counts(inverse: np.ndarray, size: int, with_durations: bool) -> dict[str, np.ndarray]:
+        out = {"calls": np.bincount(inverse, minlength=size),
+               "failures": np.bincount(inverse, weights=failed, minlength=size).astype(np.int64)}
+        if with_durations:
+            out["duration_sum_ms"] = np.bincount(inverse[has], weights=duration[has], minlength=size).round().astype(np.int64)
+            out["duration_count"] = np.bincount(inverse[has], minlength=size)
+        return out
 
-def month_totals(daily: pd.DataFrame, *key_sets: list[str]) -> list[pd.DataFrame]:
-    """The day rollup of a batch (days as 'YYYY-MM-DD') → for each key set, calls and
-    failures per local month (its first day) × its other keys."""
-    months = daily.assign(month=daily["day"].str.slice(0, 8) + "01")
-    return [months.groupby(keys, sort=True, as_index=False)[["calls", "failures"]].sum() for keys in key_sets]
-
-
-def fault_months(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """Failed calls → failures per local month × provider × service × fault code
-    (NO_FAULT_CODE for a failure without one)."""
-    failed = calls[~calls["succeeded"].astype(bool)]
-    keys = pd.DataFrame({"month": local_days(failed["requested_at"], tz).dt.strftime("%Y-%m-01"),
-                         "provider_dept_id": failed["provider_dept_id"].astype("int64"),
-                         "service_code": failed["service_code"].astype("string"),
-                         "fault_code": failed["fault_code"].astype("string").fillna(NO_FAULT_CODE)})
-    return keys.groupby(FAULT_MONTH_KEYS, sort=True, as_index=False).size().rename(columns={"size": "failures"})
+    inverse, (day, provider, consumer, service) = keys.group(["day", "provider", "consumer", "service"])
+    daily = pd.DataFrame({"day": _day_text(day), "provider_dept_id": provider, "consumer_dept_id": consumer,
+                          "service_code": service, **counts(inverse, len(day), True)})
+    inverse, (month, provider, service) = keys.group(["month", "provider", "service"])
+    hist = np.bincount(inverse[has] * len(HIST) + bucket[has],
+                       minlength=len(month) * len(HIST)).reshape(len(month), len(HIST))
+    service_month = pd.DataFrame({"month": _month_text(month), "provider_dept_id": provider, "service_code": service,
+                                  **counts(inverse, len(month), True),
+                                  **{name: hist[:, i] for i, name in enumerate(HIST)}})
+    inverse, (month, provider, consumer) = keys.group(["month", "provider", "consumer"])
+    partner_month = pd.DataFrame({"month": _month_text(month), "provider_dept_id": provider,
+                                  "consumer_dept_id": consumer, **counts(inverse, len(month), False)})
+    fault_month = pd.DataFrame(columns=[*FAULT_MONTH_KEYS, "failures"])
+    if failed.any():
+        codes = calls["fault_code"].astype(object).to_numpy()[failed]
+        fault = pd.factorize(np.where(pd.isna(codes), NO_FAULT_CODE, codes).astype(str), sort=True)
+        inverse, (month, provider, service, code) = keys.group(["month", "provider", "service"], failed, fault)
+        fault_month = pd.DataFrame({"month": _month_text(month), "provider_dept_id": provider,
+                                    "service_code": service, "fault_code": code,
+                                    "failures": np.bincount(inverse, minlength=len(month))})
+    return Folds(daily, service_month, partner_month, fault_month)
 
 
 def merge_rows(conn: Connection, table: str, frame: pd.DataFrame, keys: list[str],

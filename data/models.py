@@ -18,7 +18,7 @@ SHARE_TYPES = {"unconditional": "无条件共享", "conditional": "有条件共�
 SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unrated": "未评价"}
 ROLES = {"leader": "领导小组", "inspector": "督察组", "department": "部门联络员", "admin": "管理员"}
 
-# Upper bounds (ms) of the duration histogram buckets kept in ExchangeDaily.h0..h11;
+# Upper bounds (ms) of the duration histogram buckets kept in ExchangeServiceMonth.h0..h11;
 # the last bucket is open. Fixed buckets make the histogram mergeable by plain addition.
 DURATION_BUCKETS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000)
 # ExchangeFaultMonth.fault_code of failed calls that carry no fault code.
@@ -113,6 +113,26 @@ class ExchangeDaily(SQLModel, table=True):
     failures: int = 0
     duration_sum_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     duration_count: int = 0
+
+
+class ExchangeServiceMonth(SQLModel, table=True):
+    """Calls, failures and the duration histogram per local month × provider × service:
+    what scoring reads for the whole months of a period, so its cost follows the number of
+    services, not of calls (exchange_daily also grows with days × consumers). Folded by the
+    collector in the same transaction as exchange_daily; no foreign keys, like exchange_daily.
+
+    The histogram (h0…h11, bucket i holds durations ≤ DURATION_BUCKETS_MS[i]) lives here and
+    not in the daily rollup: twelve more columns on every daily row were about half of the
+    collector's insert time, and a service's response-time P95 is read per month."""
+
+    __tablename__ = "exchange_service_month"
+    month: date = Field(primary_key=True, description="first local day of the month of the request")
+    provider_dept_id: int = Field(primary_key=True)
+    service_code: str = Field(primary_key=True, max_length=200)
+    calls: int = 0
+    failures: int = 0
+    duration_sum_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    duration_count: int = 0
     h0: int = 0
     h1: int = 0
     h2: int = 0
@@ -125,20 +145,6 @@ class ExchangeDaily(SQLModel, table=True):
     h9: int = 0
     h10: int = 0
     h11: int = 0
-
-
-class ExchangeServiceMonth(SQLModel, table=True):
-    """Calls and failures per local month × provider × service: what scoring reads for the
-    whole months of a period, so its cost follows the number of services, not of calls
-    (exchange_daily also grows with days × consumers). Folded by the collector in the same
-    transaction as exchange_daily; no foreign keys, like exchange_daily."""
-
-    __tablename__ = "exchange_service_month"
-    month: date = Field(primary_key=True, description="first local day of the month of the request")
-    provider_dept_id: int = Field(primary_key=True)
-    service_code: str = Field(primary_key=True, max_length=200)
-    calls: int = 0
-    failures: int = 0
 
 
 class ExchangePartnerMonth(SQLModel, table=True):

@@ -27,9 +27,10 @@ def test_xroad_sample_counts_each_paired_call_once(engine, tmp_path):
     # Durations of the chosen copies: 398+41+51+1868+3062+2058+10+23+12+41 = 7564 ms.
     assert scalar(engine, "SELECT SUM(duration_sum_ms) FROM exchange_daily") == 7564
     assert scalar(engine, "SELECT SUM(duration_count) FROM exchange_daily") == 10
+    assert scalar(engine, "SELECT SUM(duration_sum_ms) FROM exchange_service_month") == 7564
     # Buckets (upper bounds 10,20,50,100,200,500,1000,2000,5000,…): 10→h0, 12→h1, 23/41/41→h2,
     # 51→h3, 398→h5, 1868→h7, 2058/3062→h8.
-    hist = [scalar(engine, f"SELECT SUM(h{i}) FROM exchange_daily") for i in range(12)]
+    hist = [scalar(engine, f"SELECT SUM(h{i}) FROM exchange_service_month") for i in range(12)]
     assert hist == [1, 1, 3, 1, 0, 1, 0, 1, 2, 0, 0, 0]
     # a7351790…: TEST:TEST1:SUB1 calls TEST:TEST2:SUB2 → 测试一局 → 测试二局 (member fallback).
     assert scalar(engine, "SELECT d.name FROM exchange_call c JOIN department d ON d.id = c.consumer_dept_id "

@@ -49,12 +49,12 @@ def test_upsert_adds_rollup_counters(engine):
         ids = name_index(conn)
         key = {"day": date(2026, 3, 5), "provider_dept_id": ids["甲"],
                "consumer_dept_id": ids["乙"], "service_code": "svc"}
-        upsert(conn, ExchangeDaily, [{**key, "calls": 3, "failures": 1, "h2": 3}],
-               keys=list(key), add=["calls", "failures", "h2"])
-        upsert(conn, ExchangeDaily, [{**key, "calls": 4, "failures": 0, "h2": 4}],
-               keys=list(key), add=["calls", "failures", "h2"])
+        upsert(conn, ExchangeDaily, [{**key, "calls": 3, "failures": 1, "duration_count": 3}],
+               keys=list(key), add=["calls", "failures", "duration_count"])
+        upsert(conn, ExchangeDaily, [{**key, "calls": 4, "failures": 0, "duration_count": 4}],
+               keys=list(key), add=["calls", "failures", "duration_count"])
         row = conn.execute(select(ExchangeDaily.calls, ExchangeDaily.failures,
-                                  ExchangeDaily.h2)).one()
+                                  ExchangeDaily.duration_count)).one()
     assert tuple(row) == (7, 1, 7)
 
 

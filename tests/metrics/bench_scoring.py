@@ -98,7 +98,7 @@ def load_rollup(engine, total_calls: int, seed: int) -> int:
                 rows.append({"day": d, "provider_dept_id": ids[int(pair_res[p]) % DEPTS],
                              "consumer_dept_id": ids[int(pair_consumer[p])], "service_code": f"SVC{int(pair_res[p]):05d}",
                              "calls": n, "failures": int(np_rng.binomial(n, 0.01)), "duration_sum_ms": 80 * n,
-                             "duration_count": n, "h3": n})
+                             "duration_count": n})
         with engine.begin() as conn:
             insert_ignore(conn, ExchangeDaily, rows, ["day", "provider_dept_id", "consumer_dept_id", "service_code"])
         rows_total += len(rows)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:57:19.844832
+Create Date: 2026-11-22 18:09:12.254149
 """
 from alembic import op
 import sqlalchemy as sa
@@ -83,18 +83,6 @@ def upgrade() -> None:
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.Column('duration_sum_ms', sa.BigInteger(), nullable=False),
     sa.Column('duration_count', sa.Integer(), nullable=False),
-    sa.Column('h0', sa.Integer(), nullable=False),
-    sa.Column('h1', sa.Integer(), nullable=False),
-    sa.Column('h2', sa.Integer(), nullable=False),
-    sa.Column('h3', sa.Integer(), nullable=False),
-    sa.Column('h4', sa.Integer(), nullable=False),
-    sa.Column('h5', sa.Integer(), nullable=False),
-    sa.Column('h6', sa.Integer(), nullable=False),
-    sa.Column('h7', sa.Integer(), nullable=False),
-    sa.Column('h8', sa.Integer(), nullable=False),
-    sa.Column('h9', sa.Integer(), nullable=False),
-    sa.Column('h10', sa.Integer(), nullable=False),
-    sa.Column('h11', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'provider_dept_id', 'consumer_dept_id', 'service_code'),
     sqlite_with_rowid=False
     )
@@ -120,6 +108,20 @@ def upgrade() -> None:
     sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('calls', sa.Integer(), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('duration_sum_ms', sa.BigInteger(), nullable=False),
+    sa.Column('duration_count', sa.Integer(), nullable=False),
+    sa.Column('h0', sa.Integer(), nullable=False),
+    sa.Column('h1', sa.Integer(), nullable=False),
+    sa.Column('h2', sa.Integer(), nullable=False),
+    sa.Column('h3', sa.Integer(), nullable=False),
+    sa.Column('h4', sa.Integer(), nullable=False),
+    sa.Column('h5', sa.Integer(), nullable=False),
+    sa.Column('h6', sa.Integer(), nullable=False),
+    sa.Column('h7', sa.Integer(), nullable=False),
+    sa.Column('h8', sa.Integer(), nullable=False),
+    sa.Column('h9', sa.Integer(), nullable=False),
+    sa.Column('h10', sa.Integer(), nullable=False),
+    sa.Column('h11', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code')
     )
     op.create_table('score_snapshot',
