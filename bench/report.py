@@ -139,8 +139,8 @@ def ingest_section(results: Results) -> list[str]:
         "",
         "Wall time of each way as its own process, start to exit, after the file has been read "
         "once so that each finds it in the page cache; each way is timed "
-        f"{results.config.repeat} times for files up to {INGEST_REPEAT_MAX_ROWS:,} rows and the best "
-        "run counts, once for larger files. Collector: "
+        f"{results.config.repeat} times for files up to {INGEST_REPEAT_MAX_ROWS:,} rows, in rounds of "
+        "collector, naive, floor, and the best run counts; once for larger files. Collector: "
         "`python -m collectors once --source bench-exchange --no-refresh` (parse, validate, map "
         "departments, keep failed calls, fold the daily rollup, advance the cursor). Naive: "
         "`pandas.read_csv` (1 M-row chunks) + `DataFrame.to_sql` (sqlite3 connection / SQLAlchemy "

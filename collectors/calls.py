@@ -30,8 +30,8 @@ FAULT_MONTH_KEYS = [*SERVICE_MONTH_KEYS, "fault_code"]
 def id_hashes(call_ids: pd.Series) -> np.ndarray:
     """64-bit keyed SipHash of each call id: the same id hashes alike in every process, so
     batches committed by earlier runs can be compared with this one."""
-    return pd.util.hash_pandas_object(call_ids, index=False,
-                                      hash_key="paoban-callids01").to_numpy(dtype=np.uint64)
+    return pd.util.hash_array(call_ids.to_numpy(dtype=object), hash_key="paoban-callids01",
+                              categorize=False)  # ids are nearly all distinct: factorizing first only costs
 
 
 def already_counted(conn: Connection, hashes: np.ndarray, lo, hi, window: timedelta) -> np.ndarray:

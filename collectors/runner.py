@@ -29,12 +29,16 @@ from collectors.departments import DepartmentResolver
 from collectors.mapping import field_types
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, FileProblem, FileSkipped, SourceUnavailable, snapshot
+from collectors.readers.prefetch import prefetched
 from collectors.sinks import load_kind
 from collectors.validate import MissingColumns, validate
 from data.models import utcnow
 
 log = logging.getLogger(__name__)
 PROGRESS_MIN_BYTES = 5 << 20
+# File readers run a batch ahead (collectors.readers.prefetch); a query or web reader keeps
+# its connection on the thread that opened it.
+PREFETCH_READERS = ("files", "xroad")
 
 
 @dataclass
@@ -144,8 +148,9 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
         reader = make_reader(cfg, cursor)
         bar = tqdm(total=reader.total, unit="B", unit_scale=True, desc=cfg.name, leave=False,
                    disable=not progress or reader.total < PROGRESS_MIN_BYTES)
+        items = prefetched(reader.items()) if cfg.reader in PREFETCH_READERS else reader.items()
         with bar:
-            for item in reader.items():
+            for item in items:
                 if isinstance(item, FileSkipped):
                     if not item.routine:
                         files.setdefault(item.file, {"file": item.file, "status": "skipped", "reason": item.reason})

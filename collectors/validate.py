@@ -43,7 +43,9 @@ class Validated:
 
     @property
     def valid(self) -> pd.DataFrame:
-        return self.frame.loc[self.frame.index.difference(self.reasons.index)]
+        if self.reasons.empty:
+            return self.frame
+        return self.frame[~self.frame.index.isin(self.reasons.index)]
 
 
 class Reasons:
@@ -52,11 +54,13 @@ class Reasons:
 
     def __init__(self, index: pd.Index):
         self.series = pd.Series(None, index=index, dtype="object")
+        self.open = np.ones(len(index), dtype=bool)  # rows without a reason yet
 
     def add(self, mask: pd.Series, reason, values: pd.Series | None = None) -> None:
-        target = (mask & self.series.isna()).to_numpy()
+        target = np.asarray(mask.to_numpy(dtype=bool, na_value=False)) & self.open
         if not target.any():
             return
+        self.open &= ~target
         where = self.series.index[target]
         if isinstance(reason, pd.Series):
             self.series[where] = reason.reindex(where).to_numpy()
