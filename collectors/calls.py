@@ -48,41 +48,72 @@ def already_counted(conn: Connection, hashes: np.ndarray, lo, hi, window: timede
     return seen
 
 
-def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tuple[int, int]:
-    """Count each new call once; return (loaded, duplicate)."""
+# What the folds read of a call; the rest of it (the id, the names as written) is kept
+# only for failed calls, so a batch crosses from the pipeline's worker in a third of the bytes.
+FOLD_COLUMNS = ["requested_at", "provider_dept_id", "consumer_dept_id", "service_code", "succeeded",
+                "duration_ms", "fault_code"]
+
+
+@dataclass
+class NewCalls:
+    """A batch's valid calls, each once, with their id hashes and rollup rows: all that can
+    be computed before the store is asked which of them it has counted already."""
+
+    calls: pd.DataFrame  # FOLD_COLUMNS
+    failed: pd.DataFrame  # exchange_call rows of the failed calls: the evidence kept raw
+    hashes: np.ndarray
+    duplicate: int  # repeated within the batch
+    folds: Folds | None
+
+
+def prepare_calls(cfg: SourceConfig, calls: pd.DataFrame) -> NewCalls:
     if calls.empty:
-        return 0, 0
+        return NewCalls(calls[FOLD_COLUMNS], pd.DataFrame(), np.empty(0, dtype=np.uint64), 0, None)
     all_hashes = id_hashes(calls["call_id"])
     first = ~pd.Series(all_hashes).duplicated().to_numpy()
-    unique, hashes = calls[first], all_hashes[first]
-    duplicate = len(calls) - len(unique)
-    at = unique["requested_at"]
+    unique = calls[first]
+    return NewCalls(unique[FOLD_COLUMNS], evidence(cfg, unique), all_hashes[first], len(calls) - len(unique),
+                    fold(unique, cfg.timezone))
+
+
+def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int, int]:
+    """Count each call not counted before; return (loaded, duplicate)."""
+    if new.calls.empty:
+        return 0, new.duplicate
+    at = new.calls["requested_at"]
     lo, hi = at.min().to_pydatetime(), at.max().to_pydatetime()
-    seen = already_counted(conn, hashes, lo, hi, timedelta(minutes=cfg.dedupe_window_minutes))
-    new = unique[~seen]
-    duplicate += int(seen.sum())
-    if new.empty:
+    seen = already_counted(conn, new.hashes, lo, hi, timedelta(minutes=cfg.dedupe_window_minutes))
+    duplicate = new.duplicate + int(seen.sum())
+    if seen.all():
         return 0, duplicate
-    new_hashes = np.sort(hashes[~seen])
+    calls, failed, hashes, folds = new.calls, new.failed, new.hashes, new.folds
+    if seen.any():  # an export overlapping one already read: fold only the calls it adds
+        calls, hashes = calls[~seen], hashes[~seen]
+        failed = failed[failed.index.isin(calls.index)]
+        folds = fold(calls, cfg.timezone)
     conn.execute(insert(CallIdBatch.__table__), [{
-        "source": cfg.name, "min_requested_at": new["requested_at"].min().to_pydatetime(),
-        "max_requested_at": new["requested_at"].max().to_pydatetime(), "rows": len(new),
-        "id_hashes": new_hashes.tobytes(), "created_at": utcnow()}])
-    keep_failed(conn, cfg, new)
-    folds = fold(new, cfg.timezone)
+        "source": cfg.name, "min_requested_at": calls["requested_at"].min().to_pydatetime(),
+        "max_requested_at": calls["requested_at"].max().to_pydatetime(), "rows": len(calls),
+        "id_hashes": np.sort(hashes).tobytes(), "created_at": utcnow()}])
+    if not failed.empty:
+        merge_rows(conn, "exchange_call", failed, ["call_id"])
     merge_rows(conn, "exchange_daily", folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
     merge_rows(conn, "exchange_service_month", folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST])
     merge_rows(conn, "exchange_partner_month", folds.partner_month, PARTNER_MONTH_KEYS, ["calls", "failures"])
     if not folds.fault_month.empty:
         merge_rows(conn, "exchange_fault_month", folds.fault_month, FAULT_MONTH_KEYS, ["failures"])
-    return len(new), duplicate
+    return len(calls), duplicate
 
 
-def keep_failed(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> None:
+def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tuple[int, int]:
+    """Count each new call once; return (loaded, duplicate)."""
+    return store_calls(conn, cfg, prepare_calls(cfg, calls))
+
+
+def evidence(cfg: SourceConfig, calls: pd.DataFrame) -> pd.DataFrame:
+    """The failed calls as exchange_call rows (the raw evidence), by the calls' index."""
     failed = calls[~calls["succeeded"].astype(bool)]
-    if failed.empty:
-        return
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "call_id": failed["call_id"].astype(object),
         "requested_at": failed["requested_at"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"),
         "consumer_dept_id": failed["consumer_dept_id"].astype("int64"),
@@ -93,8 +124,7 @@ def keep_failed(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> Non
         "fault_code": failed["fault_code"].astype(object),
         "duration_ms": failed["duration_ms"].astype("Int64"),
         "source": cfg.name,
-    })
-    merge_rows(conn, "exchange_call", frame, ["call_id"])
+    }, index=failed.index)
 
 
 def local_days(requested_at: pd.Series, tz: str) -> np.ndarray:

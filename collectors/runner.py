@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
@@ -23,22 +23,19 @@ from collectors.bookkeeping import (
     save_cursor,
     start_run,
 )
-from collectors.calls import prune_counted
+from collectors.calls import prune_counted, store_calls
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
-from collectors.mapping import field_types
+from collectors.pipeline import PreparedCalls, pipelined, runs_pipelined
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, FileProblem, FileSkipped, SourceUnavailable, snapshot
-from collectors.readers.prefetch import prefetched
+from collectors.records import canonical_frame, quarantine_rows
 from collectors.sinks import load_kind
 from collectors.validate import MissingColumns, validate
 from data.models import utcnow
 
 log = logging.getLogger(__name__)
 PROGRESS_MIN_BYTES = 5 << 20
-# File readers run a batch ahead (collectors.readers.prefetch); a query or web reader keeps
-# its connection on the thread that opened it.
-PREFETCH_READERS = ("files", "xroad")
 
 
 @dataclass
@@ -72,19 +69,13 @@ def with_retry(fn, *args):
             return fn(*args)
 
 
-def canonical_frame(records: pd.DataFrame, cfg: SourceConfig) -> pd.DataFrame:
-    """Source columns → canonical fields (column map first, then columns already named
-    canonically); other columns are dropped."""
-    if cfg.reader == "xroad":
-        return records.reset_index(drop=True)
-    fields = field_types(cfg.kind)
-    picked: dict[str, str] = {}
-    for col in records.columns:
-        key = str(col).strip()
-        target = cfg.columns.get(key) or (key if key in fields else None)
-        if target and target not in picked.values():
-            picked[col] = target
-    return records[list(picked)].rename(columns=picked).reset_index(drop=True)
+def finish_batch(conn, cfg: SourceConfig, file: str | None, cursor: dict, quarantine: list[dict],
+                 run_id: int, counts: RunCounts) -> None:
+    """The batch's quarantine and the cursor after it, in the batch's transaction."""
+    counts.rows_quarantined = len(quarantine)
+    add_quarantine(conn, [{**q, "source": cfg.name, "run_id": run_id, "kind": cfg.kind, "file": file}
+                          for q in quarantine])
+    save_cursor(conn, cfg.name, cursor)
 
 
 def commit_batch(engine: Engine, cfg: SourceConfig, batch: Batch, run_id: int,
@@ -93,7 +84,7 @@ def commit_batch(engine: Engine, cfg: SourceConfig, batch: Batch, run_id: int,
         frame = canonical_frame(batch.records, cfg)
         counts = RunCounts(rows_read=len(frame) + len(batch.bad_rows))
         created: list[str] = []
-        quarantine = [{"line": line, "raw": raw, "reason": reason} for line, raw, reason in batch.bad_rows]
+        rejected: dict = {}
         if len(frame):
             resolver = DepartmentResolver(conn, cfg, member_fallback=cfg.reader == "xroad")
             checked = validate(frame, cfg, resolver)
@@ -101,14 +92,21 @@ def commit_batch(engine: Engine, cfg: SourceConfig, batch: Batch, run_id: int,
             created = resolver.created
             counts.rows_loaded, counts.rows_duplicate = outcome.loaded, outcome.duplicate
             rejected = {**checked.reasons.to_dict(), **outcome.rejects}
-            positions = sorted(rejected)
-            quarantine += [{"line": int(batch.lines[pos]), "raw": raw, "reason": rejected[pos]}
-                           for pos, raw in zip(positions, batch.raw_texts(positions))]
-        counts.rows_quarantined = len(quarantine)
-        add_quarantine(conn, [{**q, "source": cfg.name, "run_id": run_id, "kind": cfg.kind,
-                               "file": batch.file} for q in quarantine])
-        save_cursor(conn, cfg.name, batch.cursor)
+        finish_batch(conn, cfg, batch.file, batch.cursor, quarantine_rows(batch, rejected), run_id, counts)
     return counts, created
+
+
+def commit_prepared(engine: Engine, cfg: SourceConfig, item: PreparedCalls, run_id: int,
+                    _collected_at: datetime) -> tuple[RunCounts, list[str]]:
+    """A batch of calls the pipeline's worker validated and folded: only the store's part."""
+    if item.problem is not None:
+        raise MissingColumns(item.problem)
+    with engine.begin() as conn:
+        counts = RunCounts(rows_read=item.rows_read)
+        if item.new is not None:
+            counts.rows_loaded, counts.rows_duplicate = store_calls(conn, cfg, item.new)
+        finish_batch(conn, cfg, item.file, item.cursor, item.quarantine, run_id, counts)
+    return counts, []
 
 
 def commit_cursor(engine: Engine, cfg: SourceConfig, cursor: dict) -> None:
@@ -145,11 +143,14 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
     collected_at = utcnow()
     cursor = with_retry(read_cursor, engine, cfg.name)
     try:
-        reader = make_reader(cfg, cursor)
-        bar = tqdm(total=reader.total, unit="B", unit_scale=True, desc=cfg.name, leave=False,
-                   disable=not progress or reader.total < PROGRESS_MIN_BYTES)
-        items = prefetched(reader.items()) if cfg.reader in PREFETCH_READERS else reader.items()
-        with bar:
+        if runs_pipelined(cfg):
+            total, items = pipelined(engine, cfg, cursor)
+        else:
+            reader = make_reader(cfg, cursor)
+            total, items = reader.total, reader.items()
+        bar = tqdm(total=total, unit="B", unit_scale=True, desc=cfg.name, leave=False,
+                   disable=not progress or total < PROGRESS_MIN_BYTES)
+        with bar, closing(items):
             for item in items:
                 if isinstance(item, FileSkipped):
                     if not item.routine:
@@ -164,7 +165,8 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
                 if item.file in failed_files:
                     continue
                 try:
-                    counts, created = with_retry(commit_batch, engine, cfg, item, summary.run_id, collected_at)
+                    commit = commit_prepared if isinstance(item, PreparedCalls) else commit_batch
+                    counts, created = with_retry(commit, engine, cfg, item, summary.run_id, collected_at)
                 except MissingColumns as exc:
                     if cfg.reader not in ("files", "xroad"):  # a query or API: fix the config, keep the cursor
                         raise SourceUnavailable(str(exc)) from exc

@@ -1,0 +1,158 @@
+"""Exchange calls from a drop folder on two cores: a worker process reads, validates and
+folds the next batch while this process stores the current one.
+
+Reading and validating a batch cost about as much as storing it, and the GIL keeps a
+thread from overlapping them. The worker is one batch ahead at most: it waits on the pipe
+until the batch before is taken, which bounds memory. Only work that cannot change the result moves to the
+worker: it reads the department register but never writes. Which calls were counted
+before, every write and the cursor stay here, in one transaction per batch, so a crash
+and a call seen twice are handled exactly as on the sequential path.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy.engine import Engine
+
+from collectors.calls import NewCalls, prepare_calls
+from collectors.config import SourceConfig
+from collectors.departments import DepartmentResolver
+from collectors.readers import make_reader
+from collectors.readers.base import Batch, SourceUnavailable
+from collectors.records import canonical_frame, quarantine_rows
+from collectors.validate import MissingColumns, validate
+from data.db import make_engine
+
+log = logging.getLogger(__name__)
+STOP_SECONDS = 5
+
+
+class ReaderLost(SourceUnavailable):
+    """The worker died (killed, out of memory) without saying why."""
+
+
+@dataclass
+class PreparedCalls:
+    """A reader's batch of calls, validated and folded, ready for its transaction."""
+
+    file: str | None
+    cursor: dict
+    progress: int
+    rows_read: int
+    quarantine: list[dict]
+    new: NewCalls | None
+    problem: str | None = None  # the file lacks a required column (validate.MissingColumns)
+
+
+def runs_pipelined(cfg: SourceConfig) -> bool:
+    """Exchange calls read from files, when unknown departments are not created (creating
+    one is a write, and writes belong to the storing process)."""
+    return cfg.kind == "exchange_call" and cfg.reader == "files" and not cfg.create_unknown_departments
+
+
+def prepare(engine: Engine, cfg: SourceConfig, batch: Batch) -> PreparedCalls:
+    frame = canonical_frame(batch.records, cfg)
+    rows_read = len(frame) + len(batch.bad_rows)
+    new, rejected = None, {}
+    if len(frame):
+        with engine.connect() as conn:
+            resolver = DepartmentResolver(conn, cfg)
+        try:
+            checked = validate(frame, cfg, resolver)
+        except MissingColumns as exc:
+            return PreparedCalls(batch.file, batch.cursor, batch.progress, rows_read, [], None, str(exc))
+        new = prepare_calls(cfg, checked.valid)
+        rejected = checked.reasons.to_dict()
+    return PreparedCalls(batch.file, batch.cursor, batch.progress, rows_read,
+                         quarantine_rows(batch, rejected), new)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The worker's error as it can cross to the storing process."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _send(out, message) -> None:
+    try:
+        out.send(message)
+    except (BrokenPipeError, ConnectionResetError):  # the storing process stopped or died: so does this one
+        os._exit(1)
+
+
+def _work(url: str, cfg: SourceConfig, cursor: dict, out) -> None:
+    try:
+        engine = make_engine(url)
+        reader = make_reader(cfg, cursor)
+        _send(out, ("total", reader.total))
+        for item in reader.items():
+            if isinstance(item, Batch):
+                item = prepare(engine, cfg, item)
+                engine.dispose()  # no idle connection between batches
+            _send(out, ("item", item))
+        _send(out, ("end", None))
+    except BaseException as exc:  # reported by the storing process, which fails the run
+        log.error("source %s: reading failed:\n%s", cfg.name, traceback.format_exc())
+        _send(out, ("error", _portable(exc)))
+
+
+def _receive(conn, worker) -> tuple[str, object]:
+    try:
+        return conn.recv()
+    except EOFError:
+        worker.join(timeout=STOP_SECONDS)
+        raise ReaderLost(f"读取数据的子进程意外退出（退出码 {worker.exitcode}）：已提交的批次有效，"
+                           "请查看采集日志后重新运行") from None
+
+
+def _stop(conn, worker) -> None:
+    conn.close()  # a worker still sending gets a broken pipe and ends
+    worker.join(timeout=STOP_SECONDS)
+    if worker.is_alive():
+        worker.terminate()
+        worker.join()
+
+
+def _items(conn, worker) -> Iterator:
+    try:
+        while True:
+            kind, value = _receive(conn, worker)
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        _stop(conn, worker)
+
+
+def start_method() -> str:
+    """Fork when this process runs no other thread (the CLI's `once`), else a fresh fork
+    server (the scheduler's threads: forking a threaded process can copy a held lock)."""
+    return "fork" if threading.active_count() == 1 else "forkserver"
+
+
+def pipelined(engine: Engine, cfg: SourceConfig, cursor: dict) -> tuple[int, Iterator]:
+    """(bytes to read, the reader's items with each Batch as PreparedCalls), from a worker
+    process started now."""
+    ctx = multiprocessing.get_context(start_method())
+    conn, out = ctx.Pipe(duplex=False)
+    url = engine.url.render_as_string(hide_password=False)
+    worker = ctx.Process(target=_work, args=(url, cfg, cursor, out), name=f"collect-{cfg.name}", daemon=True)
+    worker.start()
+    out.close()  # the worker holds the only sending end: if it dies, receiving ends at once
+    kind, value = _receive(conn, worker)
+    if kind == "error":
+        _stop(conn, worker)
+        raise value
+    return value, _items(conn, worker)
