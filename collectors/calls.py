@@ -56,24 +56,23 @@ FOLD_COLUMNS = ["requested_at", "provider_dept_id", "consumer_dept_id", "service
 
 @dataclass
 class NewCalls:
-    """A batch's valid calls, each once, with their id hashes and rollup rows: all that can
-    be computed before the store is asked which of them it has counted already."""
+    """A batch's valid calls, each once, with their id hashes: what can be prepared before
+    the store is asked which of them it has counted already. (Folding them is left to the
+    storing side: in the pipeline that balances the two processes' work.)"""
 
     calls: pd.DataFrame  # FOLD_COLUMNS
     failed: pd.DataFrame  # exchange_call rows of the failed calls: the evidence kept raw
     hashes: np.ndarray
     duplicate: int  # repeated within the batch
-    folds: Folds | None
 
 
 def prepare_calls(cfg: SourceConfig, calls: pd.DataFrame) -> NewCalls:
     if calls.empty:
-        return NewCalls(calls[FOLD_COLUMNS], pd.DataFrame(), np.empty(0, dtype=np.uint64), 0, None)
+        return NewCalls(calls[FOLD_COLUMNS], pd.DataFrame(), np.empty(0, dtype=np.uint64), 0)
     all_hashes = id_hashes(calls["call_id"])
     first = ~pd.Series(all_hashes).duplicated().to_numpy()
     unique = calls[first]
-    return NewCalls(unique[FOLD_COLUMNS], evidence(cfg, unique), all_hashes[first], len(calls) - len(unique),
-                    fold(unique, cfg.timezone))
+    return NewCalls(unique[FOLD_COLUMNS], evidence(cfg, unique), all_hashes[first], len(calls) - len(unique))
 
 
 def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int, int]:
@@ -86,11 +85,11 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
     duplicate = new.duplicate + int(seen.sum())
     if seen.all():
         return 0, duplicate
-    calls, failed, hashes, folds = new.calls, new.failed, new.hashes, new.folds
-    if seen.any():  # an export overlapping one already read: fold only the calls it adds
+    calls, failed, hashes = new.calls, new.failed, new.hashes
+    if seen.any():  # an export overlapping one already read: only the calls it adds
         calls, hashes = calls[~seen], hashes[~seen]
         failed = failed[failed.index.isin(calls.index)]
-        folds = fold(calls, cfg.timezone)
+    folds = fold(calls, cfg.timezone)
     conn.execute(insert(CallIdBatch.__table__), [{
         "source": cfg.name, "min_requested_at": calls["requested_at"].min().to_pydatetime(),
         "max_requested_at": calls["requested_at"].max().to_pydatetime(), "rows": len(calls),

@@ -55,6 +55,15 @@ def test_complete_config_loads_with_defaults_and_paths_relative_to_the_file(tmp_
     assert log.aliases == {"市人社局": "市人力资源和社会保障局"}
     assert log.timezone == "Asia/Shanghai" and log.create_unknown_departments is False
     assert cfg.source("hotline-db").incremental_column == "updated"
+    # Unset, batch_rows depends on the kind: calls come in bigger batches.
+    assert (log.batch_rows, hotline.batch_rows) == (250_000, 100_000)
+
+
+def test_batch_rows_set_in_defaults_or_per_source_wins_over_the_kind(tmp_path):
+    body = GOOD.replace("interval_minutes = 5\n", "interval_minutes = 5\nbatch_rows = 5000\n", 1)
+    body = body.replace('interval_minutes = 30\n', 'interval_minutes = 30\nbatch_rows = 700\n')
+    log, hotline = load_config(write(tmp_path, body)).sources
+    assert (log.batch_rows, hotline.batch_rows) == (5000, 700)
 
 
 @pytest.mark.parametrize("body, expected", [

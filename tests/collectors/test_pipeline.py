@@ -84,7 +84,10 @@ def test_a_threaded_collector_starts_its_worker_from_a_fork_server(engine, tmp_p
     method, run = done[0]
     assert method == "forkserver"
     assert (run.status, run.counts.rows_read, run.counts.rows_duplicate) == ("partial", 7000, 996)
-    assert count(engine, "call_id_batch") == 4
+    # Unknown departments: a.csv rows 0, 300, …, 3900 (14); b.csv rows 0, 300, 600, 900 (copied
+    # from a.csv) and 1000, 1250, …, 2750 (8): 26 quarantined, 7000 − 26 − 996 counted.
+    assert (run.counts.rows_quarantined, run.counts.rows_loaded) == (26, 5978)
+    assert count(engine, "quarantine") == 26
 
 
 def test_an_error_in_the_worker_fails_the_run_with_its_reason(engine, tmp_path, monkeypatch, forked):
