@@ -142,19 +142,33 @@ class Folds:
     fault_month: pd.DataFrame
 
 
+def text_codes(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each value, the distinct values as str objects): codes ascend with the
+    values. Arrow encodes the column; only the few distinct values become Python strings."""
+    arr = pa.array(text.array)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    encoded = arr.cast(pa.string()).dictionary_encode()
+    values = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(values, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[encoded.indices.to_numpy()], values[order]
+
+
 class Keys:
     """The batch's key columns as small integer codes (ascending with the values), so a
-    group is one int64 and grouping is one hash pass, whatever the number of key columns."""
+    group is one int64 and grouping is one hash pass, whatever the number of key columns.
+    Days and months are kept as the text the store's date columns take."""
 
     def __init__(self, calls: pd.DataFrame, tz: str):
-        day = local_days(calls["requested_at"], tz)
-        self.day, days = pd.factorize(day, sort=True)
-        self.days = np.asarray(days, dtype="datetime64[D]")
-        month_of_day = self.days.astype("datetime64[M]")
-        self.month, self.months = pd.factorize(month_of_day[self.day], sort=True)
+        self.day, days = pd.factorize(local_days(calls["requested_at"], tz), sort=True)
+        days = np.asarray(days, dtype="datetime64[D]")
+        self.days = np.asarray(np.datetime_as_string(days, unit="D"), dtype=object)
+        self.month, months = pd.factorize(days.astype("datetime64[M]")[self.day], sort=True)
+        self.months = np.asarray([f"{m}-01" for m in np.asarray(months, dtype="datetime64[M]")], dtype=object)
         self.provider, self.providers = pd.factorize(calls["provider_dept_id"].to_numpy(dtype=np.int64), sort=True)
         self.consumer, self.consumers = pd.factorize(calls["consumer_dept_id"].to_numpy(dtype=np.int64), sort=True)
-        self.service, self.services = pd.factorize(calls["service_code"].astype(str).to_numpy(), sort=True)
+        self.service, self.services = text_codes(calls["service_code"])
 
     def group(self, names: list[str], mask: np.ndarray | None = None, extra=None):
         """(group of each row, values of each key per group) for the rows in `mask`;
@@ -167,17 +181,11 @@ class Keys:
         inverse, uniques = pd.factorize(composite, sort=True)
         keys = []
         for _codes, values in reversed(columns):
-            keys.append(np.asarray(values)[uniques % len(values)])
+            picked = np.asarray(values)[uniques % len(values)]
+            # text stays object: pandas would copy it into Arrow only for merge_rows to copy it back
+            keys.append(pd.Series(picked, dtype=object) if picked.dtype == object else picked)
             uniques = uniques // len(values)
         return inverse, keys[::-1]
-
-
-def _day_text(days: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string(days, unit="D")
-
-
-def _month_text(months: np.ndarray) -> np.ndarray:
-    return np.char.add(np.datetime_as_string(months, unit="M"), "-01")
 
 
 def fold(calls: pd.DataFrame, tz: str) -> Folds:
@@ -199,23 +207,22 @@ def fold(calls: pd.DataFrame, tz: str) -> Folds:
         return out
 
     inverse, (day, provider, consumer, service) = keys.group(["day", "provider", "consumer", "service"])
-    daily = pd.DataFrame({"day": _day_text(day), "provider_dept_id": provider, "consumer_dept_id": consumer,
+    daily = pd.DataFrame({"day": day, "provider_dept_id": provider, "consumer_dept_id": consumer,
                           "service_code": service, **counts(inverse, len(day), True)})
     inverse, (month, provider, service) = keys.group(["month", "provider", "service"])
     hist = np.bincount(inverse[has] * len(HIST) + bucket[has],
                        minlength=len(month) * len(HIST)).reshape(len(month), len(HIST))
-    service_month = pd.DataFrame({"month": _month_text(month), "provider_dept_id": provider, "service_code": service,
+    service_month = pd.DataFrame({"month": month, "provider_dept_id": provider, "service_code": service,
                                   **counts(inverse, len(month), True),
                                   **{name: hist[:, i] for i, name in enumerate(HIST)}})
     inverse, (month, provider, consumer) = keys.group(["month", "provider", "consumer"])
-    partner_month = pd.DataFrame({"month": _month_text(month), "provider_dept_id": provider,
+    partner_month = pd.DataFrame({"month": month, "provider_dept_id": provider,
                                   "consumer_dept_id": consumer, **counts(inverse, len(month), False)})
     fault_month = pd.DataFrame(columns=[*FAULT_MONTH_KEYS, "failures"])
     if failed.any():
-        codes = calls["fault_code"].astype(object).to_numpy()[failed]
-        fault = pd.factorize(np.where(pd.isna(codes), NO_FAULT_CODE, codes).astype(str), sort=True)
+        fault = text_codes(calls["fault_code"][failed].astype("string").fillna(NO_FAULT_CODE))
         inverse, (month, provider, service, code) = keys.group(["month", "provider", "service"], failed, fault)
-        fault_month = pd.DataFrame({"month": _month_text(month), "provider_dept_id": provider,
+        fault_month = pd.DataFrame({"month": month, "provider_dept_id": provider,
                                     "service_code": service, "fault_code": code,
                                     "failures": np.bincount(inverse, minlength=len(month))})
     return Folds(daily, service_month, partner_month, fault_month)
