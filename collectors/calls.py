@@ -34,17 +34,25 @@ def id_hashes(call_ids: pd.Series) -> np.ndarray:
                               categorize=False)  # ids are nearly all distinct: factorizing first only costs
 
 
-def already_counted(conn: Connection, hashes: np.ndarray, lo, hi, window: timedelta) -> np.ndarray:
-    """Mask of hashes counted by a committed batch whose time range meets [lo, hi] ± window."""
+def already_counted(conn: Connection, hashes: np.ndarray, at: pd.Series, window: timedelta) -> np.ndarray:
+    """Mask of the calls (id hashes, request times) a committed batch counted: copies of a
+    call lie at most `window` apart, so each stored batch is searched only for the calls
+    within its time range ± window (for a log in time order, the first minutes of a batch)."""
     t = CallIdBatch.__table__
     seen = np.zeros(len(hashes), dtype=bool)
-    rows = conn.execute(select(t.c.id_hashes).where(t.c.max_requested_at >= lo - window,
-                                                    t.c.min_requested_at <= hi + window))
-    for (blob,) in rows:
+    times = at.to_numpy(dtype="datetime64[us]")
+    lo, hi = at.min().to_pydatetime(), at.max().to_pydatetime()
+    rows = conn.execute(select(t.c.min_requested_at, t.c.max_requested_at, t.c.id_hashes)
+                        .where(t.c.max_requested_at >= lo - window, t.c.min_requested_at <= hi + window))
+    for first, last, blob in rows:
+        near = np.flatnonzero((times >= np.datetime64(first - window, "us"))
+                              & (times <= np.datetime64(last + window, "us")))
+        if not len(near):
+            continue
         stored = np.frombuffer(blob, dtype=np.uint64)
-        pos = np.searchsorted(stored, hashes)
+        pos = np.searchsorted(stored, hashes[near])
         pos[pos == len(stored)] = 0
-        seen |= stored[pos] == hashes
+        seen[near] |= stored[pos] == hashes[near]
     return seen
 
 
@@ -79,9 +87,7 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
     """Count each call not counted before; return (loaded, duplicate)."""
     if new.calls.empty:
         return 0, new.duplicate
-    at = new.calls["requested_at"]
-    lo, hi = at.min().to_pydatetime(), at.max().to_pydatetime()
-    seen = already_counted(conn, new.hashes, lo, hi, timedelta(minutes=cfg.dedupe_window_minutes))
+    seen = already_counted(conn, new.hashes, new.calls["requested_at"], timedelta(minutes=cfg.dedupe_window_minutes))
     duplicate = new.duplicate + int(seen.sum())
     if seen.all():
         return 0, duplicate

@@ -12,6 +12,7 @@ import time
 import pandas as pd
 import pytest
 
+from collectors.calls import load_calls
 from collectors.runner import run_source
 from data.db import make_engine
 from tests.collectors.exchange_log import COLUMNS, department_names, write_exchange_log
@@ -118,3 +119,28 @@ def test_sigkill_mid_file_then_restart_counts_every_row_once(db_url, tmp_path):
     assert scalar(engine, "SELECT SUM(rows) FROM call_id_batch") == calls
     assert scalar(engine, "SELECT status FROM collector_run ORDER BY id LIMIT 1") == "failed"
     engine.dispose()
+
+
+def test_a_call_is_a_copy_only_within_the_window_of_the_batch_that_counted_it(engine, tmp_path):
+    cfg = log_source(tmp_path)  # dedupe_window_minutes = 10
+
+    def calls(rows):
+        return pd.DataFrame({
+            "call_id": pd.Series([r[0] for r in rows], dtype="string"),
+            "requested_at": pd.to_datetime([r[1] for r in rows]).astype("datetime64[us]"),
+            "consumer_dept_id": pd.array([1] * len(rows), dtype="Int64"),
+            "provider_dept_id": pd.array([2] * len(rows), dtype="Int64"),
+            "service_code": pd.Series(["S1"] * len(rows), dtype="string"),
+            "succeeded": True, "status_code": None, "fault_code": pd.Series([None] * len(rows), dtype="string"),
+            "duration_ms": pd.array([10] * len(rows), dtype="Int64")})
+
+    with engine.begin() as conn:
+        assert load_calls(conn, cfg, calls([("A", "2026-03-05 09:00:00"), ("B", "2026-03-05 09:30:00")])) == (2, 0)
+    with engine.begin() as conn:
+        # A again at the same instant and B again 5 minutes later: copies. C is new.
+        assert load_calls(conn, cfg, calls([("A", "2026-03-05 09:00:00"), ("B", "2026-03-05 09:35:00"),
+                                            ("C", "2026-03-05 09:20:00")])) == (1, 2)
+    with engine.begin() as conn:
+        # A at 12:00 lies outside every counting batch's range (09:00–09:35) ± 10 minutes: a call of its own.
+        assert load_calls(conn, cfg, calls([("A", "2026-03-05 12:00:00")])) == (1, 0)
+    assert scalar(engine, "SELECT SUM(calls) FROM exchange_daily") == 4
