@@ -142,7 +142,8 @@ def ingest_section(results: Results) -> list[str]:
         f"{results.config.repeat} times for files up to {INGEST_REPEAT_MAX_ROWS:,} rows, in rounds of "
         "collector, naive, floor, and the best run counts; once for larger files. Collector: "
         "`python -m collectors once --source bench-exchange --no-refresh` (parse, validate, map "
-        "departments, keep failed calls, fold the daily rollup, advance the cursor). Naive: "
+        "departments, keep failed calls, fold the daily rollup, advance the cursor; a worker process "
+        "reads and validates the next batch while the current one is stored). Naive: "
         "`pandas.read_csv` (1 M-row chunks) + `DataFrame.to_sql` (sqlite3 connection / SQLAlchemy "
         "engine) into a fresh store of the same engine. Floor: DuckDB reads the file and computes "
         "the same daily rollup with one GROUP BY (its query time in brackets); it stores nothing. "
@@ -170,7 +171,9 @@ def memory_section(results: Results) -> list[str]:
     return [
         "## 2. Memory: peak RSS of the collector process",
         "",
-        "ru_maxrss of the collector child alone (os.wait4), in MB.",
+        "ru_maxrss of the collector child (os.wait4), in MB. The collector reads exchange-call files "
+        "with a worker process (collectors.pipeline); the figure is the larger of the two, as Linux "
+        "reports a process tree's peak, so both together hold at most twice it.",
         "",
         *_table(["engine", "rows", "peak RSS MB"], rows),
         *(["", *_table(["engine", "sizes", "ratio", "budget"], scale)] if scale else []),

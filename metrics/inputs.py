@@ -25,6 +25,7 @@ class PeriodInputs:
     first_updates: pd.DataFrame
     calls: pd.DataFrame
     faults: pd.DataFrame
+    latency: pd.DataFrame
     requests: pd.DataFrame
     objections: pd.DataFrame
     complaints: pd.DataFrame

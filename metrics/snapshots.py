@@ -52,6 +52,7 @@ def load_inputs(conn: Connection, period: Period, as_of: date) -> PeriodInputs:
         first_updates=frames.first_updates(conn),
         calls=frames.call_totals(conn, period.start, cutoff),
         faults=frames.top_faults(conn, max(period.start, cutoff - timedelta(days=FAULT_WINDOW_DAYS - 1)), cutoff),
+        latency=frames.service_latency(conn, period.start, cutoff),
         requests=frames.sharing_requests(conn, first_start, cutoff, period.start),
         objections=frames.objections(conn, first_start, cutoff, period.start),
         complaints=frames.complaints(conn, first_start, cutoff, period.start),

@@ -5,6 +5,7 @@ import pandas as pd
 
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, Parts, deadlines
 from metrics.inputs import Context, PeriodInputs
+from metrics.latency import HIST, p95_bound, p95_text
 
 
 def catalog(inputs: PeriodInputs, ctx: Context) -> pd.DataFrame:
@@ -65,11 +66,18 @@ def call_indicators(inputs: PeriodInputs, ctx: Context):
            .rename(columns={"provider_dept_id": "dept_id"}))
     failing = failing.merge(top[["dept_id", "service_code", "fault_code", "failed"]],
                             on=["dept_id", "service_code"], how="left")
+    latency = inputs.latency.rename(columns={"provider_dept_id": "dept_id"})
+    failing = failing.merge(latency, on=["dept_id", "service_code"], how="left")
+    hist = failing.reindex(columns=HIST).fillna(0).to_numpy(dtype="int64")
+    timed, total_ms = failing["duration_count"].fillna(0), failing["duration_sum_ms"].fillna(0)
     details = [{"调用次数": int(c), "失败次数": int(f),
                 "成功率": round((c - f) / c * 100, 2) if c else None,
                 "主要错误码": None if pd.isna(code) else code,
-                "主要错误码近期失败次数": None if pd.isna(n) else int(n)}
-               for c, f, code, n in zip(failing["calls"], failing["failures"], failing["fault_code"], failing["failed"])]
+                "主要错误码近期失败次数": None if pd.isna(n) else int(n),
+                "平均响应毫秒（整月）": round(ms / t) if t else None,
+                "P95响应毫秒（整月）": p95_text(p95_bound(h))}
+               for c, f, code, n, t, ms, h in zip(failing["calls"], failing["failures"], failing["fault_code"],
+                                                  failing["failed"], timed, total_ms, hist)]
     service_evidence = pd.DataFrame({
         "dept_id": failing["dept_id"], "indicator": "call_success", "item_type": "service",
         "item_key": failing["service_code"], "label": "接口 " + failing["service_code"], "status": "failing",

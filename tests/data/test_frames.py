@@ -92,3 +92,18 @@ def test_top_faults_add_whole_months_and_edge_days(calls_store):
         (1, "S1", None, 1), (1, "S1", "E404", 2), (1, "S1", "E503", 2)]
     # 1 February only, a raw edge day: F2 at 00:30 local
     assert faults(calls_store, date(2026, 2, 1), date(2026, 2, 1)) == [(1, "S1", "E503", 1)]
+
+
+def test_service_latency_adds_the_months_a_period_touches(engine):
+    with engine.begin() as conn:
+        conn.execute(insert(ExchangeServiceMonth.__table__), [
+            {"month": month, "provider_dept_id": 1, "service_code": "S1", "calls": n, "failures": 0,
+             "duration_count": n, "duration_sum_ms": ms, "h2": h2, "h6": h6}
+            for month, n, ms, h2, h6 in [(date(2026, 1, 1), 10, 1_000, 9, 1), (date(2026, 2, 1), 20, 3_000, 18, 2),
+                                         (date(2026, 3, 1), 40, 9_000, 30, 10)]])
+    with engine.connect() as conn:
+        df = frames.service_latency(conn, date(2026, 1, 15), date(2026, 2, 10))
+    # 15 January – 10 February touches January and February: 30 timed calls, 4,000 ms, h2 27, h6 3.
+    assert list(df[["provider_dept_id", "service_code", "duration_count", "duration_sum_ms", "h2", "h6"]]
+                .itertuples(index=False, name=None)) == [(1, "S1", 30, 4_000, 27, 3)]
+    assert list(df.columns[2:]) == ["duration_count", "duration_sum_ms", *[f"h{i}" for i in range(12)]]

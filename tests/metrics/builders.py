@@ -19,6 +19,8 @@ COLUMNS = {
     "first_updates": {"resource_code": "object", "first_update": "datetime64[ns]"},
     "calls": {"provider_dept_id": "int64", "service_code": "object", "calls": "int64", "failures": "int64"},
     "faults": {"provider_dept_id": "int64", "service_code": "object", "fault_code": "object", "failed": "int64"},
+    "latency": {"provider_dept_id": "int64", "service_code": "object", "duration_count": "int64",
+                "duration_sum_ms": "int64", **{f"h{i}": "int64" for i in range(12)}},
     "requests": {"request_id": "object", "requester_dept_id": "int64", "provider_dept_id": "int64",
                  "resource_code": "object", "submitted_at": "datetime64[ns]", "answered_at": "datetime64[ns]",
                  "due_at": "datetime64[ns]", "decision": "object"},
@@ -45,6 +47,7 @@ DEFAULTS = {
     "office": {c: 0 for c in ("cases_received", "cases_completed", "cases_on_time", "cases_online", "reviews_good",
                               "reviews_bad")},
     "adjustments": {"reason": "测试", "author": "测试员", "created_at": datetime(2026, 1, 1)},
+    "latency": {f"h{i}": 0 for i in range(12)},
 }
 
 

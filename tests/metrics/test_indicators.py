@@ -46,6 +46,9 @@ def test_call_success_and_usage_from_the_rollup():
         ],
         faults=[{"provider_dept_id": 1, "service_code": "S2", "fault_code": "E500", "failed": 4},
                 {"provider_dept_id": 1, "service_code": "S2", "fault_code": "E404", "failed": 1}],
+        # S1: 1000 timed calls, 600 ≤ 50 ms (h2), 340 ≤ 100 ms (h3), 60 ≤ 1000 ms (h6).
+        latency=[{"provider_dept_id": 1, "service_code": "S1", "duration_count": 1000, "duration_sum_ms": 90_000,
+                  "h2": 600, "h3": 340, "h6": 60}],
     )
     parts = call_indicators(inp, context(inp, "2026-Q2", "2026-06-30"))
     # call_success dept 1: (1000 − 10 + 5 − 5 + 95) ÷ (1000 + 5 + 95) = 1085/1100; dept 2 has no calls.
@@ -55,6 +58,10 @@ def test_call_success_and_usage_from_the_rollup():
     services = parts.evidence[0]
     assert list(services["item_key"]) == ["S1", "S2"]  # most failures first
     assert services.iloc[1]["detail"]["主要错误码"] == "E500"
+    # S1: mean 90,000 / 1,000 = 90 ms; 95 % of 1,000 is 950, reached in h6 (600 + 340 = 940 < 950).
+    assert services.iloc[0]["detail"]["平均响应毫秒（整月）"] == 90
+    assert services.iloc[0]["detail"]["P95响应毫秒（整月）"] == "≤ 1,000"
+    assert services.iloc[1]["detail"]["P95响应毫秒（整月）"] is None  # S2: no durations kept
     unused = parts.evidence[1]
     assert sorted(unused["item_key"]) == ["R2", "R6"]
     assert "未登记服务编码" in unused[unused["item_key"] == "R6"].iloc[0]["detail"]["说明"]
