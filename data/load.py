@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from typing import Iterable, Sequence
 
-from sqlalchemy import Table, insert, select, tuple_
+from sqlalchemy import Table, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel

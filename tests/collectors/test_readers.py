@@ -6,7 +6,6 @@ import gzip
 import json
 import sqlite3
 import threading
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
