@@ -1,12 +1,13 @@
-"""Exchange calls from a drop folder on two cores: a worker process reads, validates and
-folds the next batch while this process stores the current one.
+"""Exchange calls from a drop folder on two cores: a worker process reads, maps and
+validates the next batch while this process stores the current one.
 
 Reading and validating a batch cost about as much as storing it, and the GIL keeps a
-thread from overlapping them. The worker is one batch ahead at most: it waits on the pipe
-until the batch before is taken, which bounds memory. Only work that cannot change the result moves to the
-worker: it reads the department register but never writes. Which calls were counted
-before, every write and the cursor stay here, in one transaction per batch, so a crash
-and a call seen twice are handled exactly as on the sequential path.
+thread from overlapping them. The worker is one batch ahead at most: it waits on the
+pipe until the batch before is taken, which bounds memory. Only work that cannot change
+the result moves to the worker: it reads the department register but never writes.
+Which calls were counted before, the folds, every write and the cursor stay here, in one
+transaction per batch, so a crash and a call seen twice are handled exactly as on the
+sequential path.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class ReaderLost(SourceUnavailable):
 
 @dataclass
 class PreparedCalls:
-    """A reader's batch of calls, validated and folded, ready for its transaction."""
+    """A reader's batch of calls, validated and hashed, ready for its transaction."""
 
     file: str | None
     cursor: dict
