@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from data.db import make_engine
@@ -136,7 +137,8 @@ def test_leader_ranking_department_and_excel(server, browser, tmp_path):
     page.get_by_role("heading", name="排名总览").wait_for()
     page.get_by_role("tab", name="进退步").wait_for()
     wait_idle(page)
-    assert page.get_by_test_id("stMetricValue").first.inner_text() == "3"  # 参评部门
+    # expect() retries until the page settles: read at once under CI load it once saw "1"
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("3", timeout=TIMEOUT_MS)  # 参评部门
     shot(page, "ranking")
 
     with page.expect_download() as download:
@@ -158,7 +160,7 @@ def test_leader_ranking_department_and_excel(server, browser, tmp_path):
     page.get_by_role("heading", name="部门详情").wait_for()
     page.get_by_role("button", name="下载证据 Excel 工作簿").wait_for()
     wait_idle(page)
-    assert "92.50" in page.get_by_test_id("stMetricValue").first.inner_text()
+    expect(page.get_by_test_id("stMetricValue").first).to_contain_text("92.50", timeout=TIMEOUT_MS)
     shot(page, "department")
     context.close()
 
@@ -174,7 +176,7 @@ def test_clicking_a_ranking_row_opens_that_department(server, browser):
     page.get_by_role("heading", name="部门详情").wait_for()
     page.get_by_role("heading", name="市卫健委").wait_for()
     wait_idle(page)
-    assert page.get_by_test_id("stMetricValue").first.inner_text() == "55.00"
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("55.00", timeout=TIMEOUT_MS)
     context.close()
 
 
