@@ -17,11 +17,10 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from collectors.config import SourceConfig
-from data.models import DURATION_BUCKETS_MS, NO_FAULT_CODE, CallIdBatch, utcnow
+from data.models import DURATION_BUCKETS_MS, HIST_COLUMNS, NO_FAULT_CODE, CallIdBatch, utcnow
 
 ROLLUP_KEYS = ["day", "provider_dept_id", "consumer_dept_id", "service_code"]
 ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count"]
-HIST = [f"h{i}" for i in range(len(DURATION_BUCKETS_MS) + 1)]
 SERVICE_MONTH_KEYS = ["month", "provider_dept_id", "service_code"]
 PARTNER_MONTH_KEYS = ["month", "provider_dept_id", "consumer_dept_id"]
 FAULT_MONTH_KEYS = [*SERVICE_MONTH_KEYS, "fault_code"]
@@ -103,7 +102,7 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
     if not failed.empty:
         merge_rows(conn, "exchange_call", failed, ["call_id"])
     merge_rows(conn, "exchange_daily", folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
-    merge_rows(conn, "exchange_service_month", folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST])
+    merge_rows(conn, "exchange_service_month", folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST_COLUMNS])
     merge_rows(conn, "exchange_partner_month", folds.partner_month, PARTNER_MONTH_KEYS, ["calls", "failures"])
     if not folds.fault_month.empty:
         merge_rows(conn, "exchange_fault_month", folds.fault_month, FAULT_MONTH_KEYS, ["failures"])
@@ -216,11 +215,11 @@ def fold(calls: pd.DataFrame, tz: str) -> Folds:
     daily = pd.DataFrame({"day": day, "provider_dept_id": provider, "consumer_dept_id": consumer,
                           "service_code": service, **counts(inverse, len(day), True)})
     inverse, (month, provider, service) = keys.group(["month", "provider", "service"])
-    hist = np.bincount(inverse[has] * len(HIST) + bucket[has],
-                       minlength=len(month) * len(HIST)).reshape(len(month), len(HIST))
+    hist = np.bincount(inverse[has] * len(HIST_COLUMNS) + bucket[has],
+                       minlength=len(month) * len(HIST_COLUMNS)).reshape(len(month), len(HIST_COLUMNS))
     service_month = pd.DataFrame({"month": month, "provider_dept_id": provider, "service_code": service,
                                   **counts(inverse, len(month), True),
-                                  **{name: hist[:, i] for i, name in enumerate(HIST)}})
+                                  **{name: hist[:, i] for i, name in enumerate(HIST_COLUMNS)}})
     inverse, (month, provider, consumer) = keys.group(["month", "provider", "consumer"])
     partner_month = pd.DataFrame({"month": month, "provider_dept_id": provider,
                                   "consumer_dept_id": consumer, **counts(inverse, len(month), False)})

@@ -91,7 +91,8 @@ def _send(out, message) -> None:
         os._exit(1)
 
 
-def _work(url: str, cfg: SourceConfig, cursor: dict, out) -> None:
+def _work(url: str, cfg: SourceConfig, cursor: dict, out, receiving_end) -> None:
+    receiving_end.close()  # a forked copy of it would keep the pipe open after the collector died
     try:
         engine = make_engine(url)
         reader = make_reader(cfg, cursor)
@@ -149,7 +150,8 @@ def pipelined(engine: Engine, cfg: SourceConfig, cursor: dict) -> tuple[int, Ite
     ctx = multiprocessing.get_context(start_method())
     conn, out = ctx.Pipe(duplex=False)
     url = engine.url.render_as_string(hide_password=False)
-    worker = ctx.Process(target=_work, args=(url, cfg, cursor, out), name=f"collect-{cfg.name}", daemon=True)
+    worker = ctx.Process(target=_work, args=(url, cfg, cursor, out, conn), name=f"collect-{cfg.name}",
+                         daemon=True)
     worker.start()
     out.close()  # the worker holds the only sending end: if it dies, receiving ends at once
     kind, value = _receive(conn, worker)

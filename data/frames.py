@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, String, and_, cast, func, or_, select, type_c
 from sqlalchemy.engine import Connection
 
 from data.models import (
-    DURATION_BUCKETS_MS, NO_FAULT_CODE, CatalogResource, Complaint, DataObjection, Department, ExchangeCall, ExchangeDaily,
+    HIST_COLUMNS, NO_FAULT_CODE, CatalogResource, Complaint, DataObjection, Department, ExchangeCall, ExchangeDaily,
     ExchangeFaultMonth, ExchangeServiceMonth, OfficeKpi, ResourceUpdate, ScoreAdjustment, SharingRequest,
 )
 from data.months import month_split, monthly_then_edges
@@ -97,8 +97,7 @@ def service_latency(conn: Connection, first_day: date, last_day: date) -> pd.Dat
     """Duration sums, counts and histogram (h0…h11) per provider × service over the local
     months that [first_day, last_day] touches: the histogram is kept per month only."""
     m = ExchangeServiceMonth.__table__
-    hist = [f"h{i}" for i in range(len(DURATION_BUCKETS_MS) + 1)]
-    sums = ["duration_count", "duration_sum_ms", *hist]
+    sums = ["duration_count", "duration_sum_ms", *HIST_COLUMNS]
     stmt = (select(m.c.provider_dept_id, m.c.service_code, *[cast(func.sum(m.c[c]), BigInteger) for c in sums])
             .where(m.c.month >= first_day.replace(day=1), m.c.month <= last_day)
             .group_by(m.c.provider_dept_id, m.c.service_code)

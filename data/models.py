@@ -21,6 +21,7 @@ ROLES = {"leader": "领导小组", "inspector": "督察组", "department": "部�
 # Upper bounds (ms) of the duration histogram buckets kept in ExchangeServiceMonth.h0..h11;
 # the last bucket is open. Fixed buckets make the histogram mergeable by plain addition.
 DURATION_BUCKETS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000)
+HIST_COLUMNS = [f"h{i}" for i in range(len(DURATION_BUCKETS_MS) + 1)]
 # ExchangeFaultMonth.fault_code of failed calls that carry no fault code.
 NO_FAULT_CODE = ""
 

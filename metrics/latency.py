@@ -9,8 +9,6 @@ import numpy as np
 
 from data.models import DURATION_BUCKETS_MS
 
-HIST = [f"h{i}" for i in range(len(DURATION_BUCKETS_MS) + 1)]
-
 
 def p95_bound(counts) -> float | None:
     """Upper bound (ms) of the bucket holding the 95th percentile; inf for the open last

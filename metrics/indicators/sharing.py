@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data.models import HIST_COLUMNS
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, Parts, deadlines
 from metrics.inputs import Context, PeriodInputs
-from metrics.latency import HIST, p95_bound, p95_text
+from metrics.latency import p95_bound, p95_text
 
 
 def catalog(inputs: PeriodInputs, ctx: Context) -> pd.DataFrame:
@@ -68,7 +69,7 @@ def call_indicators(inputs: PeriodInputs, ctx: Context):
                             on=["dept_id", "service_code"], how="left")
     latency = inputs.latency.rename(columns={"provider_dept_id": "dept_id"})
     failing = failing.merge(latency, on=["dept_id", "service_code"], how="left")
-    hist = failing.reindex(columns=HIST).fillna(0).to_numpy(dtype="int64")
+    hist = failing.reindex(columns=HIST_COLUMNS).fillna(0).to_numpy(dtype="int64")
     timed, total_ms = failing["duration_count"].fillna(0), failing["duration_sum_ms"].fillna(0)
     details = [{"调用次数": int(c), "失败次数": int(f),
                 "成功率": round((c - f) / c * 100, 2) if c else None,

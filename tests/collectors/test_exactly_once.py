@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -44,6 +45,19 @@ def expected(frame, unknown: str = "市未登记局") -> tuple:
     valid = frame[frame["调用方部门"] != unknown]
     failed = valid["调用结果"] == "失败"
     return len(valid), int(failed.sum()), int(valid["响应时长(毫秒)"].sum()), int(failed.sum()), len(frame) - len(valid)
+
+
+def running_with(argument: str) -> list[int]:
+    """Live processes whose command line holds `argument`."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and argument in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                if (proc / "stat").read_text().split()[2] != "Z":
+                    pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
 
 
 def log_source(tmp_path, **options):
@@ -105,6 +119,12 @@ def test_sigkill_mid_file_then_restart_counts_every_row_once(db_url, tmp_path):
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL, "the collector finished before it could be killed"
+    # Its reading worker (collectors.pipeline) notices on its next send and ends too.
+    config = str(tmp_path / "sources.toml")
+    deadline = time.monotonic() + 30
+    while running_with(config) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running_with(config), "the killed collector's worker is still running"
     committed = count(engine, "call_id_batch")
     assert 3 <= committed < 10, "killed mid-file: some of the ten batches committed, not all"
     assert scalar(engine, "SELECT status FROM collector_run") == "running"
