@@ -150,13 +150,15 @@ def clean_text(series: pd.Series) -> pd.Series:
     return pd.Series(pd.array(text, dtype=s.dtype), index=series.index, name=series.name)
 
 
-def map_unique(values: pd.Series, lookup) -> pd.Series:
-    """`lookup` of each distinct value, stripped (columns repeat a few values a million
-    times); missing and blank cells give None."""
+def map_unique(values: pd.Series, lookup) -> tuple[pd.Series, np.ndarray]:
+    """(`lookup` of each distinct value, stripped; a mask of the values present that it
+    does not know): columns repeat a few values a million times, so both come from one
+    factorization. Missing and blank cells give None and are not unknown."""
     codes, uniques = pd.factorize(values)
     table = [str(u).strip() for u in uniques]
     found = np.array([lookup(u) if u else None for u in table] + [None], dtype=object)
-    return pd.Series(found[codes], index=values.index, dtype=object)
+    unknown = np.array([bool(u) and f is None for u, f in zip(table, found)] + [False], dtype=bool)
+    return pd.Series(found[codes], index=values.index, dtype=object), unknown[codes]
 
 
 def map_values(series: pd.Series, field_type: str, source_map: dict[str, Any]) -> tuple[pd.Series, pd.Series]:
@@ -169,10 +171,9 @@ def map_values(series: pd.Series, field_type: str, source_map: dict[str, Any]) -
             found = builtin.get(value.lower())
         return found
 
-    mapped = map_unique(series, lookup)
+    mapped, unknown = map_unique(series, lookup)
     if field_type in ENUM_VALUES:
-        present = map_unique(series, lambda u: True).notna()
-        return mapped, present & mapped.isna()
+        return mapped, pd.Series(unknown, index=series.index)
     return mapped.where(mapped.notna(), clean_text(series)), pd.Series(False, index=series.index)
 
 
@@ -247,12 +248,19 @@ def _unusual_text(text: pd.Series, local: pd.Series, absolute: pd.Series, bad: p
 
 def _try_formats(text: pd.Series, todo: pd.Series, out: pd.Series, formats: Iterable[str]) -> None:
     """Fill `out` (by label) from `text` with the first format each value matches."""
+    pending = (todo & out.reindex(todo.index).isna()).to_numpy(dtype=bool, copy=True)
+    aligned = out.index.equals(text.index)
     for fmt in formats:
-        pending = (todo & out.reindex(todo.index).isna()).to_numpy()
         if not pending.any():
             return
-        where = todo.index[pending]
-        out.loc[where] = strptime(text.loc[where], fmt)
+        at = np.flatnonzero(pending)
+        parsed = strptime(text if len(at) == len(text) else text.iloc[at], fmt)
+        ok = ~np.isnat(parsed)
+        if aligned:  # by position: by label costs more than the parsing on a million rows
+            out.iloc[at[ok]] = parsed[ok]
+        else:
+            out.loc[text.index[at[ok]]] = parsed[ok]
+        pending[at[ok]] = False
 
 
 def strptime(text: pd.Series, fmt: str) -> np.ndarray:
