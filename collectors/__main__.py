@@ -7,6 +7,7 @@ import sys
 import unicodedata
 
 from collectors.config import ConfigError, load_config
+from collectors.memory import keep_freed_memory
 from collectors.scheduler import build_scheduler, run_once
 from data.db import DatabaseConfigError
 from data.migrate import ready_engine
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    keep_freed_memory()
     logging.basicConfig(level=logging.INFO if args.cmd == "run" else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

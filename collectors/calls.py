@@ -5,9 +5,10 @@ All column-at-a-time; no Python loop per call.
 """
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -33,19 +34,18 @@ def id_hashes(call_ids: pd.Series) -> np.ndarray:
                               categorize=False)  # ids are nearly all distinct: factorizing first only costs
 
 
-def already_counted(conn: Connection, hashes: np.ndarray, at: pd.Series, window: timedelta) -> np.ndarray:
-    """Mask of the calls (id hashes, request times) a committed batch counted: copies of a
-    call lie at most `window` apart, so each stored batch is searched only for the calls
-    within its time range ± window (for a log in time order, the first minutes of a batch)."""
+def already_counted(conn: Connection, hashes: np.ndarray, at: np.ndarray, window: timedelta) -> np.ndarray:
+    """Mask of the calls (id hashes, request times as datetime64[us]) a committed batch
+    counted: copies of a call lie at most `window` apart, so each stored batch is searched
+    only for the calls within its time range ± window (for a log in time order, the first
+    minutes of a batch)."""
     t = CallIdBatch.__table__
     seen = np.zeros(len(hashes), dtype=bool)
-    times = at.to_numpy(dtype="datetime64[us]")
-    lo, hi = at.min().to_pydatetime(), at.max().to_pydatetime()
+    lo, hi = instant(at.min()), instant(at.max())
     rows = conn.execute(select(t.c.min_requested_at, t.c.max_requested_at, t.c.id_hashes)
                         .where(t.c.max_requested_at >= lo - window, t.c.min_requested_at <= hi + window))
     for first, last, blob in rows:
-        near = np.flatnonzero((times >= np.datetime64(first - window, "us"))
-                              & (times <= np.datetime64(last + window, "us")))
+        near = np.flatnonzero((at >= np.datetime64(first - window, "us")) & (at <= np.datetime64(last + window, "us")))
         if not len(near):
             continue
         stored = np.frombuffer(blob, dtype=np.uint64)
@@ -55,50 +55,58 @@ def already_counted(conn: Connection, hashes: np.ndarray, at: pd.Series, window:
     return seen
 
 
-# What the folds read of a call; the rest of it (the id, the names as written) is kept
-# only for failed calls, so a batch crosses from the pipeline's worker in a third of the bytes.
-FOLD_COLUMNS = ["requested_at", "provider_dept_id", "consumer_dept_id", "service_code", "succeeded",
-                "duration_ms", "fault_code"]
+def instant(value: np.datetime64) -> datetime:
+    return pd.Timestamp(value).to_pydatetime()
+
+
+@dataclass
+class Folds:
+    """One batch of new calls as rows to add to each rollup table, sorted by its key."""
+
+    daily: pd.DataFrame
+    service_month: pd.DataFrame
+    partner_month: pd.DataFrame
+    fault_month: pd.DataFrame
 
 
 @dataclass
 class NewCalls:
-    """A batch's valid calls, each once, with their id hashes: what can be prepared before
-    the store is asked which of them it has counted already. (Folding them is left to the
-    storing side: in the pipeline that balances the two processes' work.)"""
+    """A batch's valid calls, each once, as all that can be prepared before the store is
+    asked which of them it has counted already (in the pipeline, by the worker): their id
+    hashes, their fold keys and the failed ones as evidence rows. No text per call crosses
+    from the worker, only integer codes."""
 
-    calls: pd.DataFrame  # FOLD_COLUMNS
-    failed: pd.DataFrame  # exchange_call rows of the failed calls: the evidence kept raw
+    keys: Keys | None  # None: no valid calls
+    failed: pd.DataFrame  # exchange_call rows of the failed calls (the evidence kept raw), by position
     hashes: np.ndarray
     duplicate: int  # repeated within the batch
 
 
 def prepare_calls(cfg: SourceConfig, calls: pd.DataFrame) -> NewCalls:
     if calls.empty:
-        return NewCalls(calls[FOLD_COLUMNS], pd.DataFrame(), np.empty(0, dtype=np.uint64), 0)
+        return NewCalls(None, pd.DataFrame(), np.empty(0, dtype=np.uint64), 0)
     all_hashes = id_hashes(calls["call_id"])
     first = ~pd.Series(all_hashes).duplicated().to_numpy()
-    unique = calls[first]
-    return NewCalls(unique[FOLD_COLUMNS], evidence(cfg, unique), all_hashes[first], len(calls) - len(unique))
+    unique = (calls if first.all() else calls[first]).reset_index(drop=True)
+    return NewCalls(Keys(unique, cfg.timezone), evidence(cfg, unique), all_hashes[first], len(calls) - len(unique))
 
 
 def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int, int]:
     """Count each call not counted before; return (loaded, duplicate)."""
-    if new.calls.empty:
+    if new.keys is None:
         return 0, new.duplicate
-    seen = already_counted(conn, new.hashes, new.calls["requested_at"], timedelta(minutes=cfg.dedupe_window_minutes))
+    keys, failed, hashes = new.keys, new.failed, new.hashes
+    seen = already_counted(conn, hashes, keys.at, timedelta(minutes=cfg.dedupe_window_minutes))
     duplicate = new.duplicate + int(seen.sum())
     if seen.all():
         return 0, duplicate
-    calls, failed, hashes = new.calls, new.failed, new.hashes
     if seen.any():  # an export overlapping one already read: only the calls it adds
-        calls, hashes = calls[~seen], hashes[~seen]
-        failed = failed[failed.index.isin(calls.index)]
-    folds = fold(calls, cfg.timezone)
+        keys, hashes = keys.subset(~seen), hashes[~seen]
+        failed = failed[~seen[failed.index.to_numpy()]]
+    folds = fold(keys)
     conn.execute(insert(CallIdBatch.__table__), [{
-        "source": cfg.name, "min_requested_at": calls["requested_at"].min().to_pydatetime(),
-        "max_requested_at": calls["requested_at"].max().to_pydatetime(), "rows": len(calls),
-        "id_hashes": np.sort(hashes).tobytes(), "created_at": utcnow()}])
+        "source": cfg.name, "min_requested_at": instant(keys.at.min()), "max_requested_at": instant(keys.at.max()),
+        "rows": len(hashes), "id_hashes": np.sort(hashes).tobytes(), "created_at": utcnow()}])
     if not failed.empty:
         merge_rows(conn, "exchange_call", failed, ["call_id"])
     merge_rows(conn, "exchange_daily", folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
@@ -106,7 +114,7 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
     merge_rows(conn, "exchange_partner_month", folds.partner_month, PARTNER_MONTH_KEYS, ["calls", "failures"])
     if not folds.fault_month.empty:
         merge_rows(conn, "exchange_fault_month", folds.fault_month, FAULT_MONTH_KEYS, ["failures"])
-    return len(calls), duplicate
+    return len(hashes), duplicate
 
 
 def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tuple[int, int]:
@@ -137,16 +145,6 @@ def local_days(requested_at: pd.Series, tz: str) -> np.ndarray:
     return local.to_numpy().astype("datetime64[D]")
 
 
-@dataclass
-class Folds:
-    """One batch of new calls as rows to add to each rollup table, sorted by its key."""
-
-    daily: pd.DataFrame
-    service_month: pd.DataFrame
-    partner_month: pd.DataFrame
-    fault_month: pd.DataFrame
-
-
 def text_codes(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(code of each value, the distinct values as str objects): codes ascend with the
     values. Arrow encodes the column; only the few distinct values become Python strings."""
@@ -161,11 +159,16 @@ def text_codes(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Keys:
-    """The batch's key columns as small integer codes (ascending with the values), so a
-    group is one int64 and grouping is one hash pass, whatever the number of key columns.
-    Days and months are kept as the text the store's date columns take."""
+    """New calls as what the folds read: each key column as small integer codes (ascending
+    with the values), so a group is one int64 and grouping is one hash pass whatever the
+    number of key columns, plus the measures. Days and months are kept as the text the
+    store's date columns take. Built by the pipeline's worker: a batch crosses to the
+    storing process as integer arrays, with no text per call."""
+
+    ROW_ARRAYS = ("at", "day", "month", "provider", "consumer", "service", "failed", "duration", "fault")
 
     def __init__(self, calls: pd.DataFrame, tz: str):
+        self.at = calls["requested_at"].to_numpy(dtype="datetime64[us]")
         self.day, days = pd.factorize(local_days(calls["requested_at"], tz), sort=True)
         days = np.asarray(days, dtype="datetime64[D]")
         self.days = np.asarray(np.datetime_as_string(days, unit="D"), dtype=object)
@@ -174,12 +177,28 @@ class Keys:
         self.provider, self.providers = pd.factorize(calls["provider_dept_id"].to_numpy(dtype=np.int64), sort=True)
         self.consumer, self.consumers = pd.factorize(calls["consumer_dept_id"].to_numpy(dtype=np.int64), sort=True)
         self.service, self.services = text_codes(calls["service_code"])
+        self.failed = ~calls["succeeded"].to_numpy(dtype=bool)
+        self.duration = calls["duration_ms"].to_numpy(dtype="float64", na_value=np.nan)
+        self.fault = np.zeros(len(calls), dtype=np.int64)  # the code of each failed call's fault, NO_FAULT_CODE for none
+        self.faults = np.asarray([NO_FAULT_CODE], dtype=object)
+        if self.failed.any():
+            self.fault[self.failed], self.faults = text_codes(
+                calls["fault_code"][self.failed].astype("string").fillna(NO_FAULT_CODE))
 
-    def group(self, names: list[str], mask: np.ndarray | None = None, extra=None):
-        """(group of each row, values of each key per group) for the rows in `mask`;
-        `extra` is one more (codes of those rows, values) pair."""
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def subset(self, keep: np.ndarray) -> Keys:
+        """The calls in the mask `keep`; codes keep their values."""
+        part = copy.copy(self)
+        for name in self.ROW_ARRAYS:
+            setattr(part, name, getattr(self, name)[keep])
+        return part
+
+    def group(self, names: list[str], mask: np.ndarray | None = None):
+        """(group of each row, values of each key per group) for the rows in `mask`."""
         columns = [(getattr(self, n) if mask is None else getattr(self, n)[mask], getattr(self, n + "s"))
-                   for n in names] + ([extra] if extra is not None else [])
+                   for n in names]
         composite = np.zeros(len(columns[0][0]), dtype=np.int64)
         for codes, values in columns:
             composite = composite * len(values) + codes
@@ -193,13 +212,11 @@ class Keys:
         return inverse, keys[::-1]
 
 
-def fold(calls: pd.DataFrame, tz: str) -> Folds:
+def fold(keys: Keys) -> Folds:
     """New calls → rows for exchange_daily (local day × provider × consumer × service),
     exchange_service_month (with the duration histogram), exchange_partner_month and
     exchange_fault_month (failures per fault code, NO_FAULT_CODE for none)."""
-    keys = Keys(calls, tz)
-    failed = ~calls["succeeded"].to_numpy(dtype=bool)
-    duration = calls["duration_ms"].to_numpy(dtype="float64", na_value=np.nan)
+    failed, duration = keys.failed, keys.duration
     has = ~np.isnan(duration)
     bucket = np.searchsorted(np.asarray(DURATION_BUCKETS_MS), duration, side="left")
 
@@ -225,8 +242,7 @@ def fold(calls: pd.DataFrame, tz: str) -> Folds:
                                   "consumer_dept_id": consumer, **counts(inverse, len(month), False)})
     fault_month = pd.DataFrame(columns=[*FAULT_MONTH_KEYS, "failures"])
     if failed.any():
-        fault = text_codes(calls["fault_code"][failed].astype("string").fillna(NO_FAULT_CODE))
-        inverse, (month, provider, service, code) = keys.group(["month", "provider", "service"], failed, fault)
+        inverse, (month, provider, service, code) = keys.group(["month", "provider", "service", "fault"], failed)
         fault_month = pd.DataFrame({"month": month, "provider_dept_id": provider,
                                     "service_code": service, "fault_code": code,
                                     "failures": np.bincount(inverse, minlength=len(month))})

@@ -2,10 +2,12 @@
 validates the next batch while this process stores the current one.
 
 Reading and validating a batch cost about as much as storing it, and the GIL keeps a
-thread from overlapping them. The worker is one batch ahead at most: it waits on the
-pipe until the batch before is taken, which bounds memory. Only work that cannot change
-the result moves to the worker: it reads the department register but never writes.
-Which calls were counted before, the folds, every write and the cursor stay here, in one
+thread from overlapping them. The worker runs at most AHEAD + 1 batches ahead (one in
+the pipe, the others queued for its sending thread), which bounds memory. Only work that
+cannot change the result moves to the worker: it reads the department register once, at
+its start (a department added during a run is matched from the next run), and never
+writes. It hashes the call ids and turns the calls into integer fold keys. Which calls
+were counted before, the folds themselves, every write and the cursor stay here, in one
 transaction per batch, so a crash and a call seen twice are handled exactly as on the
 sequential path.
 """
@@ -15,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import threading
 import traceback
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from sqlalchemy.engine import Engine
 from collectors.calls import NewCalls, prepare_calls
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
+from collectors.memory import keep_freed_memory
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, SourceUnavailable
 from collectors.records import canonical_frame, quarantine_rows
@@ -33,6 +37,7 @@ from data.db import make_engine
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 5
+AHEAD = 1  # prepared batches the worker may hold beyond the one in the pipe
 
 
 class ReaderLost(SourceUnavailable):
@@ -58,13 +63,11 @@ def runs_pipelined(cfg: SourceConfig) -> bool:
     return cfg.kind == "exchange_call" and cfg.reader == "files" and not cfg.create_unknown_departments
 
 
-def prepare(engine: Engine, cfg: SourceConfig, batch: Batch) -> PreparedCalls:
+def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> PreparedCalls:
     frame = canonical_frame(batch.records, cfg)
     rows_read = len(frame) + len(batch.bad_rows)
     new, rejected = None, {}
     if len(frame):
-        with engine.connect() as conn:
-            resolver = DepartmentResolver(conn, cfg)
         try:
             checked = validate(frame, cfg, resolver)
         except MissingColumns as exc:
@@ -91,27 +94,56 @@ def _send(out, message) -> None:
         os._exit(1)
 
 
+class Sender:
+    """Sends from a thread, so the worker reads on while a batch waits in the pipe for
+    the storing process: batches vary in cost on both sides (a WAL checkpoint, a block
+    with more bad rows), and with only the pipe between them each side would wait for the
+    other's slow batches. Holds at most AHEAD prepared batches."""
+
+    def __init__(self, out):
+        self.queue: queue.Queue = queue.Queue(maxsize=AHEAD)
+        self.thread = threading.Thread(target=self._run, args=(out,), daemon=True)
+        self.thread.start()
+
+    def _run(self, out) -> None:
+        while (message := self.queue.get()) is not None:
+            _send(out, message)
+
+    def send(self, message) -> None:
+        self.queue.put(message)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+
 def _work(url: str, cfg: SourceConfig, cursor: dict, out, receiving_end) -> None:
     receiving_end.close()  # a forked copy of it would keep the pipe open after the collector died
+    keep_freed_memory()  # a fork server's child starts with glibc's defaults
+    sender = Sender(out)
     try:
         engine = make_engine(url)
+        with engine.connect() as conn:  # the register once: this process never writes to it
+            resolver = DepartmentResolver(conn, cfg)
+        engine.dispose()
         reader = make_reader(cfg, cursor)
-        _send(out, ("total", reader.total))
+        sender.send(("total", reader.total))
         for item in reader.items():
             if isinstance(item, Batch):
-                item = prepare(engine, cfg, item)
-                engine.dispose()  # no idle connection between batches
-            _send(out, ("item", item))
-        _send(out, ("end", None))
+                item = prepare(resolver, cfg, item)
+            sender.send(("item", item))
+        sender.send(("end", None))
     except BaseException as exc:  # reported by the storing process, which fails the run
         log.error("source %s: reading failed:\n%s", cfg.name, traceback.format_exc())
-        _send(out, ("error", _portable(exc)))
+        sender.send(("error", _portable(exc)))
+    finally:
+        sender.close()
 
 
 def _receive(conn, worker) -> tuple[str, object]:
     try:
         return conn.recv()
-    except EOFError:
+    except (EOFError, OSError):  # closed between messages, or in the middle of one
         worker.join(timeout=STOP_SECONDS)
         raise ReaderLost(f"读取数据的子进程意外退出（退出码 {worker.exitcode}）：已提交的批次有效，"
                            "请查看采集日志后重新运行") from None

@@ -16,8 +16,9 @@ import pytest
 from collectors.calls import load_calls
 from collectors.runner import run_source
 from data.db import make_engine
+from data.models import DURATION_BUCKETS_MS, HIST_COLUMNS
 from tests.collectors.exchange_log import COLUMNS, department_names, write_exchange_log
-from tests.collectors.helpers import REPO, count, register, scalar, source
+from tests.collectors.helpers import REPO, all_rows, count, register, scalar, source
 
 TOTALS = ("SELECT COALESCE(SUM(calls), 0), COALESCE(SUM(failures), 0), COALESCE(SUM(duration_sum_ms), 0), "
           "COUNT(*) FROM exchange_daily")
@@ -141,19 +142,22 @@ def test_sigkill_mid_file_then_restart_counts_every_row_once(db_url, tmp_path):
     engine.dispose()
 
 
+def calls(rows, consumer: int = 1, provider: int = 2):
+    """Validated calls: (id, UTC time[, fault code of a failed call[, duration ms]])."""
+    faults = [r[2] if len(r) > 2 else None for r in rows]
+    return pd.DataFrame({
+        "call_id": pd.Series([r[0] for r in rows], dtype="string"),
+        "requested_at": pd.to_datetime([r[1] for r in rows]).astype("datetime64[us]"),
+        "consumer_dept_id": pd.array([consumer] * len(rows), dtype="Int64"),
+        "provider_dept_id": pd.array([provider] * len(rows), dtype="Int64"),
+        "service_code": pd.Series(["S1"] * len(rows), dtype="string"),
+        "succeeded": pd.Series([f is None for f in faults], dtype=object), "status_code": None,
+        "fault_code": pd.Series(faults, dtype="string"),
+        "duration_ms": pd.array([r[3] if len(r) > 3 else 10 for r in rows], dtype="Int64")})
+
+
 def test_a_call_is_a_copy_only_within_the_window_of_the_batch_that_counted_it(engine, tmp_path):
     cfg = log_source(tmp_path)  # dedupe_window_minutes = 10
-
-    def calls(rows):
-        return pd.DataFrame({
-            "call_id": pd.Series([r[0] for r in rows], dtype="string"),
-            "requested_at": pd.to_datetime([r[1] for r in rows]).astype("datetime64[us]"),
-            "consumer_dept_id": pd.array([1] * len(rows), dtype="Int64"),
-            "provider_dept_id": pd.array([2] * len(rows), dtype="Int64"),
-            "service_code": pd.Series(["S1"] * len(rows), dtype="string"),
-            "succeeded": True, "status_code": None, "fault_code": pd.Series([None] * len(rows), dtype="string"),
-            "duration_ms": pd.array([10] * len(rows), dtype="Int64")})
-
     with engine.begin() as conn:
         assert load_calls(conn, cfg, calls([("A", "2026-03-05 09:00:00"), ("B", "2026-03-05 09:30:00")])) == (2, 0)
     with engine.begin() as conn:
@@ -164,3 +168,27 @@ def test_a_call_is_a_copy_only_within_the_window_of_the_batch_that_counted_it(en
         # A at 12:00 lies outside every counting batch's range (09:00–09:35) ± 10 minutes: a call of its own.
         assert load_calls(conn, cfg, calls([("A", "2026-03-05 12:00:00")])) == (1, 0)
     assert scalar(engine, "SELECT SUM(calls) FROM exchange_daily") == 4
+
+
+def test_a_batch_overlapping_a_counted_one_adds_only_its_new_calls_to_every_table(engine, tmp_path):
+    register(engine, ["甲局", "乙局"])
+    consumer, provider = (scalar(engine, f"SELECT id FROM department WHERE name = '{n}'") for n in ("甲局", "乙局"))
+    cfg = log_source(tmp_path)
+    with engine.begin() as conn:
+        assert load_calls(conn, cfg, calls([("A", "2026-03-05 01:00:00"), ("B", "2026-03-05 01:30:00", "E1", 40)],
+                                           consumer, provider)) == (2, 0)
+    with engine.begin() as conn:
+        # B again (a copy, failed again); C failed with E2 in 3 s; D succeeded in 0.3 s.
+        assert load_calls(conn, cfg, calls([("B", "2026-03-05 01:31:00", "E1", 40),
+                                            ("C", "2026-03-05 01:20:00", "E2", 3000),
+                                            ("D", "2026-03-05 01:25:00", None, 300)], consumer, provider)) == (2, 1)
+    assert all_rows(engine, "SELECT call_id FROM exchange_call ORDER BY call_id") == [("B",), ("C",)]
+    assert [(str(day), *rest) for day, *rest in all_rows(
+        engine, "SELECT day, calls, failures, duration_sum_ms, duration_count FROM exchange_daily")] == [
+        ("2026-03-05", 4, 2, 10 + 40 + 3000 + 300, 4)]  # 01:00 UTC is 09:00 in Shanghai, the same day
+    assert all_rows(engine, "SELECT fault_code, failures FROM exchange_fault_month ORDER BY fault_code") == [
+        ("E1", 1), ("E2", 1)]
+    assert all_rows(engine, "SELECT calls, failures FROM exchange_partner_month") == [(4, 2)]
+    # by bucket bound: 10 ms is ≤ 10, 40 ≤ 50, 300 ≤ 500 and 3,000 ≤ 5,000
+    hist = all_rows(engine, f"SELECT {', '.join(HIST_COLUMNS)} FROM exchange_service_month")[0]
+    assert {DURATION_BUCKETS_MS[i]: n for i, n in enumerate(hist) if n} == {10: 1, 50: 1, 500: 1, 5000: 1}
