@@ -56,6 +56,7 @@ def already_counted(conn: Connection, hashes: np.ndarray, at: np.ndarray, window
 
 
 def instant(value: np.datetime64) -> datetime:
+    """A datetime64 as the naive datetime the store's timestamp columns take."""
     return pd.Timestamp(value).to_pydatetime()
 
 
@@ -184,9 +185,6 @@ class Keys:
         if self.failed.any():
             self.fault[self.failed], self.faults = text_codes(
                 calls["fault_code"][self.failed].astype("string").fillna(NO_FAULT_CODE))
-
-    def __len__(self) -> int:
-        return len(self.at)
 
     def subset(self, keep: np.ndarray) -> Keys:
         """The calls in the mask `keep`; codes keep their values."""
