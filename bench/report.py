@@ -217,7 +217,9 @@ def incremental_section(results: Results) -> list[str]:
         "wall time in brackets, which adds the same interpreter start-up to both sides) for the "
         "next day's file dropped beside the year already read, against the same file into an "
         "empty store holding only the register and the catalog; best of one run per day file "
-        "(`--repeat` days after the year, each into the growing year store and into its own empty store).",
+        "(`--repeat` days after the year, each into the growing year store and into its own empty store). "
+        "Both stores are at rest before each run: on PostgreSQL each gets the VACUUM ANALYZE that "
+        "autovacuum would start by itself within a minute of a large load (`bench.stores.settle`).",
         "",
         *_table(["engine", "year's calls", "day's rows", "into the year s", "into empty s", "ratio", "budget"],
                 rows),

@@ -17,7 +17,7 @@ from bench.generate import LogStats, write_catalog, write_department_register, w
 from bench.pages import time_pages
 from bench.process import ROOT, run_child
 from bench.scoring import prepare_snapshots, time_scoring
-from bench.stores import drop_store, fresh_store
+from bench.stores import drop_store, fresh_store, settle
 from bench.workspace import CATALOG_SOURCE, DEPARTMENT_SOURCE, EXCHANGE_SOURCE, Workspace
 from bench.world import build_world
 
@@ -189,6 +189,7 @@ def _into_empty(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, file:
     try:
         ws = loaded_workspace(cfg, label, inputs, url)
         ws.drop_exchange_file(file)
+        settle(url)
         return run_collector(ws, url, EXCHANGE_SOURCE, ws.root / "into-empty.log")
     finally:
         drop_store(url, cfg.pg_url)
@@ -201,6 +202,7 @@ def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: 
     full, empty = [], []
     for k, day in enumerate(inputs.days, start=1):
         ws.drop_exchange_file(day.path)
+        settle(url)
         full.append(run_collector(ws, url, EXCHANGE_SOURCE, ws.root / f"day{k}-into-year.log"))
         empty.append(_into_empty(cfg, engine, f"{label}-day", inputs, day.path))
         for where, run in (("into the year", full[-1]), ("into an empty store", empty[-1])):
