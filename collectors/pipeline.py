@@ -31,6 +31,7 @@ from collectors.departments import DepartmentResolver
 from collectors.memory import keep_freed_memory
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, SourceUnavailable
+from collectors.readers.files import FileReader
 from collectors.records import canonical_frame, quarantine_rows
 from collectors.validate import MissingColumns, validate
 from data.db import make_engine
@@ -38,6 +39,7 @@ from data.db import make_engine
 log = logging.getLogger(__name__)
 STOP_SECONDS = 5
 AHEAD = 1  # prepared batches the worker may hold beyond the one in the pipe
+MIN_ROW_BYTES = 64  # the shortest exchange-log lines seen (X-Road CSV exports run 90–200 bytes)
 
 
 class ReaderLost(SourceUnavailable):
@@ -57,10 +59,13 @@ class PreparedCalls:
     problem: str | None = None  # the file lacks a required column (validate.MissingColumns)
 
 
-def runs_pipelined(cfg: SourceConfig) -> bool:
+def runs_pipelined(cfg: SourceConfig, cursor: dict) -> bool:
     """Exchange calls read from files, when unknown departments are not created (creating
-    one is a write, and writes belong to the storing process)."""
-    return cfg.kind == "exchange_call" and cfg.reader == "files" and not cfg.create_unknown_departments
+    one is a write, and writes belong to the storing process) and there is more than about
+    one batch to read: a single batch has nothing to overlap with, and starting the worker
+    would be most of the run that stores a day's export."""
+    return (cfg.kind == "exchange_call" and cfg.reader == "files" and not cfg.create_unknown_departments
+            and FileReader(cfg, cursor).unread_bytes() > cfg.batch_rows * MIN_ROW_BYTES)
 
 
 def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> PreparedCalls:

@@ -143,7 +143,7 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
     collected_at = utcnow()
     cursor = with_retry(read_cursor, engine, cfg.name)
     try:
-        if runs_pipelined(cfg):
+        if runs_pipelined(cfg, cursor):
             total, items = pipelined(engine, cfg, cursor)
         else:
             reader = make_reader(cfg, cursor)

@@ -66,6 +66,23 @@ class FileReader:
     def name_of(self, path: Path) -> str:
         return path.relative_to(self.cfg.path).as_posix()
 
+    def unread_bytes(self) -> int:
+        """Bytes this run would read, before reading any: the new part of each stream file
+        (found by its first bytes, as `items` finds it) and the whole of a new document."""
+        unread = 0
+        for path in self.paths:
+            size = path.stat().st_size
+            try:
+                fmt = file_format(path, self.cfg)
+            except UnreadableFile:
+                continue
+            if fmt in STREAM_FORMATS:
+                entry = self.tracker.match_stream(path, self.name_of(path)).entry
+                unread += 0 if entry.get("error") else max(0, size - entry["offset"])
+            elif not self.tracker.match_whole(path, self.name_of(path)).known:
+                unread += size
+        return unread
+
     def items(self) -> Iterator[Batch | FileProblem | FileSkipped]:
         for path in self.paths:
             name = self.name_of(path)

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 import collectors.pipeline as pipeline
 import collectors.runner as runner
+from collectors.bookkeeping import read_cursor
 from collectors.runner import run_source
 from tests.collectors.exchange_log import COLUMNS, department_names, write_exchange_log
 from tests.collectors.helpers import all_rows, count, quarantine_rows, register, source
@@ -57,7 +58,7 @@ def test_pipelined_and_sequential_runs_store_the_same(engine, tmp_path, monkeypa
     register(engine, department_names(20))
     drop_logs(tmp_path)
     cfg = calls_source(tmp_path, batch_rows=900)
-    assert pipeline.runs_pipelined(cfg)
+    assert pipeline.runs_pipelined(cfg, {})
     piped = run_source(engine, cfg)
     # The 1,000 repeated calls are a.csv's rows 3000–3999, of which 3000, 3300, 3600 and 3900
     # name the unknown department (quarantined, not counted): 996 duplicates.
@@ -67,10 +68,28 @@ def test_pipelined_and_sequential_runs_store_the_same(engine, tmp_path, monkeypa
     with engine.begin() as conn:  # the same store as before the run, then the sequential path
         for table in [*TABLES, "call_id_batch", "quarantine", "source_cursor", "collector_run"]:
             conn.execute(text(f"DELETE FROM {table}"))
-    monkeypatch.setattr(runner, "runs_pipelined", lambda cfg: False)
+    monkeypatch.setattr(runner, "runs_pipelined", lambda cfg, cursor: False)
     sequential = run_source(engine, cfg)
     assert sequential.counts == piped.counts
     assert stored(engine) == expected
+
+
+def test_less_than_a_batch_to_read_is_stored_without_a_worker(engine, tmp_path, monkeypatch):
+    register(engine, department_names(20))
+    drop_logs(tmp_path)  # a.csv and b.csv: 7,000 rows of 80–100 bytes, about 650 kB
+    cfg = calls_source(tmp_path, batch_rows=2000)  # a batch: 2,000 × 64 = 128 kB
+    assert pipeline.runs_pipelined(cfg, {})
+    assert not pipeline.runs_pipelined(calls_source(tmp_path, batch_rows=20_000), {})
+    run_source(engine, cfg)
+    assert not pipeline.runs_pipelined(cfg, read_cursor(engine, cfg.name))  # everything read
+
+    day = write_exchange_log(tmp_path / "day.csv", 300, days=1, seed=8, first_id=9000)
+    with (tmp_path / "drop" / "a.csv").open("a") as fh:  # a day's rows appended to a.csv
+        day.to_csv(fh, index=False, header=False)
+    assert not pipeline.runs_pipelined(cfg, read_cursor(engine, cfg.name))
+    monkeypatch.setattr(runner, "pipelined", None)  # starting a worker would fail the run
+    grown = run_source(engine, cfg)
+    assert (grown.status, grown.counts.rows_read, grown.counts.rows_loaded) == ("ok", 300, 300)
 
 
 def test_a_threaded_collector_starts_its_worker_from_a_fork_server(engine, tmp_path):
@@ -98,7 +117,7 @@ def test_an_error_in_the_worker_fails_the_run_with_its_reason(engine, tmp_path, 
         raise ValueError("无法解析")
 
     monkeypatch.setattr(pipeline, "prepare", broken)  # the forked worker inherits it
-    run = run_source(engine, calls_source(tmp_path))
+    run = run_source(engine, calls_source(tmp_path, batch_rows=2000))
     assert run.status == "failed"
     assert "ValueError: 无法解析" in run.error
     assert count(engine, "exchange_daily") == 0
