@@ -33,7 +33,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"comma-separated, of {','.join(MEASUREMENTS)}")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5,
-                        help="runs of scoring, pages, the incremental day and ingest up to 1 M rows; the best counts")
+                        help="runs of scoring, pages and ingest up to 1 M rows; the best counts")
+    parser.add_argument("--days", type=int, default=10,
+                        help="day files after the year, each collected into the year's store and into an "
+                             "empty store, for the incremental; the best run of each side counts")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench",
                         help="generated inputs, stores and logs")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     pg_url = os.environ.get("PAOBAN_BENCH_PG_URL") or None
     engines = args.engines or (ENGINES if pg_url else ("sqlite",))
     cfg = BenchConfig(sizes=args.rows, engines=engines, only=args.only, workdir=args.workdir,
-                      pg_url=pg_url, seed=args.seed, repeat=args.repeat,
+                      pg_url=pg_url, seed=args.seed, repeat=args.repeat, days=args.days,
                       snapshots=args.snapshots, note=args.note)
     started = time.monotonic()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ class BenchConfig:
     pg_url: str | None = None
     seed: int = 7
     repeat: int = 3
+    days: int = 3  # day files after the year, each collected into the year and into an empty store
     snapshots: str = "current"  # what the pages read: see bench.scoring.prepare_snapshots
     note: str = ""  # printed in the report, e.g. what else the machine was doing
     verify_rollup: bool = True  # compare the store's whole daily rollup with DuckDB's
@@ -66,7 +68,7 @@ class Inputs:
     register_csv: Path
     catalog_csv: Path
     year: LogStats
-    days: tuple[DayFile, ...]  # the days after the year, one per repetition of the incremental
+    days: tuple[DayFile, ...]  # the days after the year, one per run of the incremental
     last_day: date  # the year's last local day
 
 
@@ -81,10 +83,10 @@ def _log(path: Path, world, rows: int, start: date, days: int, seed: int, prefix
 
 
 def prepare_inputs(cfg: BenchConfig, rows: int) -> Inputs:
-    """A year ending `repeat` + 1 days ago, and a file for each following day but today,
+    """A year ending `days` + 1 days ago, and a file for each following day but today,
     each with a day's share of the year's calls."""
     world = build_world(cfg.seed)
-    last_day = cfg.today - timedelta(days=cfg.repeat + 1)
+    last_day = cfg.today - timedelta(days=cfg.days + 1)
     start = last_day - timedelta(days=YEAR_DAYS - 1)
     folder = cfg.workdir / "inputs" / f"seed{cfg.seed}-{start.isoformat()}"
     register, catalog = folder / "register" / "departments.csv", folder / "catalog" / "catalog.csv"
@@ -93,7 +95,7 @@ def prepare_inputs(cfg: BenchConfig, rows: int) -> Inputs:
     year = _log(folder / f"year-{rows}.csv", world, rows, start, YEAR_DAYS, cfg.seed, "Y")
     day_rows = max(rows // YEAR_DAYS, 1)
     days = []
-    for k in range(1, cfg.repeat + 1):
+    for k in range(1, cfg.days + 1):
         path = folder / f"day{k}-{day_rows}.csv"
         stats = _log(path, world, day_rows, last_day + timedelta(days=k), 1, cfg.seed + k, f"D{k}-")
         days.append(DayFile(path, stats))
@@ -198,7 +200,7 @@ def _into_empty(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, file:
 def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: Workspace, url: str,
                  results: Results) -> dict:
     """Each day file after the year into the year's store, and alone into an empty store;
-    the best run of each side counts."""
+    the best run of each side counts, the medians are reported beside it."""
     full, empty = [], []
     for k, day in enumerate(inputs.days, start=1):
         ws.drop_exchange_file(day.path)
@@ -214,6 +216,8 @@ def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: 
         "full_wall_s": best_full.wall_seconds,
         "empty_run_s": best_empty.run_seconds,
         "empty_wall_s": best_empty.wall_seconds,
+        "full_median_s": statistics.median(r.run_seconds for r in full),
+        "empty_median_s": statistics.median(r.run_seconds for r in empty),
         "full_loaded": best_full.rows_loaded,
         "empty_loaded": best_empty.rows_loaded,
     }

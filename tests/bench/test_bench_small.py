@@ -25,7 +25,7 @@ SIZES = (20_000, 100_000)
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     cfg = BenchConfig(sizes=SIZES, engines=("sqlite",), workdir=tmp_path_factory.mktemp("bench"),
-                      repeat=1, snapshots="year")
+                      repeat=1, days=2, snapshots="year")
     messages: list[str] = []
     return run_bench(cfg, messages.append)
 
@@ -88,8 +88,10 @@ def test_every_measurement_ran_on_each_size(small_run):
     assert all(r["ranking"] > 0 and r["department"] > 0 for r in small_run.pages)
     for row in small_run.incremental:
         assert row["day_rows"] == row["rows"] // 365
-        assert row["full_loaded"] == row["empty_loaded"] > 0
-        assert row["full_run_s"] > 0 and row["empty_run_s"] > 0
+        # the best runs may be of different day files; each day's count is checked in problems
+        assert row["full_loaded"] > 0 and row["empty_loaded"] > 0
+        assert 0 < row["full_run_s"] <= row["full_median_s"]
+        assert 0 < row["empty_run_s"] <= row["empty_median_s"]
 
 
 @pytest.mark.slow
