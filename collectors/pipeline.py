@@ -31,7 +31,6 @@ from collectors.departments import DepartmentResolver
 from collectors.memory import keep_freed_memory
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, SourceUnavailable
-from collectors.readers.files import FileReader
 from collectors.records import canonical_frame, quarantine_rows
 from collectors.validate import MissingColumns, validate
 from data.db import make_engine
@@ -59,13 +58,13 @@ class PreparedCalls:
     problem: str | None = None  # the file lacks a required column (validate.MissingColumns)
 
 
-def runs_pipelined(cfg: SourceConfig, cursor: dict) -> bool:
+def runs_pipelined(cfg: SourceConfig, reader) -> bool:
     """Exchange calls read from files, when unknown departments are not created (creating
     one is a write, and writes belong to the storing process) and there is more than about
     one batch to read: a single batch has nothing to overlap with, and starting the worker
     would be most of the run that stores a day's export."""
     return (cfg.kind == "exchange_call" and cfg.reader == "files" and not cfg.create_unknown_departments
-            and FileReader(cfg, cursor).unread_bytes() > cfg.batch_rows * MIN_ROW_BYTES)
+            and reader.unread_bytes() > cfg.batch_rows * MIN_ROW_BYTES)
 
 
 def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> PreparedCalls:

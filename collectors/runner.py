@@ -143,10 +143,10 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
     collected_at = utcnow()
     cursor = with_retry(read_cursor, engine, cfg.name)
     try:
-        if runs_pipelined(cfg, cursor):
+        reader = make_reader(cfg, cursor)
+        if runs_pipelined(cfg, reader):
             total, items = pipelined(engine, cfg, cursor)
         else:
-            reader = make_reader(cfg, cursor)
             total, items = reader.total, reader.items()
         bar = tqdm(total=total, unit="B", unit_scale=True, desc=cfg.name, leave=False,
                    disable=not progress or total < PROGRESS_MIN_BYTES)

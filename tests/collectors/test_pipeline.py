@@ -12,6 +12,7 @@ from sqlalchemy import text
 import collectors.pipeline as pipeline
 import collectors.runner as runner
 from collectors.bookkeeping import read_cursor
+from collectors.readers import make_reader
 from collectors.runner import run_source
 from tests.collectors.exchange_log import COLUMNS, department_names, write_exchange_log
 from tests.collectors.helpers import all_rows, count, quarantine_rows, register, source
@@ -58,7 +59,7 @@ def test_pipelined_and_sequential_runs_store_the_same(engine, tmp_path, monkeypa
     register(engine, department_names(20))
     drop_logs(tmp_path)
     cfg = calls_source(tmp_path, batch_rows=900)
-    assert pipeline.runs_pipelined(cfg, {})
+    assert pipeline.runs_pipelined(cfg, make_reader(cfg, {}))
     piped = run_source(engine, cfg)
     # The 1,000 repeated calls are a.csv's rows 3000–3999, of which 3000, 3300, 3600 and 3900
     # name the unknown department (quarantined, not counted): 996 duplicates.
@@ -68,7 +69,7 @@ def test_pipelined_and_sequential_runs_store_the_same(engine, tmp_path, monkeypa
     with engine.begin() as conn:  # the same store as before the run, then the sequential path
         for table in [*TABLES, "call_id_batch", "quarantine", "source_cursor", "collector_run"]:
             conn.execute(text(f"DELETE FROM {table}"))
-    monkeypatch.setattr(runner, "runs_pipelined", lambda cfg, cursor: False)
+    monkeypatch.setattr(runner, "runs_pipelined", lambda cfg, reader: False)
     sequential = run_source(engine, cfg)
     assert sequential.counts == piped.counts
     assert stored(engine) == expected
@@ -78,15 +79,16 @@ def test_less_than_a_batch_to_read_is_stored_without_a_worker(engine, tmp_path, 
     register(engine, department_names(20))
     drop_logs(tmp_path)  # a.csv and b.csv: 7,000 rows of 80–100 bytes, about 650 kB
     cfg = calls_source(tmp_path, batch_rows=2000)  # a batch: 2,000 × 64 = 128 kB
-    assert pipeline.runs_pipelined(cfg, {})
-    assert not pipeline.runs_pipelined(calls_source(tmp_path, batch_rows=20_000), {})
+    assert pipeline.runs_pipelined(cfg, make_reader(cfg, {}))
+    larger = calls_source(tmp_path, batch_rows=20_000)
+    assert not pipeline.runs_pipelined(larger, make_reader(larger, {}))
     run_source(engine, cfg)
-    assert not pipeline.runs_pipelined(cfg, read_cursor(engine, cfg.name))  # everything read
+    assert not pipeline.runs_pipelined(cfg, make_reader(cfg, read_cursor(engine, cfg.name)))  # everything read
 
     day = write_exchange_log(tmp_path / "day.csv", 300, days=1, seed=8, first_id=9000)
     with (tmp_path / "drop" / "a.csv").open("a") as fh:  # a day's rows appended to a.csv
         day.to_csv(fh, index=False, header=False)
-    assert not pipeline.runs_pipelined(cfg, read_cursor(engine, cfg.name))
+    assert not pipeline.runs_pipelined(cfg, make_reader(cfg, read_cursor(engine, cfg.name)))
     monkeypatch.setattr(runner, "pipelined", None)  # starting a worker would fail the run
     grown = run_source(engine, cfg)
     assert (grown.status, grown.counts.rows_read, grown.counts.rows_loaded) == ("ok", 300, 300)
