@@ -6,12 +6,13 @@ import subprocess
 import sys
 from datetime import date
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from data.departments import add_departments, name_index
 from data.load import insert_ignore, upsert
 from data.migrate import HEAD, current_revision, head_revision, upgrade
-from data.models import Department, ExchangeDaily
+from data.models import Department, ExchangeDaily, ExchangeServiceMonth
 from tests.conftest import REPO
 
 
@@ -83,3 +84,27 @@ def test_cli_explains_bad_database_url(tmp_path):
     assert bad.returncode == 2 and "只支持 sqlite 与 postgresql" in bad.stderr
     down = _cli("stats", url="postgresql://nobody@127.0.0.1:1/none")
     assert down.returncode == 2 and "无法连接数据库" in down.stderr
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_month_row_is_rewritten_on_its_own_page(engine):
+    """Every collection adds to each month row of the current month. With half of each page
+    free, PostgreSQL writes the new version beside the old one (a HOT update: no new index
+    entry); on full pages each update would move the row and index it again."""
+    months = ("exchange_service_month", "exchange_partner_month", "exchange_fault_month")
+    with engine.connect() as conn:
+        options = dict(conn.execute(text("SELECT relname, reloptions FROM pg_class WHERE relname = ANY(:t)"),
+                                    {"t": list(months)}).all())
+    assert options == {t: ["fillfactor=50"] for t in months}
+    keys = [{"month": date(2026, 11, 1), "provider_dept_id": p, "service_code": f"S{s:03d}"}
+            for p in range(1, 31) for s in range(100)]
+    for calls in (1, 2):
+        with engine.begin() as conn:
+            upsert(conn, ExchangeServiceMonth, [{**k, "calls": calls} for k in keys], keys=list(keys[0]),
+                   add=["calls"])
+            updated, hot = conn.execute(text(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+                " WHERE relname = 'exchange_service_month'")).one()
+    assert (updated, hot) == (3000, 3000), f"{hot} of {updated} month rows updated in place"
+    with engine.connect() as conn:
+        assert conn.execute(select(func.sum(ExchangeServiceMonth.calls))).scalar_one() == 9000

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 18:09:12.254149
+Create Date: 2026-11-23 01:29:03.569792
 """
 from alembic import op
 import sqlalchemy as sa
@@ -92,7 +92,8 @@ def upgrade() -> None:
     sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('fault_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code', 'fault_code')
+    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code', 'fault_code'),
+    postgresql_with={'fillfactor': 50}
     )
     op.create_table('exchange_partner_month',
     sa.Column('month', sa.Date(), nullable=False),
@@ -100,7 +101,8 @@ def upgrade() -> None:
     sa.Column('consumer_dept_id', sa.Integer(), nullable=False),
     sa.Column('calls', sa.Integer(), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'consumer_dept_id')
+    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'consumer_dept_id'),
+    postgresql_with={'fillfactor': 50}
     )
     op.create_table('exchange_service_month',
     sa.Column('month', sa.Date(), nullable=False),
@@ -122,7 +124,8 @@ def upgrade() -> None:
     sa.Column('h9', sa.Integer(), nullable=False),
     sa.Column('h10', sa.Integer(), nullable=False),
     sa.Column('h11', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code')
+    sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code'),
+    postgresql_with={'fillfactor': 50}
     )
     op.create_table('score_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
