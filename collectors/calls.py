@@ -109,7 +109,7 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
         "source": cfg.name, "min_requested_at": instant(keys.at.min()), "max_requested_at": instant(keys.at.max()),
         "rows": len(hashes), "id_hashes": np.sort(hashes).tobytes(), "created_at": utcnow()}])
     if not failed.empty:
-        merge_rows(conn, "exchange_call", failed, ["call_id"])
+        merge_rows(conn, "exchange_call", failed, ["requested_at", "call_id"])
     merge_rows(conn, "exchange_daily", folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
     merge_rows(conn, "exchange_service_month", folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST_COLUMNS])
     merge_rows(conn, "exchange_partner_month", folds.partner_month, PARTNER_MONTH_KEYS, ["calls", "failures"])

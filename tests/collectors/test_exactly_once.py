@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 from collectors.calls import load_calls
 from collectors.runner import run_source
@@ -192,3 +193,24 @@ def test_a_batch_overlapping_a_counted_one_adds_only_its_new_calls_to_every_tabl
     # by bucket bound: 10 ms is ≤ 10, 40 ≤ 50, 300 ≤ 500 and 3,000 ≤ 5,000
     hist = all_rows(engine, f"SELECT {', '.join(HIST_COLUMNS)} FROM exchange_service_month")[0]
     assert {DURATION_BUCKETS_MS[i]: n for i, n in enumerate(hist) if n} == {10: 1, 50: 1, 500: 1, 5000: 1}
+
+
+def test_a_failed_call_is_kept_as_evidence_once_by_its_time_and_id(engine, tmp_path):
+    register(engine, ["甲局", "乙局"])
+    ids = [scalar(engine, f"SELECT id FROM department WHERE name = '{n}'") for n in ("甲局", "乙局")]
+    cfg = log_source(tmp_path)  # dedupe_window_minutes = 10
+    with engine.begin() as conn:
+        assert load_calls(conn, cfg, calls([("A", "2026-03-05 01:00:00", "E1")], *ids)) == (1, 0)
+        # The batch forgotten, as dedupe_keep_days forgets it: the same record exported again
+        # counts again in the rollup, and its evidence row stays one row.
+        conn.execute(text("DELETE FROM call_id_batch"))
+    with engine.begin() as conn:
+        assert load_calls(conn, cfg, calls([("A", "2026-03-05 01:00:00", "E1")], *ids)) == (1, 0)
+    with engine.begin() as conn:
+        # The id again three hours later, outside every counting batch's window: a call of its own,
+        # in the rollup and in the evidence.
+        assert load_calls(conn, cfg, calls([("A", "2026-03-05 04:00:00", "E2")], *ids)) == (1, 0)
+    assert all_rows(engine, "SELECT call_id, fault_code FROM exchange_call ORDER BY requested_at") == [
+        ("A", "E1"), ("A", "E2")]
+    assert all_rows(engine, "SELECT fault_code, failures FROM exchange_fault_month ORDER BY fault_code") == [
+        ("E1", 2), ("E2", 1)]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:29:03.569792
+Create Date: 2026-11-23 02:15:11.555987
 """
 from alembic import op
 import sqlalchemy as sa
@@ -311,12 +311,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['consumer_dept_id'], ['department.id'], ),
     sa.ForeignKeyConstraint(['provider_dept_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('call_id')
+    sa.UniqueConstraint('requested_at', 'call_id', name='uq_exchange_call_time_id')
     )
     with op.batch_alter_table('exchange_call', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_exchange_call_consumer_dept_id'), ['consumer_dept_id'], unique=False)
         batch_op.create_index('ix_exchange_call_provider_time', ['provider_dept_id', 'requested_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_exchange_call_requested_at'), ['requested_at'], unique=False)
 
     op.create_table('gain_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -492,9 +490,7 @@ def downgrade() -> None:
 
     op.drop_table('gain_item')
     with op.batch_alter_table('exchange_call', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_exchange_call_requested_at'))
         batch_op.drop_index('ix_exchange_call_provider_time')
-        batch_op.drop_index(batch_op.f('ix_exchange_call_consumer_dept_id'))
 
     op.drop_table('exchange_call')
     with op.batch_alter_table('evidence_item', schema=None) as batch_op:
