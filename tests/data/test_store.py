@@ -108,3 +108,14 @@ def test_a_month_row_is_rewritten_on_its_own_page(engine):
     assert (updated, hot) == (3000, 3000), f"{hot} of {updated} month rows updated in place"
     with engine.connect() as conn:
         assert conn.execute(select(func.sum(ExchangeServiceMonth.calls))).scalar_one() == 9000
+
+
+def test_the_migrations_build_exactly_the_models(engine):
+    """A table or column added to data/models.py without a migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
