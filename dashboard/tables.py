@@ -146,23 +146,6 @@ def gain_table(gains: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["可提分", "指标", "怎么做", "编号", "期限", "临近期限"])
 
 
-def honour_lists(ranking: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """红榜 and 黑榜 of a ranking frame, per category.
-
-    红榜: the top third of each category (at most 3, at least 1). 黑榜: every 较差
-    department and the bottom third of each category (same size rule).
-    """
-    red, black = [], []
-    for _, group in ranking[ranking["total"].notna()].groupby("category", sort=False):
-        group = group.sort_values(["rank", "department"])
-        size = max(1, min(3, len(group) // 3))
-        red.append(group.head(size))
-        black.append(group[(group["tier"] == "较差") | group.index.isin(group.tail(size).index)])
-    if not red:
-        return ranking.head(0), ranking.head(0)
-    return pd.concat(red), pd.concat(black)
-
-
 def problem_lines(indicators: pd.DataFrame, evidence: pd.DataFrame, scheme: Scheme,
                   limit: int = 3) -> list[str]:
     """A department's main problems: its lowest-scoring indicators, each with its evidence count."""

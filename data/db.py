@@ -1,15 +1,13 @@
 """Engine and sessions for SQLite (default) or PostgreSQL (DATABASE_URL, psycopg 3)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from data.settings import get_settings
 
@@ -58,9 +56,19 @@ def make_engine(url: str | None = None) -> Engine:
     )
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
+    """The process's one engine (one pool) per store, however the caller names it."""
+    return _engine_for(normalise_url(url or get_settings().database_url))
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
     return make_engine(url)
+
+
+def forget_engines() -> None:
+    """Drop the cached engines, for a process (a test) that switches stores."""
+    _engine_for.cache_clear()
 
 
 def check_connection(engine: Engine) -> None:
@@ -73,19 +81,3 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseConfigError(
             f"无法连接数据库 {shown}：{exc.orig}。请检查服务器是否启动、地址端口与账号密码是否正确。"
         ) from exc
-
-
-@contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session committed on success and rolled back on any error."""
-    with Session(engine or get_engine()) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"

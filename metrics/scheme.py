@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from data.settings import get_settings
 from metrics.indicators import DEFINITIONS
 
-SCHEMES_DIR = Path(__file__).resolve().parent / "schemes"
 STANDARD_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "half_yearly", "yearly")
 TIER_KEYS = ("excellent", "good", "fair")
 
@@ -42,6 +42,15 @@ class Dimension:
 
 
 @dataclass(frozen=True)
+class Honours:
+    """The 红榜/黑榜 rule of the 通报: 1/divisor of each category, within [minimum, maximum]."""
+    divisor: int
+    minimum: int
+    maximum: int
+    black_tiers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Scheme:
     version: str
     year: int
@@ -56,6 +65,7 @@ class Scheme:
     veto_items: tuple[str, ...]
     small_sample: int
     upcoming_days: int
+    honours: Honours
     dimensions: tuple[Dimension, ...]
 
     @property
@@ -112,6 +122,19 @@ def _dimension(raw: dict, where: str) -> Dimension:
     return Dimension(key, _need(raw, "name", where, str), weight, indicators)
 
 
+def _honours(raw: dict) -> Honours:
+    divisor, minimum, maximum = (_need(raw, k, "honours.", int) for k in ("divisor", "minimum", "maximum"))
+    if divisor <= 0 or not 0 <= minimum <= maximum:
+        raise SchemeError("考核方案 honours：应满足 divisor > 0 且 0 ≤ minimum ≤ maximum")
+    from metrics.scoring import TIERS
+
+    black_tiers = tuple(_need(raw, "black_tiers", "honours.", list))
+    unknown = [t for t in black_tiers if t not in TIERS]
+    if unknown:
+        raise SchemeError(f"考核方案 honours.black_tiers：未知等次 {unknown}，可用：{'、'.join(TIERS)}")
+    return Honours(divisor, minimum, maximum, black_tiers)
+
+
 def parse_scheme(text: str) -> Scheme:
     """Validate scheme TOML text and build a Scheme."""
     try:
@@ -145,6 +168,7 @@ def parse_scheme(text: str) -> Scheme:
     if not 0 < quota <= 1:
         raise SchemeError("考核方案 tiers.excellent_quota 应在 0 与 1 之间（如 0.30）")
     adjust = _need(raw, "adjustments", "", dict)
+    honours = _honours(_need(raw, "honours", "", dict))
     categories = _need(raw, "categories", "", dict)
     if not categories:
         raise SchemeError("考核方案 categories 不能为空")
@@ -162,12 +186,22 @@ def parse_scheme(text: str) -> Scheme:
         veto_items=tuple(_need(adjust, "veto_items", "adjustments.", list)),
         small_sample=_need(raw, "small_sample", "", int),
         upcoming_days=_need(raw, "upcoming_days", "", int),
+        honours=honours,
         dimensions=dims,
     )
 
 
+def schemes_dir() -> Path:
+    """The folder of the yearly scheme files (PAOBAN_SCHEME_DIR, default metrics/schemes)."""
+    return get_settings().scheme_dir
+
+
+def scheme_path(year: int) -> Path:
+    return schemes_dir() / f"{year}.toml"
+
+
 def available_years() -> list[int]:
-    return sorted(int(p.stem) for p in SCHEMES_DIR.glob("*.toml") if p.stem.isdigit())
+    return sorted(int(p.stem) for p in schemes_dir().glob("*.toml") if p.stem.isdigit())
 
 
 def load_scheme(year: int) -> Scheme:
@@ -175,7 +209,7 @@ def load_scheme(year: int) -> Scheme:
     (or, before the first, the first) — Scheme.year tells which was used."""
     years = available_years()
     if not years:
-        raise SchemeError(f"目录 {SCHEMES_DIR} 中没有考核方案文件")
+        raise SchemeError(f"目录 {schemes_dir()} 中没有考核方案文件（PAOBAN_SCHEME_DIR）")
     earlier = [y for y in years if y <= year]
     chosen = earlier[-1] if earlier else years[0]
-    return parse_scheme((SCHEMES_DIR / f"{chosen}.toml").read_text(encoding="utf-8"))
+    return parse_scheme(scheme_path(chosen).read_text(encoding="utf-8"))

@@ -22,7 +22,6 @@ from data.migrate import upgrade
 PG_URL = os.environ.get("PAOBAN_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("PAOBAN_REQUIRE_PG") == "1"
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO.parent / "shared" / "samples"
 
 
 def pytest_collection_modifyitems(config, items):

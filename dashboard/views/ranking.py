@@ -6,12 +6,7 @@ from dashboard.auth import current_viewer
 from dashboard.exports import DOCX_MIME, XLSX_MIME, bulletin, workbook
 from dashboard.format import NO_DATA, TIER_COLOURS, TIERS, category_label, period_label, scheme_for
 from dashboard.reads import read
-from dashboard.tables import (
-    honour_lists,
-    indicator_table,
-    problem_lines,
-    ranking_table,
-)
+from dashboard.tables import indicator_table, problem_lines, ranking_table
 from dashboard.widgets import (
     category_picker,
     csv_download,
@@ -19,6 +14,7 @@ from dashboard.widgets import (
     period_caption,
     period_picker,
 )
+from metrics.honours import honour_lists
 
 DEPARTMENT_PAGE = "views/department.py"
 
@@ -89,7 +85,7 @@ if open_col.button("打开部门详情", key="ranking_open", type="primary"):
 
 indicators = read("indicator_scores", viewer, snapshot_id, category=category)
 st.subheader("导出")
-red, black = honour_lists(ranking)
+red, black = honour_lists(ranking, scheme.honours)
 weak = ranking[ranking["tier"] == "较差"]
 problems = {
     r["department"]: problem_lines(indicators[indicators["dept_id"] == r["dept_id"]],

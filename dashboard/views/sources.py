@@ -6,7 +6,7 @@ from dashboard.auth import current_viewer
 from dashboard.format import dimension_label, local_times
 from dashboard.reads import read
 from dashboard.widgets import table_with_csv
-from metrics.scheme import SCHEMES_DIR, available_years, load_scheme
+from metrics.scheme import available_years, load_scheme, scheme_path, schemes_dir
 
 RUN_STATUS = {"running": "运行中", "ok": "成功", "partial": "部分成功", "failed": "失败"}
 
@@ -58,7 +58,7 @@ table_with_csv(held_rows, viewer, target=f"quarantine:{chosen or 'all'}", period
 st.subheader("考核方案")
 years = available_years()
 if not years:
-    st.warning(f"没有找到考核方案文件（目录 {SCHEMES_DIR}）。")
+    st.warning(f"没有找到考核方案文件（目录 {schemes_dir()}）。")
     st.stop()
 year = st.selectbox("年度", years[::-1], key="scheme_year")
 scheme = load_scheme(year)
@@ -72,4 +72,4 @@ indicators = pd.DataFrame([
 ])
 st.dataframe(indicators, hide_index=True, width="stretch", height=35 * (len(indicators) + 1) + 3)
 with st.expander("方案原文（TOML）"):
-    st.code((SCHEMES_DIR / f"{scheme.year}.toml").read_text(encoding="utf-8"), language="toml")
+    st.code(scheme_path(scheme.year).read_text(encoding="utf-8"), language="toml")

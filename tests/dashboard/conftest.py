@@ -16,7 +16,7 @@ import streamlit as st
 from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
-from data.db import get_engine
+from data.db import forget_engines, get_engine
 from data.models import AppUser, CatalogResource, Complaint
 from data.users import hash_password
 from tests.dashboard import score_fixture
@@ -61,7 +61,7 @@ def _identifying_rows(conn, fx: score_fixture.Fixture) -> None:
 def dashboard_store(db_url, monkeypatch) -> DashboardStore:
     """The score fixture plus root (admin), leader, inspector and one user per department."""
     monkeypatch.setenv("DATABASE_URL", db_url)
-    get_engine.cache_clear()
+    forget_engines()
     st.cache_data.clear()
     engine = get_engine()
     fx = score_fixture.load(engine)
@@ -80,7 +80,7 @@ def dashboard_store(db_url, monkeypatch) -> DashboardStore:
     store.users = {username: (role, dept_id) for username, role, dept_id in accounts}
     yield store
     st.cache_data.clear()
-    get_engine.cache_clear()
+    forget_engines()
 
 
 @pytest.fixture

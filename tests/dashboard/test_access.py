@@ -353,12 +353,12 @@ def test_login_form_rejects_then_locks(app, dashboard_store):
 
 
 def test_expired_session_goes_back_to_login(app, dashboard_store, monkeypatch):
-    monkeypatch.setenv("PAOBAN_SESSION_IDLE_MINUTES", "30")
+    monkeypatch.setenv("PAOBAN_SESSION_IDLE_MINUTES", "7")
     login(app, "leader")
-    app.session_state["last_seen"] = utcnow() - timedelta(minutes=29)
+    app.session_state["last_seen"] = utcnow() - timedelta(minutes=6)
     app.run()
-    assert "viewer" in app.session_state  # 29 idle minutes: still in
-    app.session_state["last_seen"] = utcnow() - timedelta(minutes=31)
+    assert "viewer" in app.session_state  # 6 idle minutes of 7: still in
+    app.session_state["last_seen"] = utcnow() - timedelta(minutes=8)
     app.run()
     assert login_form_shown(app)
     assert "自动退出" in app.warning[0].value

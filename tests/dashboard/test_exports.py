@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from dashboard.exports import audited, bulletin, csv_bytes, display_width, safe_text, workbook
 from dashboard.format import scheme_for
-from dashboard.tables import honour_lists, problem_lines, ranking_table
+from dashboard.tables import problem_lines, ranking_table
+from metrics.honours import honour_lists
 from data import queries
 from data.models import AuditLog
 from data.viewer import Viewer
@@ -85,7 +86,7 @@ def frames(sqlite_engine):
 
 def test_honour_lists_per_category(frames):
     _, ranking, _, _ = frames
-    red, black = honour_lists(ranking)
+    red, black = honour_lists(ranking, scheme_for(2026).honours)
     # 3 city departments and 2 districts: one place each (a third, at least one)
     assert list(red["department"]) == ["市公安局", "西湖区"]
     assert list(black["department"]) == ["市卫健委", "滨江区"]
@@ -108,7 +109,7 @@ def test_bulletin_document(frames):
     scheme = scheme_for(2026)
     short = ["排名", "部门", "总分", "等次"]
     city = ranking[ranking["category"] == "city_dept"]
-    red, black = honour_lists(city)
+    red, black = honour_lists(city, scheme.honours)
     data = bulletin("2026年10月市直部门考核情况通报", "说明文字。", ranking_table(city, scheme)[short],
                     ranking_table(red, scheme)[short], ranking_table(black, scheme)[short],
                     {"市卫健委": ["数据更新及时率：得分 12.50。"]})

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data.db import get_engine
+from data.db import forget_engines, get_engine
 from data.models import utcnow
 from data.users import create_user
 from data.viewer import Viewer
@@ -171,7 +171,7 @@ def test_sources_page_for_administrators(app):
 @pytest.fixture
 def empty_app(db_url, monkeypatch) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", db_url)
-    get_engine.cache_clear()
+    forget_engines()
     import streamlit as st
 
     st.cache_data.clear()
@@ -180,7 +180,7 @@ def empty_app(db_url, monkeypatch) -> AppTest:
             create_user(conn, username, role, PASSWORD, actor="fixture")
     yield AppTest.from_file(PAGES.parent / "app.py", default_timeout=30)
     st.cache_data.clear()
-    get_engine.cache_clear()
+    forget_engines()
 
 
 def test_empty_store_says_what_to_do(empty_app):
@@ -195,7 +195,7 @@ def test_empty_store_says_what_to_do(empty_app):
 def scored_app(db_url, monkeypatch) -> AppTest:
     """A small city scored by the real metrics package for 2026-10, and a leader account."""
     monkeypatch.setenv("DATABASE_URL", db_url)
-    get_engine.cache_clear()
+    forget_engines()
     import streamlit as st
 
     st.cache_data.clear()
@@ -207,7 +207,7 @@ def scored_app(db_url, monkeypatch) -> AppTest:
         create_user(conn, "leader", "leader", PASSWORD, actor="fixture")
     yield AppTest.from_file(PAGES.parent / "app.py", default_timeout=30)
     st.cache_data.clear()
-    get_engine.cache_clear()
+    forget_engines()
 
 
 def test_ranking_page_equals_the_metrics_cli(scored_app, db_url):

@@ -1,15 +1,21 @@
-"""Every setting of data/settings.py: its default and its environment variable."""
+"""Every setting of data/settings.py: its default, its environment variable, its effect,
+and its line in the README's Settings table.
+
+The lockout settings' effect is tested in tests/data/test_users.py, the demo mode's there
+too, and the idle timeout's in tests/dashboard/test_access.py.
+"""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from data import settings as settings_module
+from data.db import get_engine
 from data.settings import ROOT, get_settings
 
-ENV = ["DATABASE_URL", "PAOBAN_VAR_DIR", "PAOBAN_DEMO_DIR", "PAOBAN_SOURCES",
-       "PAOBAN_SCHEME_DIR", "PAOBAN_LOGIN_MAX_FAILURES", "PAOBAN_LOGIN_LOCK_MINUTES",
-       "PAOBAN_SESSION_IDLE_MINUTES", "PAOBAN_DEMO_MODE"]
+ENV = re.findall(r'"((?:PAOBAN_[A-Z_]+)|DATABASE_URL)"', Path(settings_module.__file__).read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -64,3 +70,44 @@ def test_launcher_passes_streamlit_config_as_flags():
     assert "--server.address=127.0.0.1" in flags
     assert "--server.headless=true" in flags
     assert "--browser.gatherUsageStats=false" in flags
+
+
+def test_every_setting_is_in_the_readme_table():
+    assert len(ENV) == 9
+    table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
+    assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
+
+
+def test_database_url_and_var_dir_choose_the_store(clean_env, tmp_path):
+    clean_env.setenv("PAOBAN_VAR_DIR", str(tmp_path))
+    assert get_engine().url.database == str(tmp_path / "paoban.db")
+    clean_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    assert get_engine().url.database == str(tmp_path / "other.db")
+    assert get_engine() is get_engine(f"sqlite:///{tmp_path / 'other.db'}")  # one pool per store
+
+
+def test_scheme_dir_chooses_the_schemes(clean_env, tmp_path):
+    from metrics.scheme import available_years, load_scheme, scheme_path
+
+    text = scheme_path(2026).read_text(encoding="utf-8").replace('version = "2026.1"', 'version = "2030.9"')
+    (tmp_path / "2030.toml").write_text(text.replace("year = 2026", "year = 2030"), encoding="utf-8")
+    clean_env.setenv("PAOBAN_SCHEME_DIR", str(tmp_path))
+    assert available_years() == [2030]
+    assert load_scheme(2031).version == "2030.9"
+
+
+def test_demo_dir_and_sources_are_where_the_demo_writes_and_the_collectors_read(clean_env, tmp_path, capsys):
+    from collectors.__main__ import main as collectors_main
+    from data.demo import run as demo_run
+
+    clean_env.setenv("PAOBAN_DEMO_DIR", str(tmp_path / "demo"))
+    assert demo_run(calls=2000, files_only=True) == 0
+    assert (tmp_path / "demo" / "sources.toml").is_file()
+    (tmp_path / "empty").mkdir()
+    config = tmp_path / "mine.toml"
+    config.write_text('[[source]]\nname = "from-the-setting"\nkind = "complaint"\nreader = "files"\n'
+                      f'path = "{tmp_path / "empty"}"\n', encoding="utf-8")
+    clean_env.setenv("PAOBAN_SOURCES", str(config))
+    clean_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    assert collectors_main(["once", "--no-refresh"]) == 0
+    assert "from-the-setting" in capsys.readouterr().out

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from metrics.periods import PeriodError, parse_period
-from metrics.scheme import SCHEMES_DIR, SchemeError, load_scheme, parse_scheme
+from metrics.scheme import SchemeError, load_scheme, parse_scheme, scheme_path
 from metrics.workdays import WorkdayCalendar
 
 CAL = WorkdayCalendar(2025, 2027)
@@ -74,7 +74,7 @@ def test_default_scheme_loads():
     assert load_scheme(2027).version == "2026.1"
 
 
-BASE = (SCHEMES_DIR / "2026.toml").read_text(encoding="utf-8")
+BASE = scheme_path(2026).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -88,6 +88,8 @@ BASE = (SCHEMES_DIR / "2026.toml").read_text(encoding="utf-8")
     ("monthly = 5\n", "", r"grace_days.monthly"),
     ("excellent_quota = 0.30", "excellent_quota = 1.5", r"tiers.excellent_quota"),
     ("request = 5", 'request = "五"', r"limits.request"),
+    ('black_tiers = ["较差"]', 'black_tiers = ["差"]', r"honours.black_tiers：未知等次 \['差'\]"),
+    ("maximum = 3 ", "maximum = 0 ", r"honours：应满足 divisor > 0 且 0 ≤ minimum ≤ maximum"),
 ])
 def test_scheme_errors_name_the_key(old, new, message):
     assert old in BASE
