@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install db system-deps migration
+.PHONY: run test check lint bench install db system-deps migration
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PY_SYS) -m venv $(VENV)
@@ -29,6 +29,14 @@ test: install system-deps
 	PAOBAN_TEST_PG_URL=$$(bash scripts/pg_test_server.sh) \
 	PAOBAN_REQUIRE_PG=$${PAOBAN_REQUIRE_PG:-$$( [ -n "$$CI" ] && echo 1 || echo 0 )} \
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+# The edit-test loop: lint, format check and the fast tests (no PostgreSQL, no browser).
+check: lint
+	$(PY) -m pytest -n 2 -q -m "not postgresql and not browser and not slow" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: install system-deps
 	PAOBAN_BENCH_PG_URL=$$(bash scripts/pg_test_server.sh) $(PY) -m bench
