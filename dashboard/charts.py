@@ -7,10 +7,10 @@ import plotly.graph_objects as go
 from dashboard.format import (
     BAND_COLOURS,
     NO_DATA,
-    TIER_COLOURS,
     indicator_label,
     score_band,
 )
+from data.vocabulary import TIER_COLOURS
 from metrics.scheme import Scheme
 
 FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=13)

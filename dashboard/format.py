@@ -10,22 +10,16 @@ from typing import Optional
 
 import pandas as pd
 
-from data.models import CATEGORIES, SHARE_TYPES
+from data.vocabulary import CATEGORIES, FREQUENCY_LABELS, SHARE_TYPES
 from data.settings import LOCAL_TZ
 from metrics.scheme import Scheme, load_scheme
 
 NO_DATA = "无数据"
 SMALL_SAMPLE = "样本少"
 PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度", "range": "自定义区间"}
-TIERS = ("优秀", "良好", "一般", "较差")
-TIER_COLOURS = {"优秀": "#1a9850", "良好": "#91cf60", "一般": "#fdae61", "较差": "#d73027"}
 BAND_COLOURS = {"green": "#1a9850", "yellow": "#fee08b", "red": "#d73027", "grey": "#d9d9d9"}
 # Codes the store keeps in English that can appear inside evidence details.
-CODE_LABELS = {
-    **SHARE_TYPES,
-    "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季度",
-    "half_yearly": "每半年", "yearly": "每年", "realtime": "实时", "irregular": "不定期",
-}
+CODE_LABELS = {**SHARE_TYPES, **FREQUENCY_LABELS}
 ITEM_TYPES = {
     "resource": "共享资源", "request": "共享申请", "objection": "数据异议",
     "complaint": "投诉工单", "service": "接口服务",

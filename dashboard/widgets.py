@@ -10,7 +10,7 @@ from dashboard.exports import CSV_MIME, audited, csv_bytes
 from dashboard.format import PERIOD_KINDS, category_label, local_times, period_label
 from dashboard.reads import read, store_url
 from data.db import get_engine
-from data.models import CATEGORIES
+from data.vocabulary import CATEGORIES
 from data.viewer import Viewer
 
 EMPTY_STORE = (

@@ -13,9 +13,6 @@ from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConst
 from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
 
-CATEGORIES = {"city_dept": "市直部门", "district": "区县"}
-SHARE_TYPES = {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}
-SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unrated": "未评价"}
 ROLES = {"leader": "领导小组", "inspector": "督察组", "department": "部门联络员", "admin": "管理员"}
 
 # Upper bounds (ms) of the duration histogram buckets kept in ExchangeServiceMonth.h0..h11;

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from data.vocabulary import STANDARD_FREQUENCIES, TIER_KEYS
 from metrics.indicators import DEFINITIONS
 
 SCHEMES_DIR = Path(__file__).resolve().parent / "schemes"
-STANDARD_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "half_yearly", "yearly")
-TIER_KEYS = ("excellent", "good", "fair")
 
 
 class SchemeError(ValueError):

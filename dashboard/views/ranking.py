@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import DOCX_MIME, XLSX_MIME, bulletin, workbook
-from dashboard.format import NO_DATA, TIER_COLOURS, TIERS, category_label, period_label, scheme_for
+from dashboard.format import NO_DATA, category_label, period_label, scheme_for
 from dashboard.reads import read
 from dashboard.tables import (
     honour_lists,
@@ -19,6 +19,7 @@ from dashboard.widgets import (
     period_caption,
     period_picker,
 )
+from data.vocabulary import TIER_COLOURS, TIERS
 
 DEPARTMENT_PAGE = "views/department.py"
 

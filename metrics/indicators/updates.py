@@ -9,60 +9,19 @@ rule from its catalog last-updated date.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from data.vocabulary import Frequency, parse_frequency
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts
 from metrics.indicators.sharing import catalog
 from metrics.inputs import Context, PeriodInputs, days_int, local_day, lookup
 from metrics.periods import add_months
 
-# Shortest real length (days) of each standard slot: a 每 N … frequency takes the grace of
-# the longest standard slot not longer than its own (每 2 日 → daily, 每 121 日 → quarterly).
-STANDARD_DAYS = {"daily": 1, "weekly": 7, "monthly": 28, "quarterly": 90, "half_yearly": 181, "yearly": 365}
-STANDARD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
-CALENDAR = {  # frequency → (unit, length); calendar slots are aligned, not anchored
-    "realtime": ("day", 1), "daily": ("day", 1), "weekly": ("day", 7), "monthly": ("month", 1),
-    "quarterly": ("month", 3), "half_yearly": ("month", 6), "yearly": ("month", 12),
-}
 CALENDAR_ANCHOR = {"day": date(2000, 1, 3), "month": date(2000, 1, 1)}  # a Monday (ISO weeks); January
-EVERY = re.compile(r"every_(\d+)_(days|weeks|months)")
 KEY_SPAN = 1 << 20  # resource index × KEY_SPAN + day number: one sorted key per observation
-
-
-@dataclass(frozen=True)
-class Frequency:
-    unit: str  # day | month
-    length: int
-    anchored: bool  # counted from registration (每 N …) rather than calendar-aligned
-    standard: str  # the standard slot whose grace applies
-
-    def slot_after(self, day: pd.Series) -> pd.Series:
-        """`day` + one slot (calendar arithmetic for months)."""
-        if self.unit == "day":
-            return day + pd.Timedelta(days=self.length)
-        return day + pd.DateOffset(months=self.length)
-
-
-def parse_frequency(text: str | None) -> Frequency | None:
-    """None for 不定期 (irregular) and for anything unrecognised: such resources are not counted."""
-    if text in CALENDAR:
-        unit, length = CALENDAR[text]
-        return Frequency(unit, length, False, "daily" if text == "realtime" else text)
-    m = EVERY.fullmatch(text or "")
-    if not m or int(m[1]) <= 0:
-        return None
-    n, kind = int(m[1]), m[2]
-    if kind == "months":
-        standard = max((k for k, v in STANDARD_MONTHS.items() if v <= n), key=STANDARD_MONTHS.get)
-        return Frequency("month", n, True, standard)
-    days = n * (7 if kind == "weeks" else 1)
-    standard = max((k for k, v in STANDARD_DAYS.items() if v <= days), key=STANDARD_DAYS.get)
-    return Frequency("day", days, True, standard)
 
 
 def slot_span_days(freq: Frequency) -> int:
