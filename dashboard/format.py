@@ -11,7 +11,6 @@ from typing import Optional
 import pandas as pd
 
 from data.vocabulary import CATEGORIES, FREQUENCY_LABELS, SHARE_TYPES
-from data.settings import LOCAL_TZ
 from metrics.scheme import Scheme, load_scheme
 
 NO_DATA = "无数据"
@@ -59,12 +58,6 @@ def period_label(key: str, kind: str) -> str:
     if kind == "year":
         return f"{key}年"
     return key.replace("..", " 至 ")
-
-
-def local_times(values: pd.Series) -> pd.Series:
-    """Stored naive-UTC timestamps as naive local (Asia/Shanghai) times for display."""
-    stamps = pd.to_datetime(values)
-    return stamps.dt.tz_localize("UTC").dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
 
 
 def missing(x) -> bool:

@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import CSV_MIME, audited, csv_bytes
-from dashboard.format import PERIOD_KINDS, category_label, local_times, period_label
+from dashboard.format import PERIOD_KINDS, category_label, period_label
 from dashboard.reads import read, store_url
+from data.clock import to_local_series
 from data.db import get_engine
 from data.vocabulary import CATEGORIES
 from data.viewer import Viewer
@@ -63,7 +64,7 @@ def category_picker(key: str, present: Optional[set[str]] = None) -> str:
 
 def period_caption(period: dict) -> None:
     status = {"published": "已发布", "current": "最新计算"}.get(period["status"], period["status"])
-    computed = local_times(pd.Series([period["computed_at"]])).iloc[0]
+    computed = to_local_series(pd.Series([period["computed_at"]])).iloc[0]
     st.caption(
         f"考核周期 {period['period_start']} 至 {period['period_end']}，数据截至 {period['as_of']}；"
         f"考核方案 {period['scheme_version']}；{status}（计算于 {computed:%Y-%m-%d %H:%M}）"

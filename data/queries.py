@@ -10,14 +10,14 @@ score, value, tier or rank.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection
 
+from data.clock import utc_bounds, utcnow
 from data.models import (
     CollectorRun,
     Department,
@@ -31,10 +31,8 @@ from data.models import (
     Quarantine,
     ScoreSnapshot,
     SourceCursor,
-    utcnow,
 )
 from data.months import month_split, monthly_then_edges
-from data.settings import LOCAL_TZ
 from data.viewer import AccessDenied, Viewer
 
 DIMENSION_PREFIX = "dim:"
@@ -74,16 +72,6 @@ def _scope(viewer: Viewer, column, dept_id: Optional[int] = None):
     if viewer.role == "department" and viewer.dept_id is not None:
         return column == viewer.dept_id
     raise AccessDenied(f"{viewer.username} 未绑定部门，无权查看部门数据")
-
-
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """Local dates [start, end] as naive UTC instants [from, to)."""
-    tz = ZoneInfo(LOCAL_TZ)
-
-    def to_utc(d: date) -> datetime:
-        return datetime.combine(d, time.min, tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-    return to_utc(start), to_utc(end + timedelta(days=1))
 
 
 # --- periods and snapshots -------------------------------------------------------------
@@ -348,7 +336,7 @@ def top_fault_codes(conn: Connection, viewer: Viewer, dept_id: int, start: date,
                     limit: int = 10) -> pd.DataFrame:
     """Most frequent (service, fault code) pairs of failed calls to the department."""
     viewer.require_dept(dept_id)
-    since, until = _utc_bounds(start, end)
+    since, until = utc_bounds(start, end)
     failures = func.count().label("failures")
     stmt = (
         select(_call.c.service_code, func.coalesce(_call.c.fault_code, _call.c.status_code).label("fault_code"),
@@ -367,7 +355,7 @@ def failed_calls(conn: Connection, viewer: Viewer, dept_id: int, start: date, en
                  limit: int = 200) -> pd.DataFrame:
     """The latest failed calls to the department's services in the period (time, service, caller)."""
     viewer.require_dept(dept_id)
-    since, until = _utc_bounds(start, end)
+    since, until = utc_bounds(start, end)
     stmt = (
         select(_call.c.requested_at, _call.c.service_code, _dept.c.name.label("consumer"),
                _call.c.fault_code, _call.c.status_code, _call.c.duration_ms)

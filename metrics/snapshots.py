@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import insert, select, update
@@ -16,15 +15,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from data import audit, frames
 from data.departments import name_index
-from data.models import (DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot,
-                         utcnow)
+from data.clock import local_today, utcnow
+from data.models import DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot
 from metrics.assessment import Assessment, assess
 from metrics.indicators.updates import updates_since
 from metrics.inputs import PeriodInputs
 from metrics.periods import Period, parse_period, periods_of_year, year
 from metrics.scheme import load_scheme
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # Records started up to this many days before a period can have their deadline in it
 # (90 calendar days hold more working days than any answer limit in use).
 DEADLINE_LOOKBACK_DAYS = 90
@@ -34,10 +32,6 @@ SNAPSHOT_TABLE = ScoreSnapshot.__table__
 
 class PublishError(RuntimeError):
     """A publication or verification that cannot proceed, explained in Chinese."""
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL_TZ).date()
 
 
 def load_inputs(conn: Connection, period: Period, as_of: date) -> PeriodInputs:

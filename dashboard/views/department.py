@@ -4,11 +4,12 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, local_times, period_label, scheme_for
+from dashboard.format import category_label, period_label, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
 from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from data.clock import to_local_series
 from data.viewer import AccessDenied
 
 viewer = current_viewer()
@@ -81,10 +82,10 @@ for n, (title, rows) in enumerate(groups.items()):
 
 st.subheader("接口调用")
 days = read("failures_by_day", viewer, dept["dept_id"], start, end)
-fault_rows = faults.assign(first_at=local_times(faults["first_at"]), last_at=local_times(faults["last_at"]))
+fault_rows = faults.assign(first_at=to_local_series(faults["first_at"]), last_at=to_local_series(faults["last_at"]))
 fault_rows = fault_rows.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
                                         "first_at": "首次失败", "last_at": "最近失败"})
-failed_rows = failed.assign(requested_at=local_times(failed["requested_at"])).rename(columns={
+failed_rows = failed.assign(requested_at=to_local_series(failed["requested_at"])).rename(columns={
     "requested_at": "调用时间", "service_code": "服务编码", "consumer": "调用方", "fault_code": "错误码",
     "status_code": "状态码", "duration_ms": "耗时（毫秒）"})
 if days.empty:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import numpy as np
 
-from data.settings import LOCAL_TZ
+from data.clock import local_today
 
 
 def add_months(d: date, months: int) -> date:
@@ -31,7 +30,7 @@ def month_start(d: date) -> date:
 
 def default_end(now: datetime | None = None) -> date:
     """The last day of the previous month, in local time."""
-    today = (now or datetime.now(ZoneInfo(LOCAL_TZ))).date()
+    today = local_today(now)
     return month_start(today) - timedelta(days=1)
 
 

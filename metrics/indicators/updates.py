@@ -14,10 +14,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from data.clock import local_days
 from data.vocabulary import Frequency, parse_frequency
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts
 from metrics.indicators.sharing import catalog
-from metrics.inputs import Context, PeriodInputs, days_int, local_day, lookup
+from metrics.inputs import Context, PeriodInputs, days_int, lookup
 from metrics.periods import add_months
 
 CALENDAR_ANCHOR = {"day": date(2000, 1, 3), "month": date(2000, 1, 1)}  # a Monday (ISO weeks); January
@@ -89,7 +90,7 @@ class Observations:
     """Update days per resource, known by as_of, for interval lookups."""
 
     def __init__(self, updates: pd.DataFrame, index_of: dict[str, int], as_of: date):
-        days = local_day(updates["updated_at"])
+        days = local_days(updates["updated_at"])
         ridx = updates["resource_code"].map(index_of)
         keep = ridx.notna() & (days <= pd.Timestamp(as_of))
         self.keys = np.sort(ridx[keep].astype(np.int64).to_numpy() * KEY_SPAN + days_int(days[keep]))
@@ -111,7 +112,7 @@ def _prepare(inputs: PeriodInputs, ctx: Context) -> tuple[pd.DataFrame, pd.DataF
         notes.append((dept, f"{n} 个资源的更新频率无法识别，未计入更新及时率"))
     res = res[res["freq"].notna()].reset_index(drop=True)
     first_update = lookup(res["resource_code"], inputs.first_updates.set_index("resource_code")["first_update"])
-    first_event, first_seen = local_day(first_update), local_day(res["first_seen_at"])
+    first_event, first_seen = local_days(first_update), local_days(res["first_seen_at"])
     res["history_start"] = first_event.where(first_event < first_seen, first_seen)
     registered, active = res["registered_at"], ctx.active_from(res["dept_id"])
     res["expected_from"] = registered.where(registered.notna() & ~(registered < active), active)
@@ -161,7 +162,7 @@ def update_indicators(inputs: PeriodInputs, ctx: Context) -> Parts:
 
 
 def _snapshot_rule(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    last = local_day(res["last_updated_at"])
+    last = local_days(res["last_updated_at"])
     bound = pd.Series(pd.NaT, index=res.index, dtype="datetime64[ns]")
     for freq, group in res.groupby("freq", sort=False):
         bound[group.index] = freq.slot_after(last[group.index]) + pd.to_timedelta(group["grace"], unit="D")

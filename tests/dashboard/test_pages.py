@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.db import get_engine
-from data.models import utcnow
+from data.clock import utcnow
 from data.users import create_user
 from data.viewer import Viewer
 from tests.dashboard.conftest import PASSWORD, login

@@ -6,9 +6,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from data.workdays import WorkdayCalendar
 from metrics.periods import PeriodError, parse_period
 from metrics.scheme import SCHEMES_DIR, SchemeError, load_scheme, parse_scheme
-from metrics.workdays import WorkdayCalendar
 
 CAL = WorkdayCalendar(2025, 2027)
 
