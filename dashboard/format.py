@@ -1,4 +1,4 @@
-"""How stored numbers are shown: labels from the scheme, tiers, arrows, periods, bands.
+"""How stored numbers are shown: labels from the scheme, tiers, arrows, bands.
 
 Formatting only: every number shown comes from a stored snapshot.
 """
@@ -15,7 +15,6 @@ from metrics.scheme import Scheme, load_scheme
 
 NO_DATA = "无数据"
 SMALL_SAMPLE = "样本少"
-PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度", "range": "自定义区间"}
 BAND_COLOURS = {"green": "#1a9850", "yellow": "#fee08b", "red": "#d73027", "grey": "#d9d9d9"}
 # Codes the store keeps in English that can appear inside evidence details.
 CODE_LABELS = {**SHARE_TYPES, **FREQUENCY_LABELS}
@@ -45,19 +44,6 @@ def dimension_label(scheme: Scheme, key: str) -> str:
 
 def category_label(key: str) -> str:
     return CATEGORIES.get(key, key)
-
-
-def period_label(key: str, kind: str) -> str:
-    """'2026-10' → '2026年10月', '2026-Q3' → '2026年第3季度', '2026' → '2026年'."""
-    if kind == "month":
-        year, month = key.split("-")
-        return f"{year}年{int(month)}月"
-    if kind == "quarter":
-        year, quarter = key.split("-Q")
-        return f"{year}年第{quarter}季度"
-    if kind == "year":
-        return f"{key}年"
-    return key.replace("..", " 至 ")
 
 
 def missing(x) -> bool:

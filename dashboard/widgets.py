@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import CSV_MIME, audited, csv_bytes
-from dashboard.format import PERIOD_KINDS, category_label, period_label
+from dashboard.format import category_label
 from dashboard.reads import read, store_url
 from data.clock import to_local_series
 from data.db import get_engine
+from data.periods import KIND_LABELS, Period
 from data.vocabulary import CATEGORIES
 from data.viewer import Viewer
 
@@ -41,7 +42,7 @@ def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
         shown[shown["complete"]]["period_kind"].iloc[0] if shown["complete"].any() else kinds[0])
     left, right = st.columns([1, 2])
     kind = left.radio("考核周期类型", kinds, index=kinds.index(default_kind), horizontal=True,
-                      format_func=PERIOD_KINDS.__getitem__, key=f"{key}_kind")
+                      format_func=KIND_LABELS.__getitem__, key=f"{key}_kind")
     options = shown[shown["period_kind"] == kind]
     keys = list(options["period_key"])
     if not carried.empty and carried["period_key"].iloc[0] in keys:
@@ -49,7 +50,7 @@ def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
     else:
         complete = list(options["complete"])
         default = complete.index(True) if True in complete else 0
-    labels = {r["period_key"]: period_label(r["period_key"], r["period_kind"]) +
+    labels = {r["period_key"]: Period.parse(r["period_key"]).label +
               ("" if r["complete"] else "（进行中）") for r in options.to_dict("records")}
     chosen = right.selectbox("考核周期", keys, index=default, format_func=labels.__getitem__,
                              key=f"{key}_period_{kind}")

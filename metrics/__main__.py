@@ -17,9 +17,9 @@ from datetime import date
 import pandas as pd
 
 from data.db import DatabaseConfigError, get_engine
+from data.periods import PeriodError
 from data.vocabulary import CATEGORY_SPELLINGS
 from metrics import explain, snapshots
-from metrics.periods import PeriodError
 from metrics.scheme import SchemeError
 
 

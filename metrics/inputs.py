@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from data.periods import Period
 from data.workdays import WorkdayCalendar, calendar_for
-from metrics.periods import Period
 from metrics.scheme import Scheme
 
 

@@ -17,10 +17,11 @@ from data import audit, frames
 from data.departments import name_index
 from data.clock import local_today, utcnow
 from data.models import DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot
+from data.periods import Period, year
 from metrics.assessment import Assessment, assess
 from metrics.indicators.updates import updates_since
 from metrics.inputs import PeriodInputs
-from metrics.periods import Period, parse_period, periods_of_year, year
+from metrics.periods import periods_of_year
 from metrics.scheme import load_scheme
 
 # Records started up to this many days before a period can have their deadline in it
@@ -79,7 +80,7 @@ def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache:
 
 def compute(engine: Engine, period_key: str, as_of: date | None = None) -> Assessment:
     """Assess a period from the store (as_of defaults to min(period end, today))."""
-    period = parse_period(period_key)
+    period = Period.parse(period_key)
     today = local_today()
     return _assessment(engine, period, as_of or min(period.end, today), today, {})
 
@@ -273,7 +274,7 @@ def add_adjustment(engine: Engine, dept: str, kind: str, points: float, reason: 
         raise ValueError("请填写操作人")
     if kind != "veto" and not points > 0:
         raise ValueError("加分或扣分的分值应大于 0")
-    period = parse_period(period_key) if period_key else year((today or local_today()).year)
+    period = Period.parse(period_key) if period_key else year((today or local_today()).year)
     scheme = load_scheme(period.year)
     if kind == "veto" and not any(item in reason for item in scheme.veto_items):
         raise ValueError("一票否决的理由须写明否决事项，方案中的否决事项为：" + "、".join(scheme.veto_items))

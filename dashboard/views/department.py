@@ -4,12 +4,13 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, period_label, scheme_for
+from dashboard.format import category_label, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
 from dashboard.widgets import download, period_caption, period_picker, table_with_csv
 from data.clock import to_local_series
+from data.periods import Period
 from data.viewer import AccessDenied
 
 viewer = current_viewer()
@@ -47,7 +48,7 @@ except AccessDenied:
 
 snapshot_id = int(period["snapshot_id"])
 scheme = scheme_for(period["period_start"].year)
-label = period_label(period["period_key"], period["period_kind"])
+label = Period.parse(period["period_key"]).label
 period_caption(period)
 own = read("ranking", viewer, snapshot_id, dept_id=dept["dept_id"])
 if own.empty:

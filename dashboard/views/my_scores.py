@@ -4,11 +4,12 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, missing, period_label, scheme_for
+from dashboard.format import category_label, missing, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import gain_table, indicator_table
 from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from data.periods import Period
 
 viewer = current_viewer()
 st.title("我的得分")
@@ -21,7 +22,7 @@ if period is None:
 dept = read("department", viewer, viewer.dept_id)
 snapshot_id = int(period["snapshot_id"])
 scheme = scheme_for(period["period_start"].year)
-label = period_label(period["period_key"], period["period_kind"])
+label = Period.parse(period["period_key"]).label
 period_caption(period)
 own = read("ranking", viewer, snapshot_id, dept_id=viewer.dept_id)
 if own.empty:

@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import DOCX_MIME, XLSX_MIME, bulletin, workbook
-from dashboard.format import NO_DATA, category_label, period_label, scheme_for
+from dashboard.format import NO_DATA, category_label, scheme_for
 from dashboard.reads import read
 from dashboard.tables import (
     honour_lists,
@@ -19,6 +19,7 @@ from dashboard.widgets import (
     period_caption,
     period_picker,
 )
+from data.periods import Period
 from data.vocabulary import TIER_COLOURS, TIERS
 
 DEPARTMENT_PAGE = "views/department.py"
@@ -30,7 +31,7 @@ if period is None:
     st.stop()
 snapshot_id = int(period["snapshot_id"])
 scheme = scheme_for(period["period_start"].year)
-label = period_label(period["period_key"], period["period_kind"])
+label = Period.parse(period["period_key"]).label
 everyone = read("ranking", viewer, snapshot_id)
 category = category_picker("ranking_category", set(everyone["category"]))
 period_caption(period)

@@ -13,15 +13,7 @@ import chinese_calendar
 import numpy as np
 
 from data.clock import local_today
-
-
-def add_months(d: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's last day."""
-    index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(d.day, last))
+from data.periods import add_months
 
 
 def month_start(d: date) -> date:

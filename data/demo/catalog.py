@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from data.demo import city as C
-from data.demo.calendar import Window, add_months
+from data.demo.calendar import Window
 from data.demo.story import Story
 from data.demo.streams import rng_for
+from data.periods import add_months
 from data.vocabulary import SHARE_TYPES
 
 FREQUENCIES = ("实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "不定期", "每 2 日", "每 3 月")

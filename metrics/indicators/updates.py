@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from data.clock import local_days
+from data.periods import add_months
 from data.vocabulary import Frequency, parse_frequency
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts
 from metrics.indicators.sharing import catalog
 from metrics.inputs import Context, PeriodInputs, days_int, lookup
-from metrics.periods import add_months
 
 CALENDAR_ANCHOR = {"day": date(2000, 1, 3), "month": date(2000, 1, 1)}  # a Monday (ISO weeks); January
 KEY_SPAN = 1 << 20  # resource index × KEY_SPAN + day number: one sorted key per observation

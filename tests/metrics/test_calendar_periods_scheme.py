@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from data.workdays import WorkdayCalendar
-from metrics.periods import PeriodError, parse_period
+from data.periods import Period, PeriodError
 from metrics.scheme import SCHEMES_DIR, SchemeError, load_scheme, parse_scheme
 
 CAL = WorkdayCalendar(2025, 2027)
@@ -52,14 +52,14 @@ def test_vectorised_deadlines_keep_the_index():
     ("2026-03-01..2026-03-10", "range", "2026-03-01", "2026-03-10", "2026-02-19..2026-02-28"),
 ])
 def test_periods(key, kind, start, end, prev):
-    p = parse_period(key)
+    p = Period.parse(key)
     assert (p.kind, p.start.isoformat(), p.end.isoformat(), p.previous().key) == (kind, start, end, prev)
 
 
 @pytest.mark.parametrize("bad", ["2026-13", "26", "2026-Q5", "2026-03-10..2026-03-01", "2026-02-30..2026-03-01"])
 def test_bad_period_keys_are_explained(bad):
     with pytest.raises(PeriodError, match="考核期"):
-        parse_period(bad)
+        Period.parse(bad)
 
 
 def test_default_scheme_loads():
