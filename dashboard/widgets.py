@@ -10,6 +10,7 @@ from dashboard.exports import CSV_MIME, audited, csv_bytes
 from dashboard.format import category_label
 from dashboard.reads import read, store_url
 from data.clock import to_local_series
+from data import queries
 from data.db import get_engine
 from data.periods import KIND_LABELS, Period
 from data.vocabulary import CATEGORIES
@@ -32,7 +33,7 @@ def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
 
     The choice is remembered in session state so the next page opens on the same period.
     """
-    shown = read("periods", viewer)
+    shown = read(queries.periods, viewer)
     if shown.empty:
         empty_store()
         return None

@@ -9,6 +9,7 @@ from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
 from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from data import queries
 from data.clock import to_local_series
 from data.periods import Period
 from data.viewer import AccessDenied
@@ -18,7 +19,7 @@ st.title("部门详情")
 period = period_picker(viewer, "department")
 if period is None:
     st.stop()
-visible = read("departments", viewer)
+visible = read(queries.departments, viewer)
 if visible.empty:
     st.info("还没有登记任何部门。请管理员运行 `python -m data dept add` 或导入部门清单。")
     st.stop()
@@ -41,35 +42,35 @@ dept_id = st.selectbox(
 st.session_state["selected_dept_id"] = int(dept_id)
 st.query_params["dept"] = str(dept_id)
 try:
-    dept = read("department", viewer, int(dept_id))
+    dept = read(queries.department, viewer, int(dept_id))
 except AccessDenied:
     st.error("您无权查看该部门的数据。")
     st.stop()
 
 snapshot_id = int(period["snapshot_id"])
-scheme = scheme_for(period["period_start"].year)
-label = Period.parse(period["period_key"]).label
+shown = Period.parse(period["period_key"])
+label = shown.label
+scheme = scheme_for(shown.year)
 period_caption(period)
-own = read("ranking", viewer, snapshot_id, dept_id=dept["dept_id"])
+own = read(queries.ranking, viewer, snapshot_id, dept_id=dept["dept_id"])
 if own.empty:
     st.info(f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")
     st.stop()
 score_header(own.iloc[0], dept["name"])
 
-indicators = read("indicator_scores", viewer, snapshot_id, dept_id=dept["dept_id"])
-peers = read("indicator_distribution", viewer, snapshot_id, dept["category"])
-history = read("indicator_history", viewer, dept["dept_id"], "month", period["period_start"].year)
+indicators = read(queries.indicator_scores, viewer, snapshot_id, dept_id=dept["dept_id"])
+peers = read(queries.indicator_distribution, viewer, snapshot_id, dept["category"])
+history = read(queries.indicator_history, viewer, dept["dept_id"], "month", shown.year)
 st.subheader("指标")
 indicator_cards(indicators, peers, history, scheme)
 
 st.subheader("计算说明")
 explanations(indicators, scheme)
 
-start, end = period["period_start"], period["period_end"]
-evidence = read("evidence", viewer, snapshot_id, dept_id=dept["dept_id"])
+evidence = read(queries.evidence, viewer, snapshot_id, dept_id=dept["dept_id"])
 evidence_rows = evidence_table(evidence, scheme, {dept["dept_id"]: dept["name"]})
-faults = read("top_fault_codes", viewer, dept["dept_id"], start, end)
-failed = read("failed_calls", viewer, dept["dept_id"], start, end)
+faults = read(queries.top_fault_codes, viewer, dept["dept_id"], shown)
+failed = read(queries.failed_calls, viewer, dept["dept_id"], shown)
 file_stem = f"{dept['name']}_{period['period_key']}"
 st.subheader("问题清单（证据）")
 st.caption("以下条目是得分扣减的依据，来自本期评分快照。")
@@ -82,7 +83,7 @@ for n, (title, rows) in enumerate(groups.items()):
                        key=f"evidence_csv_{n}", empty="本期没有此类问题。", wide=("详情",))
 
 st.subheader("接口调用")
-days = read("failures_by_day", viewer, dept["dept_id"], start, end)
+days = read(queries.failures_by_day, viewer, dept["dept_id"], shown)
 fault_rows = faults.assign(first_at=to_local_series(faults["first_at"]), last_at=to_local_series(faults["last_at"]))
 fault_rows = fault_rows.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
                                         "first_at": "首次失败", "last_at": "最近失败"})
@@ -103,7 +104,7 @@ with right:
     table_with_csv(failed_rows, viewer, target=f"failed_calls:{dept['dept_id']}",
                    period=period["period_key"], file_name=f"失败调用_{file_stem}.csv",
                    key="failed_csv", empty="本期没有失败的调用。")
-partners = read("call_partners", viewer, dept["dept_id"], start, end)
+partners = read(queries.call_partners, viewer, dept["dept_id"], shown)
 st.markdown("**谁调用谁**（左：调用本部门接口的部门；右：本部门调用的部门）")
 if partners.empty:
     st.caption("本期没有部门间调用记录。")
@@ -111,7 +112,7 @@ else:
     st.plotly_chart(charts.call_sankey(partners, dept["name"]), width="stretch", key="department_sankey")
 
 st.subheader("月度总分走势")
-trend = read("dept_history", viewer, dept["dept_id"], "month", period["period_start"].year)
+trend = read(queries.dept_history, viewer, dept["dept_id"], "month", shown.year)
 if trend.empty:
     st.caption("本年度还没有月度得分。")
 else:

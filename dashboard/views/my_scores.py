@@ -9,6 +9,7 @@ from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import gain_table, indicator_table
 from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from data import queries
 from data.periods import Period
 
 viewer = current_viewer()
@@ -19,23 +20,23 @@ if viewer.role != "department" or viewer.dept_id is None:
 period = period_picker(viewer, "mine")
 if period is None:
     st.stop()
-dept = read("department", viewer, viewer.dept_id)
+dept = read(queries.department, viewer, viewer.dept_id)
 snapshot_id = int(period["snapshot_id"])
 scheme = scheme_for(period["period_start"].year)
 label = Period.parse(period["period_key"]).label
 period_caption(period)
-own = read("ranking", viewer, snapshot_id, dept_id=viewer.dept_id)
+own = read(queries.ranking, viewer, snapshot_id, dept_id=viewer.dept_id)
 if own.empty:
     st.info(f"本部门在{label}没有得分（可能尚未纳入考核）。如有疑问请联系跑办管理员。")
     st.stop()
 row = own.iloc[0]
 score_header(row, dept["name"])
-totals = read("total_distribution", viewer, snapshot_id, dept["category"])
+totals = read(queries.total_distribution, viewer, snapshot_id, dept["category"])
 if not missing(row["rank"]) and totals:
     st.caption(f"在{category_label(dept['category'])}共 {len(totals)} 个参评单位中排第 {int(row['rank'])} 名。")
 
-indicators = read("indicator_scores", viewer, snapshot_id, dept_id=viewer.dept_id)
-gains = read("gain_items", viewer, snapshot_id, dept_id=viewer.dept_id)
+indicators = read(queries.indicator_scores, viewer, snapshot_id, dept_id=viewer.dept_id)
+gains = read(queries.gain_items, viewer, snapshot_id, dept_id=viewer.dept_id)
 gain_rows = gain_table(gains, scheme)
 file_stem = f"{dept['name']}_{period['period_key']}"
 
@@ -46,8 +47,8 @@ table_with_csv(gain_rows, viewer, target=f"gains:{viewer.dept_id}", period=perio
                empty="本期没有可提分的事项，继续保持。", wide=("怎么做",))
 
 st.subheader("各项指标")
-peers = read("indicator_distribution", viewer, snapshot_id, dept["category"])
-history = read("indicator_history", viewer, viewer.dept_id, "month", period["period_start"].year)
+peers = read(queries.indicator_distribution, viewer, snapshot_id, dept["category"])
+history = read(queries.indicator_history, viewer, viewer.dept_id, "month", period["period_start"].year)
 indicator_cards(indicators, peers, history, scheme)
 st.subheader("每项指标是怎么算的")
 explanations(indicators, scheme)
@@ -55,7 +56,7 @@ explanations(indicators, scheme)
 left, right = st.columns(2)
 with left:
     st.subheader("历史得分")
-    trend = read("dept_history", viewer, viewer.dept_id, "month", period["period_start"].year)
+    trend = read(queries.dept_history, viewer, viewer.dept_id, "month", period["period_start"].year)
     if trend.empty:
         st.caption("本年度还没有月度得分。")
     else:

@@ -19,6 +19,7 @@ from dashboard.widgets import (
     period_caption,
     period_picker,
 )
+from data import queries
 from data.periods import Period
 from data.vocabulary import TIER_COLOURS, TIERS
 
@@ -32,7 +33,7 @@ if period is None:
 snapshot_id = int(period["snapshot_id"])
 scheme = scheme_for(period["period_start"].year)
 label = Period.parse(period["period_key"]).label
-everyone = read("ranking", viewer, snapshot_id)
+everyone = read(queries.ranking, viewer, snapshot_id)
 category = category_picker("ranking_category", set(everyone["category"]))
 period_caption(period)
 ranking = everyone[everyone["category"] == category].reset_index(drop=True)
@@ -89,13 +90,13 @@ target = pick.selectbox("查看部门详情（也可点击表格中的一行）"
 if open_col.button("打开部门详情", key="ranking_open", type="primary"):
     open_department(int(target))
 
-indicators = read("indicator_scores", viewer, snapshot_id, category=category)
+indicators = read(queries.indicator_scores, viewer, snapshot_id, category=category)
 st.subheader("导出")
 red, black = honour_lists(ranking)
 weak = ranking[ranking["tier"] == "较差"]
 problems = {
     r["department"]: problem_lines(indicators[indicators["dept_id"] == r["dept_id"]],
-                                   read("evidence", viewer, snapshot_id, dept_id=int(r["dept_id"])), scheme)
+                                   read(queries.evidence, viewer, snapshot_id, dept_id=int(r["dept_id"])), scheme)
     for r in weak.to_dict("records")
 }
 short = ["排名", "部门", "总分", "等次"]

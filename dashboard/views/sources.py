@@ -6,6 +6,7 @@ from dashboard.auth import current_viewer
 from dashboard.format import dimension_label
 from dashboard.reads import read
 from dashboard.widgets import table_with_csv
+from data import queries
 from data.clock import to_local_series
 from metrics.scheme import SCHEMES_DIR, available_years, load_scheme
 
@@ -17,7 +18,7 @@ if viewer.role != "admin":
     st.error("本页仅供管理员查看。")
     st.stop()
 
-status = read("source_status", viewer)
+status = read(queries.source_status, viewer)
 st.subheader("采集运行")
 if status.empty:
     st.info("还没有任何采集记录。请在数据源配置（sources.toml）中配置数据源并启动采集："
@@ -48,7 +49,7 @@ st.subheader("隔离行")
 st.caption("时间均为北京时间。未能入库的行及原因。按原因修正源文件或在部门别名中补充名称后，重新采集即可。")
 sources = [""] + list(status["source"]) if not status.empty else [""]
 chosen = st.selectbox("数据源", sources, format_func=lambda s: s or "全部", key="quarantine_source")
-held = read("quarantined", viewer, chosen or None)
+held = read(queries.quarantined, viewer, chosen or None)
 held_rows = held.assign(created_at=to_local_series(held["created_at"])).rename(columns={"id": "编号", "source": "数据源", "kind": "记录类型", "file": "文件",
                                  "line": "行号", "reason": "原因", "raw": "原始内容",
                                  "created_at": "隔离时间"})
