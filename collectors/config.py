@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from collectors.mapping import KIND_FIELDS, VALUE_FIELDS
+from data.clock import ZONE_NAME
 
 KINDS = tuple(KIND_FIELDS)
 READERS = ("files", "sql", "http", "xroad")
@@ -20,7 +21,7 @@ FORMATS = ("auto", "csv", "xlsx", "json", "jsonl")
 NAME_RE = re.compile(r"^[a-z0-9_-]{1,100}$")
 
 DEFAULTS: dict[str, Any] = {
-    "timezone": "Asia/Shanghai",
+    "timezone": ZONE_NAME,
     "interval_minutes": 10,
     "date_formats": [],
     "create_unknown_departments": False,
@@ -61,7 +62,7 @@ class SourceConfig:
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = ZONE_NAME
     interval_minutes: float = 10
     date_formats: tuple[str, ...] = ()
     create_unknown_departments: bool = False

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from data.clock import ZONE_NAME
 from data.demo.calls import call_months
 from data.demo.generate import City
 from data.demo.streams import rng_for
@@ -382,7 +383,7 @@ def sources_toml(city: City, export: Export) -> str:
         "# Paths are relative to this file; see docs/sources.md.",
         "",
         "[defaults]",
-        'timezone = "Asia/Shanghai"',
+        f'timezone = "{ZONE_NAME}"',
         "interval_minutes = 10",
         "settle_seconds = 0  # files are moved into place complete: no last line is ever mid-write",
     ]
