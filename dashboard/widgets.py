@@ -13,6 +13,7 @@ from data.clock import to_local_series
 from data import queries
 from data.db import get_engine
 from data.periods import KIND_LABELS, Period
+from data.queries import ShownSnapshot
 from data.vocabulary import CATEGORIES
 from data.viewer import Viewer
 
@@ -28,7 +29,7 @@ def empty_store() -> None:
     st.info(EMPTY_STORE, icon="ℹ️")
 
 
-def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
+def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
     """Period type and period among those with scores; default the latest complete one.
 
     The choice is remembered in session state so the next page opens on the same period.
@@ -56,7 +57,7 @@ def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
     chosen = right.selectbox("考核周期", keys, index=default, format_func=labels.__getitem__,
                              key=f"{key}_period_{kind}")
     st.session_state[SELECTED_PERIOD] = chosen
-    return options[options["period_key"] == chosen].iloc[0].to_dict()
+    return ShownSnapshot.from_row(options[options["period_key"] == chosen].iloc[0].to_dict())
 
 
 def category_picker(key: str, present: Optional[set[str]] = None) -> str:
@@ -64,12 +65,12 @@ def category_picker(key: str, present: Optional[set[str]] = None) -> str:
     return st.radio("类别", keys, format_func=category_label, horizontal=True, key=key)
 
 
-def period_caption(period: dict) -> None:
-    status = {"published": "已发布", "current": "最新计算"}.get(period["status"], period["status"])
-    computed = to_local_series(pd.Series([period["computed_at"]])).iloc[0]
+def period_caption(shown: ShownSnapshot) -> None:
+    status = {"published": "已发布", "current": "最新计算"}.get(shown.status, shown.status)
+    computed = to_local_series(pd.Series([shown.computed_at])).iloc[0]
     st.caption(
-        f"考核周期 {period['period_start']} 至 {period['period_end']}，数据截至 {period['as_of']}；"
-        f"考核方案 {period['scheme_version']}；{status}（计算于 {computed:%Y-%m-%d %H:%M}）"
+        f"考核周期 {shown.period.start} 至 {shown.period.end}，数据截至 {shown.as_of}；"
+        f"考核方案 {shown.scheme_version}；{status}（计算于 {computed:%Y-%m-%d %H:%M}）"
     )
 
 

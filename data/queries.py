@@ -10,7 +10,8 @@ score, value, tier or rank.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Optional
 
 import pandas as pd
@@ -81,6 +82,24 @@ SNAPSHOT_COLUMNS = [
     "snapshot_id", "period_key", "period_kind", "period_start", "period_end", "as_of",
     "scheme_version", "status", "computed_at", "published_at", "complete",
 ]
+
+
+@dataclass(frozen=True)
+class ShownSnapshot:
+    """The snapshot a page shows for a period (one row of `periods`)."""
+
+    snapshot_id: int
+    period: Period
+    as_of: date
+    scheme_version: str
+    status: str  # published | current
+    computed_at: datetime
+    complete: bool  # evaluated at or after the period's end
+
+    @classmethod
+    def from_row(cls, row: dict) -> ShownSnapshot:
+        return cls(int(row["snapshot_id"]), Period.parse(row["period_key"]), row["as_of"], row["scheme_version"],
+                   row["status"], row["computed_at"], bool(row["complete"]))
 
 
 def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:

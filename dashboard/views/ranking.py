@@ -20,22 +20,22 @@ from dashboard.widgets import (
     period_picker,
 )
 from data import queries
-from data.periods import Period
 from data.vocabulary import TIER_COLOURS, TIERS
 
 DEPARTMENT_PAGE = "views/department.py"
 
 viewer = current_viewer()
 st.title("排名总览")
-period = period_picker(viewer, "ranking")
-if period is None:
+shown = period_picker(viewer, "ranking")
+if shown is None:
     st.stop()
-snapshot_id = int(period["snapshot_id"])
-scheme = scheme_for(period["period_start"].year)
-label = Period.parse(period["period_key"]).label
+period = shown.period
+snapshot_id = shown.snapshot_id
+scheme = scheme_for(period.year)
+label = period.label
 everyone = read(queries.ranking, viewer, snapshot_id)
 category = category_picker("ranking_category", set(everyone["category"]))
-period_caption(period)
+period_caption(shown)
 ranking = everyone[everyone["category"] == category].reset_index(drop=True)
 if ranking.empty:
     st.info(f"{label}没有{category_label(category)}的得分。")
@@ -100,24 +100,24 @@ problems = {
     for r in weak.to_dict("records")
 }
 short = ["排名", "部门", "总分", "等次"]
-intro = (f"根据{scheme.year}年度考核方案（版本 {period['scheme_version']}），对{label}"
-         f"{category_label(category)}共 {len(ranking)} 个单位进行了考核，数据截至 {period['as_of']}。"
+intro = (f"根据{scheme.year}年度考核方案（版本 {shown.scheme_version}），对{label}"
+         f"{category_label(category)}共 {len(ranking)} 个单位进行了考核，数据截至 {shown.as_of}。"
          f"等次分布：" + "，".join(f"{t} {int((ranking['tier'] == t).sum())} 个" for t in TIERS) + "。")
-file_stem = f"{period['period_key']}_{category_label(category)}"
+file_stem = f"{period.key}_{category_label(category)}"
 c1, c2, c3 = st.columns(3)
 with c1:
-    download("下载 Excel 工作簿", viewer, target=f"ranking:{category}", period=period["period_key"],
+    download("下载 Excel 工作簿", viewer, target=f"ranking:{category}", period=period.key,
              kind="xlsx", file_name=f"排名_{file_stem}.xlsx", mime=XLSX_MIME, key="ranking_xlsx",
              build=lambda: workbook({"排名": table, "指标得分": indicator_table(indicators, scheme)}))
 with c2:
-    download("下载 Word 通报", viewer, target=f"bulletin:{category}", period=period["period_key"],
+    download("下载 Word 通报", viewer, target=f"bulletin:{category}", period=period.key,
              kind="docx", file_name=f"通报_{file_stem}.docx", mime=DOCX_MIME, key="ranking_docx",
              build=lambda: bulletin(f"{label}{category_label(category)}考核情况通报", intro,
                                     ranking_table(ranking, scheme)[short],
                                     ranking_table(red, scheme)[short],
                                     ranking_table(black, scheme)[short], problems))
 with c3:
-    csv_download(table, viewer, target=f"ranking:{category}", period=period["period_key"],
+    csv_download(table, viewer, target=f"ranking:{category}", period=period.key,
                  file_name=f"排名_{file_stem}.csv", key="ranking_csv")
 
 heat, spread, moved = st.tabs(["计分卡", "总分分布", "进退步"])
