@@ -33,6 +33,9 @@ def test_periods_show_published_over_current_and_flag_incomplete(engine, fx):
     assert sept["snapshot_id"] == fx.snapshot["2026-09"]
     # 2026-11 evaluated on 11-20 < 11-30: not complete
     assert list(shown["complete"]) == [False, True, True, True]
+    record = queries.ShownSnapshot.from_row(shown.iloc[0].to_dict())
+    assert (record.snapshot_id, record.period, record.complete) == (
+        fx.snapshot["2026-11"], Period.parse("2026-11"), False)
 
 
 def test_ranking_of_a_category_with_dimension_columns(engine, fx):
