@@ -25,10 +25,10 @@ from collectors.mapping import (
     months,
     parse_datetimes,
 )
-from data.vocabulary import CATEGORY_SPELLINGS, normalise_frequency
+from data.vocabulary import CATEGORY_SPELLINGS, FREQUENCY_LABELS, normalise_frequency
 
 DEFAULTS = {"share_type": "conditional", "mounted": False, "satisfaction": "unrated"}
-FREQUENCY_HINT = "请改为 实时/每日/每周/每月/每季度/每半年/每年/不定期 或 每 N 日/周/月，或在 [source.values.update_frequency] 中映射"
+FREQUENCY_HINT = f"请改为 {'/'.join(FREQUENCY_LABELS.values())} 或 每 N 日/周/月，或在 [source.values.update_frequency] 中映射"
 
 
 class MissingColumns(ValueError):
