@@ -55,7 +55,7 @@ def _render(page: str, viewer, dept_id: int) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     from dashboard.auth import LAST_SEEN_KEY, VIEWER_KEY
-    from data.models import utcnow
+    from data.clock import utcnow
 
     at = AppTest.from_file(str(ROOT / page), default_timeout=PAGE_TIMEOUT_S)
     at.session_state[VIEWER_KEY] = viewer

@@ -13,7 +13,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from data.load import insert_ignore, upsert
-from data.models import CollectorRun, Quarantine, SourceCursor, SourceLock, utcnow
+from data.clock import utcnow
+from data.models import CollectorRun, Quarantine, SourceCursor, SourceLock
 
 LOCK_TTL = timedelta(minutes=15)
 HOST = socket.gethostname()

@@ -13,6 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from collectors.mapping import KIND_FIELDS, VALUE_FIELDS
+from data.clock import ZONE_NAME
+from data.vocabulary import CATEGORY_SPELLINGS
 
 KINDS = tuple(KIND_FIELDS)
 READERS = ("files", "sql", "http", "xroad")
@@ -20,7 +22,7 @@ FORMATS = ("auto", "csv", "xlsx", "json", "jsonl")
 NAME_RE = re.compile(r"^[a-z0-9_-]{1,100}$")
 
 DEFAULTS: dict[str, Any] = {
-    "timezone": "Asia/Shanghai",
+    "timezone": ZONE_NAME,
     "interval_minutes": 10,
     "date_formats": [],
     "create_unknown_departments": False,
@@ -61,7 +63,7 @@ class SourceConfig:
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = ZONE_NAME
     interval_minutes: float = 10
     date_formats: tuple[str, ...] = ()
     create_unknown_departments: bool = False
@@ -190,7 +192,7 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
         if not isinstance(merged[key], bool):
             raise fail(key, f"应为 true 或 false，当前为 {merged[key]!r}")
         opts[key] = merged[key]
-    if merged["new_department_category"] not in ("市直部门", "区县", "city_dept", "district"):
+    if merged["new_department_category"] not in CATEGORY_SPELLINGS:
         raise fail("new_department_category", "应为 市直部门 或 区县")
     opts["new_department_category"] = merged["new_department_category"]
     formats = merged["date_formats"]

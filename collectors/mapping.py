@@ -1,5 +1,5 @@
-"""From source spellings to canonical values: fields per kind, value maps, dates,
-update frequencies and department names.
+"""From source spellings to canonical values: fields per kind, value maps, dates and
+department names (the coded values themselves are in data/vocabulary.py).
 
 Everything here works on whole pandas columns (the exchange-log path sees millions of
 rows); a value that cannot be understood comes back as a failure mask, never a guess.
@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
+
+from data.vocabulary import SATISFACTION_SPELLINGS, SHARE_TYPE_SPELLINGS
 
 log = logging.getLogger(__name__)
 
@@ -78,65 +80,8 @@ def field_types(kind: str) -> dict[str, str]:
 BOOL_VALUES = {"成功": True, "失败": False, "是": True, "否": False, "true": True, "false": False,
                "1": True, "0": False, "y": True, "n": False, "yes": True, "no": False,
                "已挂接": True, "未挂接": False, "1.0": True, "0.0": False}
-SHARE_TYPE_VALUES = {"无条件共享": "unconditional", "有条件共享": "conditional",
-                     "不予共享": "not_shared", "unconditional": "unconditional",
-                     "conditional": "conditional", "not_shared": "not_shared"}
-SATISFACTION_VALUES = {"满意": "satisfied", "基本满意": "basically_satisfied",
-                       "不满意": "dissatisfied", "未评价": "unrated", "satisfied": "satisfied",
-                       "basically_satisfied": "basically_satisfied",
-                       "dissatisfied": "dissatisfied", "unrated": "unrated"}
-ENUM_VALUES = {"bool": BOOL_VALUES, "share_type": SHARE_TYPE_VALUES,
-               "satisfaction": SATISFACTION_VALUES}
-
-FREQUENCY_WORDS = {
-    "实时": "realtime", "每日": "daily", "每天": "daily", "每周": "weekly", "每月": "monthly",
-    "每季度": "quarterly", "每季": "quarterly", "每半年": "half_yearly", "每年": "yearly",
-    "不定期": "irregular", "irregular": "irregular", "realtime": "realtime", "daily": "daily",
-    "weekly": "weekly", "monthly": "monthly", "quarterly": "quarterly",
-    "half_yearly": "half_yearly", "yearly": "yearly", "continuous": "realtime",
-    "annual": "yearly",
-}
-DCAT_UNITS = {"D": ("days", "daily"), "W": ("weeks", "weekly"), "M": ("months", "monthly"),
-              "Y": ("years", None)}
-EVERY_N_RE = re.compile(r"^(?:每|every_?)\s*(\d+)\s*(个)?\s*(日|天|周|星期|月|days?|weeks?|months?)$")
-DCAT_RE = re.compile(r"^R/P(?:(\d+)([DWMY])|T\d+[HMS])$")
-UNIT_WORDS = {"日": "days", "天": "days", "周": "weeks", "星期": "weeks", "月": "months",
-              "day": "days", "days": "days", "week": "weeks", "weeks": "weeks",
-              "month": "months", "months": "months"}
-
-
-def normalise_frequency(raw: Any) -> str | None:
-    """A declared update frequency in canonical form, or None when not understood."""
-    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
-        return None
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
-    compact = re.sub(r"\s+", "", text)
-    if compact in FREQUENCY_WORDS or compact.lower() in FREQUENCY_WORDS:
-        return FREQUENCY_WORDS.get(compact) or FREQUENCY_WORDS[compact.lower()]
-    dcat = DCAT_RE.match(compact.upper())
-    if dcat:
-        if dcat.group(1) is None:
-            return "realtime"
-        return _every(int(dcat.group(1)), DCAT_UNITS[dcat.group(2)][0], calendar=True)
-    every = EVERY_N_RE.match(text.lower())
-    if every:
-        return _every(int(every.group(1)), UNIT_WORDS[every.group(3)], calendar=False)
-    return None
-
-
-def _every(n: int, unit: str, calendar: bool) -> str | None:
-    """DCAT's R/P3M, R/P6M, R/P1Y name calendar quarters, half-years and years; a Chinese
-    "每 3 月" is every three months counted from registration (DESIGN.md, update slots)."""
-    if n < 1:
-        return None
-    if unit == "years":
-        return "yearly" if n == 1 else f"every_{12 * n}_months"
-    if unit == "months" and calendar and n in (1, 3, 6, 12):
-        return {1: "monthly", 3: "quarterly", 6: "half_yearly", 12: "yearly"}[n]
-    if n == 1:
-        return {"days": "daily", "weeks": "weekly", "months": "monthly"}[unit]
-    return f"every_{n}_{unit}"
-
+ENUM_VALUES = {"bool": BOOL_VALUES, "share_type": SHARE_TYPE_SPELLINGS,
+               "satisfaction": SATISFACTION_SPELLINGS}
 
 def clean_text(series: pd.Series) -> pd.Series:
     """Strings stripped, with empty cells as missing (NA); in Arrow when the text is

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from collectors.config import CollectorConfig, SourceConfig
 from collectors.runner import RunSummary, run_source
-from data.settings import LOCAL_TZ
+from data.clock import ZONE
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -58,13 +57,12 @@ def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = Tru
     into one, and a misfire grace of a whole interval (a busy machine still runs it)."""
     from apscheduler.schedulers.blocking import BlockingScheduler  # only `run` needs it: `once` starts quicker
 
-    zone = ZoneInfo(LOCAL_TZ)
-    scheduler = BlockingScheduler(timezone=zone)
+    scheduler = BlockingScheduler(timezone=ZONE)
     for cfg in config.sources:
         if not cfg.enabled:
             continue
         scheduler.add_job(scheduled_run, "interval", args=[engine, cfg, refresh], id=cfg.name,
                           name=cfg.name, minutes=cfg.interval_minutes, max_instances=1, coalesce=True,
                           misfire_grace_time=max(300, int(cfg.interval_minutes * 60)),
-                          next_run_time=datetime.now(zone))
+                          next_run_time=datetime.now(ZONE))
     return scheduler

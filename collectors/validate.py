@@ -23,13 +23,12 @@ from collectors.mapping import (
     local_dates,
     map_values,
     months,
-    normalise_frequency,
     parse_datetimes,
 )
-from data.departments import CATEGORY_BY_LABEL
+from data.vocabulary import CATEGORY_SPELLINGS, FREQUENCY_LABELS, normalise_frequency
 
 DEFAULTS = {"share_type": "conditional", "mounted": False, "satisfaction": "unrated"}
-FREQUENCY_HINT = "请改为 实时/每日/每周/每月/每季度/每半年/每年/不定期 或 每 N 日/周/月，或在 [source.values.update_frequency] 中映射"
+FREQUENCY_HINT = f"请改为 {'/'.join(FREQUENCY_LABELS.values())} 或 每 N 日/周/月，或在 [source.values.update_frequency] 中映射"
 
 
 class MissingColumns(ValueError):
@@ -195,7 +194,7 @@ def parse_numbers(raw: pd.Series) -> pd.Series:
 
 def kind_rules(out: pd.DataFrame, cfg: SourceConfig, reasons: Reasons) -> None:
     if cfg.kind == "department":
-        category = out["category"].map(CATEGORY_BY_LABEL)
+        category = out["category"].map(CATEGORY_SPELLINGS)
         reasons.add(out["category"].notna() & category.isna(),
                     "部门类别 '{v}' 无法识别：应为 市直部门 或 区县", out["category"])
         out["category"] = category

@@ -14,7 +14,8 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from data.db import get_engine
-from data.models import ROLES, utcnow
+from data.clock import utcnow
+from data.models import ROLES
 from data.settings import get_settings
 from data.users import active_viewer, authenticate, login_by_email, record_logout
 from data.viewer import Viewer

@@ -7,10 +7,11 @@ import plotly.graph_objects as go
 from dashboard.format import (
     BAND_COLOURS,
     NO_DATA,
-    TIER_COLOURS,
     indicator_label,
     score_band,
 )
+from data.periods import Period
+from data.vocabulary import TIER_COLOURS
 from metrics.scheme import Scheme
 
 FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=13)
@@ -101,18 +102,10 @@ def sparkline(history: pd.DataFrame, column: str = "score") -> go.Figure:
     return fig
 
 
-def short_period(key: str) -> str:
-    """Axis label of a period within its year: '2026-10' → '10月', '2026-Q3' → 'Q3'."""
-    year, _, rest = key.partition("-")
-    if rest.isdigit():
-        return f"{int(rest)}月"
-    return rest or f"{year}年"
-
-
 def trend(history: pd.DataFrame) -> go.Figure:
     """Total over the year's periods, with rank and tier in the hover; a running period
     is marked 进行中 with an open marker, since its total is still partial."""
-    labels = [short_period(key) + ("" if done else "（进行中）")
+    labels = [Period.parse(key).short_label + ("" if done else "（进行中）")
               for key, done in zip(history["period_key"], history["complete"])]
     fig = go.Figure(go.Scatter(
         x=labels, y=history["total"], mode="lines+markers+text",

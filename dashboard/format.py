@@ -1,4 +1,4 @@
-"""How stored numbers are shown: labels from the scheme, tiers, arrows, periods, bands.
+"""How stored numbers are shown: labels from the scheme, tiers, arrows, bands.
 
 Formatting only: every number shown comes from a stored snapshot.
 """
@@ -10,22 +10,14 @@ from typing import Optional
 
 import pandas as pd
 
-from data.models import CATEGORIES, SHARE_TYPES
-from data.settings import LOCAL_TZ
+from data.vocabulary import CATEGORIES, FREQUENCY_LABELS, SHARE_TYPES
 from metrics.scheme import Scheme, load_scheme
 
 NO_DATA = "无数据"
 SMALL_SAMPLE = "样本少"
-PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度", "range": "自定义区间"}
-TIERS = ("优秀", "良好", "一般", "较差")
-TIER_COLOURS = {"优秀": "#1a9850", "良好": "#91cf60", "一般": "#fdae61", "较差": "#d73027"}
 BAND_COLOURS = {"green": "#1a9850", "yellow": "#fee08b", "red": "#d73027", "grey": "#d9d9d9"}
 # Codes the store keeps in English that can appear inside evidence details.
-CODE_LABELS = {
-    **SHARE_TYPES,
-    "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季度",
-    "half_yearly": "每半年", "yearly": "每年", "realtime": "实时", "irregular": "不定期",
-}
+CODE_LABELS = {**SHARE_TYPES, **FREQUENCY_LABELS}
 ITEM_TYPES = {
     "resource": "共享资源", "request": "共享申请", "objection": "数据异议",
     "complaint": "投诉工单", "service": "接口服务",
@@ -52,25 +44,6 @@ def dimension_label(scheme: Scheme, key: str) -> str:
 
 def category_label(key: str) -> str:
     return CATEGORIES.get(key, key)
-
-
-def period_label(key: str, kind: str) -> str:
-    """'2026-10' → '2026年10月', '2026-Q3' → '2026年第3季度', '2026' → '2026年'."""
-    if kind == "month":
-        year, month = key.split("-")
-        return f"{year}年{int(month)}月"
-    if kind == "quarter":
-        year, quarter = key.split("-Q")
-        return f"{year}年第{quarter}季度"
-    if kind == "year":
-        return f"{key}年"
-    return key.replace("..", " 至 ")
-
-
-def local_times(values: pd.Series) -> pd.Series:
-    """Stored naive-UTC timestamps as naive local (Asia/Shanghai) times for display."""
-    stamps = pd.to_datetime(values)
-    return stamps.dt.tz_localize("UTC").dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
 
 
 def missing(x) -> bool:

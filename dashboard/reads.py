@@ -6,9 +6,10 @@ up on the next page load without restarting the dashboard.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import streamlit as st
 
-from data import queries
 from data.db import get_engine
 from data.settings import get_settings
 from data.viewer import Viewer
@@ -21,11 +22,13 @@ def store_url() -> str:
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=2000)
-def _cached(query: str, url: str, viewer: Viewer, args: tuple, kwargs: tuple):
+def _cached(_query: Callable, name: str, url: str, viewer: Viewer, args: tuple, kwargs: tuple):
+    """`_query` is left out of the cache key (the leading underscore); its `name` is in it."""
     with get_engine(url).connect() as conn:
-        return getattr(queries, query)(conn, viewer, *args, **dict(kwargs))
+        return _query(conn, viewer, *args, **dict(kwargs))
 
 
-def read(query: str, viewer: Viewer, *args, **kwargs):
-    """Run data.queries.<query>(conn, viewer, *args, **kwargs) through the cache."""
-    return _cached(query, store_url(), viewer, args, tuple(sorted(kwargs.items())))
+def read(query: Callable, viewer: Viewer, *args, **kwargs):
+    """Run a data.queries function, query(conn, viewer, *args, **kwargs), through the cache."""
+    return _cached(query, f"{query.__module__}.{query.__qualname__}", store_url(), viewer, args,
+                   tuple(sorted(kwargs.items())))

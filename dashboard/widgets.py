@@ -7,10 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import CSV_MIME, audited, csv_bytes
-from dashboard.format import PERIOD_KINDS, category_label, local_times, period_label
+from dashboard.format import category_label
 from dashboard.reads import read, store_url
+from data.clock import to_local_series
+from data import queries
 from data.db import get_engine
-from data.models import CATEGORIES
+from data.periods import KIND_LABELS, Period
+from data.queries import ShownSnapshot
+from data.vocabulary import CATEGORIES
 from data.viewer import Viewer
 
 EMPTY_STORE = (
@@ -25,12 +29,12 @@ def empty_store() -> None:
     st.info(EMPTY_STORE, icon="ℹ️")
 
 
-def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
+def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
     """Period type and period among those with scores; default the latest complete one.
 
     The choice is remembered in session state so the next page opens on the same period.
     """
-    shown = read("periods", viewer)
+    shown = read(queries.periods, viewer)
     if shown.empty:
         empty_store()
         return None
@@ -40,7 +44,7 @@ def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
         shown[shown["complete"]]["period_kind"].iloc[0] if shown["complete"].any() else kinds[0])
     left, right = st.columns([1, 2])
     kind = left.radio("考核周期类型", kinds, index=kinds.index(default_kind), horizontal=True,
-                      format_func=PERIOD_KINDS.__getitem__, key=f"{key}_kind")
+                      format_func=KIND_LABELS.__getitem__, key=f"{key}_kind")
     options = shown[shown["period_kind"] == kind]
     keys = list(options["period_key"])
     if not carried.empty and carried["period_key"].iloc[0] in keys:
@@ -48,12 +52,12 @@ def period_picker(viewer: Viewer, key: str) -> Optional[dict]:
     else:
         complete = list(options["complete"])
         default = complete.index(True) if True in complete else 0
-    labels = {r["period_key"]: period_label(r["period_key"], r["period_kind"]) +
+    labels = {r["period_key"]: Period.parse(r["period_key"]).label +
               ("" if r["complete"] else "（进行中）") for r in options.to_dict("records")}
     chosen = right.selectbox("考核周期", keys, index=default, format_func=labels.__getitem__,
                              key=f"{key}_period_{kind}")
     st.session_state[SELECTED_PERIOD] = chosen
-    return options[options["period_key"] == chosen].iloc[0].to_dict()
+    return ShownSnapshot.from_row(options[options["period_key"] == chosen].iloc[0].to_dict())
 
 
 def category_picker(key: str, present: Optional[set[str]] = None) -> str:
@@ -61,12 +65,12 @@ def category_picker(key: str, present: Optional[set[str]] = None) -> str:
     return st.radio("类别", keys, format_func=category_label, horizontal=True, key=key)
 
 
-def period_caption(period: dict) -> None:
-    status = {"published": "已发布", "current": "最新计算"}.get(period["status"], period["status"])
-    computed = local_times(pd.Series([period["computed_at"]])).iloc[0]
+def period_caption(shown: ShownSnapshot) -> None:
+    status = {"published": "已发布", "current": "最新计算"}.get(shown.status, shown.status)
+    computed = to_local_series(pd.Series([shown.computed_at])).iloc[0]
     st.caption(
-        f"考核周期 {period['period_start']} 至 {period['period_end']}，数据截至 {period['as_of']}；"
-        f"考核方案 {period['scheme_version']}；{status}（计算于 {computed:%Y-%m-%d %H:%M}）"
+        f"考核周期 {shown.period.start} 至 {shown.period.end}，数据截至 {shown.as_of}；"
+        f"考核方案 {shown.scheme_version}；{status}（计算于 {computed:%Y-%m-%d %H:%M}）"
     )
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Connection
 
-from data.models import AuditLog, utcnow
+from data.clock import utcnow
+from data.models import AuditLog
 from data.viewer import Viewer
 
 

@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from data.load import insert_ignore
-from data.models import CATEGORIES, Department, DepartmentAlias
-
-CATEGORY_BY_LABEL = {**{v: k for k, v in CATEGORIES.items()}, **{k: k for k in CATEGORIES}}
+from data.models import Department, DepartmentAlias
+from data.vocabulary import CATEGORIES, CATEGORY_SPELLINGS
 
 
 class DepartmentError(ValueError):
@@ -18,7 +17,7 @@ class DepartmentError(ValueError):
 
 
 def parse_category(raw: str) -> str:
-    key = CATEGORY_BY_LABEL.get((raw or "").strip())
+    key = CATEGORY_SPELLINGS.get((raw or "").strip())
     if key is None:
         raise DepartmentError(f"未知部门类别 {raw!r}：应为 市直部门 或 区县")
     return key

@@ -6,25 +6,24 @@ data are the same on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Sequence
 
 import pandas as pd
 from sqlalchemy import BigInteger, String, and_, cast, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 
+from data.clock import local_day, utc_bounds, utc_start
 from data.models import (
     HIST_COLUMNS, NO_FAULT_CODE, CatalogResource, Complaint, DataObjection, Department, ExchangeCall, ExchangeDaily,
     ExchangeFaultMonth, ExchangeServiceMonth, OfficeKpi, ResourceUpdate, ScoreAdjustment, SharingRequest,
 )
 from data.months import month_split, monthly_then_edges
 
-LOCAL_OFFSET = timedelta(hours=8)  # Asia/Shanghai has kept UTC+8 without DST since 1991
-
-
-def utc_start(day: date) -> datetime:
-    """Naive UTC instant at which local day `day` begins."""
-    return datetime.combine(day, time()) - LOCAL_OFFSET
+def _in_days(column, first: date, last: date):
+    """`column` (naive UTC) within local days [first, last]."""
+    since, until = utc_bounds(first, last)
+    return and_(column >= since, column < until)
 
 
 def _frame(conn: Connection, stmt, columns: Sequence[str], ints: Sequence[str] = (),
@@ -64,7 +63,7 @@ def resource_updates(conn: Connection, since: date, until: date) -> pd.DataFrame
     t = ResourceUpdate.__table__
     # read the timestamp untyped and parse it in one vectorised step: the bulk of the update log
     stmt = (select(t.c.resource_code, type_coerce(t.c.updated_at, String))
-            .where(t.c.updated_at >= utc_start(since), t.c.updated_at < utc_start(until + timedelta(days=1)))
+            .where(_in_days(t.c.updated_at, since, until))
             .order_by(t.c.resource_code, t.c.updated_at))
     return _frame(conn, stmt, ["resource_code", "updated_at"], stamps=["updated_at"])
 
@@ -115,8 +114,7 @@ def top_faults(conn: Connection, first_day: date, last_day: date) -> pd.DataFram
                               func.nullif(m.c.fault_code, NO_FAULT_CODE).label("fault_code"), m.c.failures)
         .where(m.c.month >= lo, m.c.month < hi),
         lambda a, b: select(c.c.provider_dept_id, c.c.service_code, c.c.fault_code, func.count().label("failures"))
-        .where(c.c.requested_at >= utc_start(a), c.c.requested_at < utc_start(b + timedelta(days=1)),
-               c.c.succeeded.is_(False))
+        .where(_in_days(c.c.requested_at, a, b), c.c.succeeded.is_(False))
         .group_by(c.c.provider_dept_id, c.c.service_code, c.c.fault_code))
     stmt = (select(parts.c.provider_dept_id, parts.c.service_code, parts.c.fault_code,
                    cast(func.sum(parts.c.failures), BigInteger))
@@ -129,8 +127,7 @@ def top_faults(conn: Connection, first_day: date, last_day: date) -> pd.DataFram
 def _deadline_records(table, cols, start_col, first_start: date, last_start: date, due_from: date):
     start = table.c[start_col]
     stmt = (select(*[table.c[c] for c in cols])
-            .where(or_(and_(start >= utc_start(first_start), start < utc_start(last_start + timedelta(days=1))),
-                       table.c.due_at >= utc_start(due_from)))
+            .where(or_(_in_days(start, first_start, last_start), table.c.due_at >= utc_start(due_from)))
             .order_by(table.c[cols[0]]))
     return stmt
 
@@ -193,6 +190,6 @@ def earliest_data_day(conn: Connection) -> date | None:
                        (DataObjection, "raised_at"), (Complaint, "received_at"),
                        (CatalogResource, "first_seen_at")):
         first = conn.execute(select(func.min(table.__table__.c[col]))).scalar()
-        firsts.append(None if first is None else (pd.Timestamp(first) + LOCAL_OFFSET).date())
+        firsts.append(None if first is None else local_day(first))
     days = [pd.Timestamp(d).date() for d in firsts if d is not None]
     return min(days) if days else None

@@ -6,16 +6,15 @@ and aliases to ids before loading.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Optional
 
 from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
 
-CATEGORIES = {"city_dept": "市直部门", "district": "区县"}
-SHARE_TYPES = {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}
-SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意", "unrated": "未评价"}
+from data.clock import utcnow
+
 ROLES = {"leader": "领导小组", "inspector": "督察组", "department": "部门联络员", "admin": "管理员"}
 
 # Upper bounds (ms) of the duration histogram buckets kept in ExchangeServiceMonth.h0..h11;
@@ -24,10 +23,6 @@ DURATION_BUCKETS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000
 HIST_COLUMNS = [f"h{i}" for i in range(len(DURATION_BUCKETS_MS) + 1)]
 # ExchangeFaultMonth.fault_code of failed calls that carry no fault code.
 NO_FAULT_CODE = ""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Department(SQLModel, table=True):

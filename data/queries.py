@@ -10,14 +10,15 @@ score, value, tier or rank.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection
 
+from data.clock import utcnow
 from data.models import (
     CollectorRun,
     Department,
@@ -31,10 +32,9 @@ from data.models import (
     Quarantine,
     ScoreSnapshot,
     SourceCursor,
-    utcnow,
 )
 from data.months import month_split, monthly_then_edges
-from data.settings import LOCAL_TZ
+from data.periods import Period
 from data.viewer import AccessDenied, Viewer
 
 DIMENSION_PREFIX = "dim:"
@@ -76,22 +76,30 @@ def _scope(viewer: Viewer, column, dept_id: Optional[int] = None):
     raise AccessDenied(f"{viewer.username} 未绑定部门，无权查看部门数据")
 
 
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """Local dates [start, end] as naive UTC instants [from, to)."""
-    tz = ZoneInfo(LOCAL_TZ)
-
-    def to_utc(d: date) -> datetime:
-        return datetime.combine(d, time.min, tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-    return to_utc(start), to_utc(end + timedelta(days=1))
-
-
 # --- periods and snapshots -------------------------------------------------------------
 
 SNAPSHOT_COLUMNS = [
     "snapshot_id", "period_key", "period_kind", "period_start", "period_end", "as_of",
     "scheme_version", "status", "computed_at", "published_at", "complete",
 ]
+
+
+@dataclass(frozen=True)
+class ShownSnapshot:
+    """The snapshot a page shows for a period (one row of `periods`)."""
+
+    snapshot_id: int
+    period: Period
+    as_of: date
+    scheme_version: str
+    status: str  # published | current
+    computed_at: datetime
+    complete: bool  # evaluated at or after the period's end
+
+    @classmethod
+    def from_row(cls, row: dict) -> ShownSnapshot:
+        return cls(int(row["snapshot_id"]), Period.parse(row["period_key"]), row["as_of"], row["scheme_version"],
+                   row["status"], row["computed_at"], bool(row["complete"]))
 
 
 def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
@@ -300,7 +308,7 @@ def gain_items(conn: Connection, viewer: Viewer, snapshot_id: int,
 
 # --- exchange calls (rollup, and failed calls bounded by period and limit) --------------
 
-def call_partners(conn: Connection, viewer: Viewer, dept_id: int, start: date, end: date,
+def call_partners(conn: Connection, viewer: Viewer, dept_id: int, period: Period,
                   limit: int = 8) -> pd.DataFrame:
     """Top departments calling this one's services ('consumer') and that it calls ('provider'):
     whole months from exchange_partner_month, edge days from the daily rollup, both
@@ -308,7 +316,7 @@ def call_partners(conn: Connection, viewer: Viewer, dept_id: int, start: date, e
     viewer.require_dept(dept_id)
     columns = ["direction", "partner_id", "partner", "calls", "failures"]
     pairs = monthly_then_edges(
-        *month_split(start, end),
+        *month_split(period.start, period.end),
         lambda lo, hi: select(_partner.c.provider_dept_id, _partner.c.consumer_dept_id, _partner.c.calls,
                               _partner.c.failures)
         .where(_partner.c.month >= lo, _partner.c.month < hi,
@@ -330,25 +338,24 @@ def call_partners(conn: Connection, viewer: Viewer, dept_id: int, start: date, e
     return pd.concat(parts, ignore_index=True)[columns]
 
 
-def failures_by_day(conn: Connection, viewer: Viewer, dept_id: int, start: date,
-                    end: date) -> pd.DataFrame:
+def failures_by_day(conn: Connection, viewer: Viewer, dept_id: int, period: Period) -> pd.DataFrame:
     """Calls and failures per day to the department's services, from the daily rollup."""
     viewer.require_dept(dept_id)
     stmt = (
         select(_daily.c.day, func.sum(_daily.c.calls).label("calls"),
                func.sum(_daily.c.failures).label("failures"))
-        .where(_daily.c.provider_dept_id == dept_id, _daily.c.day >= start, _daily.c.day <= end)
+        .where(_daily.c.provider_dept_id == dept_id, _daily.c.day >= period.start, _daily.c.day <= period.end)
         .group_by(_daily.c.day)
         .order_by(_daily.c.day)
     )
     return _frame(conn, stmt, ["day", "calls", "failures"])
 
 
-def top_fault_codes(conn: Connection, viewer: Viewer, dept_id: int, start: date, end: date,
+def top_fault_codes(conn: Connection, viewer: Viewer, dept_id: int, period: Period,
                     limit: int = 10) -> pd.DataFrame:
     """Most frequent (service, fault code) pairs of failed calls to the department."""
     viewer.require_dept(dept_id)
-    since, until = _utc_bounds(start, end)
+    since, until = period.utc_bounds
     failures = func.count().label("failures")
     stmt = (
         select(_call.c.service_code, func.coalesce(_call.c.fault_code, _call.c.status_code).label("fault_code"),
@@ -363,11 +370,11 @@ def top_fault_codes(conn: Connection, viewer: Viewer, dept_id: int, start: date,
     return _frame(conn, stmt, ["service_code", "fault_code", "failures", "first_at", "last_at"])
 
 
-def failed_calls(conn: Connection, viewer: Viewer, dept_id: int, start: date, end: date,
+def failed_calls(conn: Connection, viewer: Viewer, dept_id: int, period: Period,
                  limit: int = 200) -> pd.DataFrame:
     """The latest failed calls to the department's services in the period (time, service, caller)."""
     viewer.require_dept(dept_id)
-    since, until = _utc_bounds(start, end)
+    since, until = period.utc_bounds
     stmt = (
         select(_call.c.requested_at, _call.c.service_code, _dept.c.name.label("consumer"),
                _call.c.fault_code, _call.c.status_code, _call.c.duration_ms)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_TZ = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)

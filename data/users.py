@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 from pwdlib import PasswordHash
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from data.audit import record
-from data.models import ROLES, AppUser, Department, utcnow
-from data.settings import LOCAL_TZ, get_settings
+from data.clock import to_local, utcnow
+from data.models import ROLES, AppUser, Department
+from data.settings import get_settings
 from data.viewer import Viewer
 
 MIN_PASSWORD_LENGTH = 8
@@ -151,7 +151,7 @@ def active_viewer(conn: Connection, username: str) -> Viewer | None:
 
 def local_time(at: datetime, fmt: str = "%H:%M") -> str:
     """A stored naive-UTC time as the clock on the office wall shows it."""
-    return at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(LOCAL_TZ)).strftime(fmt)
+    return to_local(at).strftime(fmt)
 
 
 def _locked_message(until: datetime) -> str:

@@ -17,9 +17,9 @@ from datetime import date
 import pandas as pd
 
 from data.db import DatabaseConfigError, get_engine
-from data.departments import CATEGORY_BY_LABEL
+from data.periods import PeriodError
+from data.vocabulary import CATEGORY_SPELLINGS
 from metrics import explain, snapshots
-from metrics.periods import PeriodError
 from metrics.scheme import SchemeError
 
 
@@ -44,7 +44,7 @@ def _score_table(a, category: str | None) -> pd.DataFrame:
 
 
 def cmd_score(args, engine) -> int:
-    category = CATEGORY_BY_LABEL.get(args.category) if args.category else None
+    category = CATEGORY_SPELLINGS.get(args.category) if args.category else None
     if args.category and category is None:
         print(f"未知部门类别 {args.category!r}：应为 市直部门 或 区县", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 
+from data.periods import Period
 from metrics import explain
 from metrics.gains import GAIN_COLUMNS, gain_items
 from metrics.indicators import (COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts, concat)
@@ -16,7 +17,6 @@ from metrics.indicators.sharing import (call_indicators, catalog_indicators, obj
                                         request_indicators)
 from metrics.indicators.updates import update_indicators
 from metrics.inputs import Context, PeriodInputs
-from metrics.periods import Period
 from metrics.scheme import Scheme
 from metrics.scoring import adjusted_total, adjustment_totals, rank_departments, score_units
 

@@ -8,11 +8,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from metrics.periods import Period
+from data.periods import Period
+from data.workdays import WorkdayCalendar, calendar_for
 from metrics.scheme import Scheme
-from metrics.workdays import WorkdayCalendar, calendar_for
-
-LOCAL_TZ = "Asia/Shanghai"
 
 
 @dataclass
@@ -43,12 +41,6 @@ class PeriodInputs:
                 ordered = text.sort_values(list(text.columns)).reset_index(drop=True)
                 h.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
         return h.hexdigest()
-
-
-def local_day(stamps: pd.Series) -> pd.Series:
-    """Naive-UTC timestamps → local (Asia/Shanghai) calendar day at midnight, naive."""
-    s = pd.to_datetime(stamps)
-    return s.dt.tz_localize("UTC").dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize()
 
 
 @dataclass

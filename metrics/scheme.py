@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from data.settings import get_settings
+from data.vocabulary import STANDARD_FREQUENCIES, TIER_KEYS, TIERS
 from metrics.indicators import DEFINITIONS
-
-STANDARD_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "half_yearly", "yearly")
-TIER_KEYS = ("excellent", "good", "fair")
 
 
 class SchemeError(ValueError):
@@ -126,8 +124,6 @@ def _honours(raw: dict) -> Honours:
     divisor, minimum, maximum = (_need(raw, k, "honours.", int) for k in ("divisor", "minimum", "maximum"))
     if divisor <= 0 or not 0 <= minimum <= maximum:
         raise SchemeError("考核方案 honours：应满足 divisor > 0 且 0 ≤ minimum ≤ maximum")
-    from metrics.scoring import TIERS
-
     black_tiers = tuple(_need(raw, "black_tiers", "honours.", list))
     unknown = [t for t in black_tiers if t not in TIERS]
     if unknown:

@@ -8,10 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from data.vocabulary import TIERS
 from metrics.indicators import DEFINITIONS
 from metrics.scheme import Scheme
-
-TIERS = ("优秀", "良好", "一般", "较差")
 
 
 def score_units(counts: pd.DataFrame, units: pd.Index, scheme: Scheme) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:

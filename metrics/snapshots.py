@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import insert, select, update
@@ -16,15 +15,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from data import audit, frames
 from data.departments import name_index
-from data.models import (DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot,
-                         utcnow)
+from data.clock import local_today, utcnow
+from data.models import DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot
+from data.periods import Period, year
 from metrics.assessment import Assessment, assess
 from metrics.indicators.updates import updates_since
 from metrics.inputs import PeriodInputs
-from metrics.periods import Period, parse_period, periods_of_year, year
+from metrics.periods import periods_of_year
 from metrics.scheme import load_scheme
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # Records started up to this many days before a period can have their deadline in it
 # (90 calendar days hold more working days than any answer limit in use).
 DEADLINE_LOOKBACK_DAYS = 90
@@ -34,10 +33,6 @@ SNAPSHOT_TABLE = ScoreSnapshot.__table__
 
 class PublishError(RuntimeError):
     """A publication or verification that cannot proceed, explained in Chinese."""
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL_TZ).date()
 
 
 def load_inputs(conn: Connection, period: Period, as_of: date) -> PeriodInputs:
@@ -85,7 +80,7 @@ def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache:
 
 def compute(engine: Engine, period_key: str, as_of: date | None = None) -> Assessment:
     """Assess a period from the store (as_of defaults to min(period end, today))."""
-    period = parse_period(period_key)
+    period = Period.parse(period_key)
     today = local_today()
     return _assessment(engine, period, as_of or min(period.end, today), today, {})
 
@@ -279,7 +274,7 @@ def add_adjustment(engine: Engine, dept: str, kind: str, points: float, reason: 
         raise ValueError("请填写操作人")
     if kind != "veto" and not points > 0:
         raise ValueError("加分或扣分的分值应大于 0")
-    period = parse_period(period_key) if period_key else year((today or local_today()).year)
+    period = Period.parse(period_key) if period_key else year((today or local_today()).year)
     scheme = load_scheme(period.year)
     if kind == "veto" and not any(item in reason for item in scheme.veto_items):
         raise ValueError("一票否决的理由须写明否决事项，方案中的否决事项为：" + "、".join(scheme.veto_items))

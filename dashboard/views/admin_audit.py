@@ -1,7 +1,6 @@
 """审计日志: who did what and when, filterable; administrators only, read-only."""
 import json
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -9,7 +8,7 @@ import streamlit as st
 from dashboard.auth import current_viewer
 from data.audit import distinct_values, list_events
 from data.db import get_engine
-from data.settings import LOCAL_TZ
+from data.clock import local_today, utc_bounds
 from data.users import local_time
 
 LIMIT = 1000
@@ -40,12 +39,6 @@ engine = get_engine()
 st.title("审计日志")
 
 
-def utc_midnight(day) -> datetime:
-    """Start of a local calendar day, as stored naive UTC."""
-    local = datetime.combine(day, time.min, tzinfo=ZoneInfo(LOCAL_TZ))
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def detail_value(key: str, value) -> str:
     if key == "reason":
         return REASON_LABELS.get(value, value)
@@ -63,7 +56,7 @@ def describe(detail: str | None) -> str:
 
 with engine.connect() as conn:
     actors, actions = distinct_values(conn, viewer)
-today = datetime.now(ZoneInfo(LOCAL_TZ)).date()
+today = local_today()
 left, middle, right = st.columns([2, 1, 2])
 days = left.date_input("日期范围", (today - timedelta(days=6), today), max_value=today,
                        key="audit_days")
@@ -74,8 +67,8 @@ text = st.text_input("对象或详情包含", key="audit_text")
 start, end = (days[0], days[-1]) if days else (today, today)
 
 with engine.connect() as conn:
-    events = list_events(conn, viewer, since=utc_midnight(start),
-                         until=utc_midnight(end + timedelta(days=1)),
+    since, until = utc_bounds(start, end)
+    events = list_events(conn, viewer, since=since, until=until,
                          actor=None if actor == "全部" else actor, actions=chosen or None,
                          text=text.strip() or None, limit=LIMIT)
 if not events:

@@ -5,7 +5,8 @@ import streamlit as st
 from dashboard.auth import current_viewer
 from data.db import get_engine
 from data.departments import list_departments
-from data.models import ROLES, utcnow
+from data.clock import utcnow
+from data.models import ROLES
 from data.users import (
     UserError,
     create_user,

@@ -4,19 +4,22 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, local_times, period_label, scheme_for
+from dashboard.format import category_label, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
 from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from data import queries
+from data.clock import to_local_series
 from data.viewer import AccessDenied
 
 viewer = current_viewer()
 st.title("部门详情")
-period = period_picker(viewer, "department")
-if period is None:
+shown = period_picker(viewer, "department")
+if shown is None:
     st.stop()
-visible = read("departments", viewer)
+period = shown.period
+visible = read(queries.departments, viewer)
 if visible.empty:
     st.info("还没有登记任何部门。请管理员运行 `python -m data dept add` 或导入部门清单。")
     st.stop()
@@ -39,36 +42,35 @@ dept_id = st.selectbox(
 st.session_state["selected_dept_id"] = int(dept_id)
 st.query_params["dept"] = str(dept_id)
 try:
-    dept = read("department", viewer, int(dept_id))
+    dept = read(queries.department, viewer, int(dept_id))
 except AccessDenied:
     st.error("您无权查看该部门的数据。")
     st.stop()
 
-snapshot_id = int(period["snapshot_id"])
-scheme = scheme_for(period["period_start"].year)
-label = period_label(period["period_key"], period["period_kind"])
-period_caption(period)
-own = read("ranking", viewer, snapshot_id, dept_id=dept["dept_id"])
+snapshot_id = shown.snapshot_id
+label = period.label
+scheme = scheme_for(period.year)
+period_caption(shown)
+own = read(queries.ranking, viewer, snapshot_id, dept_id=dept["dept_id"])
 if own.empty:
     st.info(f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")
     st.stop()
 score_header(own.iloc[0], dept["name"])
 
-indicators = read("indicator_scores", viewer, snapshot_id, dept_id=dept["dept_id"])
-peers = read("indicator_distribution", viewer, snapshot_id, dept["category"])
-history = read("indicator_history", viewer, dept["dept_id"], "month", period["period_start"].year)
+indicators = read(queries.indicator_scores, viewer, snapshot_id, dept_id=dept["dept_id"])
+peers = read(queries.indicator_distribution, viewer, snapshot_id, dept["category"])
+history = read(queries.indicator_history, viewer, dept["dept_id"], "month", period.year)
 st.subheader("指标")
 indicator_cards(indicators, peers, history, scheme)
 
 st.subheader("计算说明")
 explanations(indicators, scheme)
 
-start, end = period["period_start"], period["period_end"]
-evidence = read("evidence", viewer, snapshot_id, dept_id=dept["dept_id"])
+evidence = read(queries.evidence, viewer, snapshot_id, dept_id=dept["dept_id"])
 evidence_rows = evidence_table(evidence, scheme, {dept["dept_id"]: dept["name"]})
-faults = read("top_fault_codes", viewer, dept["dept_id"], start, end)
-failed = read("failed_calls", viewer, dept["dept_id"], start, end)
-file_stem = f"{dept['name']}_{period['period_key']}"
+faults = read(queries.top_fault_codes, viewer, dept["dept_id"], period)
+failed = read(queries.failed_calls, viewer, dept["dept_id"], period)
+file_stem = f"{dept['name']}_{period.key}"
 st.subheader("问题清单（证据）")
 st.caption("以下条目是得分扣减的依据，来自本期评分快照。")
 groups = evidence_groups(evidence)
@@ -76,15 +78,15 @@ for n, (title, rows) in enumerate(groups.items()):
     rows = evidence_rows.loc[rows.index]
     with st.expander(f"{title}（{len(rows)}）", expanded=bool(len(rows)) and n == 0):
         table_with_csv(rows.drop(columns=["部门", "类型"]), viewer, target=f"evidence:{dept['dept_id']}",
-                       period=period["period_key"], file_name=f"{title}_{file_stem}.csv",
+                       period=period.key, file_name=f"{title}_{file_stem}.csv",
                        key=f"evidence_csv_{n}", empty="本期没有此类问题。", wide=("详情",))
 
 st.subheader("接口调用")
-days = read("failures_by_day", viewer, dept["dept_id"], start, end)
-fault_rows = faults.assign(first_at=local_times(faults["first_at"]), last_at=local_times(faults["last_at"]))
+days = read(queries.failures_by_day, viewer, dept["dept_id"], period)
+fault_rows = faults.assign(first_at=to_local_series(faults["first_at"]), last_at=to_local_series(faults["last_at"]))
 fault_rows = fault_rows.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
                                         "first_at": "首次失败", "last_at": "最近失败"})
-failed_rows = failed.assign(requested_at=local_times(failed["requested_at"])).rename(columns={
+failed_rows = failed.assign(requested_at=to_local_series(failed["requested_at"])).rename(columns={
     "requested_at": "调用时间", "service_code": "服务编码", "consumer": "调用方", "fault_code": "错误码",
     "status_code": "状态码", "duration_ms": "耗时（毫秒）"})
 if days.empty:
@@ -94,14 +96,14 @@ else:
 left, right = st.columns(2)
 with left:
     st.markdown("**主要错误码**")
-    table_with_csv(fault_rows, viewer, target=f"faults:{dept['dept_id']}", period=period["period_key"],
+    table_with_csv(fault_rows, viewer, target=f"faults:{dept['dept_id']}", period=period.key,
                    file_name=f"错误码_{file_stem}.csv", key="faults_csv", empty="本期没有失败的调用。")
 with right:
     st.markdown("**最近失败的调用（北京时间，最多 200 条）**")
     table_with_csv(failed_rows, viewer, target=f"failed_calls:{dept['dept_id']}",
-                   period=period["period_key"], file_name=f"失败调用_{file_stem}.csv",
+                   period=period.key, file_name=f"失败调用_{file_stem}.csv",
                    key="failed_csv", empty="本期没有失败的调用。")
-partners = read("call_partners", viewer, dept["dept_id"], start, end)
+partners = read(queries.call_partners, viewer, dept["dept_id"], period)
 st.markdown("**谁调用谁**（左：调用本部门接口的部门；右：本部门调用的部门）")
 if partners.empty:
     st.caption("本期没有部门间调用记录。")
@@ -109,7 +111,7 @@ else:
     st.plotly_chart(charts.call_sankey(partners, dept["name"]), width="stretch", key="department_sankey")
 
 st.subheader("月度总分走势")
-trend = read("dept_history", viewer, dept["dept_id"], "month", period["period_start"].year)
+trend = read(queries.dept_history, viewer, dept["dept_id"], "month", period.year)
 if trend.empty:
     st.caption("本年度还没有月度得分。")
 else:
@@ -117,7 +119,7 @@ else:
 
 st.subheader("导出")
 download("下载证据 Excel 工作簿", viewer, target=f"evidence:{dept['dept_id']}",
-         period=period["period_key"], kind="xlsx", file_name=f"证据_{file_stem}.xlsx",
+         period=period.key, kind="xlsx", file_name=f"证据_{file_stem}.xlsx",
          mime=XLSX_MIME, key="department_xlsx",
          build=lambda: workbook({"指标得分": indicator_table(indicators, scheme),
                                  "问题清单": evidence_rows, "主要错误码": fault_rows,

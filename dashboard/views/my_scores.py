@@ -4,49 +4,51 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, missing, period_label, scheme_for
+from dashboard.format import category_label, missing, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import gain_table, indicator_table
 from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from data import queries
 
 viewer = current_viewer()
 st.title("我的得分")
 if viewer.role != "department" or viewer.dept_id is None:
     st.warning("本页供部门联络员查看本部门得分；您的账号未绑定部门。")
     st.stop()
-period = period_picker(viewer, "mine")
-if period is None:
+shown = period_picker(viewer, "mine")
+if shown is None:
     st.stop()
-dept = read("department", viewer, viewer.dept_id)
-snapshot_id = int(period["snapshot_id"])
-scheme = scheme_for(period["period_start"].year)
-label = period_label(period["period_key"], period["period_kind"])
-period_caption(period)
-own = read("ranking", viewer, snapshot_id, dept_id=viewer.dept_id)
+period = shown.period
+dept = read(queries.department, viewer, viewer.dept_id)
+snapshot_id = shown.snapshot_id
+scheme = scheme_for(period.year)
+label = period.label
+period_caption(shown)
+own = read(queries.ranking, viewer, snapshot_id, dept_id=viewer.dept_id)
 if own.empty:
     st.info(f"本部门在{label}没有得分（可能尚未纳入考核）。如有疑问请联系跑办管理员。")
     st.stop()
 row = own.iloc[0]
 score_header(row, dept["name"])
-totals = read("total_distribution", viewer, snapshot_id, dept["category"])
+totals = read(queries.total_distribution, viewer, snapshot_id, dept["category"])
 if not missing(row["rank"]) and totals:
     st.caption(f"在{category_label(dept['category'])}共 {len(totals)} 个参评单位中排第 {int(row['rank'])} 名。")
 
-indicators = read("indicator_scores", viewer, snapshot_id, dept_id=viewer.dept_id)
-gains = read("gain_items", viewer, snapshot_id, dept_id=viewer.dept_id)
+indicators = read(queries.indicator_scores, viewer, snapshot_id, dept_id=viewer.dept_id)
+gains = read(queries.gain_items, viewer, snapshot_id, dept_id=viewer.dept_id)
 gain_rows = gain_table(gains, scheme)
-file_stem = f"{dept['name']}_{period['period_key']}"
+file_stem = f"{dept['name']}_{period.key}"
 
 st.subheader("提分清单")
 st.caption("按可提分值从高到低排列；“临近期限”表示期限在两周内，请优先处理。")
-table_with_csv(gain_rows, viewer, target=f"gains:{viewer.dept_id}", period=period["period_key"],
+table_with_csv(gain_rows, viewer, target=f"gains:{viewer.dept_id}", period=period.key,
                file_name=f"提分清单_{file_stem}.csv", key="gains_csv",
                empty="本期没有可提分的事项，继续保持。", wide=("怎么做",))
 
 st.subheader("各项指标")
-peers = read("indicator_distribution", viewer, snapshot_id, dept["category"])
-history = read("indicator_history", viewer, viewer.dept_id, "month", period["period_start"].year)
+peers = read(queries.indicator_distribution, viewer, snapshot_id, dept["category"])
+history = read(queries.indicator_history, viewer, viewer.dept_id, "month", period.year)
 indicator_cards(indicators, peers, history, scheme)
 st.subheader("每项指标是怎么算的")
 explanations(indicators, scheme)
@@ -54,7 +56,7 @@ explanations(indicators, scheme)
 left, right = st.columns(2)
 with left:
     st.subheader("历史得分")
-    trend = read("dept_history", viewer, viewer.dept_id, "month", period["period_start"].year)
+    trend = read(queries.dept_history, viewer, viewer.dept_id, "month", period.year)
     if trend.empty:
         st.caption("本年度还没有月度得分。")
     else:
@@ -67,6 +69,6 @@ with right:
                     key="mine_distribution")
 
 download("下载本部门得分与提分清单（Excel）", viewer, target=f"my_scores:{viewer.dept_id}",
-         period=period["period_key"], kind="xlsx", file_name=f"我的得分_{file_stem}.xlsx",
+         period=period.key, kind="xlsx", file_name=f"我的得分_{file_stem}.xlsx",
          mime=XLSX_MIME, key="mine_xlsx",
          build=lambda: workbook({"指标得分": indicator_table(indicators, scheme), "提分清单": gain_rows}))

@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import DOCX_MIME, XLSX_MIME, bulletin, workbook
-from dashboard.format import NO_DATA, TIER_COLOURS, TIERS, category_label, period_label, scheme_for
+from dashboard.format import NO_DATA, category_label, scheme_for
 from dashboard.reads import read
 from dashboard.tables import indicator_table, problem_lines, ranking_table
 from dashboard.widgets import (
@@ -14,21 +14,24 @@ from dashboard.widgets import (
     period_caption,
     period_picker,
 )
+from data import queries
+from data.vocabulary import TIER_COLOURS, TIERS
 from metrics.honours import honour_lists
 
 DEPARTMENT_PAGE = "views/department.py"
 
 viewer = current_viewer()
 st.title("排名总览")
-period = period_picker(viewer, "ranking")
-if period is None:
+shown = period_picker(viewer, "ranking")
+if shown is None:
     st.stop()
-snapshot_id = int(period["snapshot_id"])
-scheme = scheme_for(period["period_start"].year)
-label = period_label(period["period_key"], period["period_kind"])
-everyone = read("ranking", viewer, snapshot_id)
+period = shown.period
+snapshot_id = shown.snapshot_id
+scheme = scheme_for(period.year)
+label = period.label
+everyone = read(queries.ranking, viewer, snapshot_id)
 category = category_picker("ranking_category", set(everyone["category"]))
-period_caption(period)
+period_caption(shown)
 ranking = everyone[everyone["category"] == category].reset_index(drop=True)
 if ranking.empty:
     st.info(f"{label}没有{category_label(category)}的得分。")
@@ -83,34 +86,34 @@ target = pick.selectbox("查看部门详情（也可点击表格中的一行）"
 if open_col.button("打开部门详情", key="ranking_open", type="primary"):
     open_department(int(target))
 
-indicators = read("indicator_scores", viewer, snapshot_id, category=category)
+indicators = read(queries.indicator_scores, viewer, snapshot_id, category=category)
 st.subheader("导出")
 red, black = honour_lists(ranking, scheme.honours)
 weak = ranking[ranking["tier"] == "较差"]
 problems = {
     r["department"]: problem_lines(indicators[indicators["dept_id"] == r["dept_id"]],
-                                   read("evidence", viewer, snapshot_id, dept_id=int(r["dept_id"])), scheme)
+                                   read(queries.evidence, viewer, snapshot_id, dept_id=int(r["dept_id"])), scheme)
     for r in weak.to_dict("records")
 }
 short = ["排名", "部门", "总分", "等次"]
-intro = (f"根据{scheme.year}年度考核方案（版本 {period['scheme_version']}），对{label}"
-         f"{category_label(category)}共 {len(ranking)} 个单位进行了考核，数据截至 {period['as_of']}。"
+intro = (f"根据{scheme.year}年度考核方案（版本 {shown.scheme_version}），对{label}"
+         f"{category_label(category)}共 {len(ranking)} 个单位进行了考核，数据截至 {shown.as_of}。"
          f"等次分布：" + "，".join(f"{t} {int((ranking['tier'] == t).sum())} 个" for t in TIERS) + "。")
-file_stem = f"{period['period_key']}_{category_label(category)}"
+file_stem = f"{period.key}_{category_label(category)}"
 c1, c2, c3 = st.columns(3)
 with c1:
-    download("下载 Excel 工作簿", viewer, target=f"ranking:{category}", period=period["period_key"],
+    download("下载 Excel 工作簿", viewer, target=f"ranking:{category}", period=period.key,
              kind="xlsx", file_name=f"排名_{file_stem}.xlsx", mime=XLSX_MIME, key="ranking_xlsx",
              build=lambda: workbook({"排名": table, "指标得分": indicator_table(indicators, scheme)}))
 with c2:
-    download("下载 Word 通报", viewer, target=f"bulletin:{category}", period=period["period_key"],
+    download("下载 Word 通报", viewer, target=f"bulletin:{category}", period=period.key,
              kind="docx", file_name=f"通报_{file_stem}.docx", mime=DOCX_MIME, key="ranking_docx",
              build=lambda: bulletin(f"{label}{category_label(category)}考核情况通报", intro,
                                     ranking_table(ranking, scheme)[short],
                                     ranking_table(red, scheme)[short],
                                     ranking_table(black, scheme)[short], problems))
 with c3:
-    csv_download(table, viewer, target=f"ranking:{category}", period=period["period_key"],
+    csv_download(table, viewer, target=f"ranking:{category}", period=period.key,
                  file_name=f"排名_{file_stem}.csv", key="ranking_csv")
 
 heat, spread, moved = st.tabs(["计分卡", "总分分布", "进退步"])

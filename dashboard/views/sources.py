@@ -3,9 +3,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import current_viewer
-from dashboard.format import dimension_label, local_times
+from dashboard.format import dimension_label
 from dashboard.reads import read
 from dashboard.widgets import table_with_csv
+from data import queries
+from data.clock import to_local_series
 from metrics.scheme import available_years, load_scheme, scheme_path, schemes_dir
 
 RUN_STATUS = {"running": "运行中", "ok": "成功", "partial": "部分成功", "failed": "失败"}
@@ -16,7 +18,7 @@ if viewer.role != "admin":
     st.error("本页仅供管理员查看。")
     st.stop()
 
-status = read("source_status", viewer)
+status = read(queries.source_status, viewer)
 st.subheader("采集运行")
 if status.empty:
     st.info("还没有任何采集记录。请在数据源配置（sources.toml）中配置数据源并启动采集："
@@ -28,15 +30,15 @@ else:
     shown = pd.DataFrame({
         "数据源": status["source"],
         "最近一次状态": [RUN_STATUS.get(s, s) for s in status["status"]],
-        "开始": local_times(status["started_at"]),
-        "结束": local_times(status["finished_at"]),
+        "开始": to_local_series(status["started_at"]),
+        "结束": to_local_series(status["finished_at"]),
         "读取": status["rows_read"],
         "入库": status["rows_loaded"],
         "重复": status["rows_duplicate"],
         "隔离": status["rows_quarantined"],
-        "最近成功": local_times(status["last_ok_at"]),
+        "最近成功": to_local_series(status["last_ok_at"]),
         "距最近成功（小时）": status["lag_hours"],
-        "游标更新": local_times(status["cursor_updated_at"]),
+        "游标更新": to_local_series(status["cursor_updated_at"]),
         "隔离行累计": status["quarantine_total"],
         "错误信息": status["error"].fillna(""),
     })
@@ -47,8 +49,8 @@ st.subheader("隔离行")
 st.caption("时间均为北京时间。未能入库的行及原因。按原因修正源文件或在部门别名中补充名称后，重新采集即可。")
 sources = [""] + list(status["source"]) if not status.empty else [""]
 chosen = st.selectbox("数据源", sources, format_func=lambda s: s or "全部", key="quarantine_source")
-held = read("quarantined", viewer, chosen or None)
-held_rows = held.assign(created_at=local_times(held["created_at"])).rename(columns={"id": "编号", "source": "数据源", "kind": "记录类型", "file": "文件",
+held = read(queries.quarantined, viewer, chosen or None)
+held_rows = held.assign(created_at=to_local_series(held["created_at"])).rename(columns={"id": "编号", "source": "数据源", "kind": "记录类型", "file": "文件",
                                  "line": "行号", "reason": "原因", "raw": "原始内容",
                                  "created_at": "隔离时间"})
 table_with_csv(held_rows, viewer, target=f"quarantine:{chosen or 'all'}", period="",

@@ -8,21 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import numpy as np
 
-from data.settings import LOCAL_TZ
-
-
-def add_months(d: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's last day."""
-    index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(d.day, last))
+from data.clock import local_today
+from data.periods import add_months
 
 
 def month_start(d: date) -> date:
@@ -31,7 +22,7 @@ def month_start(d: date) -> date:
 
 def default_end(now: datetime | None = None) -> date:
     """The last day of the previous month, in local time."""
-    today = (now or datetime.now(ZoneInfo(LOCAL_TZ))).date()
+    today = local_today(now)
     return month_start(today) - timedelta(days=1)
 
 

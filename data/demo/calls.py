@@ -8,10 +8,10 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from data.demo.calendar import add_months
 from data.demo.casework import consumer_weights
 from data.demo.generate import City
 from data.demo.streams import rng_for
+from data.periods import add_months
 
 HOUR_WEIGHTS = np.array([0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4, 7, 8, 7.5,
                          4, 5, 7.5, 8, 7, 5, 2.5, 1.5, 1.2, 0.9, 0.6, 0.3])

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from data.demo import city as C
-from data.demo.calendar import WorkCalendar, Window, add_months
+from data.demo.calendar import Window, WorkCalendar
 from data.demo.story import Story
 from data.demo.streams import rng_for
+from data.periods import add_months
 
 
 def choose_active(rng, days: np.ndarray, weights: np.ndarray, depts: pd.DataFrame,

@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from data.demo import city as C
-from data.demo.calendar import Window, add_months
+from data.demo.calendar import Window
 from data.demo.story import Story
 from data.demo.streams import rng_for
+from data.periods import add_months
+from data.vocabulary import SHARE_TYPES
 
 FREQUENCIES = ("实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "不定期", "每 2 日", "每 3 月")
 FREQUENCY_MIX = (0.05, 0.14, 0.10, 0.30, 0.14, 0.05, 0.12, 0.06, 0.02, 0.02)
@@ -24,7 +26,6 @@ SLOTS = {
     "每月": ("month", 1, 5), "每季度": ("month", 3, 10), "每半年": ("month", 6, 15),
     "每年": ("month", 12, 30), "每 2 日": ("every_days", 2, 1), "每 3 月": ("every_months", 3, 10),
 }
-SHARE_TYPES = ("unconditional", "conditional", "not_shared")
 
 
 def departments_frame(seed: int, story: Story) -> pd.DataFrame:
@@ -77,7 +78,7 @@ def catalog_frame(seed: int, window: Window, depts: pd.DataFrame, story: Story) 
         q = d.quality
         p_not = 0.16 - 0.12 * q
         p_unc = 0.25 + 0.2 * q
-        share = rng.choice(SHARE_TYPES, n, p=[p_unc, 1 - p_unc - p_not, p_not])
+        share = rng.choice(tuple(SHARE_TYPES), n, p=[p_unc, 1 - p_unc - p_not, p_not])
         mounted = (share != "not_shared") & (rng.random(n) < 0.45 + 0.5 * q)
         mix = np.array(FREQUENCY_MIX)
         if d["name"] == story.stale_provider:  # a statistics office publishes monthly

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from data.demo import city as C
-from data.demo.calendar import WorkCalendar, Window, add_months, month_start
+from data.demo.calendar import WorkCalendar, Window, month_start
+from data.periods import add_months
 
 
 @dataclass(frozen=True)

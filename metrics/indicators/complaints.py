@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data.clock import local_days
 from metrics.indicators import COUNT_COLUMNS, Parts, deadlines
 from metrics.indicators.office import period_months
-from metrics.inputs import Context, PeriodInputs, local_day
+from metrics.inputs import Context, PeriodInputs
 
 
 def received_in_period(inputs: PeriodInputs, ctx: Context) -> pd.DataFrame:
     c = inputs.complaints
-    day = local_day(c["received_at"])
+    day = local_days(c["received_at"])
     keep = (ctx.assessed(c["dept_id"]) & (day >= ctx.start_ts) & (day <= pd.Timestamp(ctx.cutoff))
             & ~(day < ctx.active_from(c["dept_id"])))
     return c[keep]

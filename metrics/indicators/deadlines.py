@@ -11,8 +11,9 @@ from datetime import timedelta
 
 import pandas as pd
 
+from data.clock import local_days
 from metrics.indicators import EVIDENCE_COLUMNS, FIX_COLUMNS
-from metrics.inputs import Context, local_day
+from metrics.inputs import Context
 
 
 def judge(frame: pd.DataFrame, ctx: Context, dept_col: str, start_col: str, done_col: str,
@@ -20,11 +21,11 @@ def judge(frame: pd.DataFrame, ctx: Context, dept_col: str, start_col: str, done
     """Add start_day, deadline, done_day, due, on_time; keep the period's records of assessed
     departments whose deadline is not before the department's start."""
     out = frame.copy()
-    out["start_day"] = local_day(out[start_col])
-    given = local_day(out["due_at"])
+    out["start_day"] = local_days(out[start_col])
+    given = local_days(out["due_at"])
     computed = ctx.calendar.add(out["start_day"], limit.astype("int64")) if len(out) else given
     out["deadline"] = given.where(given.notna(), computed)
-    done = local_day(out[done_col])
+    done = local_days(out[done_col])
     out["done_day"] = done.where(done <= ctx.as_of_ts)
     active = ctx.active_from(out[dept_col])
     keep = (ctx.assessed(out[dept_col]) & out["deadline"].between(ctx.start_ts, ctx.end_ts)

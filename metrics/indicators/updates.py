@@ -9,60 +9,20 @@ rule from its catalog last-updated date.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from data.clock import local_days
+from data.periods import add_months
+from data.vocabulary import Frequency, parse_frequency
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts
 from metrics.indicators.sharing import catalog
-from metrics.inputs import Context, PeriodInputs, days_int, local_day, lookup
-from metrics.periods import add_months
+from metrics.inputs import Context, PeriodInputs, days_int, lookup
 
-# Shortest real length (days) of each standard slot: a 每 N … frequency takes the grace of
-# the longest standard slot not longer than its own (每 2 日 → daily, 每 121 日 → quarterly).
-STANDARD_DAYS = {"daily": 1, "weekly": 7, "monthly": 28, "quarterly": 90, "half_yearly": 181, "yearly": 365}
-STANDARD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
-CALENDAR = {  # frequency → (unit, length); calendar slots are aligned, not anchored
-    "realtime": ("day", 1), "daily": ("day", 1), "weekly": ("day", 7), "monthly": ("month", 1),
-    "quarterly": ("month", 3), "half_yearly": ("month", 6), "yearly": ("month", 12),
-}
 CALENDAR_ANCHOR = {"day": date(2000, 1, 3), "month": date(2000, 1, 1)}  # a Monday (ISO weeks); January
-EVERY = re.compile(r"every_(\d+)_(days|weeks|months)")
 KEY_SPAN = 1 << 20  # resource index × KEY_SPAN + day number: one sorted key per observation
-
-
-@dataclass(frozen=True)
-class Frequency:
-    unit: str  # day | month
-    length: int
-    anchored: bool  # counted from registration (每 N …) rather than calendar-aligned
-    standard: str  # the standard slot whose grace applies
-
-    def slot_after(self, day: pd.Series) -> pd.Series:
-        """`day` + one slot (calendar arithmetic for months)."""
-        if self.unit == "day":
-            return day + pd.Timedelta(days=self.length)
-        return day + pd.DateOffset(months=self.length)
-
-
-def parse_frequency(text: str | None) -> Frequency | None:
-    """None for 不定期 (irregular) and for anything unrecognised: such resources are not counted."""
-    if text in CALENDAR:
-        unit, length = CALENDAR[text]
-        return Frequency(unit, length, False, "daily" if text == "realtime" else text)
-    m = EVERY.fullmatch(text or "")
-    if not m or int(m[1]) <= 0:
-        return None
-    n, kind = int(m[1]), m[2]
-    if kind == "months":
-        standard = max((k for k, v in STANDARD_MONTHS.items() if v <= n), key=STANDARD_MONTHS.get)
-        return Frequency("month", n, True, standard)
-    days = n * (7 if kind == "weeks" else 1)
-    standard = max((k for k, v in STANDARD_DAYS.items() if v <= days), key=STANDARD_DAYS.get)
-    return Frequency("day", days, True, standard)
 
 
 def slot_span_days(freq: Frequency) -> int:
@@ -130,7 +90,7 @@ class Observations:
     """Update days per resource, known by as_of, for interval lookups."""
 
     def __init__(self, updates: pd.DataFrame, index_of: dict[str, int], as_of: date):
-        days = local_day(updates["updated_at"])
+        days = local_days(updates["updated_at"])
         ridx = updates["resource_code"].map(index_of)
         keep = ridx.notna() & (days <= pd.Timestamp(as_of))
         self.keys = np.sort(ridx[keep].astype(np.int64).to_numpy() * KEY_SPAN + days_int(days[keep]))
@@ -152,7 +112,7 @@ def _prepare(inputs: PeriodInputs, ctx: Context) -> tuple[pd.DataFrame, pd.DataF
         notes.append((dept, f"{n} 个资源的更新频率无法识别，未计入更新及时率"))
     res = res[res["freq"].notna()].reset_index(drop=True)
     first_update = lookup(res["resource_code"], inputs.first_updates.set_index("resource_code")["first_update"])
-    first_event, first_seen = local_day(first_update), local_day(res["first_seen_at"])
+    first_event, first_seen = local_days(first_update), local_days(res["first_seen_at"])
     res["history_start"] = first_event.where(first_event < first_seen, first_seen)
     registered, active = res["registered_at"], ctx.active_from(res["dept_id"])
     res["expected_from"] = registered.where(registered.notna() & ~(registered < active), active)
@@ -202,7 +162,7 @@ def update_indicators(inputs: PeriodInputs, ctx: Context) -> Parts:
 
 
 def _snapshot_rule(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    last = local_day(res["last_updated_at"])
+    last = local_days(res["last_updated_at"])
     bound = pd.Series(pd.NaT, index=res.index, dtype="datetime64[ns]")
     for freq, group in res.groupby("freq", sort=False):
         bound[group.index] = freq.slot_after(last[group.index]) + pd.to_timedelta(group["grace"], unit="D")

@@ -1,4 +1,4 @@
-"""Dates, frequencies and value maps: every spelling the sources use, and refusals."""
+"""Dates and value maps: every spelling the sources use, and refusals."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from collectors.mapping import clean_text, local_dates, map_values, months, normalise_frequency, parse_datetimes
+from collectors.mapping import clean_text, local_dates, map_values, months, parse_datetimes
 
 # 2026-03-05 09:32:09 in Shanghai (UTC+8) is 01:32:09 UTC.
 UTC_0132 = datetime(2026, 3, 5, 1, 32, 9)
@@ -56,23 +56,6 @@ def test_dates_stay_local_calendar_dates_and_months_are_first_days():
     assert days.tolist()[:3] == [date(2026, 3, 5)] * 3 and bad.tolist() == [False, False, False, True]
     firsts, bad = months(pd.Series(["2026-03", "2026年3月", "202603", "2026-03-17", date(2026, 3, 9), "三月"], dtype=object))
     assert firsts.tolist()[:5] == [date(2026, 3, 1)] * 5 and bad.tolist() == [False] * 5 + [True]
-
-
-@pytest.mark.parametrize("raw, expected", [
-    ("实时", "realtime"), ("每日", "daily"), ("每天", "daily"), ("每周", "weekly"), ("每月", "monthly"),
-    ("每季度", "quarterly"), ("每半年", "half_yearly"), ("每年", "yearly"), ("不定期", "irregular"),
-    ("每 2 日", "every_2_days"), ("每2天", "every_2_days"), ("每 3 月", "every_3_months"), ("每 2 月", "every_2_months"),
-    ("每 2 周", "every_2_weeks"), ("每 121 日", "every_121_days"), ("每１月", "monthly"),
-    ("R/P1D", "daily"), ("R/P1W", "weekly"), ("R/P1M", "monthly"), ("R/P3M", "quarterly"), ("R/P6M", "half_yearly"),
-    ("R/P1Y", "yearly"), ("R/PT1S", "realtime"), ("irregular", "irregular"), ("R/P2D", "every_2_days"),
-])
-def test_update_frequencies(raw, expected):
-    assert normalise_frequency(raw) == expected
-
-
-@pytest.mark.parametrize("raw", ["每旬", "偶尔", "R/P0D", "", None, "每 0 日"])
-def test_unknown_frequencies_are_refused_not_guessed(raw):
-    assert normalise_frequency(raw) is None
 
 
 def test_value_maps_source_first_then_builtin_and_unknown_flagged():

@@ -14,7 +14,8 @@ from collectors.bookkeeping import HOST, SourceLease
 from collectors.config import CollectorConfig
 from collectors.runner import is_transient, run_source, with_retry
 from collectors.scheduler import build_scheduler, run_once
-from data.models import SourceLock, utcnow
+from data.clock import utcnow
+from data.models import SourceLock
 from tests.collectors.helpers import count, register, source
 
 

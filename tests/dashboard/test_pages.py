@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data.clock import utcnow
 from data.db import forget_engines, get_engine
-from data.models import utcnow
 from data.users import create_user
 from data.viewer import Viewer
 from tests.dashboard.conftest import PASSWORD, login

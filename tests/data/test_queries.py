@@ -6,12 +6,13 @@ from datetime import date
 import pytest
 
 from data import queries
+from data.periods import Period, date_range
 from data.viewer import AccessDenied, Viewer
 from tests.dashboard.score_fixture import TOTALS, load
 
 LEADER = Viewer("lead", "leader")
 ADMIN = Viewer("admin", "admin")
-OCT = (date(2026, 10, 1), date(2026, 10, 31))
+OCT = Period.parse("2026-10")
 
 
 @pytest.fixture
@@ -32,6 +33,9 @@ def test_periods_show_published_over_current_and_flag_incomplete(engine, fx):
     assert sept["snapshot_id"] == fx.snapshot["2026-09"]
     # 2026-11 evaluated on 11-20 < 11-30: not complete
     assert list(shown["complete"]) == [False, True, True, True]
+    record = queries.ShownSnapshot.from_row(shown.iloc[0].to_dict())
+    assert (record.snapshot_id, record.period, record.complete) == (
+        fx.snapshot["2026-11"], Period.parse("2026-11"), False)
 
 
 def test_ranking_of_a_category_with_dimension_columns(engine, fx):
@@ -63,10 +67,10 @@ def test_department_viewer_gets_only_its_own_rows(engine, fx):
     lambda conn, v, fx: queries.department(conn, v, fx.dept["市公安局"]),
     lambda conn, v, fx: queries.dept_history(conn, v, fx.dept["市公安局"], "month", 2026),
     lambda conn, v, fx: queries.indicator_history(conn, v, fx.dept["市公安局"], "month", 2026),
-    lambda conn, v, fx: queries.call_partners(conn, v, fx.dept["市公安局"], *OCT),
-    lambda conn, v, fx: queries.failures_by_day(conn, v, fx.dept["市公安局"], *OCT),
-    lambda conn, v, fx: queries.top_fault_codes(conn, v, fx.dept["市公安局"], *OCT),
-    lambda conn, v, fx: queries.failed_calls(conn, v, fx.dept["市公安局"], *OCT),
+    lambda conn, v, fx: queries.call_partners(conn, v, fx.dept["市公安局"], OCT),
+    lambda conn, v, fx: queries.failures_by_day(conn, v, fx.dept["市公安局"], OCT),
+    lambda conn, v, fx: queries.top_fault_codes(conn, v, fx.dept["市公安局"], OCT),
+    lambda conn, v, fx: queries.failed_calls(conn, v, fx.dept["市公安局"], OCT),
     lambda conn, v, fx: queries.source_status(conn, v),
     lambda conn, v, fx: queries.quarantined(conn, v),
 ])
@@ -107,10 +111,10 @@ def test_history_uses_the_shown_snapshot_of_each_month(engine, fx):
 def test_call_reads_are_bounded_by_the_period(engine, fx):
     police = fx.dept["市公安局"]
     with engine.connect() as conn:
-        partners = queries.call_partners(conn, LEADER, police, *OCT)
-        days = queries.failures_by_day(conn, LEADER, police, *OCT)
-        faults = queries.top_fault_codes(conn, LEADER, police, *OCT)
-        failed = queries.failed_calls(conn, LEADER, police, *OCT, limit=3)
+        partners = queries.call_partners(conn, LEADER, police, OCT)
+        days = queries.failures_by_day(conn, LEADER, police, OCT)
+        faults = queries.top_fault_codes(conn, LEADER, police, OCT)
+        failed = queries.failed_calls(conn, LEADER, police, OCT, limit=3)
     consumers = partners[partners["direction"] == "consumer"]
     # 市人社局 1000 + 500 (the November 9999 is outside); 市卫健委 300
     assert list(zip(consumers["partner"], consumers["calls"])) == [("市人社局", 1500), ("市卫健委", 300)]
@@ -125,7 +129,7 @@ def test_call_reads_are_bounded_by_the_period(engine, fx):
 def test_call_partners_add_whole_months_to_the_edge_days(engine, fx):
     police = fx.dept["市公安局"]
     with engine.connect() as conn:
-        partners = queries.call_partners(conn, LEADER, police, date(2026, 10, 11), date(2026, 11, 30))
+        partners = queries.call_partners(conn, LEADER, police, date_range(date(2026, 10, 11), date(2026, 11, 30)))
     consumers = partners[partners["direction"] == "consumer"]
     # 10-11..10-31 from the daily rollup: 市人社局 500, 市卫健委 300; November whole: 市人社局 9999
     assert list(zip(consumers["partner"], consumers["calls"], consumers["failures"])) == [

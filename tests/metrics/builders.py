@@ -85,10 +85,10 @@ def context(inp: PeriodInputs, period_key: str, as_of: str):
     """The Context assess() would build for these inputs."""
     from metrics.assessment import assessed_departments
     from metrics.inputs import Context
-    from metrics.periods import parse_period
+    from data.periods import Period
     from metrics.scheme import load_scheme
 
-    period, scheme = parse_period(period_key), load_scheme(int(period_key[:4]))
+    period, scheme = Period.parse(period_key), load_scheme(int(period_key[:4]))
     return Context(period, day(as_of), scheme, assessed_departments(inp.departments, period, day(as_of), scheme))
 
 

@@ -1,4 +1,4 @@
-"""Working days, periods and scheme validation."""
+"""Working days and scheme validation (periods: tests/data/test_periods.py)."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,9 +6,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from metrics.periods import PeriodError, parse_period
+from data.workdays import WorkdayCalendar
 from metrics.scheme import SchemeError, load_scheme, parse_scheme, scheme_path
-from metrics.workdays import WorkdayCalendar
 
 CAL = WorkdayCalendar(2025, 2027)
 
@@ -40,26 +39,6 @@ def test_vectorised_deadlines_keep_the_index():
     out = CAL.add(pd.Series(pd.to_datetime(["2026-02-10", "2026-09-28"]), index=[7, 9]), pd.Series([5, 5], index=[7, 9]))
     assert list(out.index) == [7, 9]
     assert list(out.dt.date) == [date(2026, 2, 24), date(2026, 10, 10)]
-
-
-@pytest.mark.parametrize("key, kind, start, end, prev", [
-    ("2026", "year", "2026-01-01", "2026-12-31", "2025"),
-    ("2026-Q1", "quarter", "2026-01-01", "2026-03-31", "2025-Q4"),
-    ("2026-q3", "quarter", "2026-07-01", "2026-09-30", "2026-Q2"),
-    ("2026-01", "month", "2026-01-01", "2026-01-31", "2025-12"),
-    ("2024-02", "month", "2024-02-01", "2024-02-29", "2024-01"),
-    # a 10-day range: the previous one is the 10 days before it
-    ("2026-03-01..2026-03-10", "range", "2026-03-01", "2026-03-10", "2026-02-19..2026-02-28"),
-])
-def test_periods(key, kind, start, end, prev):
-    p = parse_period(key)
-    assert (p.kind, p.start.isoformat(), p.end.isoformat(), p.previous().key) == (kind, start, end, prev)
-
-
-@pytest.mark.parametrize("bad", ["2026-13", "26", "2026-Q5", "2026-03-10..2026-03-01", "2026-02-30..2026-03-01"])
-def test_bad_period_keys_are_explained(bad):
-    with pytest.raises(PeriodError, match="考核期"):
-        parse_period(bad)
 
 
 def test_default_scheme_loads():

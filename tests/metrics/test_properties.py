@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from metrics.assessment import assess
 from metrics.indicators import DEFINITIONS
-from metrics.periods import parse_period
+from data.periods import Period
 from metrics.scheme import load_scheme
 from metrics.scoring import competition_rank, score_units
 from tests.metrics.builders import inputs, local
@@ -29,7 +29,7 @@ def total_of(resources, updates, extra_office=True):
         office=[{"dept_id": 1, "month": datetime(2026, 3, 1), "cases_completed": 100, "cases_on_time": 95}]
         if extra_office else [],
     )
-    a = assess(inp, parse_period("2026-Q2"), date(2026, 6, 30), SCHEME)
+    a = assess(inp, Period.parse("2026-Q2"), date(2026, 6, 30), SCHEME)
     return a.departments.set_index("dept_id").loc[1, "total"]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from metrics.assessment import assess
 from metrics.gains import gain_items
-from metrics.periods import parse_period
+from data.periods import Period
 from metrics.scheme import load_scheme
 from metrics.scoring import competition_rank, rank_departments, score_units, tiers
 from tests.metrics.builders import day, inputs
@@ -78,7 +78,7 @@ def test_caps_veto_and_bounds_through_assess():
         {"dept_id": 3, "kind": "veto", "points": 0.0},
     ]
     inp = inputs(office=[office(1, 98), office(2, 98), office(3, 100)], adjustments=adj)
-    a = assess(inp, parse_period("2026-01"), day("2026-01-31"), SCHEME)
+    a = assess(inp, Period.parse("2026-01"), day("2026-01-31"), SCHEME)
     d = a.departments.set_index("dept_id")
     assert (d.loc[1, "bonus"], d.loc[1, "total"], d.loc[1, "tier"]) == (5, 85, "良好")   # 80 + 5
     assert (d.loc[2, "deduction"], d.loc[2, "total"], d.loc[2, "tier"]) == (10, 70, "一般")  # 80 − 10
@@ -90,7 +90,7 @@ def test_caps_veto_and_bounds_through_assess():
 def test_total_is_capped_to_100_and_0():
     adj = [{"dept_id": 1, "kind": "bonus", "points": 5.0}, {"dept_id": 2, "kind": "deduction", "points": 10.0}]
     inp = inputs(office=[office(1, 100), office(2, 90)], adjustments=adj)
-    d = assess(inp, parse_period("2026-01"), day("2026-01-31"), SCHEME).departments.set_index("dept_id")
+    d = assess(inp, Period.parse("2026-01"), day("2026-01-31"), SCHEME).departments.set_index("dept_id")
     assert d.loc[1, "total"] == 100 and d.loc[2, "total"] == 0  # 100 + 5 → 100; 0 − 10 → 0
 
 
@@ -151,7 +151,7 @@ def test_explanations_say_when_the_calendar_or_scheme_is_borrowed():
     from tests.metrics.builders import local
     inp = inputs(requests=[{"request_id": "Q", "provider_dept_id": 1, "submitted_at": local(2027, 1, 8),
                             "answered_at": local(2027, 1, 11)}])
-    a = assess(inp, parse_period("2027-01"), day("2027-01-31"), load_scheme(2027))
+    a = assess(inp, Period.parse("2027-01"), day("2027-01-31"), load_scheme(2027))
     exp = a.indicators.set_index(["dept_id", "key"]).loc[(1, "request_on_time"), "explanation"]
     assert "2027 年的法定节假日与调休安排尚未收录，按周一至周五计算工作日" in exp["notes"]
     assert any("沿用 2026 年方案" in n for n in exp["notes"])
@@ -162,7 +162,7 @@ def test_input_digest_ignores_row_order_and_sees_every_change():
     from tests.metrics.builders import local
     rows = [{"request_id": "A", "provider_dept_id": 1, "submitted_at": local(2026, 3, 2)},
             {"request_id": "B", "provider_dept_id": 2, "submitted_at": local(2026, 3, 3)}]
-    period, as_of = parse_period("2026-03"), day("2026-03-31")
+    period, as_of = Period.parse("2026-03"), day("2026-03-31")
     digest = inputs(requests=rows).digest(period, as_of, SCHEME)
     assert inputs(requests=rows[::-1]).digest(period, as_of, SCHEME) == digest
     answered = [{**rows[0], "answered_at": local(2026, 3, 3)}, rows[1]]

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import pytest
-
-from metrics.indicators.updates import parse_frequency, update_indicators
+from metrics.indicators.updates import update_indicators
 from tests.metrics.builders import context, counts_of, inputs, local
 
 
@@ -23,24 +21,6 @@ def run(freq: str, period: str, as_of: str, updates=(), registered=date(2025, 1,
     inp = inputs(**tables)
     parts = update_indicators(inp, context(inp, period, as_of))
     return counts_of(parts, "update_on_time").get(1, (0.0, 0.0)), parts
-
-
-@pytest.mark.parametrize("freq, standard", [
-    ("realtime", "daily"), ("daily", "daily"), ("weekly", "weekly"), ("monthly", "monthly"),
-    ("quarterly", "quarterly"), ("half_yearly", "half_yearly"), ("yearly", "yearly"),
-    ("every_2_days", "daily"),        # 2 days: the longest standard slot not longer is a day (grace 1)
-    ("every_121_days", "quarterly"),  # 121 ≥ 90 (shortest quarter) but < 181 (shortest half-year) → grace 10
-    ("every_3_months", "quarterly"), ("every_2_months", "monthly"), ("every_7_months", "half_yearly"),
-    ("every_24_months", "yearly"), ("every_1_weeks", "weekly"),
-    ("every_4_weeks", "monthly"),     # 28 days = the shortest month
-])
-def test_grace_of_each_frequency(freq, standard):
-    assert parse_frequency(freq).standard == standard
-
-
-@pytest.mark.parametrize("freq", ["irregular", "every_0_days", "sometimes", None])
-def test_irregular_and_unknown_are_not_counted(freq):
-    assert parse_frequency(freq) is None
 
 
 def test_daily_slots_with_one_day_grace_and_local_dates():

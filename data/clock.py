@@ -1,0 +1,90 @@
+"""The one clock: the local zone, now, today, and the conversions between stored naive-UTC
+instants and local calendar days.
+
+The store keeps instants as naive UTC and dates (registration, KPI month) as local dates;
+a local day [d, d+1) is the UTC range [utc_start(d), utc_start(d+1)). Offsets are the
+zone's own (zoneinfo), except before the zone's first standard time (local mean time,
++08:05:43 for Shanghai): a date written in an old register means standard time.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+ZONE_NAME = "Asia/Shanghai"
+ZONE = ZoneInfo(ZONE_NAME)
+# The zone's standard offset: a January of no DST.
+STANDARD_OFFSET = datetime(2000, 1, 1, tzinfo=ZONE).utcoffset() - datetime(2000, 1, 1, tzinfo=ZONE).dst()
+
+
+def _first_standard_instant() -> datetime:
+    """The naive-UTC instant local mean time ends (found by bisection over whole seconds)."""
+    lo = datetime(1800, 1, 1)
+    hi = datetime(2000, 1, 1)
+    if _is_mean_time(hi) or not _is_mean_time(lo):
+        return lo
+    while hi - lo > timedelta(seconds=1):
+        mid = (lo + (hi - lo) / 2).replace(microsecond=0)
+        lo, hi = (mid, hi) if _is_mean_time(mid) else (lo, mid)
+    return hi
+
+
+def _is_mean_time(utc: datetime) -> bool:
+    return utc.replace(tzinfo=timezone.utc).astimezone(ZONE).tzname() == "LMT"
+
+
+STANDARD_FROM = _first_standard_instant()
+
+
+def utcnow() -> datetime:
+    """Now, as the store keeps instants: naive UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today on the office wall (`now`: an aware instant, for tests and replays)."""
+    return (now or datetime.now(timezone.utc)).astimezone(ZONE).date()
+
+
+def _offset_at_local(day: date) -> timedelta:
+    local = datetime.combine(day, time.min, ZONE)
+    if local.tzname() == "LMT":
+        return STANDARD_OFFSET
+    return local.utcoffset()
+
+
+def utc_start(day: date) -> datetime:
+    """The naive-UTC instant local day `day` begins."""
+    return datetime.combine(day, time.min) - _offset_at_local(day)
+
+
+def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """Local days [first, last] as naive-UTC instants [from, to)."""
+    return utc_start(first), utc_start(last + timedelta(days=1))
+
+
+def to_local(ts: datetime) -> datetime:
+    """A stored naive-UTC instant as naive local wall-clock time."""
+    if ts < STANDARD_FROM:
+        return ts + STANDARD_OFFSET
+    return ts.replace(tzinfo=timezone.utc).astimezone(ZONE).replace(tzinfo=None)
+
+
+def local_day(ts: datetime) -> date:
+    """The local calendar day a stored naive-UTC instant falls on."""
+    return to_local(pd.Timestamp(ts).to_pydatetime()).date()
+
+
+def to_local_series(stamps: pd.Series) -> pd.Series:
+    """Stored naive-UTC timestamps (a column) as naive local wall-clock times."""
+    s = pd.to_datetime(stamps)
+    local = s.dt.tz_localize("UTC").dt.tz_convert(ZONE_NAME).dt.tz_localize(None)
+    mean_time = s < STANDARD_FROM
+    return local.mask(mean_time, s + STANDARD_OFFSET) if mean_time.any() else local
+
+
+def local_days(stamps: pd.Series) -> pd.Series:
+    """Stored naive-UTC timestamps (a column) → their local day at midnight, naive."""
+    return to_local_series(stamps).dt.normalize()
