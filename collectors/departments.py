@@ -55,7 +55,7 @@ class DepartmentResolver:
     def _lookup(self, spelling: str) -> int | None:
         key = name_key(spelling)
         found = self.index.get(key)
-        if found is None and self.member_fallback and key.count(":") >= 2:
+        if found is None and self.member_fallback and key.count(":") >= 3:  # INSTANCE:CLASS:CODE:SUBSYSTEM
             found = self.index.get(key.rsplit(":", 1)[0])
         return found
 

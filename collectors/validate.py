@@ -87,35 +87,46 @@ def check_columns(frame: pd.DataFrame, cfg: SourceConfig) -> None:
 
 
 def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolver | None) -> Validated:
+    """Departments are resolved last, for the rows every other check passed: a row that is
+    quarantined never creates a department."""
     check_columns(frame, cfg)
     types = field_types(cfg.kind)
-    required = KIND_FIELDS[cfg.kind]["required"]
     reasons = Reasons(frame.index)
-    out = pd.DataFrame(index=frame.index)
+    columns: dict[str, pd.Series] = {}
     for fld, ftype in types.items():
-        if fld not in frame.columns:
-            if fld in DEFAULTS:
-                out[fld] = DEFAULTS[fld]
-            else:
-                out[fld] = None
-            continue
-        raw = frame[fld]
-        text = clean_text(raw) if raw.dtype != object or ftype in ("str", "frequency") else None
-        present = (text.notna() if text is not None else raw.map(_present).astype(bool))
-        if fld in required:
-            reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
-        value, failures = convert(raw, fld, ftype, cfg, resolver, text)
-        for bad, why in failures:
-            reasons.add(present & bad, why, raw)
-        if fld in DEFAULTS:
-            value = value.where(present, DEFAULTS[fld])
+        if ftype != "dept":
+            columns.update(check_field(frame, fld, ftype, cfg, resolver, reasons))
+    kind_rules(columns, cfg, reasons)
+    for fld, ftype in types.items():
         if ftype == "dept":
-            out[fld] = text if text is not None else clean_text(raw)
-            out[f"{fld}_id"] = value
-        else:
-            out[fld] = value
-    kind_rules(out, cfg, reasons)
+            columns.update(check_field(frame, fld, ftype, cfg, resolver, reasons))
+    out = pd.DataFrame({name: columns[name] for fld in types for name in (fld, f"{fld}_id") if name in columns},
+                       index=frame.index)
     return Validated(out, reasons.failed())
+
+
+def check_field(frame: pd.DataFrame, fld: str, ftype: str, cfg: SourceConfig,
+                resolver: DepartmentResolver | None, reasons: Reasons) -> dict[str, pd.Series]:
+    """The typed column(s) of one field; its failures go to `reasons`."""
+    if fld not in frame.columns:
+        if fld in DEFAULTS:
+            return {fld: pd.Series(DEFAULTS[fld], index=frame.index)}
+        return {fld: pd.Series(None, index=frame.index, dtype="object")}
+    raw = frame[fld]
+    text = clean_text(raw) if raw.dtype != object or ftype in ("str", "frequency") else None
+    present = (text.notna() if text is not None else raw.map(_present).astype(bool))
+    if fld in KIND_FIELDS[cfg.kind]["required"]:
+        reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
+    if ftype == "dept":
+        raw = raw.where(pd.Series(reasons.open, index=raw.index))
+    value, failures = convert(raw, fld, ftype, cfg, resolver, text)
+    for bad, why in failures:
+        reasons.add(present & bad, why, raw)
+    if fld in DEFAULTS:
+        value = value.where(present, DEFAULTS[fld])
+    if ftype == "dept":
+        return {fld: text if text is not None else clean_text(frame[fld]), f"{fld}_id": value}
+    return {fld: value}
 
 
 def _present(v) -> bool:
@@ -124,9 +135,9 @@ def _present(v) -> bool:
     return not (isinstance(v, str) and not v.strip())
 
 
-XROAD_FIELDS = {"call_id": "xRequestId", "requested_at": "requestInTs",
-                "consumer_dept": "clientMemberClass/clientMemberCode",
-                "provider_dept": "serviceMemberClass/serviceMemberCode",
+XROAD_FIELDS = {"call_id": "xRequestId/messageId", "requested_at": "requestInTs",
+                "consumer_dept": "clientXRoadInstance/clientMemberClass/clientMemberCode",
+                "provider_dept": "serviceXRoadInstance/serviceMemberClass/serviceMemberCode",
                 "service_code": "serviceCode", "succeeded": "succeeded"}
 
 
@@ -193,7 +204,7 @@ def parse_numbers(raw: pd.Series) -> pd.Series:
     return out
 
 
-def kind_rules(out: pd.DataFrame, cfg: SourceConfig, reasons: Reasons) -> None:
+def kind_rules(out: dict[str, pd.Series], cfg: SourceConfig, reasons: Reasons) -> None:
     if cfg.kind == "department":
         category = out["category"].map(CATEGORY_BY_LABEL)
         reasons.add(out["category"].notna() & category.isna(),
