@@ -16,6 +16,7 @@ from pandas.arrays import ArrowStringArray
 
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
+from collectors.limits import column_limits, number_problems, text_problems
 from collectors.mapping import (
     KIND_FIELDS,
     clean_text,
@@ -117,6 +118,10 @@ def check_field(frame: pd.DataFrame, fld: str, ftype: str, cfg: SourceConfig,
     present = (text.notna() if text is not None else raw.map(_present).astype(bool))
     if fld in KIND_FIELDS[cfg.kind]["required"]:
         reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
+    if ftype in ("str", "dept"):
+        longest, _ = column_limits(cfg.kind, fld, ftype, cfg.create_unknown_departments)
+        for bad, why in text_problems(text if text is not None else clean_text(raw), fld, longest):
+            reasons.add(bad, why)
     if ftype == "dept":
         raw = raw.where(pd.Series(reasons.open, index=raw.index))
     value, failures = convert(raw, fld, ftype, cfg, resolver, text)
@@ -175,10 +180,13 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         number = parse_numbers(raw)
         whole = number.notna() & (number == np.floor(number.fillna(0)))
         negative = whole & (number < 0)
+        _, largest = column_limits(cfg.kind, fld, ftype, False)
+        beyond = number_problems(number.where(whole), fld, largest) if largest else []
+        storable = whole & ~negative & ~beyond[0][0] if beyond else whole & ~negative
         what = "响应时长" if fld == "duration_ms" else f"字段 {fld} "
-        return number.where(whole & ~negative).astype("Int64"), [
+        return number.where(storable).astype("Int64"), [
             (~whole, f"字段 {fld} 的取值 '{{v}}' 不是整数：请填写数字"),
-            (negative, f"{what}为负数 ({{v}})：请核对源数据中的时间或数量")]
+            (negative, f"{what}为负数 ({{v}})：请核对源数据中的时间或数量"), *beyond]
     if ftype in ("bool", "share_type", "satisfaction"):
         value, bad = map_values(raw, ftype, source_map)
         return value, [(bad, f"字段 {fld} 的取值 '{{v}}' 无法识别：请在 [source.values.{fld}] 中添加映射")]
