@@ -5,7 +5,7 @@ reaches the store, so one row never fails a batch on either engine."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 from pandas.arrays import ArrowStringArray
@@ -47,7 +47,7 @@ def storable(text: str) -> str:
     return UNSTORABLE.sub(lambda m: visible(m.group()), text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def column_limits(kind: str, field: str, ftype: str, creates_departments: bool) -> tuple[int | None, int | None]:
     """(longest text, largest magnitude) the store's column for this field can take."""
     if ftype == "dept":
@@ -82,4 +82,4 @@ def text_problems(text: pd.Series, field: str, longest: int | None) -> list[tupl
 def number_problems(number: pd.Series, field: str, largest: int) -> list[tuple[pd.Series, pd.Series]]:
     beyond = (number.abs() > largest).fillna(False)
     return [(beyond, number[beyond].map(
-        lambda v: f"字段 {field} 的数值 {v} 超出数据库可保存的范围（-{largest + 1} 至 {largest}）：请核对源数据"))]
+        lambda v: f"字段 {field} 的数值 {v:.0f} 超出数据库可保存的范围（-{largest + 1} 至 {largest}）：请核对源数据"))]

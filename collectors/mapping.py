@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from datetime import date, datetime
+from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, Iterable
 
 import numpy as np
@@ -268,7 +270,14 @@ def strptime(text: pd.Series, fmt: str) -> np.ndarray:
     is Arrow-backed (several times faster than pandas on a million rows)."""
     if isinstance(text.array, ArrowStringArray) and "%f" not in fmt:
         parsed = pc.strptime(pa.array(text), format=fmt, unit="us", error_is_null=True)
-        return parsed.to_numpy(zero_copy_only=False)
+        parsed = parsed.to_numpy(zero_copy_only=False).copy()
+        # Arrow rolls an impossible day into the next month (2026-02-30 → 03-02): the dates
+        # that land on a month's first days are parsed again strictly.
+        day = pd.DatetimeIndex(parsed).day.to_numpy()
+        rolled = np.flatnonzero(~np.isnat(parsed) & (day <= 3))
+        if len(rolled):
+            parsed[rolled] = pd.to_datetime(text.iloc[rolled], format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
+        return parsed
     return pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
 
 
@@ -285,10 +294,35 @@ def _numbers(values: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.S
 
 
 def _to_utc(local: pd.Series, tz: str) -> pd.Series:
+    """Local wall time → UTC. Before the zone's first rule its offset is the local mean
+    time of its city (Shanghai +8:05:43): those times take the zone's standard offset."""
     if not local.notna().any():
         return local
     aware = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
-    return aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    utc = aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    first_rule, standard = zone_rules(tz)
+    early = (local < first_rule).fillna(False)
+    if early.any():
+        utc[early] = (local[early] - standard).astype("datetime64[us]")
+    return utc
+
+
+@cache
+def zone_rules(tz: str) -> tuple[pd.Timestamp, pd.Timedelta]:
+    """(local time the zone's first rule starts, its standard offset): today's rules' offset
+    less any daylight saving; LMT is what the zone gives before the first rule."""
+    zone = ZoneInfo(tz)
+    reference = datetime(2000, 1, 1)
+    standard = zone.utcoffset(reference) - (zone.dst(reference) or timedelta(0))
+    year = 1800
+    while year < 1970 and zone.tzname(datetime(year, 1, 1)) == "LMT":
+        year += 1
+    lo = datetime(year - 1, 1, 1) if year > 1800 else datetime(1800, 1, 1)
+    hi = datetime(year, 1, 1)
+    while hi - lo > timedelta(minutes=1):  # the first rule's start, to the minute
+        mid = lo + (hi - lo) / 2
+        lo, hi = (mid, hi) if zone.tzname(mid) == "LMT" else (lo, mid)
+    return pd.Timestamp(hi), pd.Timedelta(standard)
 
 
 def local_dates(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> tuple[pd.Series, pd.Series]:

@@ -28,6 +28,7 @@ from collectors.mapping import (
     parse_datetimes,
 )
 from data.departments import CATEGORY_BY_LABEL
+from data.models import utcnow
 
 DEFAULTS = {"share_type": "conditional", "mounted": False, "satisfaction": "unrated"}
 FREQUENCY_HINT = "请改为 实时/每日/每周/每月/每季度/每半年/每年/不定期 或 每 N 日/周/月，或在 [source.values.update_frequency] 中映射"
@@ -168,11 +169,16 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         return ids, [(bad, names.map({n: resolver.unknown_reason(n) for n in pd.unique(names)}))]
     if ftype == "datetime":
         value, bad = parse_datetimes(raw, cfg.timezone, cfg.date_formats)
-        return value, [(bad, f"字段 {fld} 的时间 '{{v}}' 无法识别：请写成 2026-03-05 09:32:09，"
-                             "或在 date_formats 中添加该格式")]
+        earliest, latest = plausible_window(cfg)
+        beyond = value.notna() & ((value < earliest) | (value > latest))
+        return value.where(~beyond), [
+            (bad, f"字段 {fld} 的时间 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05 09:32:09，"
+                  "或在 date_formats 中添加该格式"),
+            (beyond, f"字段 {fld} 的时间 '{{v}}' 时间超出合理范围（{cfg.earliest_time} 至采集后 "
+                     f"{cfg.latest_ahead_days:g} 天）：请核对源数据，或在数据源配置中调整 earliest_time / latest_ahead_days")]
     if ftype == "date":
         value, bad = local_dates(raw, cfg.timezone, cfg.date_formats)
-        return value, [(bad, f"字段 {fld} 的日期 '{{v}}' 无法识别：请写成 2026-03-05")]
+        return value, [(bad, f"字段 {fld} 的日期 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05")]
     if ftype == "month":
         value, bad = months(raw, cfg.date_formats)
         return value, [(bad, f"字段 {fld} 的月份 '{{v}}' 无法识别：请写成 2026-03")]
@@ -195,6 +201,13 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         value = text.map(table)
         return value, [(value.isna(), "更新频率 '{v}' 无法识别：" + FREQUENCY_HINT)]
     raise ValueError(f"unknown field type {ftype}")
+
+
+def plausible_window(cfg: SourceConfig) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(earliest, latest) time a record may carry, as the naive UTC the parsed times are:
+    the source's earliest_time at local midnight, and latest_ahead_days after now."""
+    earliest = pd.Timestamp(cfg.earliest_time).tz_localize(cfg.timezone).tz_convert("UTC").tz_localize(None)
+    return earliest, pd.Timestamp(utcnow()) + pd.Timedelta(days=cfg.latest_ahead_days)
 
 
 def parse_numbers(raw: pd.Series) -> pd.Series:
