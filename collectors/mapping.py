@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from zoneinfo import ZoneInfo
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd

@@ -26,8 +26,8 @@ def test_impossible_dates_are_quarantined_not_rolled_over(engine, tmp_path):
     run = run_source(engine, source(tmp_path, kind="complaint", columns=COLUMNS))
     assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (5, 2, 3)
     got = [(q["line"], q["reason"]) for q in quarantine_rows(engine)]
-    assert got == [(line, f"字段 received_at 的时间 '{text}' 无法识别或日期不存在（如 2 月 30 日）：请写成 "
-                          "2026-03-05 09:32:09，或在 date_formats 中添加该格式")
+    assert got == [(line, (f"字段 received_at 的时间 '{text}' 无法识别或日期不存在（如 2 月 30 日）：请写成 "
+                           "2026-03-05 09:32:09，或在 date_formats 中添加该格式"))
                    for line, text in [(2, "2026-02-30 09:00"), (3, "2026-04-31"), (4, "2026-02-29 10:00:00")]]
     # 2026-03-01 08:00 in Shanghai = 00:00 UTC; 2024 is a leap year.
     assert sorted(str(r[0])[:19] for r in all_rows(engine, "SELECT received_at FROM complaint")) == [
