@@ -12,7 +12,7 @@ def test_utf8_lines_in_a_gbk_file_are_named_as_mixed_encodings(engine, tmp_path)
     register(engine, ["市公安局"])
     (tmp_path / "drop").mkdir()
     gbk = "编号,部门,受理时间\nT1,市公安局,2026-03-01 08:00\n".encode("gbk")
-    pasted = "T2,市公安局,2026-03-01 09:00\nT3,公安局,2026-03-01 10:00\n".encode("utf-8")
+    pasted = "T2,市公安局,2026-03-01 09:00\nT3,公安局,2026-03-01 10:00\n".encode()
     (tmp_path / "drop" / "tickets.csv").write_bytes(gbk + pasted)
     run = run_source(engine, source(tmp_path, kind="complaint", columns=COLUMNS))
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (1, 2), run.error
