@@ -12,7 +12,7 @@ import pytest
 from collectors.limits import column_limits, visible
 from collectors.mapping import field_types
 from collectors.runner import run_source
-from tests.collectors.helpers import quarantine_rows, register, source
+from tests.collectors.helpers import all_rows, quarantine_rows, register, source
 
 # One good record per kind, canonical field → text; "{i}" makes each row's key its own.
 GOOD = {
@@ -83,3 +83,14 @@ def test_values_the_store_cannot_hold_are_quarantined(engine, tmp_path, kind):
 def test_invisible_characters_are_written_out():
     assert visible("市\u200b人社局\u3000") == "市\\u200b人社局\\u3000"
     assert visible("a\x00b") == "a\\x00b"
+
+
+def test_an_unpaired_surrogate_from_a_json_escape_does_not_stop_the_file(engine, tmp_path):
+    register(engine, ["甲局"])
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "tickets.json").write_text(
+        '[{"ticket_id": "t1", "dept": "甲局", "received_at": "2026-03-01 08:00", "summary": "坏\\ud800字"},'
+        ' {"ticket_id": "t2", "dept": "甲局", "received_at": "2026-03-01 09:00"}]', encoding="utf-8")
+    run = run_source(engine, source(tmp_path, kind="complaint", glob="*.json"))
+    assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (2, 0) and run.error is None
+    assert all_rows(engine, "SELECT summary FROM complaint WHERE ticket_id = 't1'") == [("坏\ufffd字",)]
