@@ -11,11 +11,13 @@ import pandas as pd
 from pandas.arrays import ArrowStringArray
 from sqlalchemy import BigInteger, Integer, SmallInteger, String
 
+from collectors.sinks import ALIAS_SPLIT
 from data.models import (
     CatalogResource,
     Complaint,
     DataObjection,
     Department,
+    DepartmentAlias,
     ExchangeCall,
     OfficeKpi,
     ResourceUpdate,
@@ -30,6 +32,8 @@ KIND_MODELS = {"department": Department, "catalog": CatalogResource, "resource_u
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # Arrow-backed text cannot hold surrogates
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 INVISIBLE = re.compile("[\x00-\x1f\x7f\u00a0\u200b-\u200f\u2028\u2029\u2060\ufeff\u3000\ud800-\udfff]")
+# A department's aliases arrive in one cell and are stored one a row.
+LISTED = {("department", "aliases"): (DepartmentAlias.__table__.c.alias, ALIAS_SPLIT)}
 INT_RANGES = [(SmallInteger, 2**15 - 1), (BigInteger, 2**63 - 1), (Integer, 2**31 - 1)]
 
 
@@ -52,6 +56,8 @@ def column_limits(kind: str, field: str, ftype: str, creates_departments: bool) 
     """(longest text, largest magnitude) the store's column for this field can take."""
     if ftype == "dept":
         column = Department.__table__.c.name if creates_departments else None
+    elif (kind, field) in LISTED:
+        column = LISTED[kind, field][0]
     else:
         column = KIND_MODELS[kind].__table__.c.get(field)
     if column is None:
@@ -64,15 +70,18 @@ def column_limits(kind: str, field: str, ftype: str, creates_departments: bool) 
     return None, None
 
 
-def text_problems(text: pd.Series, field: str, longest: int | None) -> list[tuple[pd.Series, pd.Series]]:
-    """(bad mask, reasons) for text the store cannot hold."""
+def text_problems(text: pd.Series, field: str, longest: int | None,
+                  split: re.Pattern | None = None) -> list[tuple[pd.Series, pd.Series]]:
+    """(bad mask, reasons) for text the store cannot hold; with `split`, the cell is a
+    list stored one item a row, and its longest item counts."""
     present = text.notna()
     pattern = CONTROL if isinstance(text.array, ArrowStringArray) else UNSTORABLE.pattern
     unstorable = text.str.contains(pattern, regex=True, na=False).astype(bool) & present
     problems = [(unstorable, text[unstorable].map(
         lambda v: f"字段 {field} 含数据库无法保存的控制字符：'{visible(v)[:80]}'，请在源数据中删除这些字符"))]
     if longest is not None:
-        length = text.str.len()
+        length = text.str.len() if split is None else text.map(
+            lambda v: max(len(p) for p in split.split(v)) if isinstance(v, str) else pd.NA)
         long = (length > longest).fillna(False) & present
         problems.append((long, length[long].map(
             lambda n: f"字段 {field} 长 {int(n)} 字，超过数据库上限 {longest} 字：请在源数据中缩短")))

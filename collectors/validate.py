@@ -16,7 +16,7 @@ from pandas.arrays import ArrowStringArray
 
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
-from collectors.limits import column_limits, number_problems, text_problems
+from collectors.limits import LISTED, column_limits, number_problems, text_problems
 from collectors.mapping import (
     KIND_FIELDS,
     clean_text,
@@ -121,7 +121,8 @@ def check_field(frame: pd.DataFrame, fld: str, ftype: str, cfg: SourceConfig,
         reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
     if ftype in ("str", "dept"):
         longest, _ = column_limits(cfg.kind, fld, ftype, cfg.create_unknown_departments)
-        for bad, why in text_problems(text if text is not None else clean_text(raw), fld, longest):
+        split = LISTED.get((cfg.kind, fld), (None, None))[1]
+        for bad, why in text_problems(text if text is not None else clean_text(raw), fld, longest, split):
             reasons.add(bad, why)
     if ftype == "dept":
         raw = raw.where(pd.Series(reasons.open, index=raw.index))
