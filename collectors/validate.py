@@ -173,10 +173,10 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         earliest, latest = plausible_window(cfg)
         beyond = value.notna() & ((value < earliest) | (value > latest))
         return value.where(~beyond), [
-            (bad, f"字段 {fld} 的时间 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05 09:32:09，"
-                  "或在 date_formats 中添加该格式"),
-            (beyond, f"字段 {fld} 的时间 '{{v}}' 时间超出合理范围（{cfg.earliest_time} 至采集后 "
-                     f"{cfg.latest_ahead_days:g} 天）：请核对源数据，或在数据源配置中调整 earliest_time / latest_ahead_days")]
+            (bad, (f"字段 {fld} 的时间 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05 09:32:09，"
+                   "或在 date_formats 中添加该格式")),
+            (beyond, (f"时间超出合理范围（{cfg.earliest_time} 至采集后 {cfg.latest_ahead_days:g} 天）：字段 {fld} "
+                      "的时间为 '{v}'，请核对源数据，或在数据源配置中调整 earliest_time / latest_ahead_days"))]
     if ftype == "date":
         value, bad = local_dates(raw, cfg.timezone, cfg.date_formats)
         return value, [(bad, f"字段 {fld} 的日期 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05")]

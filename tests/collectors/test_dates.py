@@ -41,6 +41,8 @@ def test_times_outside_the_window_are_quarantined_and_the_window_is_settable(eng
     run = run_source(engine, source(tmp_path, kind="complaint", columns=COLUMNS))
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (1, 3)
     assert [q["line"] for q in quarantine_rows(engine)] == [2, 4, 5]
+    assert quarantine_rows(engine)[0]["reason"] == ("时间超出合理范围（2000-01-01 至采集后 1 天）：字段 received_at 的时间为 "
+                                                    "'1999-12-31 23:59'，请核对源数据，或在数据源配置中调整 earliest_time / latest_ahead_days")
     assert all("时间超出合理范围（2000-01-01 至采集后 1 天）" in q["reason"] for q in quarantine_rows(engine))
     wide = source(tmp_path, kind="complaint", columns=COLUMNS, name="wide", earliest_time="1900-01-01",
                   latest_ahead_days=5)
