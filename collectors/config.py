@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "dedupe_keep_days": 35,
     "settle_seconds": 2,
     "enabled": True,
+    "earliest_time": "2000-01-01",
+    "latest_ahead_days": 1,
 }
 # Rows per batch (one transaction each) unless batch_rows says otherwise. Exchange calls
 # take bigger batches: each batch also updates its months' totals per service, partner and
@@ -73,6 +76,8 @@ class SourceConfig:
     dedupe_keep_days: float = 35
     settle_seconds: float = 2
     enabled: bool = True
+    earliest_time: date = date(2000, 1, 1)  # times before it, or later than latest_ahead_days
+    latest_ahead_days: float = 1            # after collection, are quarantined (时间超出合理范围)
     path: Path | None = None
     glob: str = "*"
     format: str = "auto"
@@ -175,8 +180,9 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise fail("timezone", f"应为时区名称，如 \"Asia/Shanghai\"，当前为 {merged['timezone']!r}") from exc
     opts["timezone"] = str(merged["timezone"])
+    opts["earliest_time"] = _date(merged["earliest_time"], "earliest_time", fail)
     for key in ("interval_minutes", "dedupe_window_minutes", "dedupe_keep_days", "settle_seconds",
-                "timeout_seconds"):
+                "timeout_seconds", "latest_ahead_days"):
         if key in merged:
             value = merged[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
@@ -201,6 +207,15 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
     opts["date_formats"] = tuple(formats)
     _reader_options(merged, reader, opts, path, fail)
     return SourceConfig(**opts)
+
+
+def _date(value: Any, key: str, fail) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise fail(key, f"应为日期，如 \"2000-01-01\"，当前为 {value!r}") from exc
 
 
 def _reader_options(merged: dict, reader: str, opts: dict, path: Path, fail) -> None:

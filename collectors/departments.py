@@ -10,7 +10,9 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from collectors.config import SourceConfig
+from collectors.limits import visible
 from collectors.mapping import name_key
+from collectors.mojibake import utf8_read_as_gbk
 from data.departments import add_departments, name_index
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ class DepartmentResolver:
     def _lookup(self, spelling: str) -> int | None:
         key = name_key(spelling)
         found = self.index.get(key)
-        if found is None and self.member_fallback and key.count(":") >= 2:
+        if found is None and self.member_fallback and key.count(":") >= 3:  # INSTANCE:CLASS:CODE:SUBSYSTEM
             found = self.index.get(key.rsplit(":", 1)[0])
         return found
 
@@ -75,6 +77,11 @@ class DepartmentResolver:
     def unknown_reason(self, spelling: str) -> str:
         target = self.alias_target(spelling)
         if target is not None:
-            return (f"部门别名 '{spelling}' 指向的 '{target}' 不在部门名录中：请先用 "
+            return (f"部门别名 '{visible(spelling)}' 指向的 '{target}' 不在部门名录中：请先用 "
                     f"python -m data dept add 添加该部门，或更正 [source.aliases]")
-        return f"未知部门 '{spelling}'：请在部门别名中添加（[source.aliases] 或 python -m data dept add --alias）"
+        original = utf8_read_as_gbk(spelling)
+        if original is not None:
+            was = f"，原文应为 '{original}'" if original else ""
+            return (f"未知部门 '{visible(spelling)}'：疑似编码混用（文件按 GBK 读取，但该行像是 UTF-8 文本{was}）："
+                    "请把整个文件另存为同一种编码（建议 UTF-8）后重新导入，不要为乱码添加别名")
+        return f"未知部门 '{visible(spelling)}'：请在部门别名中添加（[source.aliases] 或 python -m data dept add --alias）"

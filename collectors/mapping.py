@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
+from data.clock import zone_rules
 from data.vocabulary import SATISFACTION_SPELLINGS, SHARE_TYPE_SPELLINGS
 
 log = logging.getLogger(__name__)
@@ -213,7 +214,14 @@ def strptime(text: pd.Series, fmt: str) -> np.ndarray:
     is Arrow-backed (several times faster than pandas on a million rows)."""
     if isinstance(text.array, ArrowStringArray) and "%f" not in fmt:
         parsed = pc.strptime(pa.array(text), format=fmt, unit="us", error_is_null=True)
-        return parsed.to_numpy(zero_copy_only=False)
+        parsed = parsed.to_numpy(zero_copy_only=False).copy()
+        # Arrow rolls an impossible day into the next month (2026-02-30 → 03-02): the dates
+        # that land on a month's first days are parsed again strictly.
+        day = pd.DatetimeIndex(parsed).day.to_numpy()
+        rolled = np.flatnonzero(~np.isnat(parsed) & (day <= 3))
+        if len(rolled):
+            parsed[rolled] = pd.to_datetime(text.iloc[rolled], format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
+        return parsed
     return pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
 
 
@@ -230,10 +238,17 @@ def _numbers(values: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.S
 
 
 def _to_utc(local: pd.Series, tz: str) -> pd.Series:
+    """Local wall time → UTC. Before the zone's first rule its offset is the local mean
+    time of its city (Shanghai +8:05:43): those times take the zone's standard offset."""
     if not local.notna().any():
         return local
     aware = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
-    return aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    utc = aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    first_rule, standard = zone_rules(tz)
+    early = (local < first_rule).fillna(False)
+    if early.any():
+        utc[early] = (local[early] - standard).astype("datetime64[us]")
+    return utc
 
 
 def local_dates(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> tuple[pd.Series, pd.Series]:

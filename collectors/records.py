@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from collectors.config import SourceConfig
+from collectors.limits import storable
 from collectors.mapping import field_types
 from collectors.readers.base import Batch
 
@@ -26,7 +27,7 @@ def canonical_frame(records: pd.DataFrame, cfg: SourceConfig) -> pd.DataFrame:
 
 def quarantine_rows(batch: Batch, rejected: dict) -> list[dict]:
     """The reader's malformed rows and the rejected records (by position), with their text."""
-    rows = [{"line": line, "raw": raw, "reason": reason} for line, raw, reason in batch.bad_rows]
+    rows = [(line, raw, reason) for line, raw, reason in batch.bad_rows]
     positions = sorted(rejected)
-    return rows + [{"line": int(batch.lines[pos]), "raw": raw, "reason": rejected[pos]}
-                   for pos, raw in zip(positions, batch.raw_texts(positions))]
+    rows += [(int(batch.lines[pos]), raw, rejected[pos]) for pos, raw in zip(positions, batch.raw_texts(positions))]
+    return [{"line": line, "raw": storable(raw), "reason": storable(reason)} for line, raw, reason in rows]

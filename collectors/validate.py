@@ -16,6 +16,7 @@ from pandas.arrays import ArrowStringArray
 
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
+from collectors.limits import LISTED, column_limits, number_problems, text_problems
 from collectors.mapping import (
     KIND_FIELDS,
     clean_text,
@@ -25,6 +26,7 @@ from collectors.mapping import (
     months,
     parse_datetimes,
 )
+from data.clock import utcnow
 from data.vocabulary import CATEGORY_SPELLINGS, FREQUENCY_LABELS, normalise_frequency
 
 DEFAULTS = {"share_type": "conditional", "mounted": False, "satisfaction": "unrated"}
@@ -86,35 +88,51 @@ def check_columns(frame: pd.DataFrame, cfg: SourceConfig) -> None:
 
 
 def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolver | None) -> Validated:
+    """Departments are resolved last, for the rows every other check passed: a row that is
+    quarantined never creates a department."""
     check_columns(frame, cfg)
     types = field_types(cfg.kind)
-    required = KIND_FIELDS[cfg.kind]["required"]
     reasons = Reasons(frame.index)
-    out = pd.DataFrame(index=frame.index)
+    columns: dict[str, pd.Series] = {}
     for fld, ftype in types.items():
-        if fld not in frame.columns:
-            if fld in DEFAULTS:
-                out[fld] = DEFAULTS[fld]
-            else:
-                out[fld] = None
-            continue
-        raw = frame[fld]
-        text = clean_text(raw) if raw.dtype != object or ftype in ("str", "frequency") else None
-        present = (text.notna() if text is not None else raw.map(_present).astype(bool))
-        if fld in required:
-            reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
-        value, failures = convert(raw, fld, ftype, cfg, resolver, text)
-        for bad, why in failures:
-            reasons.add(present & bad, why, raw)
-        if fld in DEFAULTS:
-            value = value.where(present, DEFAULTS[fld])
+        if ftype != "dept":
+            columns.update(check_field(frame, fld, ftype, cfg, resolver, reasons))
+    kind_rules(columns, cfg, reasons)
+    for fld, ftype in types.items():
         if ftype == "dept":
-            out[fld] = text if text is not None else clean_text(raw)
-            out[f"{fld}_id"] = value
-        else:
-            out[fld] = value
-    kind_rules(out, cfg, reasons)
+            columns.update(check_field(frame, fld, ftype, cfg, resolver, reasons))
+    out = pd.DataFrame({name: columns[name] for fld in types for name in (fld, f"{fld}_id") if name in columns},
+                       index=frame.index)
     return Validated(out, reasons.failed())
+
+
+def check_field(frame: pd.DataFrame, fld: str, ftype: str, cfg: SourceConfig,
+                resolver: DepartmentResolver | None, reasons: Reasons) -> dict[str, pd.Series]:
+    """The typed column(s) of one field; its failures go to `reasons`."""
+    if fld not in frame.columns:
+        if fld in DEFAULTS:
+            return {fld: pd.Series(DEFAULTS[fld], index=frame.index)}
+        return {fld: pd.Series(None, index=frame.index, dtype="object")}
+    raw = frame[fld]
+    text = clean_text(raw) if raw.dtype != object or ftype in ("str", "frequency") else None
+    present = (text.notna() if text is not None else raw.map(_present).astype(bool))
+    if fld in KIND_FIELDS[cfg.kind]["required"]:
+        reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
+    if ftype in ("str", "dept"):
+        longest, _ = column_limits(cfg.kind, fld, ftype, cfg.create_unknown_departments)
+        split = LISTED.get((cfg.kind, fld), (None, None))[1]
+        for bad, why in text_problems(text if text is not None else clean_text(raw), fld, longest, split):
+            reasons.add(bad, why)
+    if ftype == "dept":
+        raw = raw.where(pd.Series(reasons.open, index=raw.index))
+    value, failures = convert(raw, fld, ftype, cfg, resolver, text)
+    for bad, why in failures:
+        reasons.add(present & bad, why, raw)
+    if fld in DEFAULTS:
+        value = value.where(present, DEFAULTS[fld])
+    if ftype == "dept":
+        return {fld: text if text is not None else clean_text(frame[fld]), f"{fld}_id": value}
+    return {fld: value}
 
 
 def _present(v) -> bool:
@@ -123,9 +141,9 @@ def _present(v) -> bool:
     return not (isinstance(v, str) and not v.strip())
 
 
-XROAD_FIELDS = {"call_id": "xRequestId", "requested_at": "requestInTs",
-                "consumer_dept": "clientMemberClass/clientMemberCode",
-                "provider_dept": "serviceMemberClass/serviceMemberCode",
+XROAD_FIELDS = {"call_id": "xRequestId/messageId", "requested_at": "requestInTs",
+                "consumer_dept": "clientXRoadInstance/clientMemberClass/clientMemberCode",
+                "provider_dept": "serviceXRoadInstance/serviceMemberClass/serviceMemberCode",
                 "service_code": "serviceCode", "succeeded": "succeeded"}
 
 
@@ -151,11 +169,16 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         return ids, [(bad, names.map({n: resolver.unknown_reason(n) for n in pd.unique(names)}))]
     if ftype == "datetime":
         value, bad = parse_datetimes(raw, cfg.timezone, cfg.date_formats)
-        return value, [(bad, f"字段 {fld} 的时间 '{{v}}' 无法识别：请写成 2026-03-05 09:32:09，"
-                             "或在 date_formats 中添加该格式")]
+        earliest, latest = plausible_window(cfg)
+        beyond = value.notna() & ((value < earliest) | (value > latest))
+        return value.where(~beyond), [
+            (bad, (f"字段 {fld} 的时间 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05 09:32:09，"
+                   "或在 date_formats 中添加该格式")),
+            (beyond, (f"时间超出合理范围（{cfg.earliest_time} 至采集后 {cfg.latest_ahead_days:g} 天）：字段 {fld} "
+                      "的时间为 '{v}'，请核对源数据，或在数据源配置中调整 earliest_time / latest_ahead_days"))]
     if ftype == "date":
         value, bad = local_dates(raw, cfg.timezone, cfg.date_formats)
-        return value, [(bad, f"字段 {fld} 的日期 '{{v}}' 无法识别：请写成 2026-03-05")]
+        return value, [(bad, f"字段 {fld} 的日期 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05")]
     if ftype == "month":
         value, bad = months(raw, cfg.date_formats)
         return value, [(bad, f"字段 {fld} 的月份 '{{v}}' 无法识别：请写成 2026-03")]
@@ -163,10 +186,13 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         number = parse_numbers(raw)
         whole = number.notna() & (number == np.floor(number.fillna(0)))
         negative = whole & (number < 0)
+        _, largest = column_limits(cfg.kind, fld, ftype, False)
+        beyond = number_problems(number.where(whole), fld, largest) if largest else []
+        storable = whole & ~negative & ~beyond[0][0] if beyond else whole & ~negative
         what = "响应时长" if fld == "duration_ms" else f"字段 {fld} "
-        return number.where(whole & ~negative).astype("Int64"), [
+        return number.where(storable).astype("Int64"), [
             (~whole, f"字段 {fld} 的取值 '{{v}}' 不是整数：请填写数字"),
-            (negative, f"{what}为负数 ({{v}})：请核对源数据中的时间或数量")]
+            (negative, f"{what}为负数 ({{v}})：请核对源数据中的时间或数量"), *beyond]
     if ftype in ("bool", "share_type", "satisfaction"):
         value, bad = map_values(raw, ftype, source_map)
         return value, [(bad, f"字段 {fld} 的取值 '{{v}}' 无法识别：请在 [source.values.{fld}] 中添加映射")]
@@ -175,6 +201,13 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         value = text.map(table)
         return value, [(value.isna(), "更新频率 '{v}' 无法识别：" + FREQUENCY_HINT)]
     raise ValueError(f"unknown field type {ftype}")
+
+
+def plausible_window(cfg: SourceConfig) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(earliest, latest) time a record may carry, as the naive UTC the parsed times are:
+    the source's earliest_time at local midnight, and latest_ahead_days after now."""
+    earliest = pd.Timestamp(cfg.earliest_time).tz_localize(cfg.timezone).tz_convert("UTC").tz_localize(None)
+    return earliest, pd.Timestamp(utcnow()) + pd.Timedelta(days=cfg.latest_ahead_days)
 
 
 def parse_numbers(raw: pd.Series) -> pd.Series:
@@ -192,7 +225,7 @@ def parse_numbers(raw: pd.Series) -> pd.Series:
     return out
 
 
-def kind_rules(out: pd.DataFrame, cfg: SourceConfig, reasons: Reasons) -> None:
+def kind_rules(out: dict[str, pd.Series], cfg: SourceConfig, reasons: Reasons) -> None:
     if cfg.kind == "department":
         category = out["category"].map(CATEGORY_SPELLINGS)
         reasons.add(out["category"].notna() & category.isna(),

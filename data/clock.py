@@ -9,33 +9,37 @@ zone's own (zoneinfo), except before the zone's first standard time (local mean 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 ZONE_NAME = "Asia/Shanghai"
 ZONE = ZoneInfo(ZONE_NAME)
-# The zone's standard offset: a January of no DST.
-STANDARD_OFFSET = datetime(2000, 1, 1, tzinfo=ZONE).utcoffset() - datetime(2000, 1, 1, tzinfo=ZONE).dst()
 
 
-def _first_standard_instant() -> datetime:
-    """The naive-UTC instant local mean time ends (found by bisection over whole seconds)."""
-    lo = datetime(1800, 1, 1)
-    hi = datetime(2000, 1, 1)
-    if _is_mean_time(hi) or not _is_mean_time(lo):
-        return lo
-    while hi - lo > timedelta(seconds=1):
-        mid = (lo + (hi - lo) / 2).replace(microsecond=0)
-        lo, hi = (mid, hi) if _is_mean_time(mid) else (lo, mid)
-    return hi
+@cache
+def zone_rules(tz: str) -> tuple[pd.Timestamp, pd.Timedelta]:
+    """(local wall time the zone's first rule starts, its standard offset): today's
+    offset less any daylight saving; LMT is what the zone gives before the first rule."""
+    zone = ZoneInfo(tz)
+    reference = datetime(2000, 1, 1)
+    standard = zone.utcoffset(reference) - (zone.dst(reference) or timedelta(0))
+    year = 1800
+    while year < 1970 and zone.tzname(datetime(year, 1, 1)) == "LMT":
+        year += 1
+    lo = datetime(year - 1, 1, 1) if year > 1800 else datetime(1800, 1, 1)
+    hi = datetime(year, 1, 1)
+    while hi - lo > timedelta(minutes=1):  # the first rule's start, to the minute
+        mid = lo + (hi - lo) / 2
+        lo, hi = (mid, hi) if zone.tzname(mid) == "LMT" else (lo, mid)
+    return pd.Timestamp(hi), pd.Timedelta(standard)
 
 
-def _is_mean_time(utc: datetime) -> bool:
-    return utc.replace(tzinfo=timezone.utc).astimezone(ZONE).tzname() == "LMT"
-
-
-STANDARD_FROM = _first_standard_instant()
+_FIRST_RULE, _STANDARD = zone_rules(ZONE_NAME)
+STANDARD_OFFSET = _STANDARD.to_pytimedelta()
+# The naive-UTC instant local mean time ends.
+STANDARD_FROM = _FIRST_RULE.to_pydatetime().replace(tzinfo=ZONE).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def utcnow() -> datetime:

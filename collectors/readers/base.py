@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Iterator, Protocol
@@ -119,14 +120,32 @@ def records_in(doc, path: str) -> list | None:
 
 
 def frame_of(records: list[dict]) -> pd.DataFrame:
-    """JSON records → one column per key, values as given (nested values as JSON text)."""
-    frame = pd.DataFrame.from_records(records)
+    """JSON records → one column per key, values as given (nested values as JSON text).
+    An unpaired surrogate from a JSON escape ("\\ud800") cannot be stored as text: it
+    becomes U+FFFD, as an undecodable byte of a CSV does."""
+    try:
+        frame = pd.DataFrame.from_records(records)
+    except UnicodeEncodeError:
+        frame = pd.DataFrame.from_records([_without_surrogates(r) for r in records])
     for col in frame.columns:
         if frame[col].map(lambda v: isinstance(v, (dict, list))).any():
             frame[col] = frame[col].map(
                 lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _without_surrogates(value):
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 class SourceUnavailable(RuntimeError):

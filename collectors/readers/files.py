@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -216,7 +217,31 @@ def parse_csv_block(block: bytes, entry: dict):
     """One block of complete CSV lines → (frame of strings, row numbers, malformed rows,
     rows in the block). Rows are numbered as a spreadsheet shows them: a quoted field
     spanning two lines is one row."""
-    columns = entry["columns"]
+    return parse_csv_rows(transcode(block, entry["encoding"]), entry["columns"], entry["line"])
+
+
+UNCLOSED_QUOTE = "该行的引号未闭合：请补全该行的引号（其后各行已照常读取）"
+
+
+def parse_csv_rows(data: bytes, columns: list[str], first: int):
+    """`parse_csv_block` on UTF-8 text whose first row is row `first`. A quote left open
+    would swallow every line after it into its last field: that line alone is malformed,
+    and the lines before and after it are read as usual."""
+    if data.count(b'"') % 2:
+        lines = data.split(b"\n")
+        parity = np.cumsum([line.count(b'"') % 2 for line in lines]) % 2
+        opened = int(np.flatnonzero((parity == 1) & (np.r_[0, parity[:-1]] == 0))[-1])
+        before = b"".join(line + b"\n" for line in lines[:opened])
+        after = b"\n".join(lines[opened + 1:])
+        head = parse_csv_rows(before, columns, first) if before else None
+        at = first + (head[3] if head else 0)
+        tail = parse_csv_rows(after, columns, at + 1) if after.strip() else None
+        parts = [p for p in (head, tail) if p is not None]
+        bad = [*(head[2] if head else []), (at, lines[opened].decode("utf-8", errors="replace").rstrip("\r"),
+                                            UNCLOSED_QUOTE), *(tail[2] if tail else [])]
+        frame = pd.concat([p[0] for p in parts], ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        numbers = np.concatenate([p[1] for p in parts]) if parts else np.array([], dtype=np.int64)
+        return frame, numbers, bad, sum(p[3] for p in parts) + 1
     bad: list[tuple[int | None, str, str]] = []
     bad_numbers: list[int] = []
     expected = len(columns)
@@ -224,11 +249,10 @@ def parse_csv_block(block: bytes, entry: dict):
     def on_invalid(row) -> str:
         bad_numbers.append(row.number)
         if row.text.strip():
-            bad.append((entry["line"] + row.number - 1, row.text,
+            bad.append((first + row.number - 1, row.text,
                         f"该行有 {row.actual_columns} 列，表头有 {expected} 列：请检查是否多了或少了逗号、引号未闭合"))
         return "skip"
 
-    data = transcode(block, entry["encoding"])
     try:
         table = _read_csv(data, columns, on_invalid)
     except pa.ArrowInvalid:
@@ -241,7 +265,7 @@ def parse_csv_block(block: bytes, entry: dict):
     keep = np.ones(rows, dtype=bool)
     keep[np.asarray(bad_numbers, dtype=np.int64) - 1] = False
     numbers = np.flatnonzero(keep) + 1
-    return frame, entry["line"] + numbers - 1, bad, rows
+    return frame, first + numbers - 1, bad, rows
 
 
 def _read_csv(data: bytes, columns: list[str], on_invalid) -> pa.Table:

@@ -27,10 +27,37 @@ def detect_encoding(sample: bytes, at_end: bool) -> str:
             return encoding
         except UnicodeDecodeError:
             continue
+    mixed = mixed_encoding(sample, at_end)
+    if mixed:
+        return mixed
     best = from_bytes(sample).best()
     if best is None:
         raise UnreadableFile("无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）：请另存为 UTF-8 编码的 CSV")
     return best.encoding
+
+
+def mixed_encoding(sample: bytes, at_end: bool) -> str | None:
+    """GB18030 for a GBK file with UTF-8 lines pasted in (each line is one or the other):
+    the file is read, and the pasted lines' reasons say 疑似编码混用 (collectors.mojibake)."""
+    lines = sample.split(b"\n")
+    if not at_end:
+        lines = lines[:-1]  # may be cut mid-character
+    only = {"utf-8": 0, "gb18030": 0}
+    for line in lines:
+        fits = [enc for enc in only if _decodes(line, enc)]
+        if not fits:
+            return None
+        if len(fits) == 1:
+            only[fits[0]] += 1
+    return "gb18030" if only["utf-8"] and only["gb18030"] else None
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def wanted_names(cfg: SourceConfig) -> set[str]:

@@ -2,8 +2,11 @@
 getSecurityServerOperationalData (SOAP part + gzipped JSON attachment).
 
 Each call is reported by the client's and by the producer's security server; the two
-copies share `xRequestId` and count once. The client copy wins: its requestInTs and
-responseOutTs span the whole call as the consumer saw it.
+copies share `xRequestId` (X-Road 7) or, in X-Road 6, `messageId` with the same client
+and service, and count once. Every copy is passed on, each call's copies side by side
+with the Client copy first: the store counts the first and the rest as duplicates, so the
+run log reads the same whether the copies come in one file or in two. The Client copy
+wins because its requestInTs and responseOutTs span the call as the consumer saw it.
 """
 from __future__ import annotations
 
@@ -36,25 +39,58 @@ class XRoadReader(FileReader):
             yield from self.whole(path, name, "xroad")
 
     def parse_whole(self, path: Path, fmt: str):
-        records = parse_xroad_document(path.read_bytes())
-        return calls_from_records(records)
+        records, lines, bad = read_records(path.read_bytes())
+        calls, order, raw = calls_from_records(records, self.cfg.dedupe_window_minutes * 60_000)
+        return calls, np.asarray(lines, dtype=np.int64)[order], bad, raw
 
 
 def parse_xroad_document(data: bytes) -> list:
     """The list of operational-monitoring records in a JSON, gzip or multipart document."""
+    return read_records(data)[0]
+
+
+def read_records(data: bytes) -> tuple[list, list[int], list[tuple[int, str, str]]]:
+    """(records, their line or position, unreadable lines as (line, text, reason)) of a
+    JSON, JSON Lines, gzip or multipart document."""
     stripped = data.lstrip()
     if stripped.startswith(GZIP_MAGIC):
-        return parse_xroad_document(_gunzip(stripped))
+        return read_records(_gunzip(stripped))
     if stripped[:1] in (b"[", b"{"):
         try:
-            records = records_in(json.loads(stripped.decode("utf-8-sig")), "")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UnreadableFile("X-Road 文件不是完整的 JSON：文件可能被截断，请重新导出") from exc
+            text = stripped.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile("X-Road 文件不是 UTF-8 编码的 JSON：请按 UTF-8 重新导出") from exc
+        try:
+            records = records_in(json.loads(text), "")
+            lines, bad = list(range(1, len(records or []) + 1)), []
+        except json.JSONDecodeError as exc:
+            if exc.msg != "Extra data":  # not one document a line: the document was cut short
+                raise UnreadableFile("X-Road 文件不是完整的 JSON：文件可能被截断，请重新导出") from exc
+            records, lines, bad = json_lines(text)
         if records is None or not all(isinstance(r, dict) for r in records):
             raise UnreadableFile("X-Road 文件中找不到记录列表（应为记录数组，或含 records 数组的对象）")
-        return records
+        return records, lines, bad
     attachment = multipart_attachment(data)
-    return parse_xroad_document(attachment)
+    return read_records(attachment)
+
+
+def json_lines(text: str) -> tuple[list, list[int], list[tuple[int, str, str]]]:
+    """A JSON Lines document, one record a line: a broken line costs only that line."""
+    records, lines, bad = [], [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            bad.append((number, line, "该行不是完整的 JSON 记录：可能被截断，请核对导出文件"))
+            continue
+        if not isinstance(record, dict):
+            bad.append((number, line, "该行不是 X-Road 记录（应为 JSON 对象）"))
+            continue
+        records.append(record)
+        lines.append(number)
+    return records, lines, bad
 
 
 def _gunzip(data: bytes) -> bytes:
@@ -91,47 +127,84 @@ def multipart_attachment(data: bytes) -> bytes:
 
 
 def member(records: pd.DataFrame, prefix: str) -> pd.Series:
-    """X-Road member as CLASS:CODE, or CLASS:CODE:SUBSYSTEM when a subsystem is named."""
+    """X-Road member as INSTANCE:CLASS:CODE, or INSTANCE:CLASS:CODE:SUBSYSTEM when a
+    subsystem is named: the instance (EE, DEV, …) is part of the identity, so members of
+    two instances never merge. A record without an instance is named CLASS:CODE[:SUBSYSTEM]."""
     def col(name):
         full = f"{prefix}{name}"
         if full not in records.columns:
             return pd.Series(pd.NA, index=records.index, dtype="string")
         return records[full].astype("string").str.strip().replace("", pd.NA)
 
-    cls, code, sub = col("MemberClass"), col("MemberCode"), col("SubsystemCode")
+    instance, cls, code, sub = col("XRoadInstance"), col("MemberClass"), col("MemberCode"), col("SubsystemCode")
     base = cls + ":" + code
+    base = base.where(instance.isna(), instance + ":" + base)
     return base.where(sub.isna(), base + ":" + sub)
 
 
-def calls_from_records(records: list[dict]):
-    """Pair copies on xRequestId and shape them as canonical exchange_call columns."""
+def message_call_ids(frame: pd.DataFrame, client: pd.Series, service: pd.Series, window_ms: float) -> pd.Series:
+    """X-Road 6 copies without xRequestId: one call per (messageId, client, service) whose
+    copies lie within the window, one copy per security server. A messageId a client uses
+    again later is another call; it is told apart by the time of its first copy."""
+    ids = pd.Series(pd.NA, index=frame.index, dtype="object")
+    if "messageId" not in frame.columns:
+        return ids
+    message = frame["messageId"].astype("string").str.strip().replace("", pd.NA)
+    usable = message.notna() & client.notna() & service.notna()
+    if not usable.any():
+        return ids
+    key = (message + "@" + client + ">" + service)[usable]
+    at = pd.to_numeric(frame["requestInTs"], errors="coerce")[usable].fillna(0)
+    side = frame["securityServerType"].astype("string").str.lower().fillna("")[usable]
+    order = pd.DataFrame({"key": key, "at": at, "side": side}).sort_values(["key", "at"], kind="stable")
+    last_key, start, sides, label = None, 0.0, set(), None
+    for row, k, t, s in zip(order.index, order["key"], order["at"], order["side"]):
+        if k != last_key:
+            last_key, start, sides, label = k, t, set(), k
+        elif t - start > window_ms or s in sides:
+            start, sides, label = t, set(), f"{k}@{int(t)}"
+        sides.add(s)
+        ids[row] = label
+    return ids
+
+
+EMPTY_CALLS = ["call_id", "requested_at", "consumer_dept", "provider_dept", "service_code", "succeeded",
+               "status_code", "fault_code", "duration_ms"]
+
+
+def calls_from_records(records: list[dict], window_ms: float):
+    """(canonical exchange_call columns, each row's record position, raw texts): every
+    copy, the copies of a call side by side where its first copy stood, Client copy first."""
     if not records:
-        empty = pd.DataFrame(columns=["call_id", "requested_at", "consumer_dept", "provider_dept",
-                                      "service_code", "succeeded", "status_code", "fault_code",
-                                      "duration_ms"])
-        return empty, np.array([], dtype=np.int64), [], []
+        return pd.DataFrame(columns=EMPTY_CALLS), np.array([], dtype=np.int64), []
     frame = pd.DataFrame.from_records(records)
-    frame["_line"] = np.arange(1, len(frame) + 1)
     for col in ("xRequestId", "securityServerType", "requestInTs", "responseOutTs"):
         if col not in frame.columns:
             frame[col] = pd.NA
+    client, service = member(frame, "client"), member(frame, "service")
+    service_code = frame["serviceCode"].astype("string") if "serviceCode" in frame.columns else None
+    request_id = frame["xRequestId"].astype("string").str.strip().replace("", pd.NA)
+    by_message = message_call_ids(frame, client, service if service_code is None else service + ":" + service_code,
+                                  window_ms)
+    call_id = request_id.astype("object").where(request_id.notna(), by_message)
+    position = pd.Series(np.arange(len(frame)), index=frame.index)
+    first = position.groupby(call_id.fillna(position.astype(str).radd("#")), sort=False).transform("min")
     is_client = frame["securityServerType"].astype("string").str.lower().eq("client").fillna(False)
-    frame["_rank"] = np.where(is_client, 0, 1)
-    keyed = frame[frame["xRequestId"].notna()].sort_values(["xRequestId", "_rank", "_line"])
-    chosen = pd.concat([keyed.drop_duplicates("xRequestId"), frame[frame["xRequestId"].isna()]])
-    chosen = chosen.sort_values("_line")
+    order = pd.DataFrame({"first": first, "rank": np.where(is_client, 0, 1), "pos": position}) \
+        .sort_values(["first", "rank", "pos"], kind="stable")["pos"].to_numpy()
+    chosen = frame.iloc[order]
     start = pd.to_numeric(chosen["requestInTs"], errors="coerce")
     end = pd.to_numeric(chosen["responseOutTs"], errors="coerce")
     calls = pd.DataFrame({
-        "call_id": chosen["xRequestId"],
+        "call_id": call_id.iloc[order],
         "requested_at": start,
-        "consumer_dept": member(chosen, "client"),
-        "provider_dept": member(chosen, "service"),
+        "consumer_dept": client.iloc[order],
+        "provider_dept": service.iloc[order],
         "service_code": chosen.get("serviceCode"),
         "succeeded": chosen.get("succeeded"),
         "status_code": chosen.get("statusCode"),
         "fault_code": chosen.get("faultCode"),
         "duration_ms": (end - start).astype("Float64"),
     }).reset_index(drop=True)
-    raw = [json.dumps(records[i - 1], ensure_ascii=False) for i in chosen["_line"]]
-    return calls, chosen["_line"].to_numpy(dtype=np.int64), [], raw
+    raw = [json.dumps(records[i], ensure_ascii=False) for i in order]
+    return calls, order, raw

@@ -27,7 +27,7 @@ def test_once_prints_a_summary_and_runs_only_the_named_source(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["数据源", "状态", "读取", "入库", "重复", "隔离", "耗时(秒)"]
-    assert lines[1].split()[:6] == ["xroad", "部分成功", "12", "10", "0", "2"]
+    assert lines[1].split()[:6] == ["xroad", "部分成功", "17", "10", "5", "2"]
     assert "nothing-here" not in done.stdout
     assert "[xroad] 新建部门 8 个" in done.stdout and "[xroad] 2 行已隔离" in done.stdout
     again = collectors("once", "--config", str(config), "--no-refresh", env=env)

@@ -216,7 +216,7 @@ def test_exchange_call_rows_that_fail_are_quarantined_with_their_reason(engine, 
     assert [(q["line"], q["reason"]) for q in quarantine_rows(engine)] == [
         (7, "该行有 5 列，表头有 7 列：请检查是否多了或少了逗号、引号未闭合"),
         (3, "响应时长为负数 (-35)：请核对源数据中的时间或数量"),
-        (4, "字段 requested_at 的时间 '2026-13-45 25:61:00' 无法识别：请写成 2026-03-05 09:32:09，或在 date_formats 中添加该格式"),
+        (4, "字段 requested_at 的时间 '2026-13-45 25:61:00' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05 09:32:09，或在 date_formats 中添加该格式"),
         (5, "未知部门 '民政'：请在部门别名中添加（[source.aliases] 或 python -m data dept add --alias）"),
         (6, "字段 succeeded 的取值 '超时' 无法识别：请在 [source.values.succeeded] 中添加映射"),
         (8, "部门别名 '人社局' 指向的 '市人力资源和社会保障局' 不在部门名录中：请先用 python -m data dept add 添加该部门，或更正 [source.aliases]"),

@@ -180,11 +180,14 @@ def test_xroad_pairs_client_and_producer_copies(tmp_path):
     drop(tmp_path, "ops.multipart", multipart(json.loads((FIXTURES / "raw_messages_batch_1.json").read_text())))
     got, _ = batches(source(tmp_path, kind="exchange_call", reader="xroad"))
     calls = got[0].records
-    # 17 records: 5 pairs (10 records) + 5 single copies with an xRequestId + 2 without one.
-    assert len(calls) == 12
+    # 17 records: 5 pairs (10 records) + 5 single copies with an xRequestId + 2 without one;
+    # every copy is passed on, each pair side by side with its Client copy first.
+    assert len(calls) == 17
+    assert list(got[0].lines) == [1, 2, 4, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 16]
     first = calls[calls["call_id"] == "91f47d62-6eb5-4391-aea6-5f92aaa4d464"].iloc[0]
     assert first["duration_ms"] == 1670257877086 - 1670257876688  # the Client copy: 398 ms
-    assert first["consumer_dept"] == "ORG:2908758-4:MonitoringClient" and first["provider_dept"] == "ORG:2908758-4"
+    assert first["consumer_dept"] == "PLAYGROUND:ORG:2908758-4:MonitoringClient"
+    assert first["provider_dept"] == "PLAYGROUND:ORG:2908758-4"
     assert calls["call_id"].isna().sum() == 2
 
 

@@ -7,8 +7,8 @@ import shutil
 from collectors.runner import run_source
 from tests.collectors.helpers import FIXTURES, all_rows, count, quarantine_rows, register, scalar, source
 
-XROAD_ALIASES = {"ORG:2908758-4": "市大数据局", "TEST:TEST1": "测试一局", "TEST:TEST2": "测试二局",
-                 "TEST:TEST3": "测试三局", "CS:CS1": "中心站"}
+XROAD_ALIASES = {"PLAYGROUND:ORG:2908758-4": "市大数据局", "LTT:TEST:TEST1": "测试一局", "LTT:TEST:TEST2": "测试二局",
+                 "LTT:TEST:TEST3": "测试三局", "LTT:CS:CS1": "中心站"}
 
 
 def test_xroad_sample_counts_each_paired_call_once(engine, tmp_path):
@@ -17,8 +17,10 @@ def test_xroad_sample_counts_each_paired_call_once(engine, tmp_path):
     shutil.copy(FIXTURES / "raw_messages_batch_1.json", tmp_path / "drop")
     cfg = source(tmp_path, kind="exchange_call", reader="xroad", aliases=XROAD_ALIASES)
     run = run_source(engine, cfg)
-    # 17 records = 5 Client+Producer pairs + 5 single copies + 2 records without xRequestId.
-    assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (12, 10, 2)
+    # 17 records = 5 Client+Producer pairs + 5 single copies + 2 records without xRequestId:
+    # each record is read, each call loaded once, the second copy of each pair a duplicate.
+    assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_duplicate,
+            run.counts.rows_quarantined) == (17, 10, 5, 2)
     assert scalar(engine, "SELECT SUM(calls) FROM exchange_daily") == 10
     # 5 failed records: 3 attributable calls kept as evidence, 2 anonymous ones quarantined.
     assert scalar(engine, "SELECT SUM(failures) FROM exchange_daily") == 3
