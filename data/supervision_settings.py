@@ -70,3 +70,10 @@ def parse_settings(text: str) -> SupervisionSettings:
 def settings_for(year: int) -> SupervisionSettings:
     path = _scheme_file(year, get_settings().scheme_dir)
     return parse_settings(path.read_text(encoding="utf-8")) if path else SupervisionSettings()
+
+
+def adjustment_caps(year: int) -> tuple[float, float]:
+    """(bonus cap, deduction cap) of the year's scheme: an appeal's adjustment stays within them."""
+    path = _scheme_file(year, get_settings().scheme_dir)
+    raw = tomllib.loads(path.read_text(encoding="utf-8")).get("adjustments", {}) if path else {}
+    return float(raw.get("bonus_cap", 0)), float(raw.get("deduction_cap", 0))
