@@ -37,7 +37,7 @@ class SupervisionSettings:
         return self.deadline_workdays[kind]
 
 
-def _scheme_file(year: int, scheme_dir: Path) -> Path | None:
+def scheme_file(year: int, scheme_dir: Path) -> Path | None:
     """The year's scheme file, or the nearest earlier one (as metrics.scheme.load_scheme picks)."""
     years = sorted(int(p.stem) for p in scheme_dir.glob("*.toml") if p.stem.isdigit())
     earlier = [y for y in years if y <= year] or years[:1]
@@ -68,12 +68,12 @@ def parse_settings(text: str) -> SupervisionSettings:
 
 
 def settings_for(year: int) -> SupervisionSettings:
-    path = _scheme_file(year, get_settings().scheme_dir)
+    path = scheme_file(year, get_settings().scheme_dir)
     return parse_settings(path.read_text(encoding="utf-8")) if path else SupervisionSettings()
 
 
 def adjustment_caps(year: int) -> tuple[float, float]:
     """(bonus cap, deduction cap) of the year's scheme: an appeal's adjustment stays within them."""
-    path = _scheme_file(year, get_settings().scheme_dir)
+    path = scheme_file(year, get_settings().scheme_dir)
     raw = tomllib.loads(path.read_text(encoding="utf-8")).get("adjustments", {}) if path else {}
     return float(raw.get("bonus_cap", 0)), float(raw.get("deduction_cap", 0))
