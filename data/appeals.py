@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from datetime import date
+from datetime import date, datetime
 from typing import Iterable
 
 import pandas as pd
@@ -149,10 +149,13 @@ def _adjust(conn: Connection, viewer: Viewer, appeal: dict, kind: str | None, po
         .returning(_adj.c.id)).scalar_one()
 
 
-def exemptions(conn: Connection, year: int) -> pd.DataFrame:
-    """The year's exemptions, the frame metrics drops from its inputs (not viewer-scoped: an input)."""
+def exemptions(conn: Connection, year: int, as_at: datetime | None = None) -> pd.DataFrame:
+    """The year's exemptions (those recorded by `as_at`, to recompute an earlier version), the
+    frame metrics drops from its inputs (not viewer-scoped: an input)."""
     cols = ["dept_id", "indicator", "item_type", "item_key", "appeal_id"]
-    rows = conn.execute(select(*[_ex.c[c] for c in cols]).where(_ex.c.year == year)
-                        .order_by(_ex.c.id)).mappings().all()
+    stmt = select(*[_ex.c[c] for c in cols]).where(_ex.c.year == year)
+    if as_at is not None:
+        stmt = stmt.where(_ex.c.created_at <= as_at)
+    rows = conn.execute(stmt.order_by(_ex.c.id)).mappings().all()
     frame = pd.DataFrame([dict(r) for r in rows], columns=cols)
     return frame.astype({"dept_id": "int64", "appeal_id": "int64"})
