@@ -1,0 +1,48 @@
+"""逾期, 催办 and escalation of 督办事项, from their deadlines on the official calendar. Pure.
+
+An open item (not 已销号) is
+- approaching ('remind') when its deadline is today or within the next `remind_before` working days;
+- overdue ('overdue') once its deadline has passed, counted in working days after the deadline;
+- escalated ('escalate') once overdue by at least `escalate_after` working days: it goes on the
+  leadership's 逾期督办 list and into the 通报.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from metrics.workdays import WorkdayCalendar, calendar_for
+
+OPEN_STATES = ("pending", "rectifying", "verifying")
+REMINDER_COLUMNS = ["item_id", "dept_id", "kind", "deadline", "overdue_workdays"]
+
+
+def _days(values) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]")
+
+
+def overdue_workdays(deadlines: pd.Series, today: date, calendar: WorkdayCalendar) -> pd.Series:
+    """Working days in (deadline, today] for each deadline (0 when not yet passed)."""
+    workdays = calendar._workdays  # the official working days, sorted (adapter until data.workdays lands)
+    after_deadline = np.searchsorted(workdays, _days(deadlines), side="right")
+    through_today = np.searchsorted(workdays, np.datetime64(today, "D"), side="right")
+    return pd.Series(np.maximum(through_today - after_deadline, 0), index=deadlines.index, dtype="int64")
+
+
+def reminders(items: pd.DataFrame, today: date, remind_before: int, escalate_after: int,
+              calendar: WorkdayCalendar | None = None) -> pd.DataFrame:
+    """items: id, dept_id, state, deadline → one row per open item that needs a message today."""
+    open_ = items[items["state"].isin(OPEN_STATES)]
+    if open_.empty:
+        return pd.DataFrame(columns=REMINDER_COLUMNS)
+    deadlines = pd.to_datetime(open_["deadline"])
+    cal = calendar or calendar_for(min(deadlines.min().date(), today), max(deadlines.max().date(), today))
+    late = overdue_workdays(open_["deadline"], today, cal)
+    horizon = pd.Timestamp(cal.add_one(today, remind_before))
+    kind = np.select([late >= escalate_after, late > 0, (deadlines >= pd.Timestamp(today)) & (deadlines <= horizon)],
+                     ["escalate", "overdue", "remind"], default="")
+    out = pd.DataFrame({"item_id": open_["id"].to_numpy(), "dept_id": open_["dept_id"].to_numpy(), "kind": kind,
+                        "deadline": deadlines.dt.date.to_numpy(), "overdue_workdays": late.to_numpy()})
+    return out[out["kind"] != ""].reset_index(drop=True)

@@ -1,0 +1,36 @@
+"""催办 / 逾期 / escalation around the 2026 National Day holiday, counted by hand."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from metrics.supervision import overdue_workdays, reminders
+
+ITEMS = pd.DataFrame([
+    {"id": 1, "dept_id": 10, "state": "rectifying", "deadline": date(2026, 10, 13)},  # 2nd working day from today
+    {"id": 2, "dept_id": 10, "state": "pending", "deadline": date(2026, 10, 14)},     # 3rd: not yet
+    {"id": 3, "dept_id": 11, "state": "verifying", "deadline": date(2026, 9, 30)},    # overdue 10-08, 09, 10
+    {"id": 4, "dept_id": 11, "state": "rectifying", "deadline": date(2026, 9, 28)},   # 9-29, 9-30, 10-08…10 → 5
+    {"id": 5, "dept_id": 11, "state": "closed", "deadline": date(2026, 9, 1)},        # closed: no message
+    {"id": 6, "dept_id": 12, "state": "pending", "deadline": date(2026, 10, 10)},     # due today (调休 Saturday)
+])
+TODAY = date(2026, 10, 10)  # Saturday, a working day (调休)
+
+
+def test_overdue_counts_working_days_after_the_deadline():
+    late = overdue_workdays(ITEMS["deadline"], TODAY, _cal())
+    # 9-02…10-10: 28 weekdays − 9-25 (中秋) − 10-01, 02, 05, 06, 07 + 9-20 and 10-10 (调休) = 24
+    assert late.tolist() == [0, 0, 3, 5, 24, 0]
+
+
+def test_reminders_due_today():
+    due = reminders(ITEMS, TODAY, remind_before=2, escalate_after=5)
+    # horizon: 2 working days after Sat 10-10 → Mon 10-12, Tue 10-13 (Sunday 10-11 is off)
+    assert due[["item_id", "kind", "overdue_workdays"]].values.tolist() == [
+        [1, "remind", 0], [3, "overdue", 3], [4, "escalate", 5], [6, "remind", 0]]
+
+
+def _cal():
+    from metrics.workdays import calendar_for
+    return calendar_for(date(2026, 1, 1), date(2026, 12, 31))
