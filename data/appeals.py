@@ -62,6 +62,9 @@ def file_appeal(conn: Connection, viewer: Viewer, *, period_key: str, indicator:
     if not reason or not reason.strip():
         raise AppealError("请写明申诉理由")
     year = _year_of(period_key)
+    files = list(files)
+    for filename, content in files:
+        attachments.validate(filename, content)
     if not window_open(conn, period_key, today):
         days = settings_for(year).appeal_window_workdays
         raise AppealError(f"{period_key} 的结果当前不在申诉期内：年度结果在公示期内可申诉，"

@@ -47,10 +47,9 @@ def detect_type(content: bytes) -> str | None:
     return None
 
 
-def store(conn: Connection, viewer: Viewer, *, owner_kind: str, owner_id: int, dept_id: int,
-          filename: str, content: bytes) -> int:
-    """Check and store one file for an owner row of `dept_id`; returns the attachment id."""
-    viewer.require_dept(dept_id)
+def validate(filename: str, content: bytes) -> str:
+    """The file's media type, or AttachmentError: called before the act it documents, so a
+    refused file leaves nothing half done."""
     if not content:
         raise AttachmentError(f"文件「{filename}」是空的，请重新选择")
     if len(content) > MAX_BYTES:
@@ -59,6 +58,14 @@ def store(conn: Connection, viewer: Viewer, *, owner_kind: str, owner_id: int, d
     media_type = detect_type(content)
     if media_type is None:
         raise AttachmentError(f"文件「{filename}」的内容不是允许的类型，只能上传：{'、'.join(ALLOWED.values())}")
+    return media_type
+
+
+def store(conn: Connection, viewer: Viewer, *, owner_kind: str, owner_id: int, dept_id: int,
+          filename: str, content: bytes) -> int:
+    """Check and store one file for an owner row of `dept_id`; returns the attachment id."""
+    viewer.require_dept(dept_id)
+    media_type = validate(filename, content)
     digest = hashlib.sha256(content).hexdigest()
     insert_ignore(conn, AttachmentBlob, [{"sha256": digest, "size": len(content), "media_type": media_type,
                                           "content": content, "created_at": utcnow()}], ["sha256"])

@@ -197,6 +197,9 @@ def submit(conn: Connection, viewer: Viewer, item_id: int, text: str,
            files: Iterable[tuple[str, bytes]] = ()) -> int:
     """整改反馈 with its files, sent for verification; returns the rectification id."""
     text = _need_text(text, "整改情况")
+    files = list(files)
+    for filename, content in files:
+        attachments.validate(filename, content)
     item = _move(conn, viewer, item_id, "submit")
     rect_id = conn.execute(insert(_rect).values(item_id=item_id, author=viewer.username, text=text,
                                                 submitted_at=utcnow()).returning(_rect.c.id)).scalar_one()
