@@ -30,6 +30,8 @@ class SupervisionSettings:
     escalate_after_workdays: int = 5
     publicity_workdays: int = 5
     appeal_window_workdays: int = 5
+    interview_bottom: int = 3   # 约谈: in the bottom N of the category …
+    interview_periods: int = 3  # … for K consecutive months
 
     def deadline_for(self, kind: str) -> int:
         if kind not in self.deadline_workdays:
@@ -64,6 +66,8 @@ def parse_settings(text: str) -> SupervisionSettings:
         escalate_after_workdays=_positive(raw, "escalate_after_workdays", "supervision.", 5),
         publicity_workdays=_positive(raw, "publicity_workdays", "supervision.", 5),
         appeal_window_workdays=_positive(raw, "appeal_window_workdays", "supervision.", 5),
+        interview_bottom=_positive(raw, "interview_bottom", "supervision.", 3),
+        interview_periods=_positive(raw, "interview_periods", "supervision.", 3),
     )
 
 

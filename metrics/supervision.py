@@ -46,3 +46,19 @@ def reminders(items: pd.DataFrame, today: date, remind_before: int, escalate_aft
     out = pd.DataFrame({"item_id": open_["id"].to_numpy(), "dept_id": open_["dept_id"].to_numpy(), "kind": kind,
                         "deadline": deadlines.dt.date.to_numpy(), "overdue_workdays": late.to_numpy()})
     return out[out["kind"] != ""].reset_index(drop=True)
+
+
+def interview_list(ranks: pd.DataFrame, bottom: int, periods: int) -> pd.DataFrame:
+    """约谈: departments in the bottom `bottom` of their category in each of the last `periods`
+    periods. ranks: period_key (sortable, consecutive), dept_id, category, rank (None: unranked).
+    Returns dept_id, category and the ranks over those periods, oldest first."""
+    keys = sorted(ranks["period_key"].unique())[-periods:]
+    if len(keys) < periods:
+        return pd.DataFrame(columns=["dept_id", "category", "ranks"])
+    recent = ranks[ranks["period_key"].isin(keys)].copy()
+    size = recent.groupby(["period_key", "category"])["rank"].transform("count")
+    recent["bottom"] = recent["rank"].notna() & (recent["rank"] > size - bottom)
+    hits = recent.groupby(["dept_id", "category"]).agg(n=("bottom", "sum"),
+                                                        ranks=("rank", lambda r: [int(x) for x in r]))
+    out = hits[hits["n"] == periods].reset_index()[["dept_id", "category", "ranks"]]
+    return out.sort_values(["category", "dept_id"]).reset_index(drop=True)

@@ -10,6 +10,7 @@ from data.supervision_settings import (DEFAULT_DEADLINES, SupervisionSettings, S
 def test_the_2026_scheme_sets_the_loop():
     s = settings_for(2026)
     assert (s.remind_before_workdays, s.escalate_after_workdays, s.publicity_workdays) == (2, 5, 5)
+    assert (s.interview_bottom, s.interview_periods) == (3, 3)
     assert s.deadline_for("service") == 3 and s.deadline_for("indicator") == 15
 
 

@@ -34,3 +34,22 @@ def test_reminders_due_today():
 def _cal():
     from metrics.workdays import calendar_for
     return calendar_for(date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_interview_list_needs_the_bottom_in_every_one_of_the_last_periods():
+    from metrics.supervision import interview_list
+
+    rows = []
+    # five city departments ranked in four months; bottom 2 = ranks 4 and 5
+    months = {"2026-06": [1, 2, 3, 4, 5], "2026-07": [2, 1, 5, 3, 4], "2026-08": [1, 3, 2, 5, 4],
+              "2026-09": [1, 2, 4, 5, 3]}
+    for key, ranking in months.items():
+        rows += [{"period_key": key, "dept_id": d, "category": "city_dept", "rank": r}
+                 for d, r in enumerate(ranking, start=1)]
+    ranks = pd.DataFrame(rows)
+    # last 3 months: dept 4 ranks 3, 5, 5 (not bottom in 07); dept 5 ranks 4, 4, 3 (not in 09)
+    assert interview_list(ranks, bottom=2, periods=3).empty
+    # last 2 months: dept 4 is 5th and 5th
+    assert interview_list(ranks, bottom=2, periods=2).to_dict("records") == [
+        {"dept_id": 4, "category": "city_dept", "ranks": [5, 5]}]
+    assert interview_list(ranks, bottom=2, periods=5).empty  # fewer periods than asked
