@@ -24,8 +24,8 @@ SYSTEM = Viewer("system", "inspector", display_name="催办任务")
 TEXTS = {
     "remind": ("【催办】{title}", "督办事项「{title}」将于 {deadline} 到期，请按期完成整改并在系统中提交整改反馈。"),
     "overdue": ("【逾期】{title}", "督办事项「{title}」已于 {deadline} 到期，现已逾期 {late} 个工作日，请尽快整改并提交反馈。"),
-    "escalate": ("【逾期督办】{title}", "督办事项「{title}」已逾期 {late} 个工作日（期限 {deadline}），"
-                                   "已列入逾期督办清单并纳入通报。"),
+    "escalate": ("【逾期督办】{title}",
+                 "督办事项「{title}」已逾期 {late} 个工作日（期限 {deadline}），已列入逾期督办清单并纳入通报。"),
 }
 
 

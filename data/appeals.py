@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable
 
 import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from data import attachments, audit
-from data.models import (Appeal, AppealEvidence, Exemption, Publication, ScoreAdjustment, utcnow)
+from data.models import (
+    Appeal,
+    AppealEvidence,
+    Exemption,
+    Publication,
+    ScoreAdjustment,
+    utcnow,
+)
 from data.supervision_settings import adjustment_caps, settings_for
 from data.viewer import AccessDenied, Viewer
-from metrics.workdays import calendar_for  # re-pointed to data.workdays when that module lands
+# re-pointed to data.workdays when that module lands
+from metrics.workdays import calendar_for
 
 _appeal = Appeal.__table__
 _ev = AppealEvidence.__table__

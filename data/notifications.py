@@ -6,8 +6,8 @@ growing waits and never removes or hides it.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection

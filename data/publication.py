@@ -18,7 +18,8 @@ from data.models import PUBLICATION_STATES, Appeal, Publication, ScoreSnapshot, 
 from data.settings import get_settings
 from data.supervision_settings import scheme_file, settings_for
 from data.viewer import AccessDenied, Viewer
-from metrics.workdays import calendar_for  # re-pointed to data.workdays when that module lands
+# re-pointed to data.workdays when that module lands
+from metrics.workdays import calendar_for
 
 _pub = Publication.__table__
 _snap = ScoreSnapshot.__table__

@@ -8,19 +8,30 @@ sends — and writes a SupervisionEvent and an audit row in the same transaction
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Optional
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from data import attachments, audit
-from data.models import (ROLES, SEVERITIES, SUPERVISION_STATES, ExtensionRequest, Rectification, SupervisionAssist,
-                         SupervisionEvent, SupervisionEvidence, SupervisionItem, utcnow)
+from data.models import (
+    ROLES,
+    SEVERITIES,
+    SUPERVISION_STATES,
+    ExtensionRequest,
+    Rectification,
+    SupervisionAssist,
+    SupervisionEvent,
+    SupervisionEvidence,
+    SupervisionItem,
+    utcnow,
+)
 from data.supervision_settings import FINDING_KINDS
 from data.viewer import AccessDenied, Viewer
-from metrics.workdays import calendar_for  # re-pointed to data.workdays when that module lands
+# re-pointed to data.workdays when that module lands
+from metrics.workdays import calendar_for
 
 _item = SupervisionItem.__table__
 _assist = SupervisionAssist.__table__
@@ -43,7 +54,7 @@ class Move:
     label: str
     roles: frozenset[str]
     from_states: frozenset[str]
-    to_state: Optional[str]  # None: the state stays (延期 does not move the item)
+    to_state: str | None  # None: the state stays (延期 does not move the item)
 
 
 MOVES = {

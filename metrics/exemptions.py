@@ -7,8 +7,8 @@ exemption rows gives the same numbers, so a published version with exemptions ve
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 import pandas as pd
 

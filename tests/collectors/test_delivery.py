@@ -15,7 +15,6 @@ from data.users import create_user
 from tests.data.supervision_fixture import load, new_item
 
 
-
 class Inbox:
     def __init__(self):
         self.messages = []

@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from data.supervision_settings import (DEFAULT_DEADLINES, SupervisionSettings, SupervisionSettingsError,
-                                       parse_settings, settings_for)
+from data.supervision_settings import (
+    DEFAULT_DEADLINES,
+    SupervisionSettings,
+    SupervisionSettingsError,
+    parse_settings,
+    settings_for,
+)
 
 
 def test_the_2026_scheme_sets_the_loop():

@@ -29,7 +29,7 @@ def run(exempt: list[dict]):
 
 def test_exempted_service_leaves_call_success_only():
     _, _, before, ind0 = run([])
-    inp, scheme, after, ind1 = run([OUTAGE])
+    _, _, after, ind1 = run([OUTAGE])
     # S2 (5 calls, all failed) leaves call_success: 1085/1100 → 1085/1095
     assert (ind0.at[(1, "call_success"), "numerator"], ind0.at[(1, "call_success"), "denominator"]) == (1085, 1100)
     assert (ind1.at[(1, "call_success"), "numerator"], ind1.at[(1, "call_success"), "denominator"]) == (1085, 1095)
