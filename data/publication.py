@@ -121,9 +121,10 @@ def versions(conn: Connection, viewer: Viewer, year: int) -> list[dict]:
     return [dict(r) for r in conn.execute(stmt.order_by(_pub.c.version)).mappings()]
 
 
-def check_integrity(conn: Connection, pub_id: int) -> list[str]:
+def check_integrity(conn: Connection, viewer: Viewer, pub_id: int) -> list[str]:
     """What is wrong with a stored version (empty: intact): its scheme text still has its digest
     and its snapshot still carries its inputs digest. The recomputation is metrics' part."""
+    viewer.require_role("leader", "inspector", "admin")
     pub = _get(conn, pub_id)
     problems = []
     if hashlib.sha256(pub["scheme_text"].encode()).hexdigest() != pub["scheme_digest"]:

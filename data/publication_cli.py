@@ -28,7 +28,7 @@ def cmd_publication(args) -> int:
     if args.pub_cmd == "verify":
         with engine.connect() as conn:
             ids = [p["id"] for p in publication.versions(conn, viewer, args.year) if p["state"] != "draft"]
-            problems = {i: publication.check_integrity(conn, i) for i in ids}
+            problems = {i: publication.check_integrity(conn, viewer, i) for i in ids}
         for pub_id, found in problems.items():
             print(f"版本 {pub_id}：" + ("完整" if not found else "；".join(found)))
         return 1 if any(problems.values()) else 0

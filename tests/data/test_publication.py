@@ -70,7 +70,7 @@ def test_draft_publicize_publish_then_a_late_appeal_makes_version_two(engine, lo
         shown = publication.versions(conn, v["leader"], 2026)
         audited = conn.execute(select(AuditLog.action).where(AuditLog.action.like("publication.%"))
                                .order_by(AuditLog.id)).scalars().all()
-        assert publication.check_integrity(conn, v1) == [] and publication.check_integrity(conn, v2) == []
+        assert publication.check_integrity(conn, v["leader"], v1) == [] == publication.check_integrity(conn, v["admin"], v2)
     assert [(p["version"], p["state"], p["snapshot_id"]) for p in shown] == [(1, "superseded", first),
                                                                              (2, "published", second)]
     assert shown[1]["publicity_end"] == date(2027, 1, 13)
@@ -85,7 +85,7 @@ def test_integrity_names_a_changed_scheme_text_or_snapshot(engine, loop):
         conn.execute(update(t).where(t.c.id == pub).values(scheme_text=t.c.scheme_text + " "))
         s = ScoreSnapshot.__table__
         conn.execute(update(s).where(s.c.id == snap).values(input_digest="d" * 64))
-        assert publication.check_integrity(conn, pub) == ["保存的考核方案文本与其摘要不符，可能被改动",
+        assert publication.check_integrity(conn, loop.viewers["inspector"], pub) == ["保存的考核方案文本与其摘要不符，可能被改动",
                                                           "对应计算结果的输入摘要与发布时不同"]
 
 
