@@ -2,7 +2,8 @@
 
 queue_reminders turns metrics.supervision's reminders into inbox messages (once per item and
 kind, so running it every hour repeats nothing); deliver_email sends the e-mail outbox over
-SMTP and records each attempt, so a failure is retried and the inbox message stays.
+SMTP and deliver_webhook posts to a 企业微信/钉钉 group robot; each records every attempt, so a
+failure is retried and the inbox message stays.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
 
+import httpx
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -95,3 +97,32 @@ def _send(config: SmtpConfig, to: str, subject: str, body: str) -> None:
         if config.username:
             smtp.login(config.username, config.password or "")
         smtp.send_message(msg)
+
+
+def deliver_webhook(engine: Engine, url: str, now: datetime | None = None, timeout: float = 10.0) -> tuple[int, int]:
+    """Post each due webhook message to a group robot once per event (the recipients of one
+    reminder share one group message); returns (sent, failed) events. 企业微信 and 钉钉 robots
+    take the same text payload and answer errcode 0 on success."""
+    now = now or utcnow()
+    with engine.connect() as conn:
+        due = notifications.due_deliveries(conn, now, "webhook")
+    events: dict[str, list[dict]] = {}
+    for d in due:
+        events.setdefault(d["dedupe_key"], []).append(d)
+    sent = failed = 0
+    for rows in events.values():
+        error = None
+        payload = {"msgtype": "text", "text": {"content": f"{rows[0]['title']}\n{rows[0]['body']}"}}
+        try:
+            answer = httpx.post(url, json=payload, timeout=timeout)
+            answer.raise_for_status()
+            code = answer.json().get("errcode", 0)
+            if code != 0:
+                error = f"群机器人拒收：errcode {code} {answer.json().get('errmsg', '')}"
+        except (httpx.HTTPError, ValueError) as exc:
+            error = f"群机器人推送失败：{exc}"
+        with engine.begin() as conn:
+            for d in rows:
+                notifications.record_attempt(conn, d["id"], d["attempts"], now, error)
+        sent, failed = sent + (error is None), failed + (error is not None)
+    return sent, failed

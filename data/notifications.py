@@ -60,7 +60,7 @@ def mark_read(conn: Connection, viewer: Viewer, notification_id: int) -> None:
 def due_deliveries(conn: Connection, now: datetime, channel: str) -> list[dict]:
     """Undelivered outbox rows of `channel` whose next attempt has come, with their message."""
     rows = conn.execute(select(_del.c.id, _del.c.attempts, _note.c.recipient, _note.c.title, _note.c.body,
-                               _user.c.email)
+                               _note.c.dedupe_key, _user.c.email)
                         .join(_note, _note.c.id == _del.c.notification_id)
                         .outerjoin(_user, _user.c.username == _note.c.recipient)
                         .where(_del.c.channel == channel, _del.c.delivered_at.is_(None),

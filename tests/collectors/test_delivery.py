@@ -1,14 +1,22 @@
 """催办 into inboxes and e-mail over a real SMTP server on 127.0.0.1 (aiosmtpd), on both engines."""
 from __future__ import annotations
 
+import json
 import socket
+import threading
 from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from collectors.delivery import SmtpConfig, deliver_email, queue_reminders
+from collectors.delivery import (
+    SmtpConfig,
+    deliver_email,
+    deliver_webhook,
+    queue_reminders,
+)
 from data import notifications
 from data.models import Delivery, utcnow
 from data.users import create_user
@@ -86,3 +94,49 @@ def test_email_is_sent_and_a_failure_is_retried_without_losing_the_message(engin
     assert handler.messages[0][0] == ["tongji@example.gov.cn"]
     assert "Subject: =?utf-8?" in handler.messages[0][1]
     assert deliver_email(engine, up, now + timedelta(minutes=5)) == (0, 1)  # only the address-less one is left
+
+
+class Robot(BaseHTTPRequestHandler):
+    """A group robot on 127.0.0.1: answers errcode 0, or 310000 while `refuse` is set."""
+
+    received: list = []
+    refuse = False
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Robot.received.append(body)
+        answer = {"errcode": 310000, "errmsg": "keywords not in content"} if Robot.refuse else {"errcode": 0}
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhook_posts_one_group_message_per_event_and_retries_a_refusal(engine, loop):
+    server = HTTPServer(("127.0.0.1", 0), Robot)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/robot/send?key=test"
+    Robot.received, Robot.refuse = [], True
+    try:
+        with engine.begin() as conn:
+            new_item(conn, loop, workdays=3)
+        queue_reminders(engine, date(2026, 10, 8), channels=("webhook",))  # to 2 recipients: one event
+        now = utcnow() + timedelta(seconds=1)
+        assert deliver_webhook(engine, url, now) == (0, 1)
+        with engine.connect() as conn:
+            errors = set(conn.execute(select(Delivery.last_error)).scalars())
+        assert errors == {"群机器人拒收：errcode 310000 keywords not in content"}
+        Robot.refuse = False
+        assert deliver_webhook(engine, url, now + timedelta(minutes=1)) == (1, 0)
+        assert deliver_webhook(engine, url, now + timedelta(minutes=5)) == (0, 0)
+    finally:
+        server.shutdown()
+    assert len(Robot.received) == 2
+    assert Robot.received[1] == {"msgtype": "text", "text": {
+        "content": "【催办】目录资源逾期未更新\n督办事项「目录资源逾期未更新」将于 2026-10-08 到期，请按期完成整改并在系统中提交整改反馈。"}}
