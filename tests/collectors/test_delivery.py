@@ -6,6 +6,7 @@ import socket
 import threading
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -99,7 +100,7 @@ def test_email_is_sent_and_a_failure_is_retried_without_losing_the_message(engin
 class Robot(BaseHTTPRequestHandler):
     """A group robot on 127.0.0.1: answers errcode 0, or 310000 while `refuse` is set."""
 
-    received: list = []
+    received: ClassVar[list] = []
     refuse = False
 
     def do_POST(self):
