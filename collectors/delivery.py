@@ -20,7 +20,7 @@ from data import notifications, supervision
 from data.models import utcnow
 from data.supervision_settings import settings_for
 from data.viewer import Viewer
-from metrics.supervision import reminders
+from metrics.supervision import OPEN_STATES, reminders
 
 SYSTEM = Viewer("system", "inspector", display_name="催办任务")
 TEXTS = {
@@ -45,7 +45,7 @@ class SmtpConfig:
 def queue_reminders(engine: Engine, today: date, channels: tuple[str, ...] = ()) -> int:
     """Write today's 催办 / 逾期 / 逾期督办 messages; returns how many messages were new."""
     with engine.begin() as conn:
-        items = pd.DataFrame(supervision.list_items(conn, SYSTEM, states=("pending", "rectifying", "verifying")))
+        items = pd.DataFrame(supervision.list_items(conn, SYSTEM, states=OPEN_STATES))
         if items.empty:
             return 0
         s = settings_for(today.year)

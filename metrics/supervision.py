@@ -1,6 +1,6 @@
 """逾期, 催办 and escalation of 督办事项, from their deadlines on the official calendar. Pure.
 
-An open item (not 已销号) is
+An item still with its department (待签收 or 整改中; once submitted it waits for the inspector) is
 - approaching ('remind') when its deadline is today or within the next `remind_before` working days;
 - overdue ('overdue') once its deadline has passed, counted in working days after the deadline;
 - escalated ('escalate') once overdue by at least `escalate_after` working days: it goes on the
@@ -15,7 +15,7 @@ import pandas as pd
 
 from metrics.workdays import WorkdayCalendar, calendar_for
 
-OPEN_STATES = ("pending", "rectifying", "verifying")
+OPEN_STATES = ("pending", "rectifying")
 REMINDER_COLUMNS = ["item_id", "dept_id", "kind", "deadline", "overdue_workdays"]
 
 

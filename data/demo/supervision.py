@@ -33,6 +33,15 @@ PLAN = [(200, "closed_returned"), (160, "closed"), (120, "closed"), (70, "verify
         (40, "rectifying_overdue"), (25, "pending_overdue"), (4, "pending")]
 
 
+KIND_ORDER = ("resource", "request", "complaint", "service", "objection", "unused")
+
+
+def _pick(rows: list[dict], kind: str) -> list[dict]:
+    """Up to three evidence rows of `kind` (or of the department's first kind if it has none)."""
+    chosen = [r for r in rows if r["item_type"] == kind] or [r for r in rows if r["item_type"] == rows[0]["item_type"]]
+    return chosen[:3]
+
+
 def _latest_year_snapshot(conn) -> dict | None:
     t = ScoreSnapshot.__table__
     return conn.execute(select(t).where(t.c.period_kind == "year").order_by(t.c.id.desc()).limit(1)).mappings().first()
@@ -79,8 +88,8 @@ def seed_supervision(engine: Engine) -> dict[str, int]:
         evidence = _evidence_by_dept(conn, snap["id"])
         depts = sorted(evidence, key=lambda d: -len(evidence[d]))[:len(PLAN)]
         days = settings_for(end.year)
-        for (before, plan), dept_id in zip(PLAN, depts):
-            rows = evidence[dept_id][:3]
+        for n, ((before, plan), dept_id) in enumerate(zip(PLAN, depts)):
+            rows = _pick(evidence[dept_id], KIND_ORDER[n % len(KIND_ORDER)])
             kind = rows[0]["item_type"]
             issued = end - timedelta(days=before)
             item_id = supervision.create_item(

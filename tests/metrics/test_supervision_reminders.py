@@ -10,7 +10,8 @@ from metrics.supervision import overdue_workdays, reminders
 ITEMS = pd.DataFrame([
     {"id": 1, "dept_id": 10, "state": "rectifying", "deadline": date(2026, 10, 13)},  # 2nd working day from today
     {"id": 2, "dept_id": 10, "state": "pending", "deadline": date(2026, 10, 14)},     # 3rd: not yet
-    {"id": 3, "dept_id": 11, "state": "verifying", "deadline": date(2026, 9, 30)},    # overdue 10-08, 09, 10
+    {"id": 3, "dept_id": 11, "state": "rectifying", "deadline": date(2026, 9, 30)},   # overdue 10-08, 09, 10
+    {"id": 7, "dept_id": 11, "state": "verifying", "deadline": date(2026, 9, 30)},    # submitted: the inspector's turn
     {"id": 4, "dept_id": 11, "state": "rectifying", "deadline": date(2026, 9, 28)},   # 9-29, 9-30, 10-08…10 → 5
     {"id": 5, "dept_id": 11, "state": "closed", "deadline": date(2026, 9, 1)},        # closed: no message
     {"id": 6, "dept_id": 12, "state": "pending", "deadline": date(2026, 10, 10)},     # due today (调休 Saturday)
@@ -21,7 +22,7 @@ TODAY = date(2026, 10, 10)  # Saturday, a working day (调休)
 def test_overdue_counts_working_days_after_the_deadline():
     late = overdue_workdays(ITEMS["deadline"], TODAY, _cal())
     # 9-02…10-10: 28 weekdays − 9-25 (中秋) − 10-01, 02, 05, 06, 07 + 9-20 and 10-10 (调休) = 24
-    assert late.tolist() == [0, 0, 3, 5, 24, 0]
+    assert late.tolist() == [0, 0, 3, 3, 5, 24, 0]
 
 
 def test_reminders_due_today():
