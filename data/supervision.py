@@ -20,8 +20,10 @@ from data.models import (
     ROLES,
     SEVERITIES,
     SUPERVISION_STATES,
+    EvidenceItem,
     ExtensionRequest,
     Rectification,
+    ScoreSnapshot,
     SupervisionAssist,
     SupervisionEvent,
     SupervisionEvidence,
@@ -134,6 +136,25 @@ def evidence(conn: Connection, viewer: Viewer, item_id: int) -> list[dict]:
     get_item(conn, viewer, item_id)
     rows = conn.execute(select(_evidence).where(_evidence.c.item_id == item_id).order_by(_evidence.c.id)).mappings()
     return [{**r, "snapshot": json.loads(r["snapshot"])} for r in rows]
+
+
+def evidence_now(conn: Connection, viewer: Viewer, item_id: int) -> list[dict]:
+    """The frozen rows with `still_open`: whether the latest snapshot of the same period still lists
+    the row (False: fixed — the resource updated, the service healthy again; None: the row came
+    from no snapshot, or its period has none), for the inspector verifying the item."""
+    item = get_item(conn, viewer, item_id)
+    snap, ev = ScoreSnapshot.__table__, EvidenceItem.__table__
+    out = []
+    for row in evidence(conn, viewer, item_id):
+        source = row["snapshot"].get("snapshot_id")
+        period = conn.execute(select(snap.c.period_key).where(snap.c.id == source)).scalar() if source else None
+        latest = conn.execute(select(snap.c.id).where(snap.c.period_key == period).order_by(snap.c.id.desc())
+                              .limit(1)).scalar() if period else None
+        still = None if latest is None else conn.execute(select(ev.c.id).where(
+            ev.c.snapshot_id == latest, ev.c.dept_id == item["dept_id"], ev.c.indicator == row["indicator"],
+            ev.c.item_type == row["item_type"], ev.c.item_key == row["item_key"])).first() is not None
+        out.append({**row, "still_open": still})
+    return out
 
 
 def _log(conn: Connection, viewer: Viewer, role: str, item_id: int, action: str, from_state: str | None,
