@@ -27,6 +27,7 @@ from data.models import (
 )
 from data.supervision_settings import adjustment_caps, settings_for
 from data.viewer import AccessDenied, Viewer
+
 # re-pointed to data.workdays when that module lands
 from metrics.workdays import calendar_for
 

@@ -18,6 +18,7 @@ from data.models import PUBLICATION_STATES, Appeal, Publication, ScoreSnapshot, 
 from data.settings import get_settings
 from data.supervision_settings import scheme_file, settings_for
 from data.viewer import AccessDenied, Viewer
+
 # re-pointed to data.workdays when that module lands
 from metrics.workdays import calendar_for
 

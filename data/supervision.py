@@ -32,6 +32,7 @@ from data.models import (
 )
 from data.supervision_settings import FINDING_KINDS
 from data.viewer import AccessDenied, Viewer
+
 # re-pointed to data.workdays when that module lands
 from metrics.workdays import calendar_for
 
