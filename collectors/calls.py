@@ -18,7 +18,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from collectors.config import SourceConfig
-from data.models import DURATION_BUCKETS_MS, HIST_COLUMNS, NO_FAULT_CODE, CallIdBatch, utcnow
+from data.clock import utcnow
+from data.models import DURATION_BUCKETS_MS, HIST_COLUMNS, NO_FAULT_CODE, CallIdBatch
 
 ROLLUP_KEYS = ["day", "provider_dept_id", "consumer_dept_id", "service_code"]
 ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count"]

@@ -32,7 +32,7 @@ from collectors.readers.base import Batch, FileProblem, FileSkipped, SourceUnava
 from collectors.records import canonical_frame, quarantine_rows
 from collectors.sinks import load_kind
 from collectors.validate import MissingColumns, validate
-from data.models import utcnow
+from data.clock import utcnow
 
 log = logging.getLogger(__name__)
 PROGRESS_MIN_BYTES = 5 << 20

@@ -19,6 +19,8 @@ from data.departments import (
 )
 from data.demo import add_command as add_demo_command
 from data.migrate import ready_engine, upgrade
+from data.publication import PublicationError
+from data.publication_cli import add_publication_parser
 from data.user_cli import add_user_parser
 from data.users import UserError
 
@@ -116,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub.add_parser("list")
     dept.set_defaults(func=cmd_dept)
     add_user_parser(sub)
+    add_publication_parser(sub)
     add_demo_command(sub)
     return p
 
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatabaseConfigError, DepartmentError, UserError) as exc:
+    except (DatabaseConfigError, DepartmentError, UserError, PublicationError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
 

@@ -451,3 +451,222 @@ class GainItem(SQLModel, table=True):
     points: float = Field(description="total points gained if fixed")
     deadline: Optional[date] = None
     upcoming: bool = Field(default=False, description="deadline within the next 14 days")
+
+
+# ---- Supervision loop (督办 → 整改 → 核验 → 销号, 申诉 → 复核, 公示 → 发布) ----
+
+SUPERVISION_STATES = {"pending": "待签收", "rectifying": "整改中", "verifying": "待核验", "closed": "已销号"}
+SEVERITIES = {"normal": "一般", "serious": "较重", "critical": "严重"}
+APPEAL_STATES = {"pending": "待复核", "rejected": "已驳回", "accepted": "已采纳"}
+PUBLICATION_STATES = {"draft": "草稿", "publicizing": "公示中", "published": "已发布", "superseded": "已被新版本替代"}
+
+
+class SupervisionItem(SQLModel, table=True):
+    """督办事项: a finding sent to a lead department with a working-day deadline.
+    `state` moves only through data.supervision, which writes a SupervisionEvent each time."""
+
+    __tablename__ = "supervision_item"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dept_id: int = Field(foreign_key="department.id", index=True, description="lead department")
+    kind: str = Field(max_length=20, description="resource|request|objection|complaint|service|unused|indicator")
+    indicator: Optional[str] = Field(default=None, max_length=60)
+    title: str = Field(max_length=300)
+    problem: str = Field(sa_column=Column(Text, nullable=False))
+    requirement: str = Field(sa_column=Column(Text, nullable=False))
+    severity: str = Field(default="normal", max_length=20)
+    state: str = Field(default="pending", max_length=20, index=True)
+    issued_on: date
+    deadline: date = Field(index=True, description="local date; working days on the official calendar")
+    created_by: str = Field(max_length=100)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    closed_at: Optional[NaiveDatetime] = None
+    returns: int = Field(default=0, description="times sent back (退回)")
+
+
+class SupervisionAssist(SQLModel, table=True):
+    """An assisting department of an item: sees it, does not move it."""
+
+    __tablename__ = "supervision_assist"
+    __table_args__ = (UniqueConstraint("item_id", "dept_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="supervision_item.id", index=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+
+
+class SupervisionEvent(SQLModel, table=True):
+    """Append-only log of an item: who did what, when, why, from which state to which."""
+
+    __tablename__ = "supervision_event"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="supervision_item.id", index=True)
+    at: NaiveDatetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=100)
+    role: str = Field(max_length=20)
+    action: str = Field(max_length=30)
+    from_state: Optional[str] = Field(default=None, max_length=20)
+    to_state: str = Field(max_length=20)
+    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    detail: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
+
+
+class SupervisionEvidence(SQLModel, table=True):
+    """An evidence row attached to an item, frozen as it was when the item was drafted."""
+
+    __tablename__ = "supervision_evidence"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="supervision_item.id", index=True)
+    indicator: str = Field(max_length=60)
+    item_type: str = Field(max_length=20)
+    item_key: str = Field(max_length=200)
+    snapshot: str = Field(sa_column=Column(Text, nullable=False), description="JSON of the evidence row")
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """延期: a department asks for a new deadline; a leader approves or rejects it."""
+
+    __tablename__ = "extension_request"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="supervision_item.id", index=True)
+    requested_by: str = Field(max_length=100)
+    requested_at: NaiveDatetime = Field(default_factory=utcnow)
+    new_deadline: date
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    decision: str = Field(default="pending", max_length=20, description="pending|approved|rejected")
+    decided_by: Optional[str] = Field(default=None, max_length=100)
+    decided_at: Optional[NaiveDatetime] = None
+    decision_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class Rectification(SQLModel, table=True):
+    """整改反馈: what the department did, sent with a submission for verification."""
+
+    __tablename__ = "rectification"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="supervision_item.id", index=True)
+    author: str = Field(max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    submitted_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class AttachmentBlob(SQLModel, table=True):
+    """File content stored once by its sha256, in the store so every replica serves it."""
+
+    __tablename__ = "attachment_blob"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    media_type: str = Field(max_length=100, description="detected from the content")
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    """A file attached to a rectification or an appeal; dept_id scopes who may download it."""
+
+    __tablename__ = "attachment"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sha256: str = Field(foreign_key="attachment_blob.sha256", max_length=64, index=True)
+    owner_kind: str = Field(max_length=20, description="rectification|appeal")
+    owner_id: int = Field(index=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    filename: str = Field(max_length=300)
+    uploaded_by: str = Field(max_length=100)
+    uploaded_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class Appeal(SQLModel, table=True):
+    """申诉 and its 复核: rejected, or accepted as an exemption or a score adjustment."""
+
+    __tablename__ = "appeal"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    year: int = Field(index=True)
+    period_key: str = Field(max_length=40)
+    indicator: str = Field(max_length=60)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    filed_by: str = Field(max_length=100)
+    filed_at: NaiveDatetime = Field(default_factory=utcnow)
+    state: str = Field(default="pending", max_length=20, index=True)
+    effect: Optional[str] = Field(default=None, max_length=20, description="exemption|adjustment")
+    review_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    reviewed_by: Optional[str] = Field(default=None, max_length=100)
+    reviewed_at: Optional[NaiveDatetime] = None
+    adjustment_id: Optional[int] = Field(default=None, foreign_key="score_adjustment.id")
+
+
+class AppealEvidence(SQLModel, table=True):
+    """An evidence row an appeal disputes (none: the appeal disputes the indicator value)."""
+
+    __tablename__ = "appeal_evidence"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    appeal_id: int = Field(foreign_key="appeal.id", index=True)
+    item_type: str = Field(max_length=20)
+    item_key: str = Field(max_length=200)
+    label: Optional[str] = Field(default=None, max_length=500)
+
+
+class Exemption(SQLModel, table=True):
+    """豁免: evidence rows excluded from an indicator by an accepted appeal; a metrics input."""
+
+    __tablename__ = "exemption"
+    __table_args__ = (UniqueConstraint("dept_id", "year", "indicator", "item_type", "item_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    appeal_id: int = Field(foreign_key="appeal.id", index=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    year: int = Field(index=True)
+    indicator: str = Field(max_length=60)
+    item_type: str = Field(max_length=20)
+    item_key: str = Field(max_length=200)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class Publication(SQLModel, table=True):
+    """One version of a yearly appraisal's publication: 草稿 → 公示中 → 已发布, with the scheme
+    text and the inputs digest it was computed from, so the version can be recomputed."""
+
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("year", "version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    version: int
+    state: str = Field(default="draft", max_length=20)
+    snapshot_id: int = Field(foreign_key="score_snapshot.id")
+    input_digest: str = Field(max_length=64)
+    scheme_text: str = Field(sa_column=Column(Text, nullable=False))
+    scheme_digest: str = Field(max_length=64)
+    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    created_by: str = Field(max_length=100)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    publicity_start: Optional[date] = None
+    publicity_end: Optional[date] = Field(default=None, description="last working day of the 公示期")
+    published_at: Optional[NaiveDatetime] = None
+    published_by: Optional[str] = Field(default=None, max_length=100)
+
+
+class Notification(SQLModel, table=True):
+    """In-app inbox message; the outbox of deliveries (e-mail, webhook) points at it."""
+
+    __tablename__ = "notification"
+    __table_args__ = (UniqueConstraint("recipient", "dedupe_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=100, index=True, description="username")
+    kind: str = Field(max_length=30, description="remind|overdue|escalate|returned|…")
+    title: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    item_id: Optional[int] = Field(default=None, foreign_key="supervision_item.id")
+    dedupe_key: str = Field(max_length=200, description="one message per recipient and key")
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    read_at: Optional[NaiveDatetime] = None
+
+
+class Delivery(SQLModel, table=True):
+    """Outbox row: one notification over one external channel, retried until delivered."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("notification_id", "channel"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id", index=True)
+    channel: str = Field(max_length=20, description="email|webhook")
+    attempts: int = 0
+    next_attempt_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    delivered_at: Optional[NaiveDatetime] = None
+    last_error: Optional[str] = Field(default=None, sa_column=Column(Text))

@@ -49,6 +49,12 @@ class WorkdayCalendar:
             self.used_fallback |= touched & self.fallback_years
         return pd.Series(result.astype("datetime64[ns]"), index=start.index)
 
+    def count_after(self, deadlines: pd.Series, today: date) -> pd.Series:
+        """Working days in (deadline, today] for each deadline (0 when not yet passed)."""
+        after = np.searchsorted(self._workdays, pd.to_datetime(deadlines).values.astype("datetime64[D]"), side="right")
+        through = np.searchsorted(self._workdays, np.datetime64(today, "D"), side="right")
+        return pd.Series(np.maximum(through - after, 0), index=deadlines.index, dtype="int64")
+
     def add_one(self, start: date, n: int) -> date:
         out = self.add(pd.Series([pd.Timestamp(start)]), pd.Series([n]))
         return out.iloc[0].date()

@@ -5,6 +5,7 @@
     python -m metrics adjust --dept 市数据局 --kind bonus --points 2 --reason "…" --author 张三 [--period 2026]
     python -m metrics publish --year 2026 [--by 张三]
     python -m metrics verify --year 2026
+    python -m metrics verify-publication --year 2026
     python -m metrics refresh
 """
 from __future__ import annotations
@@ -17,9 +18,12 @@ from datetime import date
 import pandas as pd
 
 from data.db import DatabaseConfigError, get_engine
+from data import publication
+from data.models import PUBLICATION_STATES
 from data.periods import PeriodError
+from data.viewer import Viewer
 from data.vocabulary import CATEGORY_SPELLINGS
-from metrics import explain, snapshots
+from metrics import explain, publications, snapshots
 from metrics.scheme import SchemeError
 
 
@@ -104,6 +108,23 @@ def cmd_verify(args, engine) -> int:
     return 1
 
 
+def cmd_verify_publication(args, engine) -> int:
+    with engine.connect() as conn:
+        shown = [p for p in publication.versions(conn, Viewer("cli", "admin"), args.year) if p["state"] != "draft"]
+    if not shown:
+        print(f"{args.year} 年度还没有公示或发布的版本")
+        return 1
+    failed = 0
+    for p in shown:
+        v = publications.verify_version(engine, p["id"])
+        failed += not v.identical
+        print(f"第 {p['version']} 版（{PUBLICATION_STATES[p['state']]}，快照 {v.snapshot_id}）："
+              + ("重算结果与发布时完全一致" if v.identical else "重算结果不一致"))
+        for line in v.differences:
+            print(f"  {line}")
+    return 1 if failed else 0
+
+
 def cmd_refresh(args, engine) -> int:
     ids = snapshots.refresh_current(engine, args.today)
     print(f"已写入 {len(ids)} 个得分快照" + (f"：{', '.join(map(str, ids))}" if ids else "（数据未变化）"))
@@ -139,6 +160,9 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="从数据重算已发布的年度结果并比对")
     v.add_argument("--year", type=int, required=True)
     v.set_defaults(func=cmd_verify)
+    vp = sub.add_parser("verify-publication", help="用发布时保存的方案文本重算年度结果的每个公示/发布版本")
+    vp.add_argument("--year", type=int, required=True)
+    vp.set_defaults(func=cmd_verify_publication)
     r = sub.add_parser("refresh", help="重算各月、季、年的当前得分快照")
     r.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_refresh)

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from data.periods import Period
-from metrics import explain
+from metrics import exemptions, explain
 from metrics.gains import GAIN_COLUMNS, gain_items
 from metrics.indicators import (COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts, concat)
 from metrics.indicators.complaints import complaint_indicators
@@ -48,20 +48,24 @@ def assessed_departments(departments: pd.DataFrame, period: Period, as_of: date,
     return departments[keep].reset_index(drop=True)
 
 
+def _parts(inputs: PeriodInputs, ctx: Context) -> dict[str, pd.DataFrame]:
+    """Every family's counts, evidence, fixes and notes, each concatenated into one frame."""
+    parts = Parts()
+    for family in FAMILIES:
+        parts.extend(family(inputs, ctx))
+    return {"counts": concat(parts.counts, COUNT_COLUMNS), "evidence": concat(parts.evidence, EVIDENCE_COLUMNS),
+            "fixes": concat(parts.fixes, FIX_COLUMNS), "notes": concat(parts.notes, NOTE_COLUMNS)}
+
+
 def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
            previous: pd.DataFrame | None = None, input_digest: str = "", detailed: bool = True) -> Assessment:
     """previous: dept_id, total, rank of the previous period of the same length (optional).
     detailed=False skips explanations and 提分清单 (enough for a previous period's totals)."""
     depts = assessed_departments(inputs.departments, period, as_of, scheme)
     ctx = Context(period, as_of, scheme, depts)
-    parts = Parts()
-    for family in FAMILIES:
-        parts.extend(family(inputs, ctx))
-    counts = concat(parts.counts, COUNT_COLUMNS)
+    parts = exemptions.apply(_parts(inputs, ctx), inputs, lambda without: _parts(without, ctx))
+    counts, evidence, fixes, notes = (parts[k] for k in exemptions.FRAME_NAMES)
     counts[["numerator", "denominator"]] = counts[["numerator", "denominator"]].astype(float)
-    evidence = concat(parts.evidence, EVIDENCE_COLUMNS)
-    fixes = concat(parts.fixes, FIX_COLUMNS)
-    notes = concat(parts.notes, NOTE_COLUMNS)
     period_notes = ctx.calendar.notes()
     if scheme.year != period.year:
         period_notes.append(f"{period.year} 年没有单独的考核方案，沿用 {scheme.year} 年方案（版本 {scheme.version}）")

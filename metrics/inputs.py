@@ -12,6 +12,12 @@ from data.periods import Period
 from data.workdays import WorkdayCalendar, calendar_for
 from metrics.scheme import Scheme
 
+EXEMPTION_COLUMNS = ["dept_id", "indicator", "item_type", "item_key", "appeal_id"]
+
+
+def no_exemptions() -> pd.DataFrame:
+    return pd.DataFrame(columns=EXEMPTION_COLUMNS).astype({"dept_id": "int64", "appeal_id": "int64"})
+
 
 @dataclass
 class PeriodInputs:
@@ -29,12 +35,15 @@ class PeriodInputs:
     complaints: pd.DataFrame
     office: pd.DataFrame
     adjustments: pd.DataFrame
+    exemptions: pd.DataFrame = field(default_factory=no_exemptions)  # metrics.exemptions
 
     def digest(self, period: Period, as_of: date, scheme: Scheme) -> str:
         """sha256 over the period, as_of, the scheme text and every input row."""
         h = hashlib.sha256(f"{period.key}|{as_of.isoformat()}|{scheme.digest}".encode())
         for f in fields(self):
             frame: pd.DataFrame = getattr(self, f.name)
+            if f.name == "exemptions" and frame.empty:
+                continue  # digests from before exemptions existed stay valid
             h.update(f"|{f.name}:{len(frame)}:{','.join(frame.columns)}".encode())
             if len(frame):
                 text = frame.astype(str)

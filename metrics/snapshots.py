@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from data import audit, frames
+from data import appeals, audit, frames
 from data.departments import name_index
 from data.clock import local_today, utcnow
 from data.models import DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot
@@ -53,6 +53,7 @@ def load_inputs(conn: Connection, period: Period, as_of: date) -> PeriodInputs:
         complaints=frames.complaints(conn, first_start, cutoff, period.start),
         office=frames.office_kpis(conn, period.start.replace(day=1), period.end),
         adjustments=frames.adjustments(conn, period.year, None if period.kind == "year" else period.key),
+        exemptions=appeals.exemptions(conn, period.year),
     )
 
 

@@ -116,6 +116,7 @@ def _load(out: Path, engine) -> int:
         print(f"错误：采集程序退出码 {code}，演示数据未完整入库；请查看上方输出", file=sys.stderr)
         return code
     _demo_users(engine)
+    _demo_supervision(engine)
     print(f"入库用时 {time.monotonic() - started:.1f} 秒")
     return 0
 
@@ -131,6 +132,13 @@ def _collect(config: Path, database_url: str) -> int:
     cmd = [sys.executable, "-m", "collectors", "once", "--config", str(config)]
     print("正在通过采集程序入库：python " + " ".join(cmd[1:]), flush=True)
     return subprocess.run(cmd, env=env, cwd=ROOT).returncode
+
+
+def _demo_supervision(engine) -> None:
+    from data.demo.supervision import seed_supervision
+
+    made = seed_supervision(engine)
+    print(f"督查督办演示：督办事项 {made['items']} 件，申诉 {made['appeals']} 件")
 
 
 def _demo_users(engine) -> None:
