@@ -6,19 +6,50 @@ Every function takes an open Connection so that the caller decides the transacti
 from __future__ import annotations
 
 import io
+import math
 from typing import Iterable, Sequence
 
-from sqlalchemy import Table, select, tuple_
+import numpy as np
+import pandas as pd
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 CHUNK = 5000
 COPY_THRESHOLD = 2000
+LOOKUP_CHUNK = 900  # bound parameters per IN (...): below SQLite's old limit of 999
 
 
 def table_of(model: type[SQLModel] | Table) -> Table:
     return model if isinstance(model, Table) else model.__table__  # type: ignore[attr-defined]
+
+
+def plain(value):
+    """A pandas/numpy cell as the plain Python value a database driver takes: NaN, NA and
+    NaT become None, numpy scalars and Timestamps their Python counterparts."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return plain(value.item())
+    return value
+
+
+def rows_by_key(conn: Connection, model, column: str, values: Iterable, columns: Sequence[str] = ()) -> list[dict]:
+    """The stored rows whose `column` is one of `values`, as dicts of `columns` (all when
+    empty), looked up LOOKUP_CHUNK values per statement."""
+    table = table_of(model)
+    picked = [table.c[c] for c in columns] or [table]
+    wanted = list(dict.fromkeys(values))
+    found: list[dict] = []
+    for i in range(0, len(wanted), LOOKUP_CHUNK):
+        stmt = select(*picked).where(table.c[column].in_(wanted[i : i + LOOKUP_CHUNK]))
+        found.extend(dict(row) for row in conn.execute(stmt).mappings())
+    return found
 
 
 def _dialect_insert(conn: Connection, table: Table):
@@ -127,18 +158,3 @@ def _copy_merge(conn, table: Table, rows, keys, update, add) -> int:
         f"ON CONFLICT ({keylist}) {action}"
     )
     return len(rows)
-
-
-def existing_keys(conn: Connection, model, keys: Sequence[str], values: Sequence[tuple]) -> set[tuple]:
-    """Which of these natural-key tuples are already stored (to tell duplicates apart)."""
-    table = table_of(model)
-    found: set[tuple] = set()
-    cols = [table.c[k] for k in keys]
-    for i in range(0, len(values), 900):
-        part = list(values[i : i + 900])
-        if len(keys) == 1:
-            stmt = select(cols[0]).where(cols[0].in_([v[0] for v in part]))
-        else:
-            stmt = select(*cols).where(tuple_(*cols).in_(part))
-        found.update(tuple(r) for r in conn.execute(stmt))
-    return found
