@@ -11,7 +11,6 @@ import pandas as pd
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from collectors.calls import load_calls
 from collectors.config import SourceConfig
 from data.departments import add_departments
 from data.load import insert_ignore, plain, rows_by_key
@@ -78,9 +77,6 @@ def shown(value) -> str:
 
 
 def load_kind(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame, collected_at: datetime) -> Outcome:
-    if cfg.kind == "exchange_call":
-        loaded, duplicate = load_calls(conn, cfg, frame)
-        return Outcome(loaded, duplicate)
     if frame.empty:
         return Outcome()
     if cfg.kind == "department":
