@@ -29,6 +29,7 @@ from collectors.departments import DepartmentResolver
 from collectors.pipeline import pipelined, runs_pipelined
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, FileProblem, FileSkipped, SourceUnavailable, snapshot
+from collectors.readers.tracking import mark_failed
 from collectors.validate import MissingColumns
 from data.models import utcnow
 
@@ -85,9 +86,7 @@ def commit_cursor(engine: Engine, cfg: SourceConfig, cursor: dict) -> None:
 def mark_file_failed(cursor: dict, file: str, reason: str) -> dict:
     """The batch's cursor with its file remembered as unreadable until its content changes."""
     marked = snapshot(cursor)
-    for entry in marked.get("files", {}).values():
-        if entry.get("name") == file:
-            entry["error"] = reason
+    mark_failed(marked, file, reason)
     return marked
 
 
