@@ -6,20 +6,29 @@ All column-at-a-time; no Python loop per call.
 from __future__ import annotations
 
 import copy
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from collectors.config import SourceConfig
 from data.clock import utcnow
-from data.models import DURATION_BUCKETS_MS, HIST_COLUMNS, NO_FAULT_CODE, CallIdBatch
+from data.load import merge_frame
+from data.models import (
+    DURATION_BUCKETS_MS,
+    HIST_COLUMNS,
+    NO_FAULT_CODE,
+    CallIdBatch,
+    ExchangeCall,
+    ExchangeDaily,
+    ExchangeFaultMonth,
+    ExchangePartnerMonth,
+    ExchangeServiceMonth,
+)
 
 ROLLUP_KEYS = ["day", "provider_dept_id", "consumer_dept_id", "service_code"]
 ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count"]
@@ -109,13 +118,11 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
     conn.execute(insert(CallIdBatch.__table__), [{
         "source": cfg.name, "min_requested_at": instant(keys.at.min()), "max_requested_at": instant(keys.at.max()),
         "rows": len(hashes), "id_hashes": np.sort(hashes).tobytes(), "created_at": utcnow()}])
-    if not failed.empty:
-        merge_rows(conn, "exchange_call", failed, ["requested_at", "call_id"])
-    merge_rows(conn, "exchange_daily", folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
-    merge_rows(conn, "exchange_service_month", folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST_COLUMNS])
-    merge_rows(conn, "exchange_partner_month", folds.partner_month, PARTNER_MONTH_KEYS, ["calls", "failures"])
-    if not folds.fault_month.empty:
-        merge_rows(conn, "exchange_fault_month", folds.fault_month, FAULT_MONTH_KEYS, ["failures"])
+    merge_frame(conn, ExchangeCall, failed, ["requested_at", "call_id"])
+    merge_frame(conn, ExchangeDaily, folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
+    merge_frame(conn, ExchangeServiceMonth, folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST_COLUMNS])
+    merge_frame(conn, ExchangePartnerMonth, folds.partner_month, PARTNER_MONTH_KEYS, ["calls", "failures"])
+    merge_frame(conn, ExchangeFaultMonth, folds.fault_month, FAULT_MONTH_KEYS, ["failures"])
     return len(hashes), duplicate
 
 
@@ -205,7 +212,7 @@ class Keys:
         keys = []
         for _codes, values in reversed(columns):
             picked = np.asarray(values)[uniques % len(values)]
-            # text stays object: pandas would copy it into Arrow only for merge_rows to copy it back
+            # text stays object: pandas would copy it into Arrow only for merge_frame to copy it back
             keys.append(pd.Series(picked, dtype=object) if picked.dtype == object else picked)
             uniques = uniques // len(values)
         return inverse, keys[::-1]
@@ -246,39 +253,6 @@ def fold(keys: Keys) -> Folds:
                                     "service_code": service, "fault_code": code,
                                     "failures": np.bincount(inverse, minlength=len(month))})
     return Folds(daily, service_month, partner_month, fault_month)
-
-
-def merge_rows(conn: Connection, table: str, frame: pd.DataFrame, keys: list[str],
-               add: list[str] = ()) -> None:
-    """Insert rows; on a key conflict add the `add` columns (or keep the stored row).
-
-    data.load's helpers build one Python dict per row, which at a province's volume (a
-    batch folds into ~100 k rollup rows) costs more than the rest of the batch; here
-    SQLite gets plain tuples through executemany and PostgreSQL a CSV through COPY.
-    """
-    cols = list(frame.columns)
-    collist = ", ".join(cols)
-    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in add)
-    conflict = f"ON CONFLICT ({', '.join(keys)}) " + (f"DO UPDATE SET {sets}" if add else "DO NOTHING")
-    if conn.dialect.name == "postgresql":
-        tmp = f"tmp_merge_{table}"
-        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {table} INCLUDING DEFAULTS) "
-                             "ON COMMIT DROP")
-        conn.exec_driver_sql(f"TRUNCATE {tmp}")
-        buf = io.BytesIO()
-        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buf,
-                        pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        with conn.connection.driver_connection.cursor() as cur:
-            with cur.copy(f"COPY {tmp} ({collist}) FROM STDIN (FORMAT csv)") as copy:
-                copy.write(buf.getvalue())
-        conn.exec_driver_sql(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {tmp} {conflict}")
-        return
-    conn.exec_driver_sql("PRAGMA cache_size=-65536")
-    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist()
-               if frame[c].dtype == object or str(frame[c].dtype) in ("Int64", "string", "str")
-               else frame[c].tolist() for c in cols]
-    marks = ", ".join("?" for _ in cols)
-    conn.exec_driver_sql(f"INSERT INTO {table} ({collist}) VALUES ({marks}) {conflict}", list(zip(*columns)))
 
 
 def prune_counted(conn: Connection, cfg: SourceConfig) -> int:

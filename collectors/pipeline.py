@@ -20,19 +20,16 @@ import pickle
 import queue
 import threading
 import traceback
-from dataclasses import dataclass
 from typing import Iterator
 
 from sqlalchemy.engine import Engine
 
-from collectors.calls import NewCalls, prepare_calls
+from collectors.batches import prepare
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
 from collectors.memory import keep_freed_memory
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, SourceUnavailable
-from collectors.records import canonical_frame, quarantine_rows
-from collectors.validate import MissingColumns, validate
 from data.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -45,19 +42,6 @@ class ReaderLost(SourceUnavailable):
     """The worker died (killed, out of memory) without saying why."""
 
 
-@dataclass
-class PreparedCalls:
-    """A reader's batch of calls, validated and hashed, ready for its transaction."""
-
-    file: str | None
-    cursor: dict
-    progress: int
-    rows_read: int
-    quarantine: list[dict]
-    new: NewCalls | None
-    problem: str | None = None  # the file lacks a required column (validate.MissingColumns)
-
-
 def runs_pipelined(cfg: SourceConfig, reader) -> bool:
     """Exchange calls read from files, when unknown departments are not created (creating
     one is a write, and writes belong to the storing process) and there is more than about
@@ -65,21 +49,6 @@ def runs_pipelined(cfg: SourceConfig, reader) -> bool:
     would be most of the run that stores a day's export."""
     return (cfg.kind == "exchange_call" and cfg.reader == "files" and not cfg.create_unknown_departments
             and reader.unread_bytes() > cfg.batch_rows * MIN_ROW_BYTES)
-
-
-def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> PreparedCalls:
-    frame = canonical_frame(batch.records, cfg)
-    rows_read = len(frame) + len(batch.bad_rows)
-    new, rejected = None, {}
-    if len(frame):
-        try:
-            checked = validate(frame, cfg, resolver)
-        except MissingColumns as exc:
-            return PreparedCalls(batch.file, batch.cursor, batch.progress, rows_read, [], None, str(exc))
-        new = prepare_calls(cfg, checked.valid)
-        rejected = checked.reasons.to_dict()
-    return PreparedCalls(batch.file, batch.cursor, batch.progress, rows_read,
-                         quarantine_rows(batch, rejected), new)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -181,7 +150,7 @@ def start_method() -> str:
 
 
 def pipelined(engine: Engine, cfg: SourceConfig, cursor: dict) -> tuple[int, Iterator]:
-    """(bytes to read, the reader's items with each Batch as PreparedCalls), from a worker
+    """(bytes to read, the reader's items with each Batch as Prepared), from a worker
     process started now."""
     ctx = multiprocessing.get_context(start_method())
     conn, out = ctx.Pipe(duplex=False)

@@ -14,24 +14,23 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 from tqdm import tqdm
 
+from collectors.batches import Prepared, commit, prepare
 from collectors.bookkeeping import (
     RunCounts,
     SourceLease,
-    add_quarantine,
     finish_run,
     read_cursor,
     save_cursor,
     start_run,
 )
-from collectors.calls import prune_counted, store_calls
+from collectors.calls import prune_counted
 from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
-from collectors.pipeline import PreparedCalls, pipelined, runs_pipelined
+from collectors.pipeline import pipelined, runs_pipelined
 from collectors.readers import make_reader
 from collectors.readers.base import Batch, FileProblem, FileSkipped, SourceUnavailable, snapshot
-from collectors.records import canonical_frame, quarantine_rows
-from collectors.sinks import load_kind
-from collectors.validate import MissingColumns, validate
+from collectors.readers.tracking import mark_failed
+from collectors.validate import MissingColumns
 from data.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -69,44 +68,14 @@ def with_retry(fn, *args):
             return fn(*args)
 
 
-def finish_batch(conn, cfg: SourceConfig, file: str | None, cursor: dict, quarantine: list[dict],
-                 run_id: int, counts: RunCounts) -> None:
-    """The batch's quarantine and the cursor after it, in the batch's transaction."""
-    counts.rows_quarantined = len(quarantine)
-    add_quarantine(conn, [{**q, "source": cfg.name, "run_id": run_id, "kind": cfg.kind, "file": file}
-                          for q in quarantine])
-    save_cursor(conn, cfg.name, cursor)
-
-
-def commit_batch(engine: Engine, cfg: SourceConfig, batch: Batch, run_id: int,
-                 collected_at: datetime) -> tuple[RunCounts, list[str]]:
+def store_batch(engine: Engine, cfg: SourceConfig, item: Batch | Prepared, run_id: int,
+                collected_at: datetime) -> tuple[RunCounts, list[str]]:
+    """One batch in one transaction; a batch the pipeline's worker has not prepared is
+    prepared here, in the transaction, so departments it adds commit with it."""
     with engine.begin() as conn:
-        frame = canonical_frame(batch.records, cfg)
-        counts = RunCounts(rows_read=len(frame) + len(batch.bad_rows))
-        created: list[str] = []
-        rejected: dict = {}
-        if len(frame):
-            resolver = DepartmentResolver(conn, cfg, member_fallback=cfg.reader == "xroad")
-            checked = validate(frame, cfg, resolver)
-            outcome = load_kind(conn, cfg, checked.valid, collected_at)
-            created = resolver.created
-            counts.rows_loaded, counts.rows_duplicate = outcome.loaded, outcome.duplicate
-            rejected = {**checked.reasons.to_dict(), **outcome.rejects}
-        finish_batch(conn, cfg, batch.file, batch.cursor, quarantine_rows(batch, rejected), run_id, counts)
-    return counts, created
-
-
-def commit_prepared(engine: Engine, cfg: SourceConfig, item: PreparedCalls, run_id: int,
-                    _collected_at: datetime) -> tuple[RunCounts, list[str]]:
-    """A batch of calls the pipeline's worker validated and folded: only the store's part."""
-    if item.problem is not None:
-        raise MissingColumns(item.problem)
-    with engine.begin() as conn:
-        counts = RunCounts(rows_read=item.rows_read)
-        if item.new is not None:
-            counts.rows_loaded, counts.rows_duplicate = store_calls(conn, cfg, item.new)
-        finish_batch(conn, cfg, item.file, item.cursor, item.quarantine, run_id, counts)
-    return counts, []
+        if isinstance(item, Batch):
+            item = prepare(DepartmentResolver(conn, cfg, member_fallback=cfg.reader == "xroad"), cfg, item)
+        return commit(conn, cfg, item, run_id, collected_at), item.created
 
 
 def commit_cursor(engine: Engine, cfg: SourceConfig, cursor: dict) -> None:
@@ -117,9 +86,7 @@ def commit_cursor(engine: Engine, cfg: SourceConfig, cursor: dict) -> None:
 def mark_file_failed(cursor: dict, file: str, reason: str) -> dict:
     """The batch's cursor with its file remembered as unreadable until its content changes."""
     marked = snapshot(cursor)
-    for entry in marked.get("files", {}).values():
-        if entry.get("name") == file:
-            entry["error"] = reason
+    mark_failed(marked, file, reason)
     return marked
 
 
@@ -165,8 +132,7 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
                 if item.file in failed_files:
                     continue
                 try:
-                    commit = commit_prepared if isinstance(item, PreparedCalls) else commit_batch
-                    counts, created = with_retry(commit, engine, cfg, item, summary.run_id, collected_at)
+                    counts, created = with_retry(store_batch, engine, cfg, item, summary.run_id, collected_at)
                 except MissingColumns as exc:
                     if cfg.reader not in ("files", "xroad"):  # a query or API: fix the config, keep the cursor
                         raise SourceUnavailable(str(exc)) from exc

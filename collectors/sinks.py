@@ -3,20 +3,17 @@ there, and send back (as rejects) what contradicts the store."""
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from collectors.calls import load_calls
 from collectors.config import SourceConfig
 from data.departments import add_departments
-from data.load import insert_ignore
+from data.load import insert_ignore, plain, rows_by_key
 from data.models import (
     CatalogResource,
     Complaint,
@@ -59,26 +56,13 @@ class Outcome:
     rejects: dict = field(default_factory=dict)  # row label → reason
 
 
-def py(value):
-    """A pandas/numpy cell as the plain Python value the database driver expects."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def records(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
     """(row label, {column: value}); departments by id, under the store's column names."""
     renamed = frame.rename(columns=DEPT_ID_COLUMNS)
     cols = [c for c in columns if c in renamed.columns]
     out = []
     for label, values in zip(renamed.index, renamed[cols].itertuples(index=False, name=None)):
-        out.append((label, {c: py(v) for c, v in zip(cols, values)}))
+        out.append((label, {c: plain(v) for c, v in zip(cols, values)}))
     return out
 
 
@@ -93,9 +77,6 @@ def shown(value) -> str:
 
 
 def load_kind(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame, collected_at: datetime) -> Outcome:
-    if cfg.kind == "exchange_call":
-        loaded, duplicate = load_calls(conn, cfg, frame)
-        return Outcome(loaded, duplicate)
     if frame.empty:
         return Outcome()
     if cfg.kind == "department":
@@ -143,12 +124,7 @@ def load_catalog(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame, colle
             continue
         batch[code] = (label, rec)
     table = CatalogResource.__table__
-    stored = {}
-    codes = list(batch)
-    for i in range(0, len(codes), 900):
-        part = codes[i:i + 900]
-        for row in conn.execute(select(table).where(table.c.resource_code.in_(part))).mappings():
-            stored[row["resource_code"]] = dict(row)
+    stored = {row["resource_code"]: row for row in rows_by_key(conn, table, "resource_code", batch)}
     inserts, updates, events = [], [], []
     for code, (_label, rec) in batch.items():
         rec["source"] = cfg.name
@@ -182,12 +158,9 @@ def load_resource_updates(conn: Connection, cfg: SourceConfig, frame: pd.DataFra
     out = Outcome()
     recs = records(frame, ["resource_code", "updated_at", "provider_dept_id"])
     lookup = [r["resource_code"] for _l, r in recs if r.get("provider_dept_id") is None]
-    providers = {}
-    table = CatalogResource.__table__
-    for i in range(0, len(lookup), 900):
-        stmt = select(table.c.resource_code, table.c.provider_dept_id).where(
-            table.c.resource_code.in_(lookup[i:i + 900]))
-        providers.update(dict(conn.execute(stmt).all()))
+    providers = {row["resource_code"]: row["provider_dept_id"]
+                 for row in rows_by_key(conn, CatalogResource, "resource_code", lookup,
+                                        ["resource_code", "provider_dept_id"])}
     rows = []
     for label, rec in recs:
         if rec.get("provider_dept_id") is None:
@@ -215,7 +188,8 @@ def load_events(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame) -> Out
         for _l, r in recs:
             for c in content:
                 r[c] = r.get(c) or 0
-    stored = fetch_by_key(conn, table, key, [tuple(r[k] for k in key) for _l, r in recs])
+    stored = {tuple(row[c] for c in key): row
+              for row in rows_by_key(conn, table, key[0], sorted({r[key[0]] for _l, r in recs}, key=str))}
     pending: dict[tuple, dict] = {}
     updates: dict[tuple, dict] = {}
     for label, rec in recs:
@@ -250,15 +224,3 @@ def load_events(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame) -> Out
         conn.execute(stmt, [{**{f"k_{c}": k[i] for i, c in enumerate(key)},
                              **{f"v_{c}": row.get(c) for c in content}} for k, row in updates.items()])
     return out
-
-
-def fetch_by_key(conn: Connection, table, key: list[str], keys: list[tuple]) -> dict[tuple, dict]:
-    found: dict[tuple, dict] = {}
-    if not keys:
-        return found
-    first = sorted({k[0] for k in keys}, key=str)
-    for i in range(0, len(first), 900):
-        stmt = select(table).where(table.c[key[0]].in_(first[i:i + 900]))
-        for row in conn.execute(stmt).mappings():
-            found[tuple(row[c] for c in key)] = dict(row)
-    return found

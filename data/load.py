@@ -6,19 +6,52 @@ Every function takes an open Connection so that the caller decides the transacti
 from __future__ import annotations
 
 import io
+import math
 from typing import Iterable, Sequence
 
-from sqlalchemy import Table, select, tuple_
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 CHUNK = 5000
 COPY_THRESHOLD = 2000
+LOOKUP_CHUNK = 900  # bound parameters per IN (...): below SQLite's old limit of 999
 
 
 def table_of(model: type[SQLModel] | Table) -> Table:
     return model if isinstance(model, Table) else model.__table__  # type: ignore[attr-defined]
+
+
+def plain(value):
+    """A pandas/numpy cell as the plain Python value a database driver takes: NaN, NA and
+    NaT become None, numpy scalars and Timestamps their Python counterparts."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return plain(value.item())
+    return value
+
+
+def rows_by_key(conn: Connection, model, column: str, values: Iterable, columns: Sequence[str] = ()) -> list[dict]:
+    """The stored rows whose `column` is one of `values`, as dicts of `columns` (all when
+    empty), looked up LOOKUP_CHUNK values per statement."""
+    table = table_of(model)
+    picked = [table.c[c] for c in columns] or [table]
+    wanted = list(dict.fromkeys(values))
+    found: list[dict] = []
+    for i in range(0, len(wanted), LOOKUP_CHUNK):
+        stmt = select(*picked).where(table.c[column].in_(wanted[i : i + LOOKUP_CHUNK]))
+        found.extend(dict(row) for row in conn.execute(stmt).mappings())
+    return found
 
 
 def _dialect_insert(conn: Connection, table: Table):
@@ -93,52 +126,66 @@ def _with_python_defaults(table: Table, rows: Sequence[dict]) -> Sequence[dict]:
     return [{**missing, **r} for r in rows]
 
 
+def _conflict(table: str, keys: Sequence[str], update: Sequence[str] | None, add: Sequence[str]) -> str:
+    """ON CONFLICT clause: overwrite `update` columns, add `add` columns, or keep the stored row."""
+    sets = [f'"{c}" = EXCLUDED."{c}"' for c in update or ()]
+    sets += [f'"{c}" = "{table}"."{c}" + EXCLUDED."{c}"' for c in add or ()]
+    keylist = ", ".join(f'"{k}"' for k in keys)
+    return f"ON CONFLICT ({keylist}) " + (f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING")
+
+
+def _copy_to_temp(conn, table: str, collist: str, data, options: str = "") -> str:
+    """PostgreSQL: COPY `data` into a transaction-scoped copy of `table`; return its name."""
+    tmp = f"tmp_load_{table}"
+    conn.exec_driver_sql(
+        f'CREATE TEMP TABLE IF NOT EXISTS "{tmp}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP'
+    )
+    conn.exec_driver_sql(f'TRUNCATE "{tmp}"')
+    with conn.connection.driver_connection.cursor() as cur:
+        with cur.copy(f'COPY "{tmp}" ({collist}) FROM STDIN {options}') as copy:
+            copy.write(data)
+    return tmp
+
+
 def _copy_merge(conn, table: Table, rows, keys, update, add) -> int:
     """PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT."""
     rows = _with_python_defaults(table, rows)
     cols = list(rows[0].keys())
-    tmp = f"tmp_load_{table.name}"
-    conn.exec_driver_sql(
-        f'CREATE TEMP TABLE IF NOT EXISTS "{tmp}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
-        "ON COMMIT DROP"
-    )
-    conn.exec_driver_sql(f'TRUNCATE "{tmp}"')
     collist = ", ".join(f'"{c}"' for c in cols)
-    raw = conn.connection.driver_connection
     buf = io.StringIO()
     for r in rows:
         buf.write("\t".join(_copy_value(r.get(c)) for c in cols))
         buf.write("\n")
-    with raw.cursor() as cur:
-        with cur.copy(f'COPY "{tmp}" ({collist}) FROM STDIN') as copy:
-            copy.write(buf.getvalue())
-    keylist = ", ".join(f'"{k}"' for k in keys)
+    tmp = _copy_to_temp(conn, table.name, collist, buf.getvalue())
+    sql = f'INSERT INTO "{table.name}" ({collist}) SELECT {collist} FROM "{tmp}" '
     if update is None:
-        sql = (
-            f'INSERT INTO "{table.name}" ({collist}) SELECT {collist} FROM "{tmp}" '
-            f"ON CONFLICT ({keylist}) DO NOTHING RETURNING 1"
-        )
-        return len(conn.exec_driver_sql(sql).all())
-    sets = [f'"{c}" = EXCLUDED."{c}"' for c in update]
-    sets += [f'"{c}" = "{table.name}"."{c}" + EXCLUDED."{c}"' for c in add]
-    action = f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
-    conn.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({collist}) SELECT {collist} FROM "{tmp}" '
-        f"ON CONFLICT ({keylist}) {action}"
-    )
+        return len(conn.exec_driver_sql(sql + _conflict(table.name, keys, None, ()) + " RETURNING 1").all())
+    conn.exec_driver_sql(sql + _conflict(table.name, keys, update, add))
     return len(rows)
 
 
-def existing_keys(conn: Connection, model, keys: Sequence[str], values: Sequence[tuple]) -> set[tuple]:
-    """Which of these natural-key tuples are already stored (to tell duplicates apart)."""
-    table = table_of(model)
-    found: set[tuple] = set()
-    cols = [table.c[k] for k in keys]
-    for i in range(0, len(values), 900):
-        part = list(values[i : i + 900])
-        if len(keys) == 1:
-            stmt = select(cols[0]).where(cols[0].in_([v[0] for v in part]))
-        else:
-            stmt = select(*cols).where(tuple_(*cols).in_(part))
-        found.update(tuple(r) for r in conn.execute(stmt))
-    return found
+def merge_frame(conn: Connection, model, frame: pd.DataFrame, keys: Sequence[str], add: Sequence[str] = ()) -> None:
+    """A frame's rows inserted; on a key conflict the `add` columns summed (or the stored
+    row kept). For the collectors' rollups: a batch folds into ~100 k rows, and one dict
+    per row would cost more than the rest of the batch, so SQLite gets plain tuples through
+    executemany and PostgreSQL, above COPY_THRESHOLD rows, a CSV through COPY."""
+    if frame.empty:
+        return
+    table = table_of(model).name
+    cols = list(frame.columns)
+    collist = ", ".join(f'"{c}"' for c in cols)
+    conflict = _conflict(table, keys, None, add)
+    if conn.dialect.name == "postgresql" and len(frame) >= COPY_THRESHOLD:
+        buf = io.BytesIO()
+        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buf,
+                        pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        tmp = _copy_to_temp(conn, table, collist, buf.getvalue(), "(FORMAT csv)")
+        conn.exec_driver_sql(f'INSERT INTO "{table}" ({collist}) SELECT {collist} FROM "{tmp}" {conflict}')
+        return
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist()
+               if frame[c].dtype == object or str(frame[c].dtype) in ("Int64", "string", "str")
+               else frame[c].tolist() for c in cols]
+    marks = ", ".join("%s" if conn.dialect.name == "postgresql" else "?" for _ in cols)
+    conn.exec_driver_sql(f'INSERT INTO "{table}" ({collist}) VALUES ({marks}) {conflict}', list(zip(*columns)))

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from data import appeals, audit, frames
 from data.departments import name_index
 from data.clock import local_today, utcnow
+from data.load import plain
 from data.models import DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot
 from data.periods import Period, year
 from metrics.assessment import Assessment, assess
@@ -86,15 +87,6 @@ def compute(engine: Engine, period_key: str, as_of: date | None = None) -> Asses
     return _assessment(engine, period, as_of or min(period.end, today), today, {})
 
 
-def _clean(value):
-    """Store-ready scalar: NaN/NA → None, numpy → Python."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def _day(value):
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
@@ -106,12 +98,12 @@ def write_snapshot(conn: Connection, a: Assessment, status: str = "current", pub
         as_of=a.as_of, scheme_version=a.scheme.version, input_digest=a.input_digest, status=status,
         computed_at=now, published_at=now if status == "published" else None, published_by=published_by,
     ).returning(SNAPSHOT_TABLE.c.id)).scalar_one()
-    dept_rows = [{"snapshot_id": snap_id, **{c: _clean(getattr(r, c)) for c in (
+    dept_rows = [{"snapshot_id": snap_id, **{c: plain(getattr(r, c)) for c in (
         "dept_id", "category", "total", "base_total", "bonus", "deduction", "vetoed", "tier", "rank",
         "prev_total", "prev_rank")}} for r in a.departments.itertuples()]
     ind_rows = [{"snapshot_id": snap_id, "dept_id": int(r.dept_id), "key": r.key, "dimension": r.dimension,
-                 "value": _clean(r.value), "score": _clean(r.score), "numerator": _clean(r.numerator),
-                 "denominator": _clean(r.denominator), "weight": _clean(r.weight), "status": r.status,
+                 "value": plain(r.value), "score": plain(r.score), "numerator": plain(r.numerator),
+                 "denominator": plain(r.denominator), "weight": plain(r.weight), "status": r.status,
                  "explanation": json.dumps(r.explanation, ensure_ascii=False)} for r in a.indicators.itertuples()]
     ev_rows = [{"snapshot_id": snap_id, "dept_id": int(r.dept_id), "indicator": r.indicator,
                 "item_type": r.item_type, "item_key": str(r.item_key)[:200], "label": str(r.label)[:500],
@@ -217,7 +209,7 @@ INDICATOR_FIELDS = ("value", "score", "numerator", "denominator", "weight", "sta
 
 
 def _same(a, b) -> bool:
-    a, b = _clean(a), _clean(b)
+    a, b = plain(a), plain(b)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
     return a == b
@@ -257,7 +249,7 @@ def _compare(result: Verification, stored: pd.DataFrame, fresh: pd.DataFrame, fi
         for f in fields_:
             old, new = stored.at[key, f], fresh.at[key, f]
             if not _same(old, new):
-                result.differences.append(f"{label(key)} {f}：发布时 {_clean(old)}，重算 {_clean(new)}")
+                result.differences.append(f"{label(key)} {f}：发布时 {plain(old)}，重算 {plain(new)}")
 
 
 ADJUSTMENT_KINDS = {"bonus": "加分", "deduction": "扣分", "veto": "一票否决"}

@@ -26,6 +26,7 @@ from collectors.readers.spreadsheet import read_xlsx
 from collectors.readers.text import UnreadableFile, csv_head, detect_encoding
 from collectors.readers.tracking import (
     HEAD_BYTES,
+    FileEntry,
     FileTracker,
     Match,
     grow_head,
@@ -79,7 +80,7 @@ class FileReader:
                 continue
             if fmt in STREAM_FORMATS:
                 entry = self.tracker.match_stream(path, self.name_of(path)).entry
-                unread += 0 if entry.get("error") else max(0, size - entry["offset"])
+                unread += 0 if entry.error else max(0, size - entry.offset)
             elif not self.tracker.match_whole(path, self.name_of(path)).known:
                 unread += size
         return unread
@@ -103,25 +104,25 @@ class FileReader:
     def whole(self, path: Path, name: str, fmt: str) -> Iterator[Batch | FileProblem | FileSkipped]:
         match = self.tracker.match_whole(path, name)
         entry = match.entry
-        if entry.get("complete") or entry.get("error"):
-            same = ALREADY_READ if entry["name"] == name else f"内容与已导入的文件 {entry['name']} 相同"
-            yield FileSkipped(name, entry.get("error") or same, path.stat().st_size)
+        if entry.complete or entry.error:
+            same = ALREADY_READ if entry.name == name else f"内容与已导入的文件 {entry.name} 相同"
+            yield FileSkipped(name, entry.error or same, path.stat().st_size)
             return
         try:
             frame, lines, bad, raw = self.parse_whole(path, fmt)
         except UnreadableFile as exc:
-            entry["error"] = str(exc)
+            entry.error = str(exc)
             self.tracker.store(match)
             yield FileProblem(name, str(exc), snapshot(self.cursor))
             return
         size = path.stat().st_size
-        done, total, step = entry["records"], len(frame), self.cfg.batch_rows
+        done, total, step = entry.records, len(frame), self.cfg.batch_rows
         for start in range(done, total, step) if total > done else [done]:
             stop = min(start + step, total)
-            entry.update(records=stop, complete=stop >= total)
+            entry.records, entry.complete = stop, stop >= total
             self.tracker.store(match)
             yield Batch(frame.iloc[start:stop], lines[start:stop], snapshot(self.cursor), name,
-                        "json", size if entry["complete"] else 0, bad if start == 0 else [],
+                        "json", size if entry.complete else 0, bad if start == 0 else [],
                         raw[start:stop] if raw is not None else None)
 
     def parse_whole(self, path: Path, fmt: str):
@@ -138,28 +139,28 @@ class FileReader:
         entry = match.entry
         size = path.stat().st_size
         settled = is_settled(path, self.cfg.settle_seconds)
-        if entry.get("error"):
-            yield FileSkipped(name, entry["error"], size)
+        if entry.error:
+            yield FileSkipped(name, entry.error, size)
             return
-        if match.known and entry["offset"] >= size:
-            yield FileSkipped(name, NOTHING_NEW if entry["name"] == name
-                              else f"内容与已导入的文件 {entry['name']} 相同", size)
+        if match.known and entry.offset >= size:
+            yield FileSkipped(name, NOTHING_NEW if entry.name == name
+                              else f"内容与已导入的文件 {entry.name} 相同", size)
             return
-        entry["name"] = name
+        entry.name = name
         with path.open("rb") as fh:
-            if "encoding" not in entry:
+            if entry.encoding is None:
                 sample = fh.read(HEAD_BYTES)
                 at_end = len(sample) == size
-                entry["encoding"] = (self.cfg.encoding if self.cfg.encoding != "auto"
+                entry.encoding = (self.cfg.encoding if self.cfg.encoding != "auto"
                                      else detect_encoding(sample, at_end))
                 if fmt == "csv":
                     if b"\n" not in sample and not (at_end and settled):
                         yield FileSkipped(name, "表头尚未写完，下次再读", size)
                         return
-                    columns, data_start, header_line = csv_head(sample, entry["encoding"], self.cfg, at_end)
-                    entry.update(columns=columns, offset=data_start, line=header_line + 1)
+                    columns, data_start, header_line = csv_head(sample, entry.encoding, self.cfg, at_end)
+                    entry.columns, entry.offset, entry.line = columns, data_start, header_line + 1
                 else:
-                    entry.update(offset=3 if sample.startswith(b"\xef\xbb\xbf") else 0, line=1)
+                    entry.offset, entry.line = (3 if sample.startswith(b"\xef\xbb\xbf") else 0), 1
             grow_head(entry, path)
             yield from self.stream_blocks(fh, match, size, settled, name, fmt)
 
@@ -167,11 +168,11 @@ class FileReader:
         entry = match.entry
         full = max(MIN_BLOCK, self.cfg.batch_rows * self.row_bytes_estimate(fh, entry))
         block_size = max(MIN_BLOCK, full >> RAMP_STEPS)
-        done_before = entry["offset"]  # bytes an earlier run read: progress shown at once
-        while entry["offset"] < size:
-            fh.seek(entry["offset"])
-            block = fh.read(min(block_size, size - entry["offset"]))
-            at_eof = entry["offset"] + len(block) >= size
+        done_before = entry.offset  # bytes an earlier run read: progress shown at once
+        while entry.offset < size:
+            fh.seek(entry.offset)
+            block = fh.read(min(block_size, size - entry.offset))
+            at_eof = entry.offset + len(block) >= size
             cut = complete_lines(block, at_eof and settled, quoted=fmt == "csv")
             if cut == 0:
                 if at_eof:
@@ -181,8 +182,8 @@ class FileReader:
             block = block[:cut]
             parse = parse_csv_block if fmt == "csv" else parse_jsonl_block
             frame, lines, bad, rows = parse(block, entry)
-            entry["offset"] += cut
-            entry["line"] += rows
+            entry.offset += cut
+            entry.line += rows
             self.tracker.store(match)
             yield Batch(frame, lines, snapshot(self.cursor), name, "csv" if fmt == "csv" else "json",
                         cut + done_before, bad)
@@ -190,8 +191,8 @@ class FileReader:
             block_size = max(block_size, min(full, 2 * block_size))
 
     @staticmethod
-    def row_bytes_estimate(fh, entry: dict) -> int:
-        fh.seek(entry["offset"])
+    def row_bytes_estimate(fh, entry: FileEntry) -> int:
+        fh.seek(entry.offset)
         sample = fh.read(MIN_BLOCK)
         rows = max(1, sample.count(b"\n"))
         return max(16, len(sample) // rows + 1)
@@ -213,11 +214,11 @@ def transcode(block: bytes, encoding: str) -> bytes:
     return block.decode(encoding, errors="replace").encode("utf-8")
 
 
-def parse_csv_block(block: bytes, entry: dict):
+def parse_csv_block(block: bytes, entry: FileEntry):
     """One block of complete CSV lines → (frame of strings, row numbers, malformed rows,
     rows in the block). Rows are numbered as a spreadsheet shows them: a quoted field
     spanning two lines is one row."""
-    return parse_csv_rows(transcode(block, entry["encoding"]), entry["columns"], entry["line"])
+    return parse_csv_rows(transcode(block, entry.encoding), entry.columns, entry.line)
 
 
 UNCLOSED_QUOTE = "该行的引号未闭合：请补全该行的引号（其后各行已照常读取）"
@@ -280,13 +281,13 @@ def _read_csv(data: bytes, columns: list[str], on_invalid) -> pa.Table:
     )
 
 
-def parse_jsonl_block(block: bytes, entry: dict):
-    text = block.decode(entry["encoding"], errors="replace")
+def parse_jsonl_block(block: bytes, entry: FileEntry):
+    text = block.decode(entry.encoding, errors="replace")
     records, lines, bad = [], [], []
     for i, line in enumerate(text.split("\n")):
         if not line.strip():
             continue
-        number = entry["line"] + i
+        number = entry.line + i
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:

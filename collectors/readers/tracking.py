@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 HEAD_BYTES = 64 * 1024
@@ -45,17 +45,59 @@ def is_settled(path: Path, settle_seconds: float) -> bool:
 
 
 @dataclass
+class FileEntry:
+    """How far one file was read: a cursor's `files` holds one per file, as JSON (to_json,
+    from_json). A stream file is resumed at `offset` (the byte after the last stored line,
+    `line` its number); a whole document at `records`. `error` marks a file that cannot be
+    read until its content changes."""
+
+    mode: str  # "stream" or "whole"
+    name: str
+    head: str | None = None  # stream: sha256 of the first head_len bytes
+    head_len: int = 0
+    offset: int = 0
+    line: int | None = None  # stream: the spreadsheet row number at `offset`
+    encoding: str | None = None
+    columns: list[str] | None = None  # CSV: the header
+    records: int = 0  # whole: records stored
+    complete: bool = False
+    error: str | None = None
+
+    STORED = {"stream": ("mode", "name", "head", "head_len", "offset", "encoding", "columns", "line", "error"),
+              "whole": ("mode", "name", "records", "complete", "error")}
+
+    def to_json(self) -> dict:
+        """The stored form: the fields of its mode that are set, as cursors always stored them."""
+        return {f: getattr(self, f) for f in self.STORED[self.mode] if getattr(self, f) is not None}
+
+    @classmethod
+    def from_json(cls, stored: dict) -> FileEntry:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in stored.items() if k in known})
+
+
+@dataclass
 class Match:
     key: str
-    entry: dict
+    entry: FileEntry
     known: bool
 
 
+def mark_failed(cursor: dict, file: str, reason: str) -> None:
+    """Remember `file` in the cursor as unreadable until its content changes."""
+    for key, stored in cursor.get("files", {}).items():
+        entry = FileEntry.from_json(stored)
+        if entry.name == file:
+            entry.error = reason
+            cursor["files"][key] = entry.to_json()
+
+
 class FileTracker:
-    """Finds a file's cursor entry in `cursor["files"]` (a dict the runner stores)."""
+    """Finds a file's entry in `cursor["files"]` (stored by the runner, as JSON)."""
 
     def __init__(self, cursor: dict):
-        self.files: dict[str, dict] = cursor.setdefault("files", {})
+        self.stored: dict[str, dict] = cursor.setdefault("files", {})
+        self.files = {key: FileEntry.from_json(entry) for key, entry in self.stored.items()}
 
     def match_stream(self, path: Path, name: str) -> Match:
         size = path.stat().st_size
@@ -66,32 +108,31 @@ class FileTracker:
                 by_len[n] = sha256_of(path, n)
             return by_len[n]
 
-        same_name = [(k, e) for k, e in self.files.items()
-                     if e.get("mode") == "stream" and e.get("name") == name]
-        others = [(k, e) for k, e in self.files.items()
-                  if e.get("mode") == "stream" and e.get("name") != name]
+        same_name = [(k, e) for k, e in self.files.items() if e.mode == "stream" and e.name == name]
+        others = [(k, e) for k, e in self.files.items() if e.mode == "stream" and e.name != name]
         for key, entry in same_name + others:
-            if entry["head_len"] <= size and head(entry["head_len"]) == entry["head"]:
+            if entry.head_len <= size and head(entry.head_len) == entry.head:
                 return Match(key, entry, True)
         head_len = min(size, HEAD_BYTES)
         key = f"s:{head(head_len)}:{head_len}"
-        return Match(key, {"mode": "stream", "name": name, "head": head(head_len),
-                           "head_len": head_len, "offset": 0}, False)
+        return Match(key, FileEntry("stream", name, head=head(head_len), head_len=head_len), False)
 
     def match_whole(self, path: Path, name: str) -> Match:
         key = f"w:{sha256_of(path)}"
         entry = self.files.get(key)
         if entry is not None:
             return Match(key, entry, True)
-        return Match(key, {"mode": "whole", "name": name, "records": 0, "complete": False}, False)
+        return Match(key, FileEntry("whole", name), False)
 
     def store(self, match: Match) -> None:
+        """The entry as it stands into the cursor, for the next snapshot of it."""
         self.files[match.key] = match.entry
+        self.stored[match.key] = match.entry.to_json()
 
 
-def grow_head(entry: dict, path: Path) -> None:
+def grow_head(entry: FileEntry, path: Path) -> None:
     """A small stream file that grew: widen its identity to the new first bytes."""
     size = path.stat().st_size
-    if entry["head_len"] < HEAD_BYTES and size > entry["head_len"]:
-        entry["head_len"] = min(size, HEAD_BYTES)
-        entry["head"] = sha256_of(path, entry["head_len"])
+    if entry.head_len < HEAD_BYTES and size > entry.head_len:
+        entry.head_len = min(size, HEAD_BYTES)
+        entry.head = sha256_of(path, entry.head_len)

@@ -3,6 +3,7 @@ JSON/JSON Lines, X-Road documents, HTTP pages and SQL increments."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import sqlite3
 import threading
@@ -86,6 +87,28 @@ def test_growing_csv_is_read_from_the_last_offset(tmp_path):
     assert third[0].records["承办单位"].tolist() == ["市水利局"] and third[0].lines.tolist() == [5]
     nothing, skipped = batches(cfg, third[-1].cursor)
     assert nothing == [] and isinstance(skipped[0], FileSkipped)
+
+
+def test_a_cursor_stored_before_file_entries_were_typed_still_resumes(tmp_path):
+    """A cursor as the collector stored it when each file's entry was a plain dict."""
+    data = CSV_TEXT.encode()
+    path = drop(tmp_path, "log.csv", data)
+    stream = {"mode": "stream", "name": "log.csv", "head": hashlib.sha256(data).hexdigest(),
+              "head_len": len(data), "offset": len(data), "encoding": "utf-8",
+              "columns": ["工单编号", "承办单位", "受理时间"], "line": 4}
+    whole = {"mode": "whole", "name": "old.json", "records": 3, "complete": True}
+    cursor = {"files": {f"s:{stream['head']}:{len(data)}": stream, "w:0f": whole}}
+    with path.open("ab") as fh:
+        fh.write("T3,市民政局,2026-03-07 08:00:00\n".encode())
+    got, _ = batches(source(tmp_path, kind="complaint", columns=COLUMNS), json.loads(json.dumps(cursor)))
+    assert got[0].records["工单编号"].tolist() == ["T3"] and got[0].lines.tolist() == [4]
+    # the entry moved past T3 (row 4) and widened its head to the grown file, in the same stored shape
+    stored = got[-1].cursor["files"]
+    grown = len(data) + len("T3,市民政局,2026-03-07 08:00:00\n".encode())
+    assert stored["w:0f"] == whole
+    (entry,) = [e for k, e in stored.items() if k.startswith("s:")]
+    assert entry == {**stream, "head": hashlib.sha256(path.read_bytes()).hexdigest(), "head_len": grown,
+                     "offset": grown, "line": 5}
 
 
 def test_copy_under_another_name_is_recognised(tmp_path):
