@@ -32,7 +32,7 @@ KIND_FIELDS: dict[str, dict[str, dict[str, str]]] = {
         "required": {"name": "str", "provider_dept": "dept", "update_frequency": "frequency"},
         "optional": {"resource_code": "str", "share_type": "share_type", "mounted": "bool",
                      "service_code": "str", "registered_at": "date",
-                     "last_updated_at": "datetime", "snapshot_at": "datetime"},
+                     "last_updated_at": "datetime", "snapshot_at": "datetime", "update_note": "str"},
     },
     "resource_update": {
         "required": {"resource_code": "str", "updated_at": "datetime"},

@@ -25,10 +25,9 @@ from collectors.mapping import (
     months,
     parse_datetimes,
 )
-from data.vocabulary import CATEGORY_SPELLINGS, normalise_frequency
+from data.vocabulary import CATEGORY_SPELLINGS, split_frequencies
 
 DEFAULTS = {"share_type": "conditional", "mounted": False, "satisfaction": "unrated"}
-FREQUENCY_HINT = "请改为 实时/每日/每周/每月/每季度/每半年/每年/不定期 或 每 N 日/周/月，或在 [source.values.update_frequency] 中映射"
 
 
 class MissingColumns(ValueError):
@@ -101,7 +100,7 @@ def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolve
         raw = frame[fld]
         text = clean_text(raw) if raw.dtype != object or ftype in ("str", "frequency") else None
         present = (text.notna() if text is not None else raw.map(_present).astype(bool))
-        if fld in required:
+        if fld in required and ftype != "frequency":  # a blank frequency is stored as unknown
             reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
         value, failures = convert(raw, fld, ftype, cfg, resolver, text)
         for bad, why in failures:
@@ -171,9 +170,7 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         value, bad = map_values(raw, ftype, source_map)
         return value, [(bad, f"字段 {fld} 的取值 '{{v}}' 无法识别：请在 [source.values.{fld}] 中添加映射")]
     if ftype == "frequency":
-        table = {u: normalise_frequency(u) for u in pd.unique(text.dropna())}
-        value = text.map(table)
-        return value, [(value.isna(), "更新频率 '{v}' 无法识别：" + FREQUENCY_HINT)]
+        return text, []  # split into frequency and note by kind_rules
     raise ValueError(f"unknown field type {ftype}")
 
 
@@ -198,6 +195,10 @@ def kind_rules(out: pd.DataFrame, cfg: SourceConfig, reasons: Reasons) -> None:
         reasons.add(out["category"].notna() & category.isna(),
                     "部门类别 '{v}' 无法识别：应为 市直部门 或 区县", out["category"])
         out["category"] = category
+    if cfg.kind == "catalog":
+        codes, notes = split_frequencies(out["update_frequency"])
+        out["update_frequency"] = codes
+        out["update_note"] = out["update_note"].where(out["update_note"].notna(), notes)
     if cfg.kind == "complaint":
         limit = out["limit_workdays"]
         if limit.notna().any():
