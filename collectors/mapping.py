@@ -67,6 +67,9 @@ KIND_FIELDS: dict[str, dict[str, dict[str, str]]] = {
                      "cases_online": "int", "reviews_good": "int", "reviews_bad": "int"},
     },
 }
+# A column of a canonical frame with a row's problem found before validation (a nested
+# object where a value belongs, an extract that did not match): the row is quarantined.
+ROW_PROBLEM = "_problem"
 VALUE_FIELDS = frozenset(
     f for spec in KIND_FIELDS.values() for part in spec.values() for f, t in part.items() if t != "dept"
 )

@@ -68,7 +68,7 @@ def runs_pipelined(cfg: SourceConfig, reader) -> bool:
 
 
 def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> PreparedCalls:
-    frame = canonical_frame(batch.records, cfg)
+    frame = canonical_frame(batch.records, cfg, batch.file)
     rows_read = len(frame) + len(batch.bad_rows)
     new, rejected = None, {}
     if len(frame):

@@ -81,7 +81,7 @@ def finish_batch(conn, cfg: SourceConfig, file: str | None, cursor: dict, quaran
 def commit_batch(engine: Engine, cfg: SourceConfig, batch: Batch, run_id: int,
                  collected_at: datetime) -> tuple[RunCounts, list[str]]:
     with engine.begin() as conn:
-        frame = canonical_frame(batch.records, cfg)
+        frame = canonical_frame(batch.records, cfg, batch.file)
         counts = RunCounts(rows_read=len(frame) + len(batch.bad_rows))
         created: list[str] = []
         rejected: dict = {}

@@ -18,6 +18,7 @@ from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
 from collectors.mapping import (
     KIND_FIELDS,
+    ROW_PROBLEM,
     clean_text,
     field_types,
     local_dates,
@@ -89,6 +90,8 @@ def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolve
     types = field_types(cfg.kind)
     required = KIND_FIELDS[cfg.kind]["required"]
     reasons = Reasons(frame.index)
+    if ROW_PROBLEM in frame.columns:
+        reasons.add(frame[ROW_PROBLEM].notna(), frame[ROW_PROBLEM])
     out = pd.DataFrame(index=frame.index)
     for fld, ftype in types.items():
         if fld not in frame.columns:
