@@ -13,6 +13,8 @@ from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from collectors.config import Extract, SourceConfig
 
@@ -74,7 +76,8 @@ def objects_in(values: pd.Series, source_key: str, target: str) -> pd.Series | N
     cheap text test first: exchange logs pass here with hundreds of thousands of rows)."""
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return None
-    candidate = values.astype("string").str.match(r"\s*[\[{]").fillna(False).to_numpy(dtype=bool)
+    text = pa.array(values.astype("string[pyarrow]").array)
+    candidate = pc.fill_null(pc.match_substring_regex(text, r"^\s*[\[{]"), False).to_numpy(zero_copy_only=False)
     if not candidate.any():
         return None
     looks = pd.Series(False, index=values.index)

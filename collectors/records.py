@@ -17,7 +17,6 @@ def canonical_frame(records: pd.DataFrame, cfg: SourceConfig, file: str | None =
     in ROW_PROBLEM."""
     if cfg.reader == "xroad":
         return records.reset_index(drop=True)
-    records = records.reset_index(drop=True)
     fields = field_types(cfg.kind)
     picked: dict[str, str] = {}
     for col in records.columns:
@@ -25,7 +24,9 @@ def canonical_frame(records: pd.DataFrame, cfg: SourceConfig, file: str | None =
         target = cfg.columns.get(key) or (key if key in fields else None)
         if target and target not in picked.values():
             picked[col] = target
-    out = records[list(picked)].rename(columns=picked)
+    out = records[list(picked)].rename(columns=picked).reset_index(drop=True)
+    if cfg.columns.keys() - {str(c).strip() for c in records.columns} or cfg.extract:
+        records = records.reset_index(drop=True)  # dotted paths and extracts read the other columns
     sources = {target: str(col).strip() for col, target in picked.items()}
     for key, target in cfg.columns.items():
         if target not in out.columns and (values := column_values(records, key)) is not None:
