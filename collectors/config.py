@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from collectors.mapping import KIND_FIELDS, VALUE_FIELDS
 from data.clock import ZONE_NAME
+from data.vocabulary import CATEGORY_SPELLINGS
 
 KINDS = tuple(KIND_FIELDS)
 READERS = ("files", "sql", "http", "xroad")
@@ -206,7 +207,7 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
         if not isinstance(merged[key], bool):
             raise fail(key, f"应为 true 或 false，当前为 {merged[key]!r}")
         opts[key] = merged[key]
-    if merged["new_department_category"] not in ("市直部门", "区县", "city_dept", "district"):
+    if merged["new_department_category"] not in CATEGORY_SPELLINGS:
         raise fail("new_department_category", "应为 市直部门 或 区县")
     opts["new_department_category"] = merged["new_department_category"]
     formats = merged["date_formats"]

@@ -57,6 +57,11 @@ class Period:
         return self.start.year
 
     @property
+    def quarter(self) -> int:
+        """The calendar quarter (1-4) the period starts in."""
+        return (self.start.month - 1) // 3 + 1
+
+    @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """The period's local days as naive-UTC instants [from, to)."""
         return utc_bounds(self.start, self.end)
@@ -67,7 +72,7 @@ class Period:
         if self.kind == "month":
             return f"{self.start.year}年{self.start.month}月"
         if self.kind == "quarter":
-            return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+            return f"{self.start.year}年第{self.quarter}季度"
         if self.kind == "year":
             return f"{self.start.year}年"
         return f"{self.start.isoformat()} 至 {self.end.isoformat()}"
@@ -78,7 +83,7 @@ class Period:
         if self.kind == "month":
             return f"{self.start.month}月"
         if self.kind == "quarter":
-            return f"Q{(self.start.month - 1) // 3 + 1}"
+            return f"Q{self.quarter}"
         return self.label
 
     def months(self) -> list[date]:
@@ -94,7 +99,7 @@ class Period:
         if self.kind == "year":
             return year(self.start.year - 1)
         if self.kind == "quarter":
-            q = (self.start.month - 1) // 3 + 1
+            q = self.quarter
             return quarter(self.start.year - (q == 1), 4 if q == 1 else q - 1)
         if self.kind == "month":
             prev = add_months(self.start, -1)

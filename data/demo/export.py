@@ -25,13 +25,13 @@ from data.clock import ZONE_NAME
 from data.demo.calls import call_months
 from data.demo.generate import City
 from data.demo.streams import rng_for
+from data.vocabulary import SHARE_TYPES
 
 KINDS = ("department", "catalog", "resource_update", "exchange_call", "sharing_request",
          "data_objection", "complaint", "office_kpi")
 # Share of rows, per kind, whose department is not spelled with its register name.
 ALIAS_RATE = {"catalog": 0.1, "resource_update": 0.05, "exchange_call": 0.15,
               "sharing_request": 0.2, "data_objection": 0.1, "complaint": 0.3, "office_kpi": 0.1}
-SHARE_LABELS = {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}
 
 
 @dataclass
@@ -264,7 +264,7 @@ def write_catalog(city: City, export: Export) -> None:
     c = city.catalog
     at = export_at(city)
     provider = Speller(city, "catalog", export)(c["provider"])
-    rows = ([r.resource_code, r.name, provider[i], SHARE_LABELS[r.share_type], r.update_frequency,
+    rows = ([r.resource_code, r.name, provider[i], SHARE_TYPES[r.share_type], r.update_frequency,
              "已挂接" if r.mounted else "未挂接", r.service_code if r.mounted else None,
              _py(r.registered_at).date(), _py(r.last_updated_at), at]
             for i, r in enumerate(c.itertuples()))
@@ -323,7 +323,7 @@ SOURCES: dict[str, dict[str, Any]] = {
                     "服务编码": "service_code", "登记日期": "registered_at",
                     "最近更新时间": "last_updated_at", "导出时间": "snapshot_at"},
         "values": {"mounted": {"已挂接": True, "未挂接": False},
-                   "share_type": {label: key for key, label in SHARE_LABELS.items()}},
+                   "share_type": {label: key for key, label in SHARE_TYPES.items()}},
     },
     "resource_update": {
         "name": "demo-update-log", "glob": "*.jsonl",
