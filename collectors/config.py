@@ -306,6 +306,8 @@ def _derived(merged: dict, kind: str, opts: dict, fail) -> None:
             raise fail("snapshot_at", f"应为日期或时间，如 \"2023-06-17\"，当前为 {value!r}")
         opts["snapshot_at"] = value.strip()
     if "snapshot_at_pattern" in merged:
+        if opts["reader"] != "files":
+            raise fail("snapshot_at_pattern", "只适用于 reader = \"files\"（从文件名读取快照日期）；其他读取方式请用 snapshot_at")
         opts["snapshot_at_pattern"] = _pattern(merged["snapshot_at_pattern"], "snapshot_at_pattern", fail)
 
 

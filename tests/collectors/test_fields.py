@@ -3,6 +3,7 @@ constants, extracts by pattern and a catalog's snapshot date, through a full run
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from collectors.config import ConfigError, load_config
 from collectors.runner import run_source
 from data.models import CatalogResource
-from tests.collectors.helpers import REPO, all_rows, reasons, register, source
+from tests.collectors.helpers import FIXTURES, REPO, all_rows, reasons, register, source
 
 DATA_JSON = {"conformsTo": "https://project-open-data.cio.gov/v1.1/schema", "dataset": [
     {"identifier": "D1", "title": "企业名录", "accrualPeriodicity": "R/P1M",
@@ -137,6 +138,18 @@ def test_snapshot_at_from_the_file_name(engine, tmp_path):
                                "请按约定命名文件，或在数据源中填写 snapshot_at"]
 
 
+def test_real_portal_catalog_evaluated_at_the_day_it_was_crawled(engine, tmp_path):
+    # the Anhui (六安) open-data catalog, crawled in June 2023: every resource's history starts then
+    (tmp_path / "drop").mkdir()
+    shutil.copy(FIXTURES / "opendata_catalog_anhui_luan.json", tmp_path / "drop")
+    cfg = source(tmp_path, kind="catalog", glob="*.json", create_unknown_departments=True, snapshot_at="2023-06-17",
+                 columns={"标题": "name", "来源部门": "provider_dept", "更新频率": "update_frequency",
+                          "更新时间": "last_updated_at", "发布时间": "registered_at"})
+    run = run_source(engine, cfg)
+    assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (546, 0)
+    assert set(snapshots(engine)) == {(datetime(2023, 6, 16, 16),) * 2}
+
+
 @pytest.mark.parametrize("options, message", [
     (dict(kind="complaint", constants={"dept": ""}), "constants.dept 应为非空"),
     (dict(kind="complaint", constants={"owner": "x"}), "constants.owner 不是 complaint 的字段"),
@@ -145,6 +158,7 @@ def test_snapshot_at_from_the_file_name(engine, tmp_path):
     (dict(kind="complaint", extract={"dept": {"from": "主题", "pattern": "("}}), "不是有效的正则表达式"),
     (dict(kind="complaint", snapshot_at="2023-06-17"), "只适用于 kind = \"catalog\""),
     (dict(kind="catalog", snapshot_at_pattern=""), "snapshot_at_pattern 应为正则表达式字符串"),
+    (dict(kind="catalog", reader="http", url="http://x", snapshot_at_pattern="(\\d{8})"), "只适用于 reader = \"files\""),
 ])
 def test_config_errors_name_the_key(tmp_path, options, message):
     with pytest.raises(ConfigError, match=None) as err:
