@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from collectors.config import ConfigError, load_config
 from collectors.runner import run_source
 from data.models import CatalogResource
+from metrics import snapshots
 from tests.collectors.helpers import FIXTURES, REPO, all_rows, reasons, register, source
 
 DATA_JSON = {"conformsTo": "https://project-open-data.cio.gov/v1.1/schema", "dataset": [
@@ -112,7 +113,7 @@ CATALOG_COLUMNS = {"标题": "name", "来源部门": "provider_dept", "更新频
                    "更新时间": "last_updated_at"}
 
 
-def snapshots(engine) -> list[tuple]:
+def snapshot_times(engine) -> list[tuple]:
     t = CatalogResource.__table__
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(t.c.first_seen_at, t.c.snapshot_at))]
@@ -123,7 +124,7 @@ def test_snapshot_at_of_a_source(engine, tmp_path):
     write(tmp_path, "cat.csv", CATALOG)
     run_source(engine, source(tmp_path, kind="catalog", columns=CATALOG_COLUMNS, snapshot_at="2023-06-17"))
     # 2023-06-17 00:00 Shanghai
-    assert snapshots(engine) == [(datetime(2023, 6, 16, 16),) * 2]
+    assert snapshot_times(engine) == [(datetime(2023, 6, 16, 16),) * 2]
 
 
 def test_snapshot_at_from_the_file_name(engine, tmp_path):
@@ -133,7 +134,7 @@ def test_snapshot_at_from_the_file_name(engine, tmp_path):
     cfg = source(tmp_path, kind="catalog", columns=CATALOG_COLUMNS, snapshot_at_pattern="(\\d{8})")
     run = run_source(engine, cfg)
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (1, 1)
-    assert snapshots(engine) == [(datetime(2023, 6, 16, 16),) * 2]
+    assert snapshot_times(engine) == [(datetime(2023, 6, 16, 16),) * 2]
     assert reasons(engine) == ["文件名 'catalog_latest.csv' 中找不到快照日期（snapshot_at_pattern = '(\\\\d{8})'）："
                                "请按约定命名文件，或在数据源中填写 snapshot_at"]
 
@@ -147,7 +148,7 @@ def test_real_portal_catalog_evaluated_at_the_day_it_was_crawled(engine, tmp_pat
                           "更新时间": "last_updated_at", "发布时间": "registered_at"})
     run = run_source(engine, cfg)
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (546, 0)
-    assert set(snapshots(engine)) == {(datetime(2023, 6, 16, 16),) * 2}
+    assert set(snapshot_times(engine)) == {(datetime(2023, 6, 16, 16),) * 2}
 
 
 @pytest.mark.parametrize("options, message", [
@@ -215,3 +216,28 @@ def test_documented_examples_run_as_written(engine, tmp_path, example):
         assert [tuple(r) for r in stored] == [
             ("统计公报", "unknown", None, datetime(2023, 6, 16, 16)),
             ("统计年鉴", "yearly", "更新说明：每年一月更新", datetime(2023, 6, 16, 16))]
+
+
+def test_catalog_frequencies_from_file_to_scores(engine, tmp_path):
+    # 年鉴: frequency unreadable → stored unknown, flagged, counted for mount/open only.
+    # 公报: monthly with a note; first listed 03-01, no update since → March slot due 04-05 missed: 0 of 1.
+    # 名录: 每 3 月 without registration, last updated 01-15 → snapshot rule: on time while
+    #        as_of ≤ 04-15 + 10 days; as of 04-10 → 1 of 1. update_on_time = 1/2; mount 3/3, open 3/3.
+    register(engine, ["市统计局"])
+    write(tmp_path, "catalog.csv", "代码,标题,来源部门,共享类型,更新频率,是否挂接,更新时间,登记日期\n"
+                                   "R1,年鉴,市统计局,有条件共享,偶尔,是,2026-01-15,2025-01-01\n"
+                                   "R2,公报,市统计局,有条件共享,每月(更新说明:暂无新业务数据产生),是,2026-02-20,2025-01-01\n"
+                                   "R3,名录,市统计局,有条件共享,每 3 月,是,2026-01-15,\n")
+    cfg = source(tmp_path, kind="catalog", snapshot_at="2026-03-01", columns={
+        "代码": "resource_code", "标题": "name", "来源部门": "provider_dept", "共享类型": "share_type",
+        "更新频率": "update_frequency", "是否挂接": "mounted", "更新时间": "last_updated_at", "登记日期": "registered_at"})
+    assert run_source(engine, cfg).counts.rows_loaded == 3
+    a = snapshots.compute(engine, "2026-03", date(2026, 4, 10))
+    ind = a.indicators.set_index("key")
+    assert {k: (ind.loc[k, "numerator"], ind.loc[k, "denominator"]) for k in ("update_on_time", "mount_rate", "open_rate")} \
+        == {"update_on_time": (1, 2), "mount_rate": (3, 3), "open_rate": (3, 3)}
+    ev = a.evidence[a.evidence["indicator"] == "update_on_time"].set_index("item_key")
+    assert ev.loc["R1", "status"] == "flagged"
+    assert ev.loc["R1", "detail"] == {"说明": "更新频率缺失或无法识别：请在目录中登记更新频率", "目录原文": "偶尔"}
+    assert ev.loc["R2", "detail"]["更新说明"] == "更新说明:暂无新业务数据产生"
+    assert "R3" not in ev.index
