@@ -14,6 +14,7 @@ from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
 
 from data.clock import utcnow
+from data.vocabulary import NOTE_LENGTH
 
 ROLES = {"leader": "领导小组", "inspector": "督察组", "department": "部门联络员", "admin": "管理员"}
 
@@ -58,7 +59,7 @@ class CatalogResource(SQLModel, table=True):
     first_seen_at: NaiveDatetime = Field(default_factory=utcnow, description="first snapshot listing it")
     snapshot_at: NaiveDatetime = Field(default_factory=utcnow, description="latest snapshot listing it")
     source: Optional[str] = Field(default=None, max_length=100)
-    update_note: Optional[str] = Field(default=None, max_length=500,
+    update_note: Optional[str] = Field(default=None, max_length=NOTE_LENGTH,
                                        description="the catalog's note on its frequency, or the text not understood")
 
 

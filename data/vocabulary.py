@@ -43,6 +43,7 @@ FREQUENCY_LABELS = {
 # catalog indicator, left out of update_on_time and flagged in its evidence.
 UNKNOWN_FREQUENCY = "unknown"
 UNKNOWN_FREQUENCY_FLAG = "更新频率缺失或无法识别"
+NOTE_LENGTH = 500  # the stored note (CatalogResource.update_note) is cut to this: it only informs
 # The standard slots: each has its grace days in the scheme.
 STANDARD_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "half_yearly", "yearly")
 FREQUENCY_SPELLINGS = {
@@ -86,8 +87,8 @@ def split_frequency(raw: Any) -> tuple[str, str | None]:
         text, note = bracket.group(1).strip(), bracket.group(2).strip() or None
     code = normalise_frequency(text)
     if code is None:
-        return UNKNOWN_FREQUENCY, str(raw).strip()
-    return code, note
+        return UNKNOWN_FREQUENCY, str(raw).strip()[:NOTE_LENGTH]
+    return code, note and note[:NOTE_LENGTH]
 
 
 def split_frequencies(texts: pd.Series) -> tuple[pd.Series, pd.Series]:

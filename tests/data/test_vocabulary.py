@@ -10,6 +10,7 @@ from data.departments import parse_category
 from data.vocabulary import (
     CATEGORIES,
     FREQUENCY_LABELS,
+    NOTE_LENGTH,
     SATISFACTION,
     SHARE_TYPES,
     TIER_COLOURS,
@@ -59,6 +60,11 @@ def test_unknown_frequencies_are_refused_not_guessed(raw):
 ])
 def test_a_bracketed_note_never_hides_the_frequency(raw, expected):
     assert split_frequency(raw) == expected
+
+
+def test_a_long_note_is_cut_to_what_the_store_keeps():
+    assert split_frequency("每月(" + "很" * 600 + ")") == ("monthly", "很" * NOTE_LENGTH)
+    assert split_frequency("偶" * 600) == ("unknown", "偶" * NOTE_LENGTH)
 
 
 def test_split_frequencies_over_a_column():
