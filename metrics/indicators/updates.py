@@ -123,7 +123,7 @@ def _prepare(inputs: PeriodInputs, ctx: Context) -> tuple[pd.DataFrame, pd.DataF
     for dept, n in res[res["undated"]].groupby("dept_id").size().items():
         notes.append((dept, f"{n} 个按“每 N 日/周/月”更新的资源缺少登记日期，按目录快照规则（最近更新日期）判定"))
     res["anchor"] = res["freq"].map(lambda f: pd.Timestamp(CALENDAR_ANCHOR[f.unit]))
-    res.loc[anchored, "anchor"] = res.loc[anchored, "registered_at"].fillna(res.loc[anchored, "history_start"])
+    res.loc[anchored, "anchor"] = res.loc[anchored, "registered_at"]  # undated ones have no slots
     res["grace"] = res["freq"].map(lambda f: ctx.scheme.grace_days[f.standard])
     return res, pd.DataFrame(notes, columns=["dept_id", "note"]), uncounted
 
