@@ -71,10 +71,12 @@ def nested_values(records: pd.DataFrame, column: str, path: list[str]) -> pd.Ser
     return records[column].map(lambda v: pick(_nested(v), path))
 
 
-def objects_in(values: pd.Series, source_key: str, target: str) -> pd.Series | None:
-    """Reasons for cells that are a whole object or list where one value is expected (the
-    cheap text test first: exchange logs pass here with hundreds of thousands of rows)."""
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+def objects_in(values: pd.Series, source_key: str, target: str, nested: list[str]) -> pd.Series | None:
+    """Reasons for cells that are a whole object or list where one value is expected. Such
+    cells are Python objects (a database's JSON column, a dotted path ending at an object:
+    object dtype) or a JSON reader's nested column (`nested`, JSON text); plain text
+    columns (exchange logs of a million rows) are not looked at."""
+    if values.dtype != object and source_key not in nested:
         return None
     text = pa.array(values.astype("string[pyarrow]").array)
     candidate = pc.fill_null(pc.match_substring_regex(text, r"^\s*[\[{]"), False).to_numpy(zero_copy_only=False)

@@ -7,7 +7,7 @@ import pandas as pd
 from collectors.config import SourceConfig
 from collectors.fields import column_values, extracted, file_snapshot, objects_in
 from collectors.mapping import ROW_PROBLEM, field_types
-from collectors.readers.base import Batch
+from collectors.readers.base import NESTED_COLUMNS, Batch
 
 
 def canonical_frame(records: pd.DataFrame, cfg: SourceConfig, file: str | None = None) -> pd.DataFrame:
@@ -31,9 +31,9 @@ def canonical_frame(records: pd.DataFrame, cfg: SourceConfig, file: str | None =
     for key, target in cfg.columns.items():
         if target not in out.columns and (values := column_values(records, key)) is not None:
             out[target], sources[target] = values, key
-    problems = []
+    problems, nested = [], records.attrs.get(NESTED_COLUMNS, [])
     for target, key in sources.items():  # an object's text must never reach the register as a name
-        if (objects := objects_in(out[target], key, target)) is not None:
+        if (objects := objects_in(out[target], key, target, nested)) is not None:
             out[target] = out[target].where(objects.isna(), None)
             problems.append(objects)
     for target, value in cfg.constants.items():

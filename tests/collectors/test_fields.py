@@ -7,10 +7,13 @@ import shutil
 from dataclasses import replace
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from collectors.config import ConfigError, load_config
+from collectors.mapping import ROW_PROBLEM
+from collectors.records import canonical_frame
 from collectors.runner import run_source
 from data.models import CatalogResource
 from metrics import snapshots
@@ -241,3 +244,15 @@ def test_catalog_frequencies_from_file_to_scores(engine, tmp_path):
     assert ev.loc["R1", "detail"] == {"说明": "更新频率缺失或无法识别：请在目录中登记更新频率", "目录原文": "偶尔"}
     assert ev.loc["R2", "detail"]["更新说明"] == "更新说明:暂无新业务数据产生"
     assert "R3" not in ev.index
+
+
+def test_objects_are_looked_for_only_where_a_reader_gave_nested_values(tmp_path):
+    cfg = source(tmp_path, kind="catalog", columns={"p": "provider_dept", "t": "name", "f": "update_frequency"})
+    # a database's JSON column holds Python objects: found
+    db_rows = pd.DataFrame({"p": [{"name": "市统计局"}, "市统计局"], "t": ["年鉴", "公报"], "f": ["每年", "每年"]})
+    frame = canonical_frame(db_rows, cfg)
+    assert frame["provider_dept"].isna().tolist() == [True, False]
+    assert frame[ROW_PROBLEM].notna().tolist() == [True, False]
+    # CSV text that merely looks like JSON is text: nothing to find
+    csv_rows = pd.DataFrame({"p": ['{"name": "x"}'], "t": ["年鉴"], "f": ["每年"]}, dtype="string")
+    assert ROW_PROBLEM not in canonical_frame(csv_rows, cfg).columns
