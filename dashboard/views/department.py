@@ -24,7 +24,8 @@ if visible.empty:
     st.info("还没有登记任何部门。请管理员运行 `python -m data dept add` 或导入部门清单。")
     st.stop()
 
-requested = st.query_params.get("dept") or st.session_state.get("selected_dept_id")
+SELECTED_DEPT = "selected_dept_id"
+requested = st.session_state.get(SELECTED_DEPT) or st.query_params.get("dept")
 try:
     requested = int(requested) if requested is not None else None
 except ValueError:
@@ -34,12 +35,16 @@ if requested is not None and not viewer.can_see_dept(requested):
     st.stop()
 ids = list(visible["dept_id"])
 names = dict(zip(visible["dept_id"], visible["name"]))
+categories = dict(zip(visible["dept_id"], visible["category"]))
+# One widget key for the page's life: the choice lives in SELECTED_DEPT (set by this picker
+# or by the ranking's drill-down) and seeds the widget before it is drawn, so no pick is lost.
+st.session_state["department_pick"] = requested if requested in ids else ids[0]
 dept_id = st.selectbox(
-    "部门", ids, index=ids.index(requested) if requested in ids else 0,
-    format_func=lambda i: f"{names[i]}（{category_label(visible.set_index('dept_id').loc[i, 'category'])}）",
-    key=f"department_pick_{requested}",
+    "部门", ids, format_func=lambda i: f"{names[i]}（{category_label(categories[i])}）",
+    key="department_pick",
+    on_change=lambda: st.session_state.update({SELECTED_DEPT: int(st.session_state["department_pick"])}),
 )
-st.session_state["selected_dept_id"] = int(dept_id)
+st.session_state[SELECTED_DEPT] = int(dept_id)
 st.query_params["dept"] = str(dept_id)
 try:
     dept = read(queries.department, viewer, int(dept_id))
