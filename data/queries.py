@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from data.clock import utcnow
 from data.models import (
+    CatalogResource,
     CollectorRun,
     Department,
     DeptScore,
@@ -80,7 +81,7 @@ def _scope(viewer: Viewer, column, dept_id: Optional[int] = None):
 
 SNAPSHOT_COLUMNS = [
     "snapshot_id", "period_key", "period_kind", "period_start", "period_end", "as_of",
-    "scheme_version", "status", "computed_at", "published_at", "complete",
+    "scheme_version", "status", "computed_at", "published_at", "complete", "has_data",
 ]
 
 
@@ -95,11 +96,12 @@ class ShownSnapshot:
     status: str  # published | current
     computed_at: datetime
     complete: bool  # evaluated at or after the period's end
+    has_data: bool = True  # some department has a total (a period without records has none)
 
     @classmethod
     def from_row(cls, row: dict) -> ShownSnapshot:
         return cls(int(row["snapshot_id"]), Period.parse(row["period_key"]), row["as_of"], row["scheme_version"],
-                   row["status"], row["computed_at"], bool(row["complete"]))
+                   row["status"], row["computed_at"], bool(row["complete"]), bool(row["has_data"]))
 
 
 def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
@@ -107,7 +109,8 @@ def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
 
     A period shows its latest published snapshot if there is one, else its latest
     current one; superseded snapshots are never shown. `complete` is true when the
-    snapshot was evaluated at or after the period's end.
+    snapshot was evaluated at or after the period's end; `has_data` that some department
+    in it has a total.
     """
     stmt = (
         select(_snap.c.id.label("snapshot_id"), _snap.c.period_key, _snap.c.period_kind,
@@ -121,9 +124,21 @@ def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
         held = chosen.get(row["period_key"])
         if held is None or row["status"] == "published" or held["status"] != "published":
             chosen[row["period_key"]] = dict(row)
-    frame = pd.DataFrame(list(chosen.values()), columns=SNAPSHOT_COLUMNS[:-1])
+    frame = pd.DataFrame(list(chosen.values()), columns=SNAPSHOT_COLUMNS[:-2])
     frame["complete"] = frame["as_of"] >= frame["period_end"]
+    scored = set(conn.execute(select(_score.c.snapshot_id).where(
+        _score.c.total.is_not(None), _score.c.snapshot_id.in_([int(i) for i in frame["snapshot_id"]]))
+        .distinct()).scalars())
+    frame["has_data"] = frame["snapshot_id"].isin(scored)
     return frame.sort_values(["period_start", "period_end"], ascending=False, ignore_index=True)
+
+
+def update_frequencies(conn: Connection, viewer: Viewer) -> list[str]:
+    """The catalog's distinct update frequencies: with the scheme's grace days they say until
+    when a closed period is 暂定 (metrics.periods.settled_day)."""
+    t = CatalogResource.__table__
+    return sorted(conn.execute(select(t.c.update_frequency).where(t.c.update_frequency.is_not(None))
+                               .distinct()).scalars())
 
 
 # --- departments -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dashboard.format import category_label, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
-from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from dashboard.widgets import download, no_data, period_caption, period_picker, table_with_csv
 from data import queries
 from data.clock import to_local_series
 from data.viewer import AccessDenied
@@ -55,7 +55,9 @@ except AccessDenied:
 snapshot_id = shown.snapshot_id
 label = period.label
 scheme = scheme_for(period.year)
-period_caption(shown)
+period_caption(viewer, shown)
+if no_data(shown):
+    st.stop()
 own = read(queries.ranking, viewer, snapshot_id, dept_id=dept["dept_id"])
 if own.empty:
     st.info(f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")

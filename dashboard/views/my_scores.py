@@ -8,7 +8,7 @@ from dashboard.format import category_label, missing, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import gain_table, indicator_table
-from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from dashboard.widgets import download, no_data, period_caption, period_picker, table_with_csv
 from data import queries
 
 viewer = current_viewer()
@@ -24,7 +24,9 @@ dept = read(queries.department, viewer, viewer.dept_id)
 snapshot_id = shown.snapshot_id
 scheme = scheme_for(period.year)
 label = period.label
-period_caption(shown)
+period_caption(viewer, shown)
+if no_data(shown):
+    st.stop()
 own = read(queries.ranking, viewer, snapshot_id, dept_id=viewer.dept_id)
 if own.empty:
     st.info(f"本部门在{label}没有得分（可能尚未纳入考核）。如有疑问请联系跑办管理员。")
