@@ -5,9 +5,12 @@ workbook, so the page and the download always show the same columns and numbers.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 
 from dashboard.format import (
+    PART_YEAR,
     CODE_LABELS,
     ITEM_STATUS,
     ITEM_TYPES,
@@ -18,8 +21,10 @@ from dashboard.format import (
     fmt_value,
     indicator_label,
     missing,
+    part_year,
     rank_change,
 )
+from data.periods import Period
 from metrics.scheme import Scheme
 
 
@@ -32,9 +37,12 @@ def dimension_columns(ranking: pd.DataFrame, scheme: Scheme) -> list[str]:
     return [d.key for d in scheme.dimensions if d.key in ranking.columns]
 
 
-def ranking_table(ranking: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+def ranking_table(ranking: pd.DataFrame, scheme: Scheme, period: Optional[Period] = None) -> pd.DataFrame:
+    """The ranking as shown and exported; with the period, a 部分年度 column names the
+    departments founded inside it (their rank covers only part of it)."""
     rows = []
     dims = dimension_columns(ranking, scheme)
+    marked = period is not None and any(part_year(a, period) for a in ranking["active_from"])
     for r in ranking.to_dict("records"):
         row = {
             "排名": None if missing(r["rank"]) else int(r["rank"]),
@@ -51,6 +59,9 @@ def ranking_table(ranking: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         row["一票否决"] = "是" if r["vetoed"] else ""
         row["上期总分"] = _round(r["prev_total"])
         row["上期排名"] = None if missing(r["prev_rank"]) else int(r["prev_rank"])
+        if marked:
+            row[PART_YEAR] = (f"自 {pd.Timestamp(r['active_from']).date()} 起" if part_year(r["active_from"], period)
+                              else "")
         rows.append(row)
     frame = pd.DataFrame(rows)
     for column in ("排名", "上期排名"):

@@ -158,7 +158,8 @@ def departments(conn: Connection, viewer: Viewer, category: Optional[str] = None
 def department(conn: Connection, viewer: Viewer, dept_id: int) -> dict:
     viewer.require_dept(dept_id)
     row = conn.execute(
-        select(_dept.c.id.label("dept_id"), _dept.c.name, _dept.c.category).where(_dept.c.id == dept_id)
+        select(_dept.c.id.label("dept_id"), _dept.c.name, _dept.c.category, _dept.c.active_from)
+        .where(_dept.c.id == dept_id)
     ).mappings().first()
     if row is None:
         raise LookupError(f"部门 {dept_id} 不存在")
@@ -169,7 +170,7 @@ def department(conn: Connection, viewer: Viewer, dept_id: int) -> dict:
 
 RANKING_COLUMNS = [
     "dept_id", "department", "category", "rank", "total", "tier", "base_total", "bonus",
-    "deduction", "vetoed", "prev_total", "prev_rank",
+    "deduction", "vetoed", "prev_total", "prev_rank", "active_from",
 ]
 
 
@@ -179,7 +180,8 @@ def ranking(conn: Connection, viewer: Viewer, snapshot_id: int,
     stmt = (
         select(_score.c.dept_id, _dept.c.name.label("department"), _score.c.category,
                _score.c.rank, _score.c.total, _score.c.tier, _score.c.base_total, _score.c.bonus,
-               _score.c.deduction, _score.c.vetoed, _score.c.prev_total, _score.c.prev_rank)
+               _score.c.deduction, _score.c.vetoed, _score.c.prev_total, _score.c.prev_rank,
+               _dept.c.active_from)
         .join(_dept, _dept.c.id == _score.c.dept_id)
         .where(_score.c.snapshot_id == snapshot_id, _scope(viewer, _score.c.dept_id, dept_id))
         .order_by(_score.c.category, _score.c.rank.is_(None), _score.c.rank, _dept.c.name)

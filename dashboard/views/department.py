@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, scheme_for
+from dashboard.format import category_label, founded_note, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
@@ -60,9 +60,10 @@ if no_data(shown):
     st.stop()
 own = read(queries.ranking, viewer, snapshot_id, dept_id=dept["dept_id"])
 if own.empty:
-    st.info(f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")
+    st.info(founded_note(dept["name"], dept["active_from"], period)
+            or f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")
     st.stop()
-score_header(own.iloc[0], dept["name"])
+score_header(own.iloc[0], dept["name"], period)
 
 indicators = read(queries.indicator_scores, viewer, snapshot_id, dept_id=dept["dept_id"])
 peers = read(queries.indicator_distribution, viewer, snapshot_id, dept["category"])

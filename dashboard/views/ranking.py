@@ -40,7 +40,7 @@ if ranking.empty:
     st.info(f"{label}没有{category_label(category)}的得分。")
     st.stop()
 
-table = ranking_table(ranking, scheme)
+table = ranking_table(ranking, scheme, period)
 scored = ranking[ranking["total"].notna()]
 cols = st.columns(2 + len(TIERS))
 cols[0].metric("参评部门", len(ranking))
