@@ -11,7 +11,8 @@ from typing import Optional
 import pandas as pd
 
 from data.periods import Period
-from data.vocabulary import CATEGORIES, FREQUENCY_LABELS, SHARE_TYPES
+from data.settings import get_settings
+from data.vocabulary import CATEGORIES, FREQUENCY_LABELS, SHARE_TYPES, load_fault_labels
 from metrics.scheme import Scheme, load_scheme
 
 NO_DATA = "无数据"
@@ -108,3 +109,8 @@ def founded_note(name: str, active_from, period: Period) -> Optional[str]:
     if day > period.end:
         return f"{name}自 {day} 起纳入考核，{period.label}尚未设立或尚未纳入考核，没有得分。"
     return f"{PART_YEAR}：{name}自 {day} 起纳入考核，{period.label}的得分和排名只含此后的记录。"
+
+
+def fault_labels() -> dict[str, str]:
+    """The fault code dictionary the settings point at (PAOBAN_FAULT_CODES)."""
+    return load_fault_labels(get_settings().fault_codes_file)

@@ -10,14 +10,15 @@ from typing import Optional
 import pandas as pd
 
 from dashboard.format import (
-    PART_YEAR,
     CODE_LABELS,
     ITEM_STATUS,
     ITEM_TYPES,
     NO_DATA,
+    PART_YEAR,
     SMALL_SAMPLE,
     category_label,
     dimension_label,
+    fault_labels,
     fmt_value,
     indicator_label,
     missing,
@@ -25,6 +26,7 @@ from dashboard.format import (
     rank_change,
 )
 from data.periods import Period
+from data.vocabulary import fault_label, frequency_label
 from metrics.scheme import Scheme
 
 
@@ -98,12 +100,16 @@ def detail_text(value) -> str:
     if isinstance(value, list):
         return "；".join(detail_text(v) for v in value)
     if isinstance(value, str):
-        return CODE_LABELS.get(value, value)
+        return CODE_LABELS.get(value) or frequency_label(value)
     return str(value)
+
+
+FAULT_KEYS = ("主要错误码",)  # evidence detail fields holding a platform fault code
 
 
 def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]) -> pd.DataFrame:
     rows = []
+    faults = fault_labels()
     for r in evidence.to_dict("records"):
         detail = r["detail"] or {}
         rows.append({
@@ -115,7 +121,8 @@ def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]
             "问题": ITEM_STATUS.get(r["status"], r["status"]),
             "期限": None if missing(r["due_at"]) else r["due_at"],
             "办结时间": None if missing(r["done_at"]) else r["done_at"],
-            "详情": "；".join(f"{k}：{detail_text(v)}" for k, v in detail.items()),
+            "详情": "；".join(f"{k}：{fault_label(v, faults) if k in FAULT_KEYS else detail_text(v)}"
+                            for k, v in detail.items()),
         })
     return pd.DataFrame(rows, columns=["部门", "指标", "类型", "编号", "名称", "问题", "期限",
                                        "办结时间", "详情"])

@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, founded_note, scheme_for
+from dashboard.format import category_label, fault_labels, founded_note, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
@@ -12,6 +12,7 @@ from dashboard.widgets import download, no_data, period_caption, period_picker, 
 from data import queries
 from data.clock import to_local_series
 from data.viewer import AccessDenied
+from data.vocabulary import fault_label
 
 viewer = current_viewer()
 st.title("部门详情")
@@ -91,10 +92,13 @@ for n, (title, rows) in enumerate(groups.items()):
 
 st.subheader("接口调用")
 days = read(queries.failures_by_day, viewer, dept["dept_id"], period)
-fault_rows = faults.assign(first_at=to_local_series(faults["first_at"]), last_at=to_local_series(faults["last_at"]))
+labels = fault_labels()
+fault_rows = faults.assign(first_at=to_local_series(faults["first_at"]), last_at=to_local_series(faults["last_at"]),
+                           fault_code=faults["fault_code"].map(lambda c: fault_label(c, labels)))
 fault_rows = fault_rows.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
                                         "first_at": "首次失败", "last_at": "最近失败"})
-failed_rows = failed.assign(requested_at=to_local_series(failed["requested_at"])).rename(columns={
+failed_rows = failed.assign(requested_at=to_local_series(failed["requested_at"]),
+                            fault_code=failed["fault_code"].map(lambda c: fault_label(c, labels))).rename(columns={
     "requested_at": "调用时间", "service_code": "服务编码", "consumer": "调用方", "fault_code": "错误码",
     "status_code": "状态码", "duration_ms": "耗时（毫秒）"})
 if days.empty:
