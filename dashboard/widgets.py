@@ -46,8 +46,8 @@ def period_state(viewer: Viewer, shown: ShownSnapshot) -> str:
 
 
 def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
-    """Period type and period among those with scores; default the latest complete one with
-    data (else the latest with data), so an empty period never opens a page.
+    """Period type and period among those with scores, opening on a period with data
+    (_preferred), so an empty period never opens a page.
 
     The choice is remembered in session state so the next page opens on the same period.
     """
@@ -78,8 +78,13 @@ def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
 
 
 def _preferred(shown: pd.DataFrame) -> Optional[int]:
-    """Row label of the latest complete period with data, else the latest with data (newest first)."""
-    for rows in (shown[shown["complete"] & shown["has_data"]], shown[shown["has_data"]]):
+    """Row label of the period a picker opens on (rows newest first): the latest year with
+    data, running or not (in December the running year is the one asked about); for months
+    and quarters the latest closed one with data, else the latest with data."""
+    with_data = shown[shown["has_data"]]
+    closed = with_data[with_data["complete"] & (with_data["period_kind"] != "year")]
+    years = with_data[with_data["period_kind"] == "year"]
+    for rows in (closed, years, with_data):
         if not rows.empty:
             return rows.index[0]
     return None
