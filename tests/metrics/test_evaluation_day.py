@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 
 from data.departments import add_departments
-from data.models import CatalogResource, ResourceUpdate, ScoreSnapshot
+from data.models import CatalogResource, OfficeKpi, ResourceUpdate, ScoreSnapshot
 from data.periods import Period
 from metrics import snapshots
 from metrics.periods import evaluation_day, longest_grace
@@ -19,7 +19,8 @@ SCHEME = load_scheme(2026)  # grace: daily 1, weekly 2, monthly 5, quarterly 10,
 
 
 def stopped_in_august(engine) -> None:
-    """市统计局's monthly R1, updated on the 3rd of January to August and then never again."""
+    """市统计局's monthly R1, updated on the 3rd of January to August and then never again;
+    its office cases of September are the period's records (a period without any is not scored)."""
     with engine.begin() as conn:
         add_departments(conn, [{"name": "市统计局", "category": "市直部门"}])
         conn.execute(insert(CatalogResource.__table__), [
@@ -29,6 +30,9 @@ def stopped_in_august(engine) -> None:
              "snapshot_at": datetime(2026, 11, 1), "last_updated_at": local(2026, 8, 3)}])
         conn.execute(insert(ResourceUpdate.__table__), [
             {"resource_code": "R1", "provider_dept_id": 1, "updated_at": local(2026, m, 3)} for m in range(1, 9)])
+        conn.execute(insert(OfficeKpi.__table__), [
+            {"dept_id": 1, "month": date(2026, 9, 1), "cases_received": 100, "cases_completed": 100,
+             "cases_on_time": 100, "cases_online": 50, "reviews_good": 10, "reviews_bad": 0}])
 
 
 def test_longest_grace_of_the_slots_that_end_in_a_period():
