@@ -7,6 +7,7 @@ their labels; a new value is added here and nowhere else.
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -178,3 +179,63 @@ def parse_frequency(text: str | None) -> Frequency | None:
     days = n * (7 if kind == "weeks" else 1)
     standard = max((k for k, v in STANDARD_DAYS.items() if v <= days), key=STANDARD_DAYS.get)
     return Frequency("day", days, True, standard)
+
+
+def frequency_label(code: str | None) -> str:
+    """A canonical frequency in Chinese: 每月, 每 2 日 (every_2_days); anything else as it is."""
+    if code in FREQUENCY_LABELS:
+        return FREQUENCY_LABELS[code]
+    m = EVERY_RE.fullmatch(code or "")
+    if m:
+        return f"每 {m[1]} {EVERY_UNIT_LABELS[m[2]]}"
+    return "" if code is None else str(code)
+
+
+EVERY_UNIT_LABELS = {"days": "日", "weeks": "周", "months": "个月"}
+
+# Codes pages show besides the domain's own -----------------------------------------
+
+LOGIN_METHODS = {"password": "密码", "oidc": "统一身份认证"}
+SOURCE_KINDS = {
+    "department": "部门清单", "catalog": "资源目录", "resource_update": "资源更新记录",
+    "exchange_call": "接口调用日志", "sharing_request": "共享申请", "data_objection": "数据异议",
+    "complaint": "投诉工单", "office_kpi": "办件指标",
+}
+# audit target "kind:key" → what the kind is; the key is a category, a department id or a name
+AUDIT_TARGETS = {
+    "ranking": "排名", "bulletin": "通报", "evidence": "部门证据", "faults": "错误码", "failed_calls": "失败调用",
+    "gains": "提分清单", "my_scores": "我的得分", "sources": "数据源状态", "quarantine": "隔离记录",
+    "score_snapshot": "评分快照", "score_adjustment": "得分调整",
+}
+
+
+def audit_target_label(target: str | None, dept_names: dict[int, str]) -> str:
+    """'ranking:city_dept' → '排名（市直部门）', 'evidence:3' → '部门证据（市卫健委）'; others as they are."""
+    if not target:
+        return ""
+    kind, _, key = target.partition(":")
+    if kind not in AUDIT_TARGETS:
+        return target
+    if key.isdigit() and kind not in ("score_snapshot", "score_adjustment"):
+        key = dept_names.get(int(key), f"部门 {key}")
+    elif key.isdigit():
+        key = f"第 {key} 号"
+    shown = {"all": "全部", **CATEGORIES}.get(key, key)
+    return f"{AUDIT_TARGETS[kind]}（{shown}）" if shown else AUDIT_TARGETS[kind]
+
+
+def load_fault_labels(path) -> dict[str, str]:
+    """The platform's fault code → Chinese label dictionary (a TOML [fault_codes] table);
+    a missing file gives no labels, so raw codes still show."""
+    try:
+        with open(path, "rb") as f:
+            return {str(k): str(v) for k, v in tomllib.load(f).get("fault_codes", {}).items()}
+    except FileNotFoundError:
+        return {}
+
+
+def fault_label(code: str | None, labels: dict[str, str]) -> str:
+    """'调用超时（TIMEOUT）': the label with the raw code beside it, or the code alone."""
+    if code is None or code != code:
+        return ""
+    return f"{labels[code]}（{code}）" if code in labels else str(code)
