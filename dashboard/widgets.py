@@ -12,7 +12,7 @@ from dashboard.reads import read, store_url
 from data.clock import to_local_series
 from data import queries
 from data.db import get_engine
-from data.periods import KIND_LABELS, Period
+from data.periods import KIND_LABELS
 from data.queries import ShownSnapshot
 from data.vocabulary import CATEGORIES
 from data.viewer import Viewer
