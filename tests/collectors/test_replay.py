@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from collectors.config import CollectorConfig
+from collectors.replay import replay_source
+from collectors.runner import run_source
 from collectors.scheduler import run_once
-from tests.collectors.helpers import count, reasons, source
+from tests.collectors.helpers import REPO, all_rows, count, quarantine_rows, reasons, register, source
+from tests.collectors.test_cli import collectors
 
 COMPLAINT_COLUMNS = {"工单号": "ticket_id", "承办单位": "dept", "受理时间": "received_at"}
 
@@ -33,3 +36,61 @@ def test_department_sources_load_first_whatever_their_order(engine, tmp_path):
     assert [s.source for s in summaries] == ["register", "complaints"]
     assert [s.counts.rows_loaded for s in summaries] == [1, 1]
     assert count(engine, "complaint") == 1 and reasons(engine) == []
+
+
+def test_replay_loads_rows_the_register_now_knows_exactly_once(engine, tmp_path):
+    write(tmp_path, "tickets", "t.csv", "工单号,承办单位,受理时间\nT1,市新设局,2026-03-05\n"
+                                        "T2,市公安局,2026-03-06\nT3,市公安局,2026-02-30\n")
+    cfg = complaints(tmp_path)
+    register(engine, ["市公安局"])
+    first = run_source(engine, cfg)
+    assert (first.counts.rows_loaded, first.counts.rows_quarantined) == (1, 2)
+    register(engine, ["市新设局"])
+    replayed = replay_source(engine, cfg, reason="未知部门")
+    assert (replayed.counts.rows_read, replayed.counts.rows_loaded, replayed.counts.rows_quarantined) == (1, 1, 0)
+    assert all_rows(engine, "SELECT ticket_id FROM complaint ORDER BY ticket_id") == [("T1",), ("T2",)]
+    assert [r["line"] for r in quarantine_rows(engine)] == [4]
+    again = replay_source(engine, cfg)
+    assert (again.counts.rows_read, again.counts.rows_loaded, again.counts.rows_quarantined) == (1, 0, 1)
+    assert again.status == "partial" and count(engine, "complaint") == 2
+    held = quarantine_rows(engine)
+    assert [(r["line"], r["raw"], r["run_id"]) for r in held] == [(4, "T3,市公安局,2026-02-30", again.run_id)]
+    assert held[0]["reason"].startswith("字段 received_at 的时间 '2026-02-30' 无法识别")
+    assert all_rows(engine, f"SELECT rows_read, rows_loaded, status FROM collector_run WHERE id = {replayed.run_id}") \
+        == [(1, 1, "ok")]
+
+
+def test_replay_uses_the_fixed_alias_and_keeps_what_cannot_be_a_record(engine, tmp_path):
+    write(tmp_path, "tickets", "t.json", '[{"工单号": "J1", "承办单位": "公安", "受理时间": "2026-03-05"}]')
+    write(tmp_path, "tickets", "u.csv", '工单号,承办单位,受理时间\nU1,"市公安局,2026-03-05\n')
+    register(engine, ["市公安局"])
+    assert run_source(engine, complaints(tmp_path)).counts.rows_quarantined == 2
+    fixed = complaints(tmp_path, aliases={"公安": "市公安局"})
+    replayed = replay_source(engine, fixed)
+    assert (replayed.counts.rows_read, replayed.counts.rows_loaded) == (1, 1)
+    assert "1 行无法还原为一条记录" in replayed.error
+    assert all_rows(engine, "SELECT ticket_id FROM complaint") == [("J1",)]
+    assert [r["file"] for r in quarantine_rows(engine)] == ["u.csv"]
+
+
+def documented_config() -> str:
+    text = (REPO / "docs" / "sources.md").read_text(encoding="utf-8")
+    section = text.split("### Replaying quarantined rows")[1]
+    return section.split("```toml")[1].split("```")[0]
+
+
+def test_the_documented_replay_runs(tmp_path):
+    full = documented_config()
+    (tmp_path / "sources.toml").write_text(full.split("[source.aliases]")[0] + full.split("# added after")[1]
+                                           .split("\n", 1)[1], encoding="utf-8")
+    write(tmp_path, "tickets", "t.csv", "工单号,承办单位,受理时间\nT1,公安,2026-03-05\n")
+    write(tmp_path, "register", "d.csv", "部门名称,类别\n市公安局,市直部门\n")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+    first = collectors("once", "--config", str(tmp_path / "sources.toml"), "--no-refresh", env=env)
+    assert "[hotline] 1 行已隔离" in first.stdout, first.stderr
+    (tmp_path / "sources.toml").write_text(full, encoding="utf-8")
+    done = collectors("replay", "--config", str(tmp_path / "sources.toml"), "--reason", "未知部门",
+                      "--no-refresh", env=env)
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[:6] for line in done.stdout.splitlines()[1:]] == [
+        ["register", "成功", "0", "0", "0", "0"], ["hotline", "成功", "1", "1", "0", "0"]]
