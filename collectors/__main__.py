@@ -37,6 +37,8 @@ def print_summary(summaries) -> None:
         for f in s.files:
             if f["status"] == "error":
                 print(f"[{s.source}] 文件 {f['file']} 无法读取：{f['reason']}")
+            elif f.get("note"):
+                print(f"[{s.source}] 文件 {f['file']}：{f['note']}")
         if s.error and not any(f["status"] == "error" for f in s.files):
             print(f"[{s.source}] {s.error}")
         if s.created_departments:

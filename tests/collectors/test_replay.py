@@ -20,7 +20,8 @@ def write(base: Path, folder: str, name: str, text: str) -> None:
 
 
 def complaints(base: Path, **options):
-    return source(base, name="complaints", kind="complaint", path="tickets", columns=COMPLAINT_COLUMNS, **options)
+    return source(base, **{"name": "complaints", "kind": "complaint", "path": "tickets", "columns": COMPLAINT_COLUMNS,
+                           **options})
 
 
 def register_source(base: Path):
@@ -94,3 +95,21 @@ def test_the_documented_replay_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     assert [line.split()[:6] for line in done.stdout.splitlines()[1:]] == [
         ["register", "成功", "0", "0", "0", "0"], ["hotline", "成功", "1", "1", "0", "0"]]
+
+
+def test_a_file_that_failed_is_read_again_when_the_mapping_changes(engine, tmp_path):
+    write(tmp_path, "tickets", "t.csv", "工单编号,承办单位,受理时间\nT1,市公安局,2026-03-05\n")
+    write(tmp_path, "tickets", "w.json", '[{"工单编号": "W1", "承办单位": "市公安局", "受理时间": "2026-03-06"}]')
+    register(engine, ["市公安局"])
+    failed = run_source(engine, complaints(tmp_path))
+    assert failed.status == "partial" and {f["status"] for f in failed.files} == {"error"}
+    unchanged = run_source(engine, complaints(tmp_path))
+    assert unchanged.counts.rows_read == 0 and {f["status"] for f in unchanged.files} == {"skipped"}
+    fixed = complaints(tmp_path, columns={**COMPLAINT_COLUMNS, "工单编号": "ticket_id"})
+    again = run_source(engine, fixed)
+    assert (again.status, again.counts.rows_read, again.counts.rows_loaded) == ("ok", 2, 2)
+    notes = {f["file"]: f["note"] for f in again.files}
+    assert sorted(notes) == ["t.csv", "w.json"]
+    assert notes["t.csv"].startswith("配置已变更，重新读取（上次失败原因：缺少必需的列 ticket_id")
+    assert all_rows(engine, "SELECT ticket_id FROM complaint ORDER BY ticket_id") == [("T1",), ("W1",)]
+    assert run_source(engine, fixed).counts.rows_read == 0
