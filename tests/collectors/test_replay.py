@@ -113,3 +113,19 @@ def test_a_file_that_failed_is_read_again_when_the_mapping_changes(engine, tmp_p
     assert notes["t.csv"].startswith("配置已变更，重新读取（上次失败原因：缺少必需的列 ticket_id")
     assert all_rows(engine, "SELECT ticket_id FROM complaint ORDER BY ticket_id") == [("T1",), ("W1",)]
     assert run_source(engine, fixed).counts.rows_read == 0
+
+
+def test_a_missing_column_names_the_files_headers_and_the_closest(engine, tmp_path):
+    write(tmp_path, "tickets", "t.csv", "工单编号,承办单位,受理时间\nT1,市公安局,2026-03-05\n")
+    run = run_source(engine, complaints(tmp_path))
+    assert run.files[0]["reason"] == (
+        "缺少必需的列 ticket_id（源列 '工单号'）；文件中的列为：工单编号、承办单位、受理时间；"
+        "'工单编号' 可能对应 ticket_id。请检查 [source.columns] 列映射或表头行")
+
+
+def test_a_file_without_any_header_says_so(engine, tmp_path):
+    write(tmp_path, "tickets", "t.json", '[{"": "T1"}]')
+    run = run_source(engine, complaints(tmp_path))
+    assert "：。" not in run.files[0]["reason"]
+    assert run.files[0]["reason"].endswith("；文件中没有找到任何列名：请检查表头行（header_row）是否正确")
+    assert run.files[0]["reason"].startswith("缺少必需的列 ticket_id（源列 '工单号'）、dept（源列 '承办单位'）")
