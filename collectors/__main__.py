@@ -47,6 +47,13 @@ def print_summary(summaries) -> None:
             print(f"[{s.source}] {s.counts.rows_quarantined} 行已隔离，请在“数据源状态”页查看原因并修正")
 
 
+def exit_code(summaries) -> int:
+    """For cron: 1 when a source failed or a file of it could not be read, else 0 (every row
+    read was loaded, a duplicate or quarantined; a source another process runs is skipped)."""
+    unread = any(f["status"] == "error" for s in summaries for f in s.files)
+    return 1 if unread or any(s.status == "failed" for s in summaries) else 0
+
+
 def cmd_once(args) -> int:
     config = load_config(args.config or get_settings().sources_file)
     engine = ready_engine()
@@ -55,7 +62,7 @@ def cmd_once(args) -> int:
     print_summary(summaries)
     if refresh_error:
         print(refresh_error, file=sys.stderr)
-    return 1 if any(s.status == "failed" for s in summaries) else 0
+    return exit_code(summaries)
 
 
 def cmd_replay(args) -> int:
@@ -68,7 +75,7 @@ def cmd_replay(args) -> int:
         refresh_error = refresh_scores(engine)
         if refresh_error:
             print(refresh_error, file=sys.stderr)
-    return 1 if any(s.status == "failed" for s in summaries) else 0
+    return exit_code(summaries)
 
 
 def cmd_run(args) -> int:

@@ -129,3 +129,25 @@ def test_a_file_without_any_header_says_so(engine, tmp_path):
     assert "：。" not in run.files[0]["reason"]
     assert run.files[0]["reason"].endswith("；文件中没有找到任何列名：请检查表头行（header_row）是否正确")
     assert run.files[0]["reason"].startswith("缺少必需的列 ticket_id（源列 '工单号'）、dept（源列 '承办单位'）")
+
+
+def documented_codes() -> set[int]:
+    text = (REPO / "docs" / "sources.md").read_text(encoding="utf-8")
+    table = text.split("### Exit codes")[1].split("###")[0]
+    return {int(line.split("|")[1]) for line in table.splitlines() if line.startswith("| ") and line[2].isdigit()}
+
+
+def test_once_exits_with_the_documented_codes(tmp_path):
+    config = tmp_path / "sources.toml"
+    config.write_text(documented_config(), encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+    write(tmp_path, "register", "d.csv", "部门名称,类别\n市公安局,市直部门\n")
+    write(tmp_path, "tickets", "t.csv", "工单号,承办单位,受理时间\nT1,公安,2026-03-05\nT2,未知局,2026-03-05\n")
+    loaded = collectors("once", "--config", str(config), "--no-refresh", env=env)
+    write(tmp_path, "tickets", "empty.csv", "")
+    unread = collectors("once", "--config", str(config), "--no-refresh", env=env)
+    assert "[hotline] 文件 empty.csv 无法读取：文件为空" in unread.stdout
+    config.write_text("[[source]]\nname = 1\n", encoding="utf-8")
+    broken = collectors("once", "--config", str(config), env=env)
+    assert [loaded.returncode, unread.returncode, broken.returncode] == [0, 1, 2]
+    assert documented_codes() == {0, 1, 2}
