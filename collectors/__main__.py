@@ -11,6 +11,7 @@ from collectors.memory import keep_freed_memory
 from collectors.replay import replay_source
 from collectors.scheduler import build_scheduler, refresh_scores, register_first, run_once
 from data.db import DatabaseConfigError
+from data.entry import run
 from data.migrate import ready_engine
 from data.settings import get_settings
 
@@ -123,4 +124,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)
