@@ -41,7 +41,7 @@ class Prepared:
 
 
 def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> Prepared:
-    frame = canonical_frame(batch.records, cfg)
+    frame = canonical_frame(batch.records, cfg, batch.file)
     calls = cfg.kind == "exchange_call"
     out = Prepared(batch.file, batch.cursor, batch.progress, len(frame) + len(batch.bad_rows),
                    [], None, None if calls else batch)

@@ -48,13 +48,22 @@ READER_KEYS = {
              "timeout_seconds"},
 }
 DEFAULT_KEYS = [*DEFAULTS, "batch_rows"]  # what [defaults] may set (batch_rows by kind when unset)
-COMMON_KEYS = {"name", "kind", "reader", "columns", "values", "aliases", *DEFAULT_KEYS}
+COMMON_KEYS = {"name", "kind", "reader", "columns", "values", "aliases", "constants", "extract",
+               "snapshot_at", "snapshot_at_pattern", *DEFAULT_KEYS}
 REQUIRED_BY_READER = {"files": ("path",), "xroad": ("path",), "sql": ("url", "query"),
                       "http": ("url",)}
 
 
 class ConfigError(ValueError):
     """A sources.toml that cannot be used, explained for the person who wrote it."""
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A field taken from another column by a regular expression (its group 1, else the match)."""
+
+    source: str
+    pattern: re.Pattern
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,10 @@ class SourceConfig:
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    extract: dict[str, Extract] = field(default_factory=dict)
+    snapshot_at: str = ""  # catalogs: the day the listing was taken
+    snapshot_at_pattern: re.Pattern | None = None  # … or read from the file name
     timezone: str = ZONE_NAME
     interval_minutes: float = 10
     date_formats: tuple[str, ...] = ()
@@ -175,6 +188,7 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
     opts["columns"] = _columns(merged.get("columns", {}), kind, fail)
     opts["values"] = _values(merged.get("values", {}), kind, fail)
     opts["aliases"] = _str_table(merged.get("aliases", {}), "aliases", fail)
+    _derived(merged, kind, opts, fail)
     try:
         ZoneInfo(str(merged["timezone"]))
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -257,6 +271,58 @@ def _reader_options(merged: dict, reader: str, opts: dict, path: Path, fail) -> 
             if not isinstance(merged[key], dict):
                 raise fail(key, "应为表，如 { page_size = 500 }")
             opts[key] = dict(merged[key])
+
+
+def _pattern(text: Any, key: str, fail) -> re.Pattern:
+    if not isinstance(text, str) or not text:
+        raise fail(key, "应为正则表达式字符串，如 \"(\\\\d{8})\"")
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise fail(key, f"不是有效的正则表达式：{exc}") from exc
+
+
+def _derived(merged: dict, kind: str, opts: dict, fail) -> None:
+    """[source.constants], [source.extract], snapshot_at and snapshot_at_pattern."""
+    fields = set(KIND_FIELDS[kind]["required"]) | set(KIND_FIELDS[kind]["optional"])
+    mapped = set(opts["columns"].values())
+    constants, extract = merged.get("constants", {}), merged.get("extract", {})
+    if not isinstance(constants, dict) or not isinstance(extract, dict):
+        raise fail("constants" if not isinstance(constants, dict) else "extract", "应为表，如 [source.constants]")
+    for part, table in (("constants", constants), ("extract", extract)):
+        for fld in table:
+            if fld not in fields:
+                raise fail(f"{part}.{fld}", f"不是 {kind} 的字段；可用：{', '.join(sorted(fields))}")
+            if fld in mapped:
+                raise fail(f"{part}.{fld}", "已由 [source.columns] 中的某列提供：同一字段只能有一个来源")
+    both = set(constants) & set(extract)
+    if both:
+        raise fail(f"extract.{sorted(both)[0]}", "同时出现在 [source.constants] 中：同一字段只能有一个来源")
+    for fld, value in constants.items():
+        if isinstance(value, (dict, list)) or (isinstance(value, str) and not value.strip()):
+            raise fail(f"constants.{fld}", f"应为非空的字符串、数字或 true/false，当前为 {value!r}")
+    opts["constants"] = {k: v.strip() if isinstance(v, str) else v for k, v in constants.items()}
+    rules = {}
+    for fld, rule in extract.items():
+        if not isinstance(rule, dict) or set(rule) != {"from", "pattern"} or not isinstance(rule["from"], str) \
+                or not rule["from"].strip():
+            raise fail(f"extract.{fld}", "应写成 { from = \"源列名\", pattern = \"正则表达式\" }")
+        rules[fld] = Extract(rule["from"].strip(), _pattern(rule["pattern"], f"extract.{fld}.pattern", fail))
+    opts["extract"] = rules
+    for key in ("snapshot_at", "snapshot_at_pattern"):
+        if key in merged and kind != "catalog":
+            raise fail(key, "只适用于 kind = \"catalog\"（目录快照的日期）")
+    if "snapshot_at" in merged:
+        value = merged["snapshot_at"]
+        if isinstance(value, date):
+            value = value.isoformat()
+        if not isinstance(value, str) or not value.strip():
+            raise fail("snapshot_at", f"应为日期或时间，如 \"2023-06-17\"，当前为 {value!r}")
+        opts["snapshot_at"] = value.strip()
+    if "snapshot_at_pattern" in merged:
+        if opts["reader"] != "files":
+            raise fail("snapshot_at_pattern", "只适用于 reader = \"files\"（从文件名读取快照日期）；其他读取方式请用 snapshot_at")
+        opts["snapshot_at_pattern"] = _pattern(merged["snapshot_at_pattern"], "snapshot_at_pattern", fail)
 
 
 def _columns(raw: Any, kind: str, fail) -> dict[str, str]:

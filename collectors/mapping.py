@@ -33,7 +33,7 @@ KIND_FIELDS: dict[str, dict[str, dict[str, str]]] = {
         "required": {"name": "str", "provider_dept": "dept", "update_frequency": "frequency"},
         "optional": {"resource_code": "str", "share_type": "share_type", "mounted": "bool",
                      "service_code": "str", "registered_at": "date",
-                     "last_updated_at": "datetime", "snapshot_at": "datetime"},
+                     "last_updated_at": "datetime", "snapshot_at": "datetime", "update_note": "str"},
     },
     "resource_update": {
         "required": {"resource_code": "str", "updated_at": "datetime"},
@@ -68,6 +68,9 @@ KIND_FIELDS: dict[str, dict[str, dict[str, str]]] = {
                      "cases_online": "int", "reviews_good": "int", "reviews_bad": "int"},
     },
 }
+# A column of a canonical frame with a row's problem found before validation (a nested
+# object where a value belongs, an extract that did not match): the row is quarantined.
+ROW_PROBLEM = "_problem"
 VALUE_FIELDS = frozenset(
     f for spec in KIND_FIELDS.values() for part in spec.values() for f, t in part.items() if t != "dept"
 )

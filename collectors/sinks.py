@@ -43,7 +43,7 @@ EVENTS = {
                     "reviews_good", "reviews_bad"]),
 }
 CATALOG_CONTENT = ["name", "provider_dept_id", "share_type", "update_frequency", "mounted",
-                   "service_code", "registered_at", "last_updated_at"]
+                   "service_code", "registered_at", "last_updated_at", "update_note"]
 KEEP_WHEN_BLANK = ("registered_at", "last_updated_at", "service_code")  # a blank cell says nothing new
 LABELS = {"answered_at": "答复时间", "closed_at": "办结时间", "resolved_at": "处理时间",
           "satisfaction": "满意度", "decision": "答复结果"}

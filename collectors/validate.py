@@ -20,6 +20,7 @@ from collectors.departments import DepartmentResolver
 from collectors.limits import LISTED, column_limits, number_problems, text_problems
 from collectors.mapping import (
     KIND_FIELDS,
+    ROW_PROBLEM,
     clean_text,
     field_types,
     local_dates,
@@ -28,10 +29,9 @@ from collectors.mapping import (
     parse_datetimes,
 )
 from data.clock import utcnow
-from data.vocabulary import CATEGORY_SPELLINGS, FREQUENCY_LABELS, normalise_frequency
+from data.vocabulary import CATEGORY_SPELLINGS, split_frequencies
 
 DEFAULTS = {"share_type": "conditional", "mounted": False, "satisfaction": "unrated"}
-FREQUENCY_HINT = f"请改为 {'/'.join(FREQUENCY_LABELS.values())} 或 每 N 日/周/月，或在 [source.values.update_frequency] 中映射"
 
 
 class MissingColumns(ValueError):
@@ -109,6 +109,8 @@ def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolve
     check_columns(frame, cfg, headers)
     types = field_types(cfg.kind)
     reasons = Reasons(frame.index)
+    if ROW_PROBLEM in frame.columns:
+        reasons.add(frame[ROW_PROBLEM].notna(), frame[ROW_PROBLEM])
     columns: dict[str, pd.Series] = {}
     for fld, ftype in types.items():
         if ftype != "dept":
@@ -132,7 +134,7 @@ def check_field(frame: pd.DataFrame, fld: str, ftype: str, cfg: SourceConfig,
     raw = frame[fld]
     text = clean_text(raw) if raw.dtype != object or ftype in ("str", "frequency") else None
     present = (text.notna() if text is not None else raw.map(_present).astype(bool))
-    if fld in KIND_FIELDS[cfg.kind]["required"]:
+    if fld in KIND_FIELDS[cfg.kind]["required"] and ftype != "frequency":  # a blank frequency is stored as unknown
         reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
     if ftype in ("str", "dept"):
         longest, _ = column_limits(cfg.kind, fld, ftype, cfg.create_unknown_departments)
@@ -213,9 +215,7 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         value, bad = map_values(raw, ftype, source_map)
         return value, [(bad, f"字段 {fld} 的取值 '{{v}}' 无法识别：请在 [source.values.{fld}] 中添加映射")]
     if ftype == "frequency":
-        table = {u: normalise_frequency(u) for u in pd.unique(text.dropna())}
-        value = text.map(table)
-        return value, [(value.isna(), "更新频率 '{v}' 无法识别：" + FREQUENCY_HINT)]
+        return text, []  # split into frequency and note by kind_rules
     raise ValueError(f"unknown field type {ftype}")
 
 
@@ -247,6 +247,10 @@ def kind_rules(out: dict[str, pd.Series], cfg: SourceConfig, reasons: Reasons) -
         reasons.add(out["category"].notna() & category.isna(),
                     "部门类别 '{v}' 无法识别：应为 市直部门 或 区县", out["category"])
         out["category"] = category
+    if cfg.kind == "catalog":
+        codes, notes = split_frequencies(out["update_frequency"])
+        out["update_frequency"] = codes
+        out["update_note"] = out["update_note"].where(out["update_note"].notna(), notes)
     if cfg.kind == "complaint":
         limit = out["limit_workdays"]
         if limit.notna().any():

@@ -91,10 +91,29 @@ def movers(ranking: pd.DataFrame, limit: int = 5) -> go.Figure:
     return _layout(fig, max(220, 30 * len(shown) + 80))
 
 
+def _closed_and_running(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Closed periods, and the running ones joined to the last closed one: a running total
+    is partial, so it is drawn dashed apart from the line rather than as a fall."""
+    done = history["complete"].astype(bool).to_numpy()
+    closed = history[done]
+    running = history[~done]
+    if not running.empty and not closed.empty:
+        running = pd.concat([closed.tail(1), running])
+    return closed, running
+
+
+RUNNING_LINE = dict(color="#7f8c8d", width=2, dash="dash")
+
+
 def sparkline(history: pd.DataFrame, column: str = "score") -> go.Figure:
-    fig = go.Figure(go.Scatter(x=history["period_key"], y=history[column], mode="lines+markers",
+    """An indicator's score over the year; the running period dashed and grey."""
+    closed, running = _closed_and_running(history)
+    fig = go.Figure(go.Scatter(x=closed["period_key"], y=closed[column], mode="lines+markers",
                                line=dict(color="#2c7fb8", width=2), marker=dict(size=4),
                                hovertemplate="%{x}：%{y:.2f}<extra></extra>"))
+    if not running.empty:
+        fig.add_scatter(x=running["period_key"], y=running[column], mode="lines+markers", line=RUNNING_LINE,
+                        marker=dict(size=4, symbol="circle-open"), hovertemplate="%{x}（进行中）：%{y:.2f}<extra></extra>")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False,
@@ -103,21 +122,26 @@ def sparkline(history: pd.DataFrame, column: str = "score") -> go.Figure:
 
 
 def trend(history: pd.DataFrame) -> go.Figure:
-    """Total over the year's periods, with rank and tier in the hover; a running period
-    is marked 进行中 with an open marker, since its total is still partial."""
-    labels = [Period.parse(key).short_label + ("" if done else "（进行中）")
-              for key, done in zip(history["period_key"], history["complete"])]
-    fig = go.Figure(go.Scatter(
-        x=labels, y=history["total"], mode="lines+markers+text",
-        marker=dict(size=8, symbol=["circle" if done else "circle-open" for done in history["complete"]]),
-        text=[f"{t:.1f}" if pd.notna(t) else "" for t in history["total"]], textposition="top center",
-        customdata=list(zip(history["rank"], history["tier"])),
-        hovertemplate="%{x}<br>总分 %{y:.2f}<br>排名 %{customdata[0]}<br>等次 %{customdata[1]}<extra></extra>",
-        line=dict(color="#c0392b"),
-    ))
+    """Total over the year's periods, with rank and tier in the hover; a running period is
+    drawn dashed, with an open marker and the label 进行中, since its total is still partial."""
+    labels = pd.Series([Period.parse(key).short_label + ("" if done else "（进行中）")
+                        for key, done in zip(history["period_key"], history["complete"])], index=history.index)
+    closed, running = _closed_and_running(history)
+    fig = go.Figure()
+    for part, name, line in ((closed, "已结束", dict(color="#c0392b")),
+                             (running, "进行中（未结束，得分不完整）", RUNNING_LINE)):
+        if part.empty:
+            continue
+        fig.add_scatter(
+            x=labels[part.index], y=part["total"], mode="lines+markers+text", name=name, line=line,
+            marker=dict(size=8, symbol=["circle" if done else "circle-open" for done in part["complete"]]),
+            text=[(f"{t:.1f}" if pd.notna(t) else "") + ("" if done else "（进行中）")
+                  for t, done in zip(part["total"], part["complete"])],
+            textposition="top center", customdata=list(zip(part["rank"], part["tier"])),
+            hovertemplate="%{x}<br>总分 %{y:.2f}<br>排名 %{customdata[0]}<br>等次 %{customdata[1]}<extra></extra>")
     fig.update_yaxes(title="总分", range=[0, 105])
-    fig.update_xaxes(type="category")
-    return _layout(fig, 300)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(labels))
+    return _layout(fig, 300, legend=dict(orientation="h", y=-0.25))
 
 
 def call_sankey(partners: pd.DataFrame, name: str) -> go.Figure:

@@ -10,11 +10,14 @@ from typing import Optional
 
 import pandas as pd
 
-from data.vocabulary import CATEGORIES, FREQUENCY_LABELS, SHARE_TYPES
+from data.periods import Period
+from data.settings import get_settings
+from data.vocabulary import CATEGORIES, FREQUENCY_LABELS, SHARE_TYPES, load_fault_labels
 from metrics.scheme import Scheme, load_scheme
 
 NO_DATA = "无数据"
 SMALL_SAMPLE = "样本少"
+PART_YEAR = "部分年度"
 BAND_COLOURS = {"green": "#1a9850", "yellow": "#fee08b", "red": "#d73027", "grey": "#d9d9d9"}
 # Codes the store keeps in English that can appear inside evidence details.
 CODE_LABELS = {**SHARE_TYPES, **FREQUENCY_LABELS}
@@ -91,3 +94,23 @@ def percentile(own, peers: list[float]) -> Optional[float]:
     if missing(own) or not peers:
         return None
     return 100.0 * sum(1 for p in peers if p <= own) / len(peers)
+
+
+def part_year(active_from, period: Period) -> bool:
+    """A department founded inside the period: its score covers only part of it (部分年度)."""
+    return not pd.isna(active_from) and period.start < pd.Timestamp(active_from).date() <= period.end
+
+
+def founded_note(name: str, active_from, period: Period) -> Optional[str]:
+    """Why a department has no score, or only part of one, in a period (None: neither)."""
+    if pd.isna(active_from) or pd.Timestamp(active_from).date() <= period.start:
+        return None
+    day = pd.Timestamp(active_from).date()
+    if day > period.end:
+        return f"{name}自 {day} 起纳入考核，{period.label}尚未设立或尚未纳入考核，没有得分。"
+    return f"{PART_YEAR}：{name}自 {day} 起纳入考核，{period.label}的得分和排名只含此后的记录。"
+
+
+def fault_labels() -> dict[str, str]:
+    """The fault code dictionary the settings point at (PAOBAN_FAULT_CODES)."""
+    return load_fault_labels(get_settings().fault_codes_file)

@@ -7,21 +7,29 @@ import streamlit as st
 from dashboard import charts
 from dashboard.format import (
     NO_DATA,
+    PART_YEAR,
     SMALL_SAMPLE,
     fmt_score,
     fmt_value,
+    founded_note,
     indicator_label,
     missing,
+    part_year,
     percentile,
 )
+from data.periods import Period
 from metrics.scheme import Scheme
 
 CARDS_PER_ROW = 3
 
 
-def score_header(row: pd.Series, name: str) -> None:
-    """Total, rank and tier of one department, with the change against the previous period."""
+def score_header(row: pd.Series, name: str, period: Period) -> None:
+    """Total, rank and tier of one department, with the change against the previous period;
+    a department founded inside the period has its rank marked 部分年度."""
     st.markdown(f"### {name}")
+    partial = part_year(row["active_from"], period)
+    if partial:
+        st.info(founded_note(name, row["active_from"], period))
     cols = st.columns(4)
     delta = None
     if not missing(row["total"]) and not missing(row["prev_total"]):
@@ -30,7 +38,7 @@ def score_header(row: pd.Series, name: str) -> None:
     moved = None
     if not missing(row["rank"]) and not missing(row["prev_rank"]) and row["rank"] != row["prev_rank"]:
         moved = f"{int(row['prev_rank']) - int(row['rank']):+d} 位"
-    cols[1].metric("排名", NO_DATA if missing(row["rank"]) else f"第 {int(row['rank'])} 名", moved)
+    cols[1].metric(f"排名（{PART_YEAR}）" if partial else "排名", NO_DATA if missing(row["rank"]) else f"第 {int(row['rank'])} 名", moved)
     cols[2].metric("等次", row["tier"] or NO_DATA)
     cols[3].metric("加分 / 扣分", f"+{float(row['bonus']):g} / -{float(row['deduction']):g}")
     if row["vetoed"]:

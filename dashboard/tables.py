@@ -5,6 +5,8 @@ workbook, so the page and the download always show the same columns and numbers.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 
 from dashboard.format import (
@@ -12,14 +14,19 @@ from dashboard.format import (
     ITEM_STATUS,
     ITEM_TYPES,
     NO_DATA,
+    PART_YEAR,
     SMALL_SAMPLE,
     category_label,
     dimension_label,
+    fault_labels,
     fmt_value,
     indicator_label,
     missing,
+    part_year,
     rank_change,
 )
+from data.periods import Period
+from data.vocabulary import fault_label, frequency_label
 from metrics.scheme import Scheme
 
 
@@ -32,9 +39,12 @@ def dimension_columns(ranking: pd.DataFrame, scheme: Scheme) -> list[str]:
     return [d.key for d in scheme.dimensions if d.key in ranking.columns]
 
 
-def ranking_table(ranking: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+def ranking_table(ranking: pd.DataFrame, scheme: Scheme, period: Optional[Period] = None) -> pd.DataFrame:
+    """The ranking as shown and exported; with the period, a 部分年度 column names the
+    departments founded inside it (their rank covers only part of it)."""
     rows = []
     dims = dimension_columns(ranking, scheme)
+    marked = period is not None and any(part_year(a, period) for a in ranking["active_from"])
     for r in ranking.to_dict("records"):
         row = {
             "排名": None if missing(r["rank"]) else int(r["rank"]),
@@ -51,6 +61,9 @@ def ranking_table(ranking: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         row["一票否决"] = "是" if r["vetoed"] else ""
         row["上期总分"] = _round(r["prev_total"])
         row["上期排名"] = None if missing(r["prev_rank"]) else int(r["prev_rank"])
+        if marked:
+            row[PART_YEAR] = (f"自 {pd.Timestamp(r['active_from']).date()} 起" if part_year(r["active_from"], period)
+                              else "")
         rows.append(row)
     frame = pd.DataFrame(rows)
     for column in ("排名", "上期排名"):
@@ -87,12 +100,16 @@ def detail_text(value) -> str:
     if isinstance(value, list):
         return "；".join(detail_text(v) for v in value)
     if isinstance(value, str):
-        return CODE_LABELS.get(value, value)
+        return CODE_LABELS.get(value) or frequency_label(value)
     return str(value)
+
+
+FAULT_KEYS = ("主要错误码",)  # evidence detail fields holding a platform fault code
 
 
 def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]) -> pd.DataFrame:
     rows = []
+    faults = fault_labels()
     for r in evidence.to_dict("records"):
         detail = r["detail"] or {}
         rows.append({
@@ -104,7 +121,8 @@ def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]
             "问题": ITEM_STATUS.get(r["status"], r["status"]),
             "期限": None if missing(r["due_at"]) else r["due_at"],
             "办结时间": None if missing(r["done_at"]) else r["done_at"],
-            "详情": "；".join(f"{k}：{detail_text(v)}" for k, v in detail.items()),
+            "详情": "；".join(f"{k}：{fault_label(v, faults) if k in FAULT_KEYS else detail_text(v)}"
+                            for k, v in detail.items()),
         })
     return pd.DataFrame(rows, columns=["部门", "指标", "类型", "编号", "名称", "问题", "期限",
                                        "办结时间", "详情"])

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import CSV_MIME, audited, csv_bytes
-from dashboard.format import category_label
+from dashboard.format import category_label, scheme_for
 from dashboard.reads import read, store_url
 from data.clock import to_local_series
 from data import queries
@@ -16,6 +16,7 @@ from data.periods import KIND_LABELS, Period
 from data.queries import ShownSnapshot
 from data.vocabulary import CATEGORIES
 from data.viewer import Viewer
+from metrics.periods import settled_day
 
 EMPTY_STORE = (
     "还没有任何考核得分。请先导入数据并计算得分：\n\n"
@@ -29,8 +30,24 @@ def empty_store() -> None:
     st.info(EMPTY_STORE, icon="ℹ️")
 
 
+def provisional(viewer: Viewer, shown: ShownSnapshot) -> bool:
+    """A closed period judged before its settled day (end + the longest grace): 暂定."""
+    settled = settled_day(shown.period, scheme_for(shown.period.year), read(queries.update_frequencies, viewer))
+    return shown.complete and shown.as_of < settled
+
+
+def period_state(viewer: Viewer, shown: ShownSnapshot) -> str:
+    """What a clerk must know beside a period's name: 进行中, 暂定, 无数据 (or nothing)."""
+    if not shown.has_data:
+        return "（无数据）"
+    if not shown.complete:
+        return "（进行中）"
+    return "（暂定）" if provisional(viewer, shown) else ""
+
+
 def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
-    """Period type and period among those with scores; default the latest complete one.
+    """Period type and period among those with scores, opening on a period with data
+    (_preferred), so an empty period never opens a page.
 
     The choice is remembered in session state so the next page opens on the same period.
     """
@@ -40,24 +57,46 @@ def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
         return None
     carried = shown[shown["period_key"] == st.session_state.get(SELECTED_PERIOD)]
     kinds = [k for k in ("month", "quarter", "year", "range") if k in set(shown["period_kind"])]
+    preferred = _preferred(shown)
     default_kind = carried["period_kind"].iloc[0] if not carried.empty else (
-        shown[shown["complete"]]["period_kind"].iloc[0] if shown["complete"].any() else kinds[0])
+        shown.loc[preferred, "period_kind"] if preferred is not None else kinds[0])
     left, right = st.columns([1, 2])
     kind = left.radio("考核周期类型", kinds, index=kinds.index(default_kind), horizontal=True,
                       format_func=KIND_LABELS.__getitem__, key=f"{key}_kind")
-    options = shown[shown["period_kind"] == kind]
+    options = shown[shown["period_kind"] == kind].reset_index(drop=True)
     keys = list(options["period_key"])
     if not carried.empty and carried["period_key"].iloc[0] in keys:
         default = keys.index(carried["period_key"].iloc[0])
     else:
-        complete = list(options["complete"])
-        default = complete.index(True) if True in complete else 0
-    labels = {r["period_key"]: Period.parse(r["period_key"]).label +
-              ("" if r["complete"] else "（进行中）") for r in options.to_dict("records")}
+        default = _preferred(options) or 0
+    snapshots = {r["period_key"]: ShownSnapshot.from_row(r) for r in options.to_dict("records")}
+    labels = {k: s.period.label + period_state(viewer, s) for k, s in snapshots.items()}
     chosen = right.selectbox("考核周期", keys, index=default, format_func=labels.__getitem__,
                              key=f"{key}_period_{kind}")
     st.session_state[SELECTED_PERIOD] = chosen
-    return ShownSnapshot.from_row(options[options["period_key"] == chosen].iloc[0].to_dict())
+    return snapshots[chosen]
+
+
+def _preferred(shown: pd.DataFrame) -> Optional[int]:
+    """Row label of the period a picker opens on (rows newest first): the latest year with
+    data, running or not (in December the running year is the one asked about); for months
+    and quarters the latest closed one with data, else the latest with data."""
+    with_data = shown[shown["has_data"]]
+    closed = with_data[with_data["complete"] & (with_data["period_kind"] != "year")]
+    years = with_data[with_data["period_kind"] == "year"]
+    for rows in (closed, years, with_data):
+        if not rows.empty:
+            return rows.index[0]
+    return None
+
+
+def no_data(shown: ShownSnapshot) -> bool:
+    """Say so and tell the page to stop when the period has no records at all."""
+    if shown.has_data:
+        return False
+    st.info(f"{shown.period.label}该期无数据：期内没有任何更新、调用、申请、异议、投诉或办件记录，"
+            "不计分、不排名。请在“考核周期”中选择有数据的时期。")
+    return True
 
 
 def category_picker(key: str, present: Optional[set[str]] = None) -> str:
@@ -65,11 +104,12 @@ def category_picker(key: str, present: Optional[set[str]] = None) -> str:
     return st.radio("类别", keys, format_func=category_label, horizontal=True, key=key)
 
 
-def period_caption(shown: ShownSnapshot) -> None:
+def period_caption(viewer: Viewer, shown: ShownSnapshot) -> None:
     status = {"published": "已发布", "current": "最新计算"}.get(shown.status, shown.status)
     computed = to_local_series(pd.Series([shown.computed_at])).iloc[0]
+    note = "；暂定：宽限期内仍可能有更新计入，宽限期满后定稿" if shown.complete and provisional(viewer, shown) else ""
     st.caption(
-        f"考核周期 {shown.period.start} 至 {shown.period.end}，数据截至 {shown.as_of}；"
+        f"考核周期 {shown.period.start} 至 {shown.period.end}，数据截至 {shown.as_of}{note}；"
         f"考核方案 {shown.scheme_version}；{status}（计算于 {computed:%Y-%m-%d %H:%M}）"
     )
 

@@ -52,7 +52,7 @@ def departments(conn: Connection) -> pd.DataFrame:
 def resources(conn: Connection) -> pd.DataFrame:
     t = CatalogResource.__table__
     cols = ["resource_code", "name", "provider_dept_id", "share_type", "update_frequency", "mounted",
-            "service_code", "registered_at", "last_updated_at", "first_seen_at"]
+            "service_code", "registered_at", "last_updated_at", "first_seen_at", "update_note"]
     return _frame(conn, select(*[t.c[c] for c in cols]).order_by(t.c.resource_code), cols,
                   ints=["provider_dept_id"], dates=("registered_at",),
                   stamps=["last_updated_at", "first_seen_at"], bools=["mounted"])

@@ -14,6 +14,7 @@ from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
 
 from data.clock import utcnow
+from data.vocabulary import NOTE_LENGTH
 
 ROLES = {"leader": "领导小组", "inspector": "督察组", "department": "部门联络员", "admin": "管理员"}
 
@@ -50,7 +51,7 @@ class CatalogResource(SQLModel, table=True):
     name: str = Field(max_length=500)
     provider_dept_id: int = Field(foreign_key="department.id", index=True)
     share_type: str = Field(max_length=20)
-    update_frequency: str = Field(max_length=40, description="normalised, see collectors.mapping")
+    update_frequency: str = Field(max_length=40, description="normalised, see data/vocabulary.py")
     mounted: bool = False
     service_code: Optional[str] = Field(default=None, max_length=200, index=True)
     registered_at: Optional[date] = None
@@ -58,6 +59,8 @@ class CatalogResource(SQLModel, table=True):
     first_seen_at: NaiveDatetime = Field(default_factory=utcnow, description="first snapshot listing it")
     snapshot_at: NaiveDatetime = Field(default_factory=utcnow, description="latest snapshot listing it")
     source: Optional[str] = Field(default=None, max_length=100)
+    update_note: Optional[str] = Field(default=None, max_length=NOTE_LENGTH,
+                                       description="the catalog's note on its frequency, or the text not understood")
 
 
 class ResourceUpdate(SQLModel, table=True):

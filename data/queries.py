@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from data.clock import utcnow
 from data.models import (
+    CatalogResource,
     CollectorRun,
     Department,
     DeptScore,
@@ -80,7 +81,7 @@ def _scope(viewer: Viewer, column, dept_id: Optional[int] = None):
 
 SNAPSHOT_COLUMNS = [
     "snapshot_id", "period_key", "period_kind", "period_start", "period_end", "as_of",
-    "scheme_version", "status", "computed_at", "published_at", "complete",
+    "scheme_version", "status", "computed_at", "published_at", "complete", "has_data",
 ]
 
 
@@ -95,11 +96,12 @@ class ShownSnapshot:
     status: str  # published | current
     computed_at: datetime
     complete: bool  # evaluated at or after the period's end
+    has_data: bool = True  # some department has a total (a period without records has none)
 
     @classmethod
     def from_row(cls, row: dict) -> ShownSnapshot:
         return cls(int(row["snapshot_id"]), Period.parse(row["period_key"]), row["as_of"], row["scheme_version"],
-                   row["status"], row["computed_at"], bool(row["complete"]))
+                   row["status"], row["computed_at"], bool(row["complete"]), bool(row["has_data"]))
 
 
 def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
@@ -107,7 +109,8 @@ def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
 
     A period shows its latest published snapshot if there is one, else its latest
     current one; superseded snapshots are never shown. `complete` is true when the
-    snapshot was evaluated at or after the period's end.
+    snapshot was evaluated at or after the period's end; `has_data` that some department
+    in it has a total.
     """
     stmt = (
         select(_snap.c.id.label("snapshot_id"), _snap.c.period_key, _snap.c.period_kind,
@@ -121,9 +124,21 @@ def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
         held = chosen.get(row["period_key"])
         if held is None or row["status"] == "published" or held["status"] != "published":
             chosen[row["period_key"]] = dict(row)
-    frame = pd.DataFrame(list(chosen.values()), columns=SNAPSHOT_COLUMNS[:-1])
+    frame = pd.DataFrame(list(chosen.values()), columns=SNAPSHOT_COLUMNS[:-2])
     frame["complete"] = frame["as_of"] >= frame["period_end"]
+    scored = set(conn.execute(select(_score.c.snapshot_id).where(
+        _score.c.total.is_not(None), _score.c.snapshot_id.in_([int(i) for i in frame["snapshot_id"]]))
+        .distinct()).scalars())
+    frame["has_data"] = frame["snapshot_id"].isin(scored)
     return frame.sort_values(["period_start", "period_end"], ascending=False, ignore_index=True)
+
+
+def update_frequencies(conn: Connection, viewer: Viewer) -> list[str]:
+    """The catalog's distinct update frequencies: with the scheme's grace days they say until
+    when a closed period is 暂定 (metrics.periods.settled_day)."""
+    t = CatalogResource.__table__
+    return sorted(conn.execute(select(t.c.update_frequency).where(t.c.update_frequency.is_not(None))
+                               .distinct()).scalars())
 
 
 # --- departments -----------------------------------------------------------------------
@@ -143,7 +158,8 @@ def departments(conn: Connection, viewer: Viewer, category: Optional[str] = None
 def department(conn: Connection, viewer: Viewer, dept_id: int) -> dict:
     viewer.require_dept(dept_id)
     row = conn.execute(
-        select(_dept.c.id.label("dept_id"), _dept.c.name, _dept.c.category).where(_dept.c.id == dept_id)
+        select(_dept.c.id.label("dept_id"), _dept.c.name, _dept.c.category, _dept.c.active_from)
+        .where(_dept.c.id == dept_id)
     ).mappings().first()
     if row is None:
         raise LookupError(f"部门 {dept_id} 不存在")
@@ -154,7 +170,7 @@ def department(conn: Connection, viewer: Viewer, dept_id: int) -> dict:
 
 RANKING_COLUMNS = [
     "dept_id", "department", "category", "rank", "total", "tier", "base_total", "bonus",
-    "deduction", "vetoed", "prev_total", "prev_rank",
+    "deduction", "vetoed", "prev_total", "prev_rank", "active_from",
 ]
 
 
@@ -164,7 +180,8 @@ def ranking(conn: Connection, viewer: Viewer, snapshot_id: int,
     stmt = (
         select(_score.c.dept_id, _dept.c.name.label("department"), _score.c.category,
                _score.c.rank, _score.c.total, _score.c.tier, _score.c.base_total, _score.c.bonus,
-               _score.c.deduction, _score.c.vetoed, _score.c.prev_total, _score.c.prev_rank)
+               _score.c.deduction, _score.c.vetoed, _score.c.prev_total, _score.c.prev_rank,
+               _dept.c.active_from)
         .join(_dept, _dept.c.id == _score.c.dept_id)
         .where(_score.c.snapshot_id == snapshot_id, _scope(viewer, _score.c.dept_id, dept_id))
         .order_by(_score.c.category, _score.c.rank.is_(None), _score.c.rank, _dept.c.name)

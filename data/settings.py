@@ -23,6 +23,7 @@ class Settings:
     login_lock_minutes: int
     session_idle_minutes: int
     demo_mode: bool
+    fault_codes_file: Path
 
 
 def _int(name: str, default: int) -> int:
@@ -48,4 +49,5 @@ def get_settings() -> Settings:
         login_lock_minutes=_int("PAOBAN_LOGIN_LOCK_MINUTES", 15),
         session_idle_minutes=_int("PAOBAN_SESSION_IDLE_MINUTES", 30),
         demo_mode=os.environ.get("PAOBAN_DEMO_MODE", "0") == "1",
+        fault_codes_file=Path(os.environ.get("PAOBAN_FAULT_CODES", ROOT / "data" / "fault_codes.toml")),
     )

@@ -137,7 +137,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("score", help="各部门指标、维度得分、总分、等次与排名")
     s.add_argument("--period", required=True, help="2026、2026-Q2、2026-05 或 2026-01-01..2026-03-31")
-    s.add_argument("--as-of", type=date.fromisoformat, help="评价日（默认：考核期末与今天中较早者）")
+    s.add_argument("--as-of", type=date.fromisoformat, help="评价日（默认：今天与“考核期末 + 期内最长宽限天数”中较早者）")
     s.add_argument("--category", help="市直部门 或 区县")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.set_defaults(func=cmd_score)

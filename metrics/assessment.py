@@ -16,7 +16,7 @@ from metrics.indicators.office import office_indicators
 from metrics.indicators.sharing import (call_indicators, catalog_indicators, objection_indicators,
                                         request_indicators)
 from metrics.indicators.updates import update_indicators
-from metrics.inputs import Context, PeriodInputs
+from metrics.inputs import Context, PeriodInputs, has_records
 from metrics.scheme import Scheme
 from metrics.scoring import adjusted_total, adjustment_totals, rank_departments, score_units
 
@@ -24,6 +24,7 @@ FAMILIES = (catalog_indicators, call_indicators, request_indicators, objection_i
             update_indicators, complaint_indicators, office_indicators)
 DEPT_COLUMNS = ["dept_id", "name", "category", "base_total", "bonus", "deduction", "vetoed", "total", "tier",
                 "quota_demoted", "rank", "prev_total", "prev_rank"]
+NO_RECORDS = "该期无数据：期内没有任何更新、调用、申请、异议、投诉或办件记录，不计分、不排名"
 INDICATOR_COLUMNS = ["dept_id", "key", "dimension", "value", "score", "numerator", "denominator", "weight",
                      "status", "explanation"]
 
@@ -67,11 +68,16 @@ def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
     counts, evidence, fixes, notes = (parts[k] for k in exemptions.FRAME_NAMES)
     counts[["numerator", "denominator"]] = counts[["numerator", "denominator"]].astype(float)
     period_notes = ctx.calendar.notes()
+    observed = has_records(inputs, ctx)
+    if not observed:
+        period_notes.append(NO_RECORDS)
     if scheme.year != period.year:
         period_notes.append(f"{period.year} 年没有单独的考核方案，沿用 {scheme.year} 年方案（版本 {scheme.version}）")
 
     ids = pd.Index(depts["dept_id"], name="dept_id")
     ind, dims, base = score_units(counts.rename(columns={"dept_id": "unit"}), ids, scheme)
+    if not observed:
+        ind, dims, base = _unscored(ind, dims, base)
     adj = adjustment_totals(inputs.adjustments, ids, scheme)
     scores = depts[["dept_id", "name", "category"]].copy()
     scores["base_total"] = base.round(2).to_numpy()
@@ -93,6 +99,13 @@ def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
     return Assessment(period, as_of, scheme, input_digest, scores, indicators,
                       evidence.sort_values(["dept_id", "indicator", "item_key"]).reset_index(drop=True),
                       gains, period_notes)
+
+
+def _unscored(ind: pd.DataFrame, dims: pd.DataFrame, base: pd.Series):
+    """Indicators, dimensions and totals of a period without any record: all 无数据."""
+    ind = ind.assign(value=float("nan"), score=float("nan"), status="na", weight=0.0)
+    dims = dims.assign(score=float("nan"), status="na", weight=0.0)
+    return ind, dims, base * float("nan")
 
 
 def _explained(ind: pd.DataFrame, dims: pd.DataFrame, evidence: pd.DataFrame, notes: pd.DataFrame,

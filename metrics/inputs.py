@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from data.clock import local_days
 from data.periods import Period
 from data.workdays import WorkdayCalendar, calendar_for
 from metrics.scheme import Scheme
@@ -89,6 +90,25 @@ class Context:
 
     def assessed(self, dept_ids: pd.Series) -> pd.Series:
         return dept_ids.isin(self.departments["dept_id"])
+
+
+# record frame → the column dating each record (its local day decides the period it is in)
+DATED_RECORDS = {"updates": "updated_at", "requests": "submitted_at", "objections": "raised_at",
+                 "complaints": "received_at"}
+
+
+def has_records(inputs: PeriodInputs, ctx: Context) -> bool:
+    """Whether anything happened in the period by its cutoff: an update, a call, a request, an
+    objection, a complaint or an office month. The catalog alone is today's state, not the
+    period's, so a period without any record is not scored (该期无数据)."""
+    if len(inputs.calls) or len(inputs.office):
+        return True
+    first, last = ctx.start_ts, pd.Timestamp(ctx.cutoff)
+    for name, column in DATED_RECORDS.items():
+        days = local_days(getattr(inputs, name)[column])
+        if ((days >= first) & (days <= last)).any():
+            return True
+    return False
 
 
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:

@@ -22,7 +22,7 @@ from data.periods import Period, year
 from metrics.assessment import Assessment, assess
 from metrics.indicators.updates import updates_since
 from metrics.inputs import PeriodInputs
-from metrics.periods import periods_of_year
+from metrics.periods import evaluation_day, periods_of_year
 from metrics.scheme import load_scheme
 
 # Records started up to this many days before a period can have their deadline in it
@@ -58,9 +58,20 @@ def load_inputs(conn: Connection, period: Period, as_of: date) -> PeriodInputs:
     )
 
 
+def frequencies(conn: Connection) -> list[str]:
+    """The catalog's distinct update frequencies: they decide how long a period stays 暂定."""
+    return list(frames.resources(conn)["update_frequency"].dropna().unique())
+
+
+def judged_on(engine: Engine, period: Period, today: date) -> date:
+    """The default as_of of a period: min(today, period end + the longest grace among its slots)."""
+    with engine.connect() as conn:
+        return evaluation_day(period, load_scheme(period.year), frequencies(conn), today)
+
+
 def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache: dict, *,
                 with_previous: bool = True, inputs: PeriodInputs | None = None) -> Assessment:
-    """Assess `period`; the previous period of the same length (as of min(its end, today))
+    """Assess `period`; the previous period of the same length (as of its judged_on day)
     supplies prev_total / prev_rank. `cache` holds (assessment, has_previous) by (key, as_of)."""
     hit = cache.get((period.key, as_of))
     if hit is not None and (hit[1] or not with_previous):
@@ -72,7 +83,7 @@ def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache:
     previous = None
     if with_previous:
         prev = period.previous()
-        previous = _assessment(engine, prev, min(prev.end, today), today, cache, with_previous=False)
+        previous = _assessment(engine, prev, judged_on(engine, prev, today), today, cache, with_previous=False)
         previous = previous.departments[["dept_id", "total", "rank"]]
     result = assess(inputs, period, as_of, scheme, previous, inputs.digest(period, as_of, scheme),
                     detailed=with_previous)
@@ -80,11 +91,11 @@ def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache:
     return result
 
 
-def compute(engine: Engine, period_key: str, as_of: date | None = None) -> Assessment:
-    """Assess a period from the store (as_of defaults to min(period end, today))."""
+def compute(engine: Engine, period_key: str, as_of: date | None = None, today: date | None = None) -> Assessment:
+    """Assess a period from the store (as_of defaults to judged_on: min(today, end + longest grace))."""
     period = Period.parse(period_key)
-    today = local_today()
-    return _assessment(engine, period, as_of or min(period.end, today), today, {})
+    today = today or local_today()
+    return _assessment(engine, period, as_of or judged_on(engine, period, today), today, {})
 
 
 def _day(value):
@@ -147,6 +158,7 @@ def refresh_current(engine: Engine, today: date | None = None) -> list[int]:
     today = today or local_today()
     with engine.connect() as conn:
         earliest = frames.earliest_data_day(conn)
+        catalog_frequencies = frequencies(conn)
     if earliest is None or earliest > today:
         return []
     cache: dict = {}
@@ -155,8 +167,8 @@ def refresh_current(engine: Engine, today: date | None = None) -> list[int]:
         for period in sorted(periods_of_year(y, today), key=lambda p: (p.end, p.days)):
             if period.end < earliest:
                 continue
-            as_of = min(period.end, today)
             scheme = load_scheme(period.year)
+            as_of = evaluation_day(period, scheme, catalog_frequencies, today)
             with engine.connect() as conn:
                 inputs = load_inputs(conn, period, as_of)
                 if _latest_current_digest(conn, period.key) == inputs.digest(period, as_of, scheme):
@@ -177,7 +189,7 @@ def publish(engine: Engine, year_: int, by: str, today: date | None = None) -> i
     """Freeze the yearly appraisal: a 'published' snapshot with scheme version and input digest,
     and an audit row, in one transaction."""
     period = year(year_)
-    as_of = min(period.end, today or local_today())
+    as_of = judged_on(engine, period, today or local_today())
     with engine.connect() as conn:
         existing = published_snapshot(conn, year_)
     if existing is not None:

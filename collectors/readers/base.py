@@ -127,6 +127,11 @@ def records_in(doc, path: str) -> list | None:
     return None
 
 
+# frame.attrs key: the columns whose cells held objects or lists (now JSON text), which
+# dotted paths can read into and which must never be taken as one value.
+NESTED_COLUMNS = "nested_columns"
+
+
 def frame_of(records: list[dict]) -> pd.DataFrame:
     """JSON records → one column per key, values as given (nested values as JSON text).
     An unpaired surrogate from a JSON escape ("\\ud800") cannot be stored as text: it
@@ -135,11 +140,14 @@ def frame_of(records: list[dict]) -> pd.DataFrame:
         frame = pd.DataFrame.from_records(records)
     except UnicodeEncodeError:
         frame = pd.DataFrame.from_records([_without_surrogates(r) for r in records])
+    nested = []
     for col in frame.columns:
         if frame[col].map(lambda v: isinstance(v, (dict, list))).any():
             frame[col] = frame[col].map(
                 lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+            nested.append(str(col).strip())
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs[NESTED_COLUMNS] = nested
     return frame
 
 

@@ -61,7 +61,8 @@ def _decodes(data: bytes, encoding: str) -> bool:
 
 
 def wanted_names(cfg: SourceConfig) -> set[str]:
-    return {*cfg.columns, *field_types(cfg.kind)}
+    """Headers that tell the header row: mapped columns, canonical names, extracts' sources."""
+    return {*cfg.columns, *field_types(cfg.kind), *(rule.source for rule in cfg.extract.values())}
 
 
 def find_header(rows: list[list], cfg: SourceConfig) -> int:

@@ -6,10 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import current_viewer
+from dashboard.reads import read
+from data import queries
 from data.audit import distinct_values, list_events
 from data.db import get_engine
 from data.clock import local_today, utc_bounds
 from data.users import local_time
+from data.vocabulary import LOGIN_METHODS, audit_target_label
 
 LIMIT = 1000
 ACTION_LABELS = {
@@ -28,6 +31,7 @@ DETAIL_LABELS = {
     "reason": "原因", "method": "方式", "failures": "连续失败次数", "until": "锁定至",
     "role": "角色", "dept_id": "部门编号", "email": "邮箱", "period": "考核周期", "kind": "格式",
 }
+EXPORT_KINDS = {"csv": "CSV", "xlsx": "Excel 工作簿", "docx": "Word 文档"}
 REASON_LABELS = {
     "unknown_user": "用户名不存在", "bad_password": "密码错误", "locked": "账号已锁定",
     "disabled": "账号已停用", "unknown_email": "邮箱未绑定用户", "user": "主动退出",
@@ -36,12 +40,17 @@ REASON_LABELS = {
 
 viewer = current_viewer()
 engine = get_engine()
+dept_names = dict(zip(*[read(queries.departments, viewer)[c] for c in ("dept_id", "name")]))
 st.title("审计日志")
 
 
 def detail_value(key: str, value) -> str:
     if key == "reason":
         return REASON_LABELS.get(value, value)
+    if key == "method":
+        return LOGIN_METHODS.get(value, value)
+    if key == "kind":
+        return EXPORT_KINDS.get(value, value)
     if key == "until":
         return local_time(datetime.fromisoformat(value), "%Y-%m-%d %H:%M")
     return "" if value is None else str(value)
@@ -81,7 +90,7 @@ st.dataframe(
         "时间": [local_time(e["at"], "%Y-%m-%d %H:%M:%S") for e in events],
         "操作人": [e["actor"] for e in events],
         "操作": [ACTION_LABELS.get(e["action"], e["action"]) for e in events],
-        "对象": [e["target"] or "" for e in events],
+        "对象": [audit_target_label(e["target"], dept_names) for e in events],
         "详情": [describe(e["detail"]) for e in events],
     }),
     hide_index=True, width="stretch",

@@ -4,14 +4,15 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, scheme_for
+from dashboard.format import category_label, fault_labels, founded_note, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
-from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from dashboard.widgets import download, no_data, period_caption, period_picker, table_with_csv
 from data import queries
 from data.clock import to_local_series
 from data.viewer import AccessDenied
+from data.vocabulary import fault_label
 
 viewer = current_viewer()
 st.title("部门详情")
@@ -24,7 +25,8 @@ if visible.empty:
     st.info("还没有登记任何部门。请管理员运行 `python -m data dept add` 或导入部门清单。")
     st.stop()
 
-requested = st.query_params.get("dept") or st.session_state.get("selected_dept_id")
+SELECTED_DEPT = "selected_dept_id"
+requested = st.session_state.get(SELECTED_DEPT) or st.query_params.get("dept")
 try:
     requested = int(requested) if requested is not None else None
 except ValueError:
@@ -34,12 +36,16 @@ if requested is not None and not viewer.can_see_dept(requested):
     st.stop()
 ids = list(visible["dept_id"])
 names = dict(zip(visible["dept_id"], visible["name"]))
+categories = dict(zip(visible["dept_id"], visible["category"]))
+# One widget key for the page's life: the choice lives in SELECTED_DEPT (set by this picker
+# or by the ranking's drill-down) and seeds the widget before it is drawn, so no pick is lost.
+st.session_state["department_pick"] = requested if requested in ids else ids[0]
 dept_id = st.selectbox(
-    "部门", ids, index=ids.index(requested) if requested in ids else 0,
-    format_func=lambda i: f"{names[i]}（{category_label(visible.set_index('dept_id').loc[i, 'category'])}）",
-    key=f"department_pick_{requested}",
+    "部门", ids, format_func=lambda i: f"{names[i]}（{category_label(categories[i])}）",
+    key="department_pick",
+    on_change=lambda: st.session_state.update({SELECTED_DEPT: int(st.session_state["department_pick"])}),
 )
-st.session_state["selected_dept_id"] = int(dept_id)
+st.session_state[SELECTED_DEPT] = int(dept_id)
 st.query_params["dept"] = str(dept_id)
 try:
     dept = read(queries.department, viewer, int(dept_id))
@@ -50,12 +56,15 @@ except AccessDenied:
 snapshot_id = shown.snapshot_id
 label = period.label
 scheme = scheme_for(period.year)
-period_caption(shown)
+period_caption(viewer, shown)
+if no_data(shown):
+    st.stop()
 own = read(queries.ranking, viewer, snapshot_id, dept_id=dept["dept_id"])
 if own.empty:
-    st.info(f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")
+    st.info(founded_note(dept["name"], dept["active_from"], period)
+            or f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")
     st.stop()
-score_header(own.iloc[0], dept["name"])
+score_header(own.iloc[0], dept["name"], period)
 
 indicators = read(queries.indicator_scores, viewer, snapshot_id, dept_id=dept["dept_id"])
 peers = read(queries.indicator_distribution, viewer, snapshot_id, dept["category"])
@@ -83,10 +92,13 @@ for n, (title, rows) in enumerate(groups.items()):
 
 st.subheader("接口调用")
 days = read(queries.failures_by_day, viewer, dept["dept_id"], period)
-fault_rows = faults.assign(first_at=to_local_series(faults["first_at"]), last_at=to_local_series(faults["last_at"]))
+labels = fault_labels()
+fault_rows = faults.assign(first_at=to_local_series(faults["first_at"]), last_at=to_local_series(faults["last_at"]),
+                           fault_code=faults["fault_code"].map(lambda c: fault_label(c, labels)))
 fault_rows = fault_rows.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
                                         "first_at": "首次失败", "last_at": "最近失败"})
-failed_rows = failed.assign(requested_at=to_local_series(failed["requested_at"])).rename(columns={
+failed_rows = failed.assign(requested_at=to_local_series(failed["requested_at"]),
+                            fault_code=failed["fault_code"].map(lambda c: fault_label(c, labels))).rename(columns={
     "requested_at": "调用时间", "service_code": "服务编码", "consumer": "调用方", "fault_code": "错误码",
     "status_code": "状态码", "duration_ms": "耗时（毫秒）"})
 if days.empty:

@@ -4,11 +4,11 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import category_label, missing, scheme_for
+from dashboard.format import category_label, founded_note, missing, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import gain_table, indicator_table
-from dashboard.widgets import download, period_caption, period_picker, table_with_csv
+from dashboard.widgets import download, no_data, period_caption, period_picker, table_with_csv
 from data import queries
 
 viewer = current_viewer()
@@ -24,13 +24,16 @@ dept = read(queries.department, viewer, viewer.dept_id)
 snapshot_id = shown.snapshot_id
 scheme = scheme_for(period.year)
 label = period.label
-period_caption(shown)
+period_caption(viewer, shown)
+if no_data(shown):
+    st.stop()
 own = read(queries.ranking, viewer, snapshot_id, dept_id=viewer.dept_id)
 if own.empty:
-    st.info(f"本部门在{label}没有得分（可能尚未纳入考核）。如有疑问请联系跑办管理员。")
+    st.info((founded_note(dept["name"], dept["active_from"], period)
+             or f"本部门在{label}没有得分（可能尚未纳入考核）。") + "如有疑问请联系跑办管理员。")
     st.stop()
 row = own.iloc[0]
-score_header(row, dept["name"])
+score_header(row, dept["name"], period)
 totals = read(queries.total_distribution, viewer, snapshot_id, dept["category"])
 if not missing(row["rank"]) and totals:
     st.caption(f"在{category_label(dept['category'])}共 {len(totals)} 个参评单位中排第 {int(row['rank'])} 名。")

@@ -11,6 +11,7 @@ from dashboard.widgets import (
     category_picker,
     csv_download,
     download,
+    no_data,
     period_caption,
     period_picker,
 )
@@ -31,13 +32,15 @@ scheme = scheme_for(period.year)
 label = period.label
 everyone = read(queries.ranking, viewer, snapshot_id)
 category = category_picker("ranking_category", set(everyone["category"]))
-period_caption(shown)
+period_caption(viewer, shown)
+if no_data(shown):
+    st.stop()
 ranking = everyone[everyone["category"] == category].reset_index(drop=True)
 if ranking.empty:
     st.info(f"{label}没有{category_label(category)}的得分。")
     st.stop()
 
-table = ranking_table(ranking, scheme)
+table = ranking_table(ranking, scheme, period)
 scored = ranking[ranking["total"].notna()]
 cols = st.columns(2 + len(TIERS))
 cols[0].metric("参评部门", len(ranking))

@@ -2,13 +2,28 @@
 import pandas as pd
 import streamlit as st
 
+from collectors.config import ConfigError, load_config
 from dashboard.auth import current_viewer
 from dashboard.format import dimension_label
 from dashboard.reads import read
 from dashboard.widgets import table_with_csv
 from data import queries
 from data.clock import to_local_series
+from data.settings import get_settings
+from data.vocabulary import SOURCE_KINDS
 from metrics.scheme import available_years, load_scheme, scheme_path, schemes_dir
+
+
+
+def source_labels() -> dict[str, str]:
+    """Source name → '资源目录（demo-catalog）', from the collectors' configuration (its kinds);
+    without a readable configuration the names show as they are."""
+    try:
+        config = load_config(get_settings().sources_file)
+    except ConfigError:
+        return {}
+    return {s.name: f"{SOURCE_KINDS.get(s.kind, s.kind)}（{s.name}）" for s in config.sources}
+
 
 RUN_STATUS = {"running": "运行中", "ok": "成功", "partial": "部分成功", "failed": "失败"}
 
@@ -19,6 +34,7 @@ if viewer.role != "admin":
     st.stop()
 
 status = read(queries.source_status, viewer)
+names = source_labels()
 st.subheader("采集运行")
 if status.empty:
     st.info("还没有任何采集记录。请在数据源配置（sources.toml）中配置数据源并启动采集："
@@ -26,9 +42,10 @@ if status.empty:
 else:
     failing = status[status["status"] == "failed"]
     if not failing.empty:
-        st.error("以下数据源最近一次采集失败：" + "、".join(failing["source"]) + "。请查看错误信息并处理。")
+        st.error("以下数据源最近一次采集失败：" + "、".join(names.get(x, x) for x in failing["source"])
+                 + "。请查看错误信息并处理。")
     shown = pd.DataFrame({
-        "数据源": status["source"],
+        "数据源": [names.get(x, x) for x in status["source"]],
         "最近一次状态": [RUN_STATUS.get(s, s) for s in status["status"]],
         "开始": to_local_series(status["started_at"]),
         "结束": to_local_series(status["finished_at"]),
@@ -48,9 +65,11 @@ else:
 st.subheader("隔离行")
 st.caption("时间均为北京时间。未能入库的行及原因。按原因修正源文件或在部门别名中补充名称后，重新采集即可。")
 sources = [""] + list(status["source"]) if not status.empty else [""]
-chosen = st.selectbox("数据源", sources, format_func=lambda s: s or "全部", key="quarantine_source")
+chosen = st.selectbox("数据源", sources, format_func=lambda s: names.get(s, s) or "全部", key="quarantine_source")
 held = read(queries.quarantined, viewer, chosen or None)
-held_rows = held.assign(created_at=to_local_series(held["created_at"])).rename(columns={"id": "编号", "source": "数据源", "kind": "记录类型", "file": "文件",
+held_rows = held.assign(created_at=to_local_series(held["created_at"]),
+                        source=held["source"].map(lambda x: names.get(x, x)),
+                        kind=held["kind"].map(lambda k: SOURCE_KINDS.get(k, k))).rename(columns={"id": "编号", "source": "数据源", "kind": "记录类型", "file": "文件",
                                  "line": "行号", "reason": "原因", "raw": "原始内容",
                                  "created_at": "隔离时间"})
 table_with_csv(held_rows, viewer, target=f"quarantine:{chosen or 'all'}", period="",

@@ -5,7 +5,9 @@ when an update event falls in [slot start, slot end + grace]. A period holds the
 ending in it; slots starting before registration (or the department's start) are not
 expected; slots ending before the resource's history begins are not judged, and a
 resource whose slots in the period all ended before then is judged once by the snapshot
-rule from its catalog last-updated date.
+rule from its catalog last-updated date. A 每 N … resource without a registration date has
+no slots to count from: it is judged by the snapshot rule in every period. A resource whose
+frequency is unknown is flagged, not counted.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pandas as pd
 
 from data.clock import local_days
 from data.periods import add_months
-from data.vocabulary import Frequency, parse_frequency
+from data.vocabulary import UNKNOWN_FREQUENCY_FLAG, Frequency, parse_frequency
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts
 from metrics.indicators.sharing import catalog
 from metrics.inputs import Context, PeriodInputs, days_int, lookup
@@ -103,13 +105,13 @@ class Observations:
         return (found <= ridx * KEY_SPAN + last) & (first <= last)
 
 
-def _prepare(inputs: PeriodInputs, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _prepare(inputs: PeriodInputs, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     res = catalog(inputs, ctx).reset_index(drop=True)
     res["freq"] = res["update_frequency"].map(parse_frequency)
     notes = []
     uncounted = res[res["freq"].isna() & (res["update_frequency"] != "irregular")]
     for dept, n in uncounted.groupby("dept_id").size().items():
-        notes.append((dept, f"{n} 个资源的更新频率无法识别，未计入更新及时率"))
+        notes.append((dept, f"{n} 个资源{UNKNOWN_FREQUENCY_FLAG}，未计入更新及时率"))
     res = res[res["freq"].notna()].reset_index(drop=True)
     first_update = lookup(res["resource_code"], inputs.first_updates.set_index("resource_code")["first_update"])
     first_event, first_seen = local_days(first_update), local_days(res["first_seen_at"])
@@ -117,18 +119,18 @@ def _prepare(inputs: PeriodInputs, ctx: Context) -> tuple[pd.DataFrame, pd.DataF
     registered, active = res["registered_at"], ctx.active_from(res["dept_id"])
     res["expected_from"] = registered.where(registered.notna() & ~(registered < active), active)
     anchored = res["freq"].map(lambda f: f.anchored)
-    undated = anchored & res["registered_at"].isna()
-    for dept, n in res[undated].groupby("dept_id").size().items():
-        notes.append((dept, f"{n} 个按“每 N 日/周/月”更新的资源缺少登记日期，更新周期从首次观测日起算"))
+    res["undated"] = anchored & res["registered_at"].isna()
+    for dept, n in res[res["undated"]].groupby("dept_id").size().items():
+        notes.append((dept, f"{n} 个按“每 N 日/周/月”更新的资源缺少登记日期，按目录快照规则（最近更新日期）判定"))
     res["anchor"] = res["freq"].map(lambda f: pd.Timestamp(CALENDAR_ANCHOR[f.unit]))
-    res.loc[anchored, "anchor"] = res.loc[anchored, "registered_at"].fillna(res.loc[anchored, "history_start"])
+    res.loc[anchored, "anchor"] = res.loc[anchored, "registered_at"]  # undated ones have no slots
     res["grace"] = res["freq"].map(lambda f: ctx.scheme.grace_days[f.standard])
-    return res, pd.DataFrame(notes, columns=["dept_id", "note"])
+    return res, pd.DataFrame(notes, columns=["dept_id", "note"]), uncounted
 
 
 def update_indicators(inputs: PeriodInputs, ctx: Context) -> Parts:
-    res, notes = _prepare(inputs, ctx)
-    table = _slot_table(res, ctx)
+    res, notes, uncounted = _prepare(inputs, ctx)
+    table = _slot_table(res[~res["undated"]], ctx)
     obs = Observations(inputs.updates, {c: i for i, c in enumerate(res["resource_code"])}, ctx.as_of)
     as_of = days_int(pd.Series([ctx.as_of_ts]))[0]
 
@@ -144,7 +146,7 @@ def update_indicators(inputs: PeriodInputs, ctx: Context) -> Parts:
     table["started"] = obs.any_between(r, start, np.full_like(start, as_of))
 
     per_res = table.groupby("ridx")["judged"].any()
-    snap_idx = per_res.index[~per_res.to_numpy()]
+    snap_idx = per_res.index[~per_res.to_numpy()].union(res.index[res["undated"]])
     hist = table[table["due"]]
     hist_counts = pd.DataFrame({"dept_id": res["dept_id"].to_numpy()[hist["ridx"].to_numpy()],
                                 "on_time": hist["on_time"].astype(int).to_numpy()})
@@ -153,12 +155,13 @@ def update_indicators(inputs: PeriodInputs, ctx: Context) -> Parts:
     counts = both.groupby("dept_id").agg(numerator=("on_time", "sum"), denominator=("on_time", "size")).reset_index()
     counts["indicator"] = "update_on_time"
 
-    for dept, n in snap.groupby("dept_id").size().items():
+    for dept, n in snap[~res.loc[snap.index, "undated"]].groupby("dept_id").size().items():
         notes.loc[len(notes)] = (dept, f"{n} 个资源在本期的更新周期均早于其首次观测，按目录快照规则（最近更新日期）判定一次")
     notes["indicator"] = "update_on_time"
     evidence, fixes = _history_items(table, res, ctx)
     snap_evidence, snap_fixes = _snapshot_items(snap)
-    return Parts([counts[COUNT_COLUMNS]], [evidence, snap_evidence], [fixes, snap_fixes], [notes[NOTE_COLUMNS]])
+    return Parts([counts[COUNT_COLUMNS]], [evidence, snap_evidence, _unknown_items(uncounted)], [fixes, snap_fixes],
+                 [notes[NOTE_COLUMNS]])
 
 
 def _snapshot_rule(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -167,10 +170,26 @@ def _snapshot_rule(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     for freq, group in res.groupby("freq", sort=False):
         bound[group.index] = freq.slot_after(last[group.index]) + pd.to_timedelta(group["grace"], unit="D")
     flagged = last.isna() | (last > ctx.as_of_ts)
-    out = res[["dept_id", "resource_code", "name"]].copy()
+    out = res[["dept_id", "resource_code", "name", "update_note"]].copy()
     out["last"], out["bound"], out["flagged"] = last, bound, flagged
     out["on_time"] = ~flagged & (ctx.as_of_ts <= bound)
     return out
+
+
+def _unknown_items(res: pd.DataFrame) -> pd.DataFrame:
+    """Resources whose frequency the catalog left blank or wrote unreadably: flagged for a clerk."""
+    return pd.DataFrame({
+        "dept_id": res["dept_id"], "indicator": "update_on_time", "item_type": "resource",
+        "item_key": res["resource_code"], "label": res["name"], "status": "flagged",
+        "due_at": pd.NaT, "done_at": pd.NaT,
+        "detail": [with_note({"说明": UNKNOWN_FREQUENCY_FLAG + "：请在目录中登记更新频率"}, note, "目录原文")
+                   for note in res["update_note"]],
+    }, columns=EVIDENCE_COLUMNS)
+
+
+def with_note(detail: dict, note, key: str = "更新说明") -> dict:
+    """An evidence detail with the catalog's note on the frequency, when it has one."""
+    return {**detail, key: note} if isinstance(note, str) and note else detail
 
 
 def _day_text(n: np.ndarray) -> np.ndarray:
@@ -198,8 +217,9 @@ def _history_items(table: pd.DataFrame, res: pd.DataFrame, ctx: Context):
         "item_key": item["resource_code"].to_numpy(), "label": item["name"].to_numpy(),
         "status": np.where(per["after"].to_numpy(), "late", "overdue"),
         "due_at": pd.to_datetime(last_due), "done_at": pd.NaT,
-        "detail": [{"逾期周期数": int(k), "更新频率": f, "逾期周期": listed[int(r)]}
-                   for r, k, f in zip(per.index, n, item["update_frequency"])]}, columns=EVIDENCE_COLUMNS)
+        "detail": [with_note({"逾期周期数": int(k), "更新频率": f, "逾期周期": listed[int(r)]}, note)
+                   for r, k, f, note in zip(per.index, n, item["update_frequency"], item["update_note"])]},
+        columns=EVIDENCE_COLUMNS)
     names = "资源「" + item["name"].astype(str) + "」（" + item["resource_code"].astype(str) + "）"
     overdue_fixes = pd.DataFrame({
         "dept_id": item["dept_id"].to_numpy(), "indicator": "update_on_time", "item_type": "resource",
@@ -233,10 +253,11 @@ def _snapshot_items(snap: pd.DataFrame):
         "item_key": bad["resource_code"], "label": bad["name"],
         "status": bad["flagged"].map({True: "flagged", False: "overdue"}),
         "due_at": bad["bound"], "done_at": bad["last"],
-        "detail": [{"判定方式": "目录快照规则",
-                    "最近更新日期": None if pd.isna(last) else last.date().isoformat(),
-                    "说明": ("目录未登记最近更新日期，或该日期晚于评价日" if flag else "最近更新日期距今已超过一个更新周期加宽限期")}
-                   for last, flag in zip(bad["last"], bad["flagged"])],
+        "detail": [with_note({"判定方式": "目录快照规则",
+                              "最近更新日期": None if pd.isna(last) else last.date().isoformat(),
+                              "说明": ("目录未登记最近更新日期，或该日期晚于评价日" if flag
+                                     else "最近更新日期距今已超过一个更新周期加宽限期")}, note)
+                   for last, flag, note in zip(bad["last"], bad["flagged"], bad["update_note"])],
     }, columns=EVIDENCE_COLUMNS)
     fixes = pd.DataFrame({
         "dept_id": bad["dept_id"], "indicator": "update_on_time", "item_type": "resource",

@@ -38,8 +38,11 @@ CATALOG = """资源代码,资源名称,提供部门,共享类型,更新频率,�
 R1,社保参保信息,市人社局,有条件共享,每月,是,2026-03-01 08:00:00,2025-01-02,2026-03-02 09:00
 R2,就业登记,市人社局,无条件共享,每 2 周,否,,2025-01-02,2026-03-02 09:00
 R3,企业名录,市市场监管局,不予共享,每季度,是,2026-02-01,,2026-03-02 09:00
-R4,未知频率,市人社局,有条件共享,每旬,是,2026-02-01,,2026-03-02 09:00
+R4,按旬更新,市人社局,有条件共享,每旬,是,2026-02-01,,2026-03-02 09:00
 R5,挂接不明,市人社局,有条件共享,每年,也许,2026-02-01,,2026-03-02 09:00
+R6,带说明,市人社局,有条件共享,每月(更新说明:暂无新业务数据产生),是,2026-02-01,,2026-03-02 09:00
+R7,未知频率,市人社局,有条件共享,偶尔,是,2026-02-01,,2026-03-02 09:00
+R8,缺少频率,市人社局,有条件共享,,是,2026-02-01,,2026-03-02 09:00
 """
 CATALOG_COLUMNS = {"资源代码": "resource_code", "资源名称": "name", "提供部门": "provider_dept",
                    "共享类型": "share_type", "更新频率": "update_frequency", "是否挂接": "mounted",
@@ -51,16 +54,19 @@ def test_catalog_snapshots_upsert_and_record_moved_updates(engine, tmp_path):
     write(tmp_path, "cat1.csv", CATALOG)
     cfg = source(tmp_path, kind="catalog", columns=CATALOG_COLUMNS)
     first = run_source(engine, cfg)
-    assert (first.counts.rows_read, first.counts.rows_loaded, first.counts.rows_quarantined) == (5, 2, 3)
+    assert (first.counts.rows_read, first.counts.rows_loaded, first.counts.rows_quarantined) == (8, 6, 2)
     assert reasons(engine) == [
         "未知部门 '市市场监管局'：请在部门别名中添加（[source.aliases] 或 python -m data dept add --alias）",
-        "更新频率 '每旬' 无法识别：请改为 实时/每日/每周/每月/每季度/每半年/每年/不定期 或 每 N 日/周/月，"
-        "或在 [source.values.update_frequency] 中映射",
         "字段 mounted 的取值 '也许' 无法识别：请在 [source.values.mounted] 中添加映射",
     ]
     stored = rows(engine, CatalogResource, CatalogResource.resource_code)
-    assert [(r["resource_code"], r["share_type"], r["update_frequency"], r["mounted"]) for r in stored] == [
-        ("R1", "conditional", "monthly", True), ("R2", "unconditional", "every_2_weeks", False)]
+    # a note never hides the frequency; a missing or unreadable one is stored as unknown, the text kept
+    assert [(r["resource_code"], r["share_type"], r["update_frequency"], r["mounted"], r["update_note"])
+            for r in stored] == [
+        ("R1", "conditional", "monthly", True, None), ("R2", "unconditional", "every_2_weeks", False, None),
+        ("R4", "conditional", "every_10_days", True, None),
+        ("R6", "conditional", "monthly", True, "更新说明:暂无新业务数据产生"),
+        ("R7", "conditional", "unknown", True, "偶尔"), ("R8", "conditional", "unknown", True, None)]
     assert stored[0]["last_updated_at"] == datetime(2026, 3, 1, 0, 0)  # 08:00 Shanghai
     assert stored[0]["registered_at"] == date(2025, 1, 2)
     assert count(engine, "resource_update") == 0  # a first snapshot records no update

@@ -33,6 +33,7 @@ def test_defaults(clean_env):
     assert s.scheme_dir == ROOT / "metrics" / "schemes"
     assert (s.login_max_failures, s.login_lock_minutes, s.session_idle_minutes) == (5, 15, 30)
     assert s.demo_mode is False
+    assert s.fault_codes_file == ROOT / "data" / "fault_codes.toml"
 
 
 def test_environment_overrides(clean_env, tmp_path):
@@ -73,7 +74,7 @@ def test_launcher_passes_streamlit_config_as_flags():
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert len(ENV) == 9
+    assert len(ENV) == 10
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
     assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
 
@@ -111,3 +112,17 @@ def test_demo_dir_and_sources_are_where_the_demo_writes_and_the_collectors_read(
     clean_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     assert collectors_main(["once", "--no-refresh"]) == 0
     assert "from-the-setting" in capsys.readouterr().out
+
+
+def test_fault_codes_file_chooses_the_fault_labels(clean_env, tmp_path):
+    from dashboard.format import fault_labels
+    from data.vocabulary import fault_label
+
+    assert fault_label("TIMEOUT", fault_labels()) == "调用超时（TIMEOUT）"
+    (tmp_path / "codes.toml").write_text('[fault_codes]\nE503 = "对方服务暂停"\n', encoding="utf-8")
+    clean_env.setenv("PAOBAN_FAULT_CODES", str(tmp_path / "codes.toml"))
+    assert fault_labels() == {"E503": "对方服务暂停"}
+    assert fault_label("E503", fault_labels()) == "对方服务暂停（E503）"
+    assert fault_label("TIMEOUT", fault_labels()) == "TIMEOUT"
+    clean_env.setenv("PAOBAN_FAULT_CODES", str(tmp_path / "missing.toml"))
+    assert fault_labels() == {}

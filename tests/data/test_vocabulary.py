@@ -2,6 +2,7 @@
 slots each canonical frequency cuts time into."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from collectors.mapping import ENUM_VALUES
@@ -9,12 +10,15 @@ from data.departments import parse_category
 from data.vocabulary import (
     CATEGORIES,
     FREQUENCY_LABELS,
+    NOTE_LENGTH,
     SATISFACTION,
     SHARE_TYPES,
     TIER_COLOURS,
     TIERS,
     normalise_frequency,
     parse_frequency,
+    split_frequencies,
+    split_frequency,
 )
 
 
@@ -31,14 +35,42 @@ from data.vocabulary import (
     ("R/P1D", "daily"), ("R/P1W", "weekly"), ("R/P1M", "monthly"), ("R/P3M", "quarterly"), ("R/P6M", "half_yearly"),
     ("R/P12M", "yearly"), ("R/P1Y", "yearly"), ("R/P2Y", "every_24_months"), ("R/P2M", "every_2_months"),
     ("R/PT1S", "realtime"), ("r/p1d", "daily"), ("R/P2D", "every_2_days"), ("R/P2W", "every_2_weeks"),
+    # as real portals write them
+    ("小时级", "realtime"), ("分钟级", "realtime"), ("每小时", "realtime"), ("实时更新", "realtime"),
+    ("不更新", "irregular"), ("按需", "irregular"), ("每两周", "every_2_weeks"), ("每旬", "every_10_days"),
+    ("季度", "quarterly"), ("半年", "half_yearly"), ("年度", "yearly"), ("每月更新", "monthly"),
+    ("每年一次", "yearly"), ("每三月", "every_3_months"), ("每 两 周", "every_2_weeks"),
 ])
 def test_every_frequency_spelling_has_one_canonical_form(raw, expected):
     assert normalise_frequency(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["每旬", "偶尔", "R/P0D", "", None, float("nan"), "每 0 日"])
+@pytest.mark.parametrize("raw", ["偶尔", "每更新", "R/P0D", "", None, float("nan"), "每 0 日"])
 def test_unknown_frequencies_are_refused_not_guessed(raw):
     assert normalise_frequency(raw) is None
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("每月(更新说明:暂无新业务数据产生)", ("monthly", "更新说明:暂无新业务数据产生")),
+    ("每年（更新说明：每年一月更新）", ("yearly", "更新说明：每年一月更新")),
+    ("每季度【按季汇总】", ("quarterly", "按季汇总")), ("每日()", ("daily", None)),
+    ("每月", ("monthly", None)),
+    ("偶尔(看情况)", ("unknown", "偶尔(看情况)")),  # not understood: the whole text is kept as the note
+    ("（每月）", ("unknown", "（每月）")), ("", ("unknown", None)), (None, ("unknown", None)),
+])
+def test_a_bracketed_note_never_hides_the_frequency(raw, expected):
+    assert split_frequency(raw) == expected
+
+
+def test_a_long_note_is_cut_to_what_the_store_keeps():
+    assert split_frequency("每月(" + "很" * 600 + ")") == ("monthly", "很" * NOTE_LENGTH)
+    assert split_frequency("偶" * 600) == ("unknown", "偶" * NOTE_LENGTH)
+
+
+def test_split_frequencies_over_a_column():
+    codes, notes = split_frequencies(pd.Series(["每月(暂无新数据)", None, "每月(暂无新数据)", "偶尔"]))
+    assert list(codes) == ["monthly", "unknown", "monthly", "unknown"]
+    assert list(notes) == ["暂无新数据", None, "暂无新数据", "偶尔"]
 
 
 def test_every_label_reads_back_as_its_code():
@@ -62,7 +94,7 @@ def test_slots_and_grace_of_each_frequency(freq, unit, length, anchored, standar
     assert (f.unit, f.length, f.anchored, f.standard) == (unit, length, anchored, standard)
 
 
-@pytest.mark.parametrize("freq", ["irregular", "every_0_days", "sometimes", None])
+@pytest.mark.parametrize("freq", ["irregular", "unknown", "every_0_days", "sometimes", None])
 def test_irregular_and_unknown_are_not_counted(freq):
     assert parse_frequency(freq) is None
 

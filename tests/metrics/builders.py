@@ -14,7 +14,7 @@ COLUMNS = {
     "resources": {"resource_code": "object", "name": "object", "provider_dept_id": "int64", "share_type": "object",
                   "update_frequency": "object", "mounted": "bool", "service_code": "object",
                   "registered_at": "datetime64[ns]", "last_updated_at": "datetime64[ns]",
-                  "first_seen_at": "datetime64[ns]"},
+                  "first_seen_at": "datetime64[ns]", "update_note": "object"},
     "updates": {"resource_code": "object", "updated_at": "datetime64[ns]"},
     "first_updates": {"resource_code": "object", "first_update": "datetime64[ns]"},
     "calls": {"provider_dept_id": "int64", "service_code": "object", "calls": "int64", "failures": "int64"},
@@ -38,7 +38,7 @@ COLUMNS = {
 DEFAULTS = {
     "resources": {"name": None, "share_type": "unconditional", "update_frequency": "irregular", "mounted": False,
                   "service_code": None, "registered_at": None, "last_updated_at": None,
-                  "first_seen_at": datetime(2020, 1, 1)},
+                  "first_seen_at": datetime(2020, 1, 1), "update_note": None},
     "requests": {"requester_dept_id": 99, "resource_code": None, "answered_at": None, "due_at": None,
                  "decision": None},
     "objections": {"raised_by_dept_id": 99, "resource_code": None, "kind": None, "resolved_at": None, "due_at": None},

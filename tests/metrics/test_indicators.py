@@ -36,6 +36,14 @@ def test_catalog_indicators_count_resources_registered_by_as_of():
     assert counts_of(later, "mount_rate")[1] == (2, 4) and counts_of(later, "open_rate")[1] == (4, 5)
 
 
+def test_unknown_frequency_still_counts_in_every_catalog_indicator():
+    # the same catalog with every frequency unknown (blank or unreadable in the source): the counts do not move
+    unknown = [{**r, "update_frequency": "unknown"} for r in RESOURCES]
+    parts = catalog_indicators(inp := inputs(resources=unknown), context(inp, "2026-Q2", "2026-06-30"))
+    assert counts_of(parts, "mount_rate") == {1: (2, 3), 2: (1, 1)}
+    assert counts_of(parts, "open_rate") == {1: (3, 4), 2: (1, 1)}
+
+
 def test_call_success_and_usage_from_the_rollup():
     inp = inputs(
         resources=RESOURCES,

@@ -8,11 +8,12 @@ from tests.metrics.builders import context, counts_of, inputs, local
 
 
 def run(freq: str, period: str, as_of: str, updates=(), registered=date(2025, 1, 1), first_seen=datetime(2025, 1, 1),
-        last_updated=None, departments=None):
+        last_updated=None, departments=None, note=None):
     """(numerator, denominator) of update_on_time for one resource R of department 1, plus the Parts."""
     tables = dict(
         resources=[{"resource_code": "R", "name": "人口库", "provider_dept_id": 1, "update_frequency": freq,
-                    "registered_at": registered, "first_seen_at": first_seen, "last_updated_at": last_updated}],
+                    "registered_at": registered, "first_seen_at": first_seen, "last_updated_at": last_updated,
+                    "update_note": note}],
         updates=[{"resource_code": "R", "updated_at": u} for u in updates],
         first_updates=[{"resource_code": "R", "first_update": min(updates)}] if updates else [],
     )
@@ -96,6 +97,33 @@ def test_every_n_weeks_and_months():
     reg = date(2026, 2, 15)
     assert run("every_3_months", "2026-05", "2026-05-31", [local(2026, 5, 24)], registered=reg)[0] == (1, 1)
     assert run("every_3_months", "2026-05", "2026-05-31", [local(2026, 5, 25)], registered=reg)[0] == (0, 1)
+
+
+def test_every_n_without_registration_is_judged_by_the_snapshot_rule():
+    # every 3 months, no registration date, first listed 2025-01-01, last updated 2024-01-10 (local):
+    # on time while as_of ≤ 2024-01-10 + 3 months + 10 days = 2024-04-20; in March 2026 it is late → 0 of 1,
+    # not 无数据 as when its slots counted from the first observation.
+    (num, den), parts = run("every_3_months", "2026-03", "2026-03-31", registered=None,
+                            last_updated=local(2024, 1, 10), note="更新说明:暂无新业务数据产生")
+    assert (num, den) == (0, 1)
+    ev = parts.evidence[1].iloc[0]
+    assert ev["detail"]["判定方式"] == "目录快照规则" and ev["detail"]["更新说明"] == "更新说明:暂无新业务数据产生"
+    assert ev["due_at"].date() == date(2024, 4, 20)
+    assert "缺少登记日期，按目录快照规则" in parts.notes[0].iloc[0]["note"]
+    # last updated 2026-01-15: bound 04-15 + 10 = 04-25 ≥ 03-31 → on time, in every period up to then.
+    kw = dict(registered=None, last_updated=local(2026, 1, 15))
+    assert run("every_3_months", "2026-03", "2026-03-31", **kw)[0] == (1, 1)
+    assert run("every_3_months", "2026-04", "2026-04-25", **kw)[0] == (1, 1)
+    assert run("every_3_months", "2026-04", "2026-04-26", **kw)[0] == (0, 1)
+
+
+def test_unknown_frequency_is_flagged_and_not_counted():
+    (num, den), parts = run("unknown", "2026-03", "2026-03-31", note="偶尔")
+    assert (num, den) == (0, 0)
+    flagged = parts.evidence[2].iloc[0]
+    assert flagged["status"] == "flagged" and flagged["item_key"] == "R"
+    assert flagged["detail"] == {"说明": "更新频率缺失或无法识别：请在目录中登记更新频率", "目录原文": "偶尔"}
+    assert parts.notes[0].iloc[0]["note"] == "1 个资源更新频率缺失或无法识别，未计入更新及时率"
 
 
 def test_slots_starting_before_registration_are_not_expected():

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 07:28:17.568968
+Create Date: 2026-12-03 07:42:33.296863
 """
 from alembic import op
 import sqlalchemy as sa
@@ -218,6 +218,7 @@ def upgrade() -> None:
     sa.Column('first_seen_at', sa.DateTime(), nullable=False),
     sa.Column('snapshot_at', sa.DateTime(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('update_note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.ForeignKeyConstraint(['provider_dept_id'], ['department.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('resource_code')

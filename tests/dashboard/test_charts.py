@@ -1,0 +1,34 @@
+"""Trends draw a running period apart from the closed ones: dashed, open marker, 进行中."""
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import charts
+
+HISTORY = pd.DataFrame({
+    "period_key": ["2026-09", "2026-10", "2026-11"], "period_start": ["2026-09-01", "2026-10-01", "2026-11-01"],
+    "complete": [True, True, False], "total": [85.0, 92.5, 38.0], "rank": [2, 1, 1], "tier": ["良好", "优秀", "较差"],
+})
+
+
+def test_the_running_month_is_a_dashed_segment_labelled_running():
+    closed, running = charts.trend(HISTORY).data
+    assert list(closed.x) == ["9月", "10月"] and list(closed.y) == [85.0, 92.5]
+    assert closed.line.dash is None
+    # joined to the last closed month, dashed, its point open and labelled
+    assert list(running.x) == ["10月", "11月（进行中）"] and list(running.y) == [92.5, 38.0]
+    assert running.line.dash == "dash" and running.name.startswith("进行中")
+    assert list(running.marker.symbol) == ["circle", "circle-open"]
+    assert list(running.text) == ["92.5", "38.0（进行中）"]
+
+
+def test_a_year_of_closed_months_has_one_solid_line():
+    (line,) = charts.trend(HISTORY[HISTORY["complete"]]).data
+    assert line.line.dash is None and list(line.text) == ["85.0", "92.5"]
+
+
+def test_sparkline_dashes_the_running_period():
+    history = HISTORY.rename(columns={"total": "score"})
+    closed, running = charts.sparkline(history).data
+    assert list(closed.x) == ["2026-09", "2026-10"] and list(running.x) == ["2026-10", "2026-11"]
+    assert running.line.dash == "dash"
