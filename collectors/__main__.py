@@ -8,8 +8,10 @@ import unicodedata
 
 from collectors.config import ConfigError, load_config
 from collectors.memory import keep_freed_memory
-from collectors.scheduler import build_scheduler, run_once
+from collectors.replay import replay_source
+from collectors.scheduler import build_scheduler, refresh_scores, register_first, run_once
 from data.db import DatabaseConfigError
+from data.entry import run
 from data.migrate import ready_engine
 from data.settings import get_settings
 
@@ -36,12 +38,21 @@ def print_summary(summaries) -> None:
         for f in s.files:
             if f["status"] == "error":
                 print(f"[{s.source}] 文件 {f['file']} 无法读取：{f['reason']}")
+            elif f.get("note"):
+                print(f"[{s.source}] 文件 {f['file']}：{f['note']}")
         if s.error and not any(f["status"] == "error" for f in s.files):
             print(f"[{s.source}] {s.error}")
         if s.created_departments:
             print(f"[{s.source}] 新建部门 {len(s.created_departments)} 个：{'、'.join(s.created_departments)}")
         if s.counts.rows_quarantined:
             print(f"[{s.source}] {s.counts.rows_quarantined} 行已隔离，请在“数据源状态”页查看原因并修正")
+
+
+def exit_code(summaries) -> int:
+    """For cron: 1 when a source failed or a file of it could not be read, else 0 (every row
+    read was loaded, a duplicate or quarantined; a source another process runs is skipped)."""
+    unread = any(f["status"] == "error" for s in summaries for f in s.files)
+    return 1 if unread or any(s.status == "failed" for s in summaries) else 0
 
 
 def cmd_once(args) -> int:
@@ -52,7 +63,20 @@ def cmd_once(args) -> int:
     print_summary(summaries)
     if refresh_error:
         print(refresh_error, file=sys.stderr)
-    return 1 if any(s.status == "failed" for s in summaries) else 0
+    return exit_code(summaries)
+
+
+def cmd_replay(args) -> int:
+    config = load_config(args.config or get_settings().sources_file)
+    engine = ready_engine()
+    sources = [config.source(args.source)] if args.source else [s for s in config.sources if s.enabled]
+    summaries = [replay_source(engine, s, args.reason) for s in register_first(sources)]
+    print_summary(summaries)
+    if not args.no_refresh and any(s.counts.rows_loaded for s in summaries):
+        refresh_error = refresh_scores(engine)
+        if refresh_error:
+            print(refresh_error, file=sys.stderr)
+    return exit_code(summaries)
 
 
 def cmd_run(args) -> int:
@@ -75,9 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     once.add_argument("--source", help="only this source (its name in the config)")
     once.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     once.set_defaults(func=cmd_once)
+    replay = sub.add_parser("replay", help="validate quarantined rows again and load those that now pass")
+    replay.add_argument("--source", help="only this source (its name in the config)")
+    replay.add_argument("--reason", help="only rows whose reason starts with this text, e.g. 未知部门")
+    replay.set_defaults(func=cmd_replay)
     run = sub.add_parser("run", help="start the scheduler (one job per source)")
     run.set_defaults(func=cmd_run)
-    for cmd in (once, run):
+    for cmd in (once, replay, run):
         cmd.add_argument("--config", help="sources.toml (default: PAOBAN_SOURCES)")
         cmd.add_argument("--no-refresh", action="store_true", help="do not refresh score snapshots")
     return p
@@ -96,4 +124,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -47,7 +47,7 @@ def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> Pr
                    [], None, None if calls else batch)
     if len(frame):
         try:
-            checked = validate(frame, cfg, resolver)
+            checked = validate(frame, cfg, resolver, list(batch.records.columns))
         except MissingColumns as exc:
             out.problem = str(exc)
             return out

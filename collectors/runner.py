@@ -28,8 +28,8 @@ from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
 from collectors.pipeline import pipelined, runs_pipelined
 from collectors.readers import make_reader
-from collectors.readers.base import Batch, FileProblem, FileSkipped, SourceUnavailable, snapshot
-from collectors.readers.tracking import mark_failed
+from collectors.readers.base import Batch, FileNote, FileProblem, FileSkipped, SourceUnavailable, snapshot
+from collectors.readers.tracking import config_digest, mark_failed
 from collectors.validate import MissingColumns
 from data.clock import utcnow
 
@@ -83,10 +83,13 @@ def commit_cursor(engine: Engine, cfg: SourceConfig, cursor: dict) -> None:
         save_cursor(conn, cfg.name, cursor)
 
 
-def mark_file_failed(cursor: dict, file: str, reason: str) -> dict:
-    """The batch's cursor with its file remembered as unreadable until its content changes."""
+def with_failures(cfg: SourceConfig, cursor: dict, failed: dict[str, str]) -> dict:
+    """The cursor with the files this run could not read remembered as unreadable until
+    their content or the source's configuration changes: every cursor the run stores after
+    a failure carries it (the reader's own cursor never learns of it)."""
     marked = snapshot(cursor)
-    mark_failed(marked, file, reason)
+    for file, reason in failed.items():
+        mark_failed(marked, file, reason, config_digest(cfg))
     return marked
 
 
@@ -105,7 +108,7 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
     started = time.monotonic()
     summary = RunSummary(cfg.name, "ok", run_id=with_retry(start_run, engine, cfg.name))
     files: dict[str, dict] = {}
-    failed_files: set[str] = set()
+    failed: dict[str, str] = {}  # file → why it could not be read
     errors: list[str] = []
     collected_at = utcnow()
     cursor = with_retry(read_cursor, engine, cfg.name)
@@ -124,27 +127,31 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
                         files.setdefault(item.file, {"file": item.file, "status": "skipped", "reason": item.reason})
                     bar.update(item.progress)
                     continue
+                if isinstance(item, FileNote):
+                    file_entry(files, item.file)["note"] = item.note
+                    continue
                 if isinstance(item, FileProblem):
                     report_problem(files, errors, item.file, item.reason)
                     if item.cursor is not None:
-                        with_retry(commit_cursor, engine, cfg, item.cursor)
+                        with_retry(commit_cursor, engine, cfg, with_failures(cfg, item.cursor, failed))
                     continue
-                if item.file in failed_files:
+                if item.file in failed:
                     continue
+                if failed:
+                    item.cursor = with_failures(cfg, item.cursor, failed)
                 try:
                     counts, created = with_retry(store_batch, engine, cfg, item, summary.run_id, collected_at)
                 except MissingColumns as exc:
                     if cfg.reader not in ("files", "xroad"):  # a query or API: fix the config, keep the cursor
                         raise SourceUnavailable(str(exc)) from exc
-                    failed_files.add(item.file)
+                    failed[item.file] = str(exc)
                     report_problem(files, errors, item.file, str(exc))
-                    with_retry(commit_cursor, engine, cfg, mark_file_failed(item.cursor, item.file, str(exc)))
+                    with_retry(commit_cursor, engine, cfg, with_failures(cfg, item.cursor, failed))
                     continue
                 summary.counts.add(counts)
                 summary.created_departments.extend(created)
                 if item.file:
-                    entry = files.setdefault(item.file, {"file": item.file, "status": "ok", "rows": 0,
-                                                         "loaded": 0, "quarantined": 0})
+                    entry = file_entry(files, item.file)
                     entry["rows"] += counts.rows_read
                     entry["loaded"] += counts.rows_loaded
                     entry["quarantined"] += counts.rows_quarantined
@@ -171,6 +178,11 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
     except Exception:  # the database is gone: the summary still reaches the caller
         log.error("source %s: could not record the run:\n%s", cfg.name, traceback.format_exc())
     return summary
+
+
+def file_entry(files: dict, file: str) -> dict:
+    """The run log's entry of a file it reads."""
+    return files.setdefault(file, {"file": file, "status": "ok", "rows": 0, "loaded": 0, "quarantined": 0})
 
 
 def report_problem(files: dict, errors: list, file: str, reason: str) -> None:

@@ -30,10 +30,17 @@ def refresh_scores(engine: Engine) -> str | None:
     return None
 
 
+def register_first(sources: list[SourceConfig]) -> list[SourceConfig]:
+    """Department sources ahead of the others (each group in its listed order), so a
+    department the register gains in this run resolves the other sources' rows."""
+    return sorted(sources, key=lambda s: s.kind != "department")
+
+
 def run_once(engine: Engine, config: CollectorConfig, source: str | None = None,
              refresh: bool = True, progress: bool = False) -> tuple[list[RunSummary], str | None]:
-    """Run one named source, or every enabled one; refresh scores once at the end."""
-    sources = [config.source(source)] if source else [s for s in config.sources if s.enabled]
+    """Run one named source, or every enabled one (department sources first); refresh
+    scores once at the end."""
+    sources = [config.source(source)] if source else register_first([s for s in config.sources if s.enabled])
     summaries = [run_source(engine, s, progress=progress) for s in sources]
     refresh_error = None
     if refresh and any(s.counts.rows_loaded for s in summaries):
@@ -58,9 +65,7 @@ def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = Tru
     from apscheduler.schedulers.blocking import BlockingScheduler  # only `run` needs it: `once` starts quicker
 
     scheduler = BlockingScheduler(timezone=ZONE)
-    for cfg in config.sources:
-        if not cfg.enabled:
-            continue
+    for cfg in register_first([s for s in config.sources if s.enabled]):
         scheduler.add_job(scheduled_run, "interval", args=[engine, cfg, refresh], id=cfg.name,
                           name=cfg.name, minutes=cfg.interval_minutes, max_instances=1, coalesce=True,
                           misfire_grace_time=max(300, int(cfg.interval_minutes * 60)),

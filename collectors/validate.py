@@ -7,6 +7,7 @@ the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import get_close_matches
 
 import numpy as np
 import pandas as pd
@@ -78,19 +79,34 @@ def _missing(v) -> bool:
     return not _present(v)
 
 
-def check_columns(frame: pd.DataFrame, cfg: SourceConfig) -> None:
+def check_columns(frame: pd.DataFrame, cfg: SourceConfig, headers: list[str] | None = None) -> None:
+    """A required field no column maps to fails the file; the message lists the file's own
+    headers (`headers`, else the frame's) and the unmapped one closest to each missing field."""
     missing = [f for f in KIND_FIELDS[cfg.kind]["required"] if f not in frame.columns]
-    if missing:
-        inverse = {v: k for k, v in cfg.columns.items()}
-        names = "、".join(f"{f}（源列 {inverse[f]!r}）" if f in inverse else f for f in missing)
-        found = "、".join(map(str, frame.columns[:30]))
-        raise MissingColumns(f"缺少必需的列 {names}；文件中的列为：{found}。请检查 [source.columns] 列映射或表头行")
+    if not missing:
+        return
+    inverse = {v: k for k, v in cfg.columns.items()}
+    names = "、".join(f"{f}（源列 {inverse[f]!r}）" if f in inverse else f for f in missing)
+    headers = [str(h).strip() for h in (frame.columns if headers is None else headers)]
+    if not any(headers):
+        raise MissingColumns(f"缺少必需的列 {names}；文件中没有找到任何列名：请检查表头行（header_row）是否正确")
+    unmapped = [h for h in headers if h and h not in cfg.columns and h not in frame.columns]
+    hints = []
+    for f in missing:
+        close = get_close_matches(inverse.get(f, f), unmapped, n=1, cutoff=0.5)
+        if close:
+            hints.append(f"{close[0]!r} 可能对应 {f}")
+            unmapped.remove(close[0])
+    hint = f"；{'，'.join(hints)}" if hints else ""
+    raise MissingColumns(f"缺少必需的列 {names}；文件中的列为：{'、'.join(headers[:30])}{hint}。"
+                         "请检查 [source.columns] 列映射或表头行")
 
 
-def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolver | None) -> Validated:
+def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolver | None,
+             headers: list[str] | None = None) -> Validated:
     """Departments are resolved last, for the rows every other check passed: a row that is
-    quarantined never creates a department."""
-    check_columns(frame, cfg)
+    quarantined never creates a department. `headers` are the file's own column names."""
+    check_columns(frame, cfg, headers)
     types = field_types(cfg.kind)
     reasons = Reasons(frame.index)
     if ROW_PROBLEM in frame.columns:

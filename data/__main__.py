@@ -18,6 +18,7 @@ from data.departments import (
     parse_active_from,
 )
 from data.demo import add_command as add_demo_command
+from data.entry import run
 from data.migrate import ready_engine, upgrade
 from data.publication import PublicationError
 from data.publication_cli import add_publication_parser
@@ -133,4 +134,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

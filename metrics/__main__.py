@@ -18,6 +18,7 @@ from datetime import date
 import pandas as pd
 
 from data.db import DatabaseConfigError, get_engine
+from data.entry import run
 from data import publication
 from data.models import PUBLICATION_STATES
 from data.periods import PeriodError
@@ -179,4 +180,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

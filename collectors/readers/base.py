@@ -54,6 +54,14 @@ class FileProblem:
     cursor: dict | None = None
 
 
+@dataclass
+class FileNote:
+    """Something the run log says about a file it goes on reading."""
+
+    file: str
+    note: str
+
+
 ALREADY_READ = "已导入"
 NOTHING_NEW = "没有新内容"
 
@@ -74,7 +82,7 @@ class FileSkipped:
 class Reader(Protocol):
     total: int
 
-    def items(self) -> Iterator[Batch | FileProblem | FileSkipped]: ...
+    def items(self) -> Iterator[Batch | FileProblem | FileSkipped | FileNote]: ...
 
 
 def _missing(v) -> bool:

@@ -16,6 +16,7 @@ from collectors.readers.base import (
     ALREADY_READ,
     NOTHING_NEW,
     Batch,
+    FileNote,
     FileProblem,
     FileSkipped,
     frame_of,
@@ -25,10 +26,12 @@ from collectors.readers.base import (
 from collectors.readers.spreadsheet import read_xlsx
 from collectors.readers.text import UnreadableFile, csv_head, detect_encoding
 from collectors.readers.tracking import (
+    CONFIG_CHANGED,
     HEAD_BYTES,
     FileEntry,
     FileTracker,
     Match,
+    config_digest,
     grow_head,
     is_settled,
     list_drop_folder,
@@ -61,7 +64,7 @@ class FileReader:
     def __init__(self, cfg: SourceConfig, cursor: dict):
         self.cfg = cfg
         self.cursor = cursor
-        self.tracker = FileTracker(cursor)
+        self.tracker = FileTracker(cursor, config_digest(cfg))
         self.paths = list_drop_folder(cfg.path, cfg.glob)
         self.total = sum(p.stat().st_size for p in self.paths)
 
@@ -80,9 +83,11 @@ class FileReader:
                 continue
             if fmt in STREAM_FORMATS:
                 entry = self.tracker.match_stream(path, self.name_of(path)).entry
-                unread += 0 if entry.error else max(0, size - entry.offset)
-            elif not self.tracker.match_whole(path, self.name_of(path)).known:
-                unread += size
+                unread += 0 if self.tracker.failed(entry) else max(0, size - entry.offset)
+            else:
+                match = self.tracker.match_whole(path, self.name_of(path))
+                stale = match.entry.error is not None and not self.tracker.failed(match.entry)
+                unread += size if stale or not match.known else 0
         return unread
 
     def items(self) -> Iterator[Batch | FileProblem | FileSkipped]:
@@ -103,6 +108,7 @@ class FileReader:
 
     def whole(self, path: Path, name: str, fmt: str) -> Iterator[Batch | FileProblem | FileSkipped]:
         match = self.tracker.match_whole(path, name)
+        yield from self.retry_after_change(match, name)
         entry = match.entry
         if entry.complete or entry.error:
             same = ALREADY_READ if entry.name == name else f"内容与已导入的文件 {entry.name} 相同"
@@ -111,7 +117,7 @@ class FileReader:
         try:
             frame, lines, bad, raw = self.parse_whole(path, fmt)
         except UnreadableFile as exc:
-            entry.error = str(exc)
+            entry.fail(str(exc), self.tracker.config)
             self.tracker.store(match)
             yield FileProblem(name, str(exc), snapshot(self.cursor))
             return
@@ -125,6 +131,13 @@ class FileReader:
                         "json", size if entry.complete else 0, bad if start == 0 else [],
                         raw[start:stop] if raw is not None else None)
 
+    def retry_after_change(self, match: Match, name: str) -> Iterator[FileNote]:
+        """A file that failed under another configuration is read again, and the run says so."""
+        before = self.tracker.forget_failure(match, name)
+        if before is not None:
+            self.tracker.store(match)
+            yield FileNote(name, f"{CONFIG_CHANGED}（上次失败原因：{before}）")
+
     def parse_whole(self, path: Path, fmt: str):
         data = path.read_bytes()
         if fmt == "xlsx":
@@ -136,6 +149,7 @@ class FileReader:
 
     def stream(self, path: Path, name: str, fmt: str) -> Iterator[Batch | FileProblem | FileSkipped]:
         match = self.tracker.match_stream(path, name)
+        yield from self.retry_after_change(match, name)
         entry = match.entry
         size = path.stat().st_size
         settled = is_settled(path, self.cfg.settle_seconds)

@@ -8,13 +8,26 @@ JSON, X-Road) by the hash of the whole file and resumed at a record count.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 HEAD_BYTES = 64 * 1024
 IGNORED_PREFIXES = (".", "~$")
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp")
+# SourceConfig fields that only schedule or size a run: changing them re-reads nothing
+RUN_ONLY = ("name", "base_dir", "interval_minutes", "enabled", "batch_rows", "settle_seconds",
+            "dedupe_keep_days", "timeout_seconds")
+CONFIG_CHANGED = "配置已变更，重新读取"
+
+
+def config_digest(cfg) -> str:
+    """A digest of what decides how a source's files are read, mapped and validated: a file
+    that failed under one digest is read again under another."""
+    kept = {k: v for k, v in asdict(cfg).items() if k not in RUN_ONLY}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False)
+                          .encode()).hexdigest()[:16]
 
 
 def sha256_of(path: Path, limit: int | None = None) -> str:
@@ -49,7 +62,7 @@ class FileEntry:
     """How far one file was read: a cursor's `files` holds one per file, as JSON (to_json,
     from_json). A stream file is resumed at `offset` (the byte after the last stored line,
     `line` its number); a whole document at `records`. `error` marks a file that cannot be
-    read until its content changes."""
+    read until its content or its source's configuration (`config`, config_digest) changes."""
 
     mode: str  # "stream" or "whole"
     name: str
@@ -62,9 +75,14 @@ class FileEntry:
     records: int = 0  # whole: records stored
     complete: bool = False
     error: str | None = None
+    config: str | None = None  # the config digest the error was found under
 
-    STORED = {"stream": ("mode", "name", "head", "head_len", "offset", "encoding", "columns", "line", "error"),
-              "whole": ("mode", "name", "records", "complete", "error")}
+    STORED = {"stream": ("mode", "name", "head", "head_len", "offset", "encoding", "columns", "line", "error",
+                         "config"),
+              "whole": ("mode", "name", "records", "complete", "error", "config")}
+
+    def fail(self, reason: str, config: str) -> None:
+        self.error, self.config = reason, config
 
     def to_json(self) -> dict:
         """The stored form: the fields of its mode that are set, as cursors always stored them."""
@@ -83,21 +101,36 @@ class Match:
     known: bool
 
 
-def mark_failed(cursor: dict, file: str, reason: str) -> None:
-    """Remember `file` in the cursor as unreadable until its content changes."""
+def mark_failed(cursor: dict, file: str, reason: str, config: str) -> None:
+    """Remember `file` in the cursor as unreadable until its content or the source's
+    configuration changes."""
     for key, stored in cursor.get("files", {}).items():
         entry = FileEntry.from_json(stored)
         if entry.name == file:
-            entry.error = reason
+            entry.fail(reason, config)
             cursor["files"][key] = entry.to_json()
 
 
 class FileTracker:
     """Finds a file's entry in `cursor["files"]` (stored by the runner, as JSON)."""
 
-    def __init__(self, cursor: dict):
+    def __init__(self, cursor: dict, config: str):
+        self.config = config
         self.stored: dict[str, dict] = cursor.setdefault("files", {})
         self.files = {key: FileEntry.from_json(entry) for key, entry in self.stored.items()}
+
+    def failed(self, entry: FileEntry) -> bool:
+        """Whether the entry failed under the configuration in use."""
+        return entry.error is not None and entry.config == self.config
+
+    def forget_failure(self, match: Match, name: str) -> str | None:
+        """A file that failed under another configuration starts over (same identity);
+        returns why it failed then."""
+        old = match.entry
+        if old.error is None or self.failed(old):
+            return None
+        match.entry = FileEntry(old.mode, name, head=old.head, head_len=old.head_len)
+        return old.error
 
     def match_stream(self, path: Path, name: str) -> Match:
         size = path.stat().st_size
