@@ -1,0 +1,90 @@
+"""AppTest of the supervision pages on the dashboard store: the inspector creates, returns and
+closes a 督办单 through the page, overdue items show their working days late, and a
+department cannot open 督查督办."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from data import supervision
+from data.db import get_engine
+from data.viewer import Viewer
+from dashboard.supervision_tables import item_table
+from tests.dashboard.conftest import login
+from tests.dashboard.test_pages import open_page, page_text
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _item(id_, state, deadline):
+    return {"id": id_, "dept_id": 1, "kind": "resource", "title": "t", "severity": "normal", "state": state,
+            "issued_on": date(2026, 11, 20), "deadline": deadline, "returns": 0, "closed_at": None}
+
+
+def test_overdue_counts_working_days_while_with_the_department():
+    # deadline Fri 27 Nov; today Thu 3 Dec: Mon 30 Nov, Tue 1, Wed 2, Thu 3 Dec → 4 working days
+    table = item_table([_item(1, "rectifying", date(2026, 11, 27)), _item(2, "verifying", date(2026, 11, 27)),
+                        _item(3, "pending", date(2026, 12, 4))], {1: "市卫健委"}, date(2026, 12, 3))
+    assert list(table["逾期工作日"]) == [4, 0, 0]
+    assert list(table["状态"]) == ["整改中", "待核验", "待签收"]
+    assert list(table["部门"]) == ["市卫健委"] * 3
+
+
+def test_inspector_creates_returns_and_closes(app, dashboard_store):
+    health = dashboard_store.fixture.dept["市卫健委"]
+    at = open_page(login(app, "inspector"), "supervision.py")
+    assert "没有符合条件的督办事项" in page_text(at)
+    at.selectbox(key="sv_new_dept").set_value(health).run()
+    at.selectbox(key="sv_new_period").set_value("2026-10").run()
+    rows = at.multiselect(key="sv_new_rows")
+    assert any("WJ-001" in o for o in rows.options)
+    rows.select(next(o for o in rows.options if "WJ-001" in o)).run()
+    assert at.number_input(key="sv_new_workdays_resource").value == 5  # the scheme's default for resources
+    at.text_input(key="sv_new_title").input("目录资源逾期未更新")
+    at.text_area(key="sv_new_problem").input("医疗机构执业登记信息超期未更新")
+    at.text_area(key="sv_new_requirement").input("按月更新并说明原因")
+    at.button(key="sv_create").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
+    assert list(table["部门"]) == ["市卫健委"] and list(table["状态"]) == ["待签收"]
+
+    engine = get_engine()
+    dept = Viewer("dept_x", "department", dept_id=health)
+    with engine.begin() as conn:
+        item_id = supervision.list_items(conn, dept)[0]["id"]
+        frozen = supervision.evidence(conn, dept, item_id)
+        supervision.acknowledge(conn, dept, item_id)
+        supervision.submit(conn, dept, item_id, "已更新", [("说明.pdf", PDF)])
+    assert [r["item_key"] for r in frozen] == ["WJ-001"]
+
+    at.run()
+    text = page_text(at)
+    assert "已更新" in text and "尚未整改" in text  # WJ-001 is still in the latest 2026-10 snapshot
+    assert any(b.label == "下载附件：说明.pdf" for b in at.get("download_button"))
+    at.button(key="sv_return").click().run()
+    assert "请填写退回理由" in "\n".join(e.value for e in at.error)
+    at.text_area(key="sv_return_reason").input("缺少更新记录截图")
+    at.button(key="sv_return").click().run()
+    with engine.begin() as conn:
+        item = supervision.get_item(conn, dept, item_id)
+        assert (item["state"], item["returns"]) == ("rectifying", 1)
+        supervision.submit(conn, dept, item_id, "已补截图")
+    at.run()
+    at.button(key="sv_close").click().run()
+    with engine.connect() as conn:
+        assert supervision.get_item(conn, dept, item_id)["state"] == "closed"
+        actions = [e["action"] for e in supervision.events(conn, dept, item_id)]
+    assert actions == ["create", "acknowledge", "submit", "return", "submit", "close"]
+
+
+def test_leader_reads_without_actions(app):
+    at = open_page(login(app, "leader"), "supervision.py")
+    assert not any(b.key in ("sv_create", "sv_close", "sv_return") for b in at.button)
+
+
+def test_department_has_no_supervision_page(app, dashboard_store):
+    at = login(app, dashboard_store.dept_user("市卫健委"))
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/supervision.py")
