@@ -28,6 +28,7 @@ PAGE_ACCESS = {
     "department.py": ("督考", "部门详情", ":material/apartment:", ALL_DEPTS),
     "my_scores.py": ("督考", "我的得分", ":material/grading:", frozenset({"department"})),
     "supervision.py": ("督办", "督查督办", ":material/assignment_late:", ALL_DEPTS),
+    "rectification.py": ("督办", "我的整改", ":material/task_alt:", frozenset({"department"})),
     "sources.py": ("管理", "数据源状态", ":material/sync:", frozenset({"admin"})),
     "admin_users.py": ("管理", "用户管理", ":material/group:", frozenset({"admin"})),
     "admin_audit.py": ("管理", "审计日志", ":material/history:", frozenset({"admin"})),

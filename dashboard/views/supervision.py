@@ -6,18 +6,15 @@ import streamlit as st
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
 from dashboard.reads import read, store_url
-from dashboard.supervision_tables import event_table, evidence_rows_table, item_table, overdue_red
+from dashboard.supervision_panels import act, item_detail
+from dashboard.supervision_tables import item_table, overdue_red
 from dashboard.widgets import download
-from data import attachments, queries, supervision
-from data.attachments import AttachmentError
+from data import queries, supervision
 from data.clock import local_today
 from data.db import get_engine
 from data.models import SEVERITIES, SUPERVISION_STATES
-from data.supervision import TransitionError
 from data.supervision_settings import FINDING_KINDS, settings_for
-from data.viewer import AccessDenied
 
-REFUSALS = (TransitionError, AccessDenied, AttachmentError)
 viewer = current_viewer()
 engine = get_engine(store_url())
 today = local_today()
@@ -42,50 +39,30 @@ download("下载整改台账（Excel）", viewer, target="supervision_ledger", p
          build=lambda: workbook({"整改台账": everything}))
 
 
-def act(label: str, fn) -> None:
-    """Run one write in its own transaction; a refusal is shown in the data layer's words."""
-    try:
-        with engine.begin() as conn:
-            fn(conn)
-    except REFUSALS as exc:
-        st.error(str(exc))
-        return
-    st.success(f"已{label}")
-    st.rerun()
-
-
 st.subheader("查看督办事项")
 if not table.empty:
     labels = {int(r["编号"]): f"#{r['编号']} {r['部门']}：{r['标题']}（{r['状态']}）" for _, r in table.iterrows()}
     chosen = st.selectbox("督办事项", list(labels), format_func=labels.get, key="sv_item")
-    with engine.connect() as conn:
-        item = supervision.get_item(conn, viewer, chosen)
-        frozen = supervision.evidence_now(conn, viewer, chosen)
-        timeline = supervision.events(conn, viewer, chosen)
-        feedback = supervision.rectifications(conn, viewer, chosen)
-    st.markdown(f"**存在的问题**：{item['problem']}\n\n**整改要求**：{item['requirement']}")
-    st.caption(f"严重程度：{SEVERITIES[item['severity']]}；整改期限 {item['deadline']:%Y-%m-%d}；"
-               f"已退回 {item['returns']} 次")
-    if frozen:
-        st.markdown("**下发时的证据**（与最新计算结果对照）")
-        st.dataframe(evidence_rows_table(frozen), hide_index=True, width="stretch")
-    for n, rect in enumerate(feedback, start=1):
-        with st.expander(f"第 {n} 次整改反馈（{rect['author']}）", expanded=n == len(feedback)):
-            st.write(rect["text"])
-            for att in rect["attachments"]:
-                with engine.connect() as conn:
-                    filename, media_type, content = attachments.download(conn, viewer, att["id"])
-                st.download_button(f"下载附件：{filename}", content, file_name=filename, mime=media_type,
-                                   key=f"sv_att_{att['id']}", on_click="ignore")
-    st.markdown("**办理过程**")
-    st.dataframe(event_table(timeline), hide_index=True, width="stretch")
+    item = item_detail(engine, viewer, chosen, "sv")
     if viewer.role == "inspector" and item["state"] == "verifying":
         reason = st.text_area("退回理由（退回时必填）", key="sv_return_reason")
         left, right = st.columns(2)
         if left.button("退回", key="sv_return"):
-            act("退回", lambda conn: supervision.return_item(conn, viewer, chosen, reason))
+            act(engine, "退回", lambda conn: supervision.return_item(conn, viewer, chosen, reason))
         if right.button("核验销号", type="primary", key="sv_close"):
-            act("核验销号", lambda conn: supervision.close(conn, viewer, chosen))
+            act(engine, "核验销号", lambda conn: supervision.close(conn, viewer, chosen))
+
+    if viewer.role == "leader":
+        with engine.connect() as conn:
+            request = supervision.pending_extension(conn, viewer, chosen)
+        if request is not None:
+            st.warning(f"延期申请：申请将整改期限延至 {request['new_deadline']:%Y-%m-%d}，理由：{request['reason']}")
+            why = st.text_area("审批意见（不同意时必填）", key="sv_ext_reason")
+            left, right = st.columns(2)
+            if left.button("同意延期", type="primary", key="sv_ext_yes"):
+                act(engine, "同意延期", lambda conn: supervision.decide_extension(conn, viewer, chosen, True, why))
+            if right.button("不同意延期", key="sv_ext_no"):
+                act(engine, "不同意延期", lambda conn: supervision.decide_extension(conn, viewer, chosen, False, why))
 
 if viewer.role == "inspector":
     st.subheader("下发督办单")
@@ -112,6 +89,6 @@ if viewer.role == "inspector":
     workdays = st.number_input("整改期限（工作日）", min_value=1, value=settings_for(today.year).deadline_for(kind),
                                key=f"sv_new_workdays_{kind}")
     if st.button("下发督办单", type="primary", key="sv_create"):
-        act("下发督办单", lambda conn: supervision.create_item(
+        act(engine, "下发督办单", lambda conn: supervision.create_item(
             conn, viewer, dept_id=dept_id, kind=kind, title=title, problem=problem, requirement=requirement,
             issued_on=today, workdays=int(workdays), severity=severity, evidence_rows=rows))

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from data import supervision
 from data.db import get_engine
 from data.viewer import Viewer
 from dashboard.supervision_tables import item_table
-from tests.dashboard.conftest import login
+from tests.dashboard.conftest import APP, login
 from tests.dashboard.test_pages import open_page, page_text
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -47,7 +48,7 @@ def test_inspector_creates_returns_and_closes(app, dashboard_store):
     at.button(key="sv_create").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    table = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
+    table = at.dataframe[0].value
     assert list(table["部门"]) == ["市卫健委"] and list(table["状态"]) == ["待签收"]
 
     engine = get_engine()
@@ -88,3 +89,59 @@ def test_department_has_no_supervision_page(app, dashboard_store):
     at = login(app, dashboard_store.dept_user("市卫健委"))
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/supervision.py")
+
+
+def _issue(conn, dept_id: int, title: str) -> int:
+    return supervision.create_item(conn, Viewer("inspector", "inspector"), dept_id=dept_id, kind="resource",
+                                   title=title, problem="资源超期未更新", requirement="按月更新",
+                                   issued_on=date(2026, 11, 20), workdays=5)
+
+
+def test_department_acknowledges_uploads_submits_and_asks_extension(app, dashboard_store):
+    fx = dashboard_store.fixture
+    engine = get_engine()
+    with engine.begin() as conn:
+        own = _issue(conn, fx.dept["市卫健委"], "卫健委资源未更新")
+        second = _issue(conn, fx.dept["市卫健委"], "卫健委第二项")
+        _issue(conn, fx.dept["市人社局"], "人社局资源未更新")
+    at = open_page(login(app, dashboard_store.dept_user("市卫健委")), "rectification.py")
+    text = page_text(at)
+    assert "卫健委资源未更新" in text and "人社局资源未更新" not in text
+    assert list(at.dataframe[0].value["编号"]) == [own, second]
+    at.button(key="rc_ack").click().run()
+    at.text_area(key="rc_text").input("已按月补齐数据")
+    at.file_uploader(key="rc_files").set_value([("更新记录.pdf", PDF, "application/pdf")]).run()
+    at.button(key="rc_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    viewer = Viewer("x", "department", dept_id=fx.dept["市卫健委"])
+    with engine.connect() as conn:
+        assert supervision.get_item(conn, viewer, own)["state"] == "verifying"
+        files = supervision.rectifications(conn, viewer, own)[0]["attachments"]
+    assert [f["filename"] for f in files] == ["更新记录.pdf"]
+
+    at.selectbox(key="rc_item").set_value(second).run()
+    at.date_input(key="rc_ext_date").set_value(date(2026, 12, 11))
+    at.text_area(key="rc_ext_reason").input("需等待系统升级")
+    at.button(key="rc_ext").click().run()
+    assert not at.error, [e.value for e in at.error]
+
+    leader = open_page(login(AppTest.from_file(APP, default_timeout=30), "leader"), "supervision.py")
+    leader.selectbox(key="sv_item").set_value(second).run()
+    assert "需等待系统升级" in page_text(leader)
+    leader.button(key="sv_ext_yes").click().run()
+    with engine.connect() as conn:
+        assert supervision.get_item(conn, viewer, second)["deadline"] == date(2026, 12, 11)
+
+
+def test_bad_file_is_refused_and_nothing_submitted(app, dashboard_store):
+    health = dashboard_store.fixture.dept["市卫健委"]
+    with get_engine().begin() as conn:
+        item_id = _issue(conn, health, "卫健委资源未更新")
+        supervision.acknowledge(conn, Viewer("x", "department", dept_id=health), item_id)
+    at = open_page(login(app, dashboard_store.dept_user("市卫健委")), "rectification.py")
+    at.text_area(key="rc_text").input("已整改")
+    at.file_uploader(key="rc_files").set_value([("说明.pdf", b"not a pdf", "application/pdf")]).run()
+    at.button(key="rc_submit").click().run()
+    assert "内容不是允许的类型" in "\n".join(e.value for e in at.error)
+    with get_engine().connect() as conn:
+        assert supervision.get_item(conn, Viewer("x", "department", dept_id=health), item_id)["state"] == "rectifying"
