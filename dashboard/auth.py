@@ -29,6 +29,7 @@ PAGE_ACCESS = {
     "my_scores.py": ("督考", "我的得分", ":material/grading:", frozenset({"department"})),
     "supervision.py": ("督办", "督查督办", ":material/assignment_late:", ALL_DEPTS),
     "rectification.py": ("督办", "我的整改", ":material/task_alt:", frozenset({"department"})),
+    "appeals.py": ("督办", "申诉", ":material/gavel:", frozenset(ROLES)),
     "sources.py": ("管理", "数据源状态", ":material/sync:", frozenset({"admin"})),
     "admin_users.py": ("管理", "用户管理", ":material/group:", frozenset({"admin"})),
     "admin_audit.py": ("管理", "审计日志", ":material/history:", frozenset({"admin"})),

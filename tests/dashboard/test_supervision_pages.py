@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data import supervision
+from data import appeals, supervision
 from data.db import get_engine
 from data.viewer import Viewer
 from dashboard.supervision_tables import item_table
@@ -145,3 +145,32 @@ def test_bad_file_is_refused_and_nothing_submitted(app, dashboard_store):
     assert "内容不是允许的类型" in "\n".join(e.value for e in at.error)
     with get_engine().connect() as conn:
         assert supervision.get_item(conn, Viewer("x", "department", dept_id=health), item_id)["state"] == "rectifying"
+
+
+def test_appeal_window_refusal_and_inspector_exemption(app, dashboard_store):
+    health = dashboard_store.fixture.dept["市卫健委"]
+    at = open_page(login(app, dashboard_store.dept_user("市卫健委")), "appeals.py")
+    at.selectbox(key="ap_new_period").set_value("2026-09").run()
+    at.text_area(key="ap_new_reason").input("该资源已停用")
+    at.button(key="ap_file").click().run()
+    assert "不在申诉期内" in "\n".join(e.value for e in at.error)
+
+    dept = Viewer("x", "department", dept_id=health)
+    with get_engine().begin() as conn:  # 2026-10 ends Sat 31 Oct; 3 Nov is within 5 working days
+        appeal_id = appeals.file_appeal(conn, dept, period_key="2026-10", indicator="update_on_time",
+                                        reason="该资源已于 9 月停用", today=date(2026, 11, 3),
+                                        evidence=[{"item_type": "resource", "item_key": "WJ-001",
+                                                   "label": "医疗机构执业登记信息"}], files=[("停用通知.pdf", PDF)])
+    inspector = open_page(login(AppTest.from_file(APP, default_timeout=30), "inspector"), "appeals.py")
+    assert "该资源已于 9 月停用" in page_text(inspector)
+    assert any(b.label == "下载附件：停用通知.pdf" for b in inspector.get("download_button"))
+    inspector.radio(key="ap_decision").set_value("exemption").run()
+    inspector.text_area(key="ap_reason").input("停用有文件为证")
+    inspector.button(key="ap_review").click().run()
+    assert not inspector.error, [e.value for e in inspector.error]
+    with get_engine().connect() as conn:
+        assert appeals.get_appeal(conn, dept, appeal_id)["state"] == "accepted"
+        assert list(appeals.exemptions(conn, 2026)["item_key"]) == ["WJ-001"]
+    other = open_page(login(AppTest.from_file(APP, default_timeout=30), dashboard_store.dept_user("市人社局")),
+                      "appeals.py")
+    assert "还没有申诉" in page_text(other) and "该资源已于 9 月停用" not in page_text(other)
