@@ -30,6 +30,7 @@ PAGE_ACCESS = {
     "supervision.py": ("督办", "督查督办", ":material/assignment_late:", ALL_DEPTS),
     "rectification.py": ("督办", "我的整改", ":material/task_alt:", frozenset({"department"})),
     "appeals.py": ("督办", "申诉", ":material/gavel:", frozenset(ROLES)),
+    "publication.py": ("督办", "考核发布", ":material/campaign:", frozenset({"leader", "admin"})),
     "sources.py": ("管理", "数据源状态", ":material/sync:", frozenset({"admin"})),
     "admin_users.py": ("管理", "用户管理", ":material/group:", frozenset({"admin"})),
     "admin_audit.py": ("管理", "审计日志", ":material/history:", frozenset({"admin"})),

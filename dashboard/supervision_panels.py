@@ -9,11 +9,12 @@ from dashboard.supervision_tables import event_table, evidence_rows_table
 from data import attachments, supervision
 from data.appeals import AppealError
 from data.attachments import AttachmentError
+from data.publication import PublicationError
 from data.models import SEVERITIES
 from data.supervision import TransitionError
 from data.viewer import AccessDenied, Viewer
 
-REFUSALS = (TransitionError, AppealError, AccessDenied, AttachmentError)
+REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError)
 
 
 def act(engine: Engine, label: str, fn) -> None:

@@ -3,13 +3,15 @@ closes a 督办单 through the page, overdue items show their working days late,
 department cannot open 督查督办."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
 from data import appeals, supervision
 from data.db import get_engine
+from data.models import ScoreSnapshot
 from data.viewer import Viewer
 from dashboard.supervision_tables import item_table
 from tests.dashboard.conftest import APP, login
@@ -174,3 +176,29 @@ def test_appeal_window_refusal_and_inspector_exemption(app, dashboard_store):
     other = open_page(login(AppTest.from_file(APP, default_timeout=30), dashboard_store.dept_user("市人社局")),
                       "appeals.py")
     assert "还没有申诉" in page_text(other) and "该资源已于 9 月停用" not in page_text(other)
+
+
+def test_publication_draft_publicize_publish_and_check(app, dashboard_store):
+    at = open_page(login(app, "leader"), "publication.py")
+    at.selectbox(key="pb_year").set_value(2026).run()
+    at.button(key="pb_draft").click().run()
+    assert "2026 年度尚无计算结果" in "\n".join(e.value for e in at.error)
+    snap = ScoreSnapshot.__table__
+    with get_engine().begin() as conn:  # a yearly result, as `python -m metrics refresh` would store it
+        conn.execute(insert(snap).values(period_key="2026", period_kind="year", period_start=date(2026, 1, 1),
+                                         period_end=date(2026, 12, 31), as_of=date(2026, 11, 20),
+                                         scheme_version="2026.1", input_digest="0" * 64, status="current",
+                                         computed_at=datetime(2026, 11, 20, 8, 0)))
+    at.button(key="pb_draft").click().run()
+    assert list(at.dataframe[0].value["状态"]) == ["草稿"]
+    at.date_input(key="pb_start").set_value(date(2026, 11, 2)).run()
+    at.button(key="pb_publicize").click().run()
+    # 5 working days from Mon 2 Nov (counted): 2, 3, 4, 5, 6 Nov
+    assert list(at.dataframe[0].value["公示结束"]) == [date(2026, 11, 6)]
+    at.button(key="pb_publish").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert list(at.dataframe[0].value["状态"]) == ["已发布"]
+    at.button(key="pb_verify").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # the fixture's yearly row was written by hand, not computed from inputs: the check must say so
+    assert "核验未通过" in "\n".join(e.value for e in at.error)
