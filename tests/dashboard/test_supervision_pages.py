@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
-from data import appeals, supervision
+from data import appeals, notifications, supervision
 from data.db import get_engine
 from data.models import ScoreSnapshot
 from data.viewer import Viewer
+from dashboard.inbox import inbox_title
 from dashboard.supervision_tables import item_table
 from tests.dashboard.conftest import APP, login
 from tests.dashboard.test_pages import open_page, page_text
@@ -202,3 +203,21 @@ def test_publication_draft_publicize_publish_and_check(app, dashboard_store):
     assert not at.exception, [e.value for e in at.exception]
     # the fixture's yearly row was written by hand, not computed from inputs: the check must say so
     assert "核验未通过" in "\n".join(e.value for e in at.error)
+
+
+def test_inbox_badge_counts_unread_and_reading_clears_it(app, dashboard_store):
+    user = dashboard_store.dept_user("市卫健委")
+    with get_engine().begin() as conn:
+        notifications.notify(conn, [user], kind="issued", title="新的督办事项", body="请在 5 个工作日内签收",
+                             dedupe_key="t1")
+        notifications.notify(conn, [user], kind="remind", title="督办事项即将到期", body="请尽快提交整改反馈",
+                             dedupe_key="t2")
+        notifications.notify(conn, ["dept_other"], kind="issued", title="别人的消息", body="x", dedupe_key="t1")
+    viewer = Viewer(user, "department", dept_id=dashboard_store.users[user][1])
+    assert inbox_title(viewer, "消息") == "消息（2 条未读）"  # the navigation entry's title
+    at = open_page(login(app, user), "inbox.py")
+    text = page_text(at)
+    assert "未读 2 条" in text and "别人的消息" not in text
+    at.button(key="inbox_read_all").click().run()
+    assert "未读 0 条" in page_text(at)
+    assert inbox_title(viewer, "消息") == "消息"
