@@ -3,7 +3,10 @@ closes a 督办单 through the page, overdue items show their working days late,
 department cannot open 督查督办."""
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
+
+import openpyxl
 
 import pytest
 from sqlalchemy import insert
@@ -14,7 +17,8 @@ from data.db import get_engine
 from data.models import ScoreSnapshot
 from data.viewer import Viewer
 from dashboard.inbox import inbox_title
-from dashboard.supervision_tables import item_table
+from dashboard.exports import workbook
+from dashboard.supervision_tables import ITEM_COLUMNS, item_table
 from tests.dashboard.conftest import APP, login
 from tests.dashboard.test_pages import open_page, page_text
 
@@ -33,6 +37,14 @@ def test_overdue_counts_working_days_while_with_the_department():
     assert list(table["逾期工作日"]) == [4, 0, 0]
     assert list(table["状态"]) == ["整改中", "待核验", "待签收"]
     assert list(table["部门"]) == ["市卫健委"] * 3
+
+
+def test_ledger_workbook_holds_every_item_with_state_dates_and_days_overdue():
+    table = item_table([_item(7, "rectifying", date(2026, 11, 27))], {1: "市卫健委"}, date(2026, 12, 3))
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook({"整改台账": table})))["整改台账"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == ITEM_COLUMNS
+    assert rows[1][:9] == (7, "市卫健委", "目录资源未按时更新", "t", "一般", "整改中", "2026-11-20", "2026-11-27", 4)
 
 
 def test_inspector_creates_returns_and_closes(app, dashboard_store):
