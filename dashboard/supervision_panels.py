@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from dashboard.format import indicator_label, scheme_for
 from dashboard.supervision_tables import event_table, evidence_rows_table
 from data import attachments, supervision
 from data.appeals import AppealError
@@ -41,7 +42,8 @@ def item_detail(engine: Engine, viewer: Viewer, item_id: int, key: str) -> dict:
                f"已退回 {item['returns']} 次")
     if frozen:
         st.markdown("**下发时的证据**（与最新计算结果对照）")
-        st.dataframe(evidence_rows_table(frozen), hide_index=True, width="stretch")
+        scheme = scheme_for(item["issued_on"].year)
+        st.dataframe(evidence_rows_table(frozen, lambda key: indicator_label(scheme, key)), hide_index=True, width="stretch")
     for n, rect in enumerate(feedback, start=1):
         with st.expander(f"第 {n} 次整改反馈（{rect['author']}）", expanded=n == len(feedback)):
             st.write(rect["text"])

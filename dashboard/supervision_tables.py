@@ -2,6 +2,7 @@
 整改台账 workbook built from the same rows, so the page and the Excel file never disagree."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -43,10 +44,10 @@ def overdue_red(table: pd.DataFrame):
     return table.style.apply(colour, axis=1)
 
 
-def evidence_rows_table(rows: list[dict]) -> pd.DataFrame:
+def evidence_rows_table(rows: list[dict], indicator_name: Callable[[str], str]) -> pd.DataFrame:
     """Frozen evidence of one item, with whether the latest snapshot still lists it."""
     now = {True: "尚未整改", False: "已整改", None: "无法判断"}
-    return pd.DataFrame([{"指标": r["indicator"], "类型": r["item_type"], "编号": r["item_key"],
+    return pd.DataFrame([{"指标": indicator_name(r["indicator"]), "类型": r["item_type"], "编号": r["item_key"],
                           "名称": r["snapshot"].get("label") or "", "当时状态": r["snapshot"].get("status") or "",
                           "现在是否已整改": now[r["still_open"]]} for r in rows])
 
