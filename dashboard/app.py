@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.inbox import INBOX_PAGE, inbox_title
 from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, login_page, session_viewer
 from data.viewer import Viewer
 
@@ -21,6 +22,7 @@ def pages_for(viewer: Viewer) -> dict[str, list]:
     for filename, (section, title, icon, roles) in PAGE_ACCESS.items():
         path = PAGES_DIR / filename
         if viewer.role in roles and path.is_file():
+            title = inbox_title(viewer, title) if filename == INBOX_PAGE else title
             sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
     return sections or {"": [st.Page(no_pages, title="首页", url_path="home")]}
 

@@ -255,6 +255,13 @@ def _pending_extension(conn: Connection, item_id: int):
     return conn.execute(select(_ext).where(_ext.c.item_id == item_id, _ext.c.decision == "pending")).mappings().first()
 
 
+def pending_extension(conn: Connection, viewer: Viewer, item_id: int) -> dict | None:
+    """The item's 延期 request awaiting the leader, if any, for an item the viewer may see."""
+    get_item(conn, viewer, item_id)
+    row = _pending_extension(conn, item_id)
+    return dict(row) if row is not None else None
+
+
 def request_extension(conn: Connection, viewer: Viewer, item_id: int, new_deadline: date, reason: str) -> int:
     reason = _need_text(reason, "延期理由")
     item = get_item(conn, viewer, item_id)
