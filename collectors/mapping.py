@@ -229,9 +229,10 @@ def strptime(text: pd.Series, fmt: str) -> np.ndarray:
 
 
 def _numbers(values: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.Series) -> None:
-    """Numbers: epoch milliseconds (13 digits), epoch seconds (10) or Excel serial days."""
-    ms = values >= 1e11
-    secs = (values >= 1e9) & ~ms
+    """Numbers: epoch milliseconds (13 digits), epoch seconds (10) or Excel serial days;
+    anything larger (1e30 from a JSON export) is not understood rather than overflowing."""
+    ms = (values >= 1e11) & (values < 1e14)
+    secs = (values >= 1e9) & (values < 1e11)
     serial = (values >= 1) & (values < 2_958_466)
     absolute[ms[ms].index] = pd.to_datetime(values[ms], unit="ms").astype("datetime64[us]")
     absolute[secs[secs].index] = pd.to_datetime(values[secs], unit="s").astype("datetime64[us]")
