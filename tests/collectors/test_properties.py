@@ -24,7 +24,7 @@ from collectors.runner import run_source
 from data.models import CollectorRun, Quarantine
 from tests.collectors.helpers import register
 
-GOOD = {"str": "值{i}", "dept": "甲局", "datetime": "2026-03-01 08:00:00", "date": "2026-03-01",
+GOOD = {"str": "值{tag}-{i}", "dept": "甲局", "datetime": "2026-03-01 08:00:00", "date": "2026-03-01",
         "bool": "是", "int": "5", "frequency": "每月", "share_type": "无条件共享",
         "satisfaction": "满意", "month": "2026-03"}
 GOOD_FIELD = {"category": "市直部门"}  # a department's category is a closed list
@@ -52,9 +52,9 @@ def export(draw, kind: str) -> tuple[str, bytes, int | None]:
     names = list(KIND_FIELDS[kind]["required"]) + draw(
         st.lists(st.sampled_from(list(KIND_FIELDS[kind]["optional"])), unique=True))
     json_file = draw(st.booleans())
-    count = draw(st.integers(1, 6))
+    count, tag = draw(st.integers(1, 6)), draw(st.integers(0, 10 ** 6))  # tag: keys of this example
     spoilt = st.dictionaries(st.sampled_from(names), bad_cell(json_file), max_size=3)
-    rows = [{**{f: GOOD_FIELD.get(f, GOOD[fields[f]]).format(i=i) for f in names},  # about half spoilt
+    rows = [{**{f: GOOD_FIELD.get(f, GOOD[fields[f]]).format(i=i, tag=tag) for f in names},  # about half spoilt
              **(draw(spoilt) if draw(st.booleans()) else {})} for i in range(count)]
     if json_file:
         return ".json", json.dumps(rows, ensure_ascii=True).encode(), len(rows)
