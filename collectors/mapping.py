@@ -154,7 +154,8 @@ def parse_datetimes(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> 
         return _to_utc(pd.to_datetime(series).astype("datetime64[us]"), tz), bad
     else:
         is_dt = pd.Series(False, index=idx)
-        is_num = pd.Series(pd.api.types.is_numeric_dtype(series), index=idx)
+        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        is_num = pd.Series(numeric, index=idx)  # JSON true/false is not a date, nor an Excel serial
     text = clean_text(series.where(~(is_dt | is_num)) if series.dtype == object else series)
     if is_num.any():
         _numbers(pd.to_numeric(series[is_num], errors="coerce"), local, absolute, bad)

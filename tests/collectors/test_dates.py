@@ -68,3 +68,12 @@ def test_an_epoch_number_beyond_any_date_is_quarantined_not_a_crash(engine, tmp_
     assert run.status == "partial" and run.error is None
     assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (2, 1, 1)
     assert "received_at" in quarantine_rows(engine)[0]["reason"]
+
+
+def test_json_true_in_a_date_field_is_quarantined_not_a_crash(engine, tmp_path):
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "depts.json").write_text(
+        '[{"name": "甲局", "category": "市直部门", "active_from": true}]', encoding="utf-8")
+    run = run_source(engine, source(tmp_path, kind="department", glob="*.json", create_unknown_departments=True))
+    assert run.error is None and (run.counts.rows_read, run.counts.rows_quarantined) == (1, 1)
+    assert "active_from" in quarantine_rows(engine)[0]["reason"]
