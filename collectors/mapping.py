@@ -154,7 +154,8 @@ def parse_datetimes(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> 
         return _to_utc(pd.to_datetime(series).astype("datetime64[us]"), tz), bad
     else:
         is_dt = pd.Series(False, index=idx)
-        is_num = pd.Series(pd.api.types.is_numeric_dtype(series), index=idx)
+        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        is_num = pd.Series(numeric, index=idx)  # JSON true/false is not a date, nor an Excel serial
     text = clean_text(series.where(~(is_dt | is_num)) if series.dtype == object else series)
     if is_num.any():
         _numbers(pd.to_numeric(series[is_num], errors="coerce"), local, absolute, bad)
@@ -229,9 +230,10 @@ def strptime(text: pd.Series, fmt: str) -> np.ndarray:
 
 
 def _numbers(values: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.Series) -> None:
-    """Numbers: epoch milliseconds (13 digits), epoch seconds (10) or Excel serial days."""
-    ms = values >= 1e11
-    secs = (values >= 1e9) & ~ms
+    """Numbers: epoch milliseconds (13 digits), epoch seconds (10) or Excel serial days;
+    anything larger (1e30 from a JSON export) is not understood rather than overflowing."""
+    ms = (values >= 1e11) & (values < 1e14)
+    secs = (values >= 1e9) & (values < 1e11)
     serial = (values >= 1) & (values < 2_958_466)
     absolute[ms[ms].index] = pd.to_datetime(values[ms], unit="ms").astype("datetime64[us]")
     absolute[secs[secs].index] = pd.to_datetime(values[secs], unit="s").astype("datetime64[us]")

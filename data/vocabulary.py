@@ -93,9 +93,10 @@ def split_frequency(raw: Any) -> tuple[str, str | None]:
 
 
 def split_frequencies(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """split_frequency over a column (each distinct text once): (codes, notes)."""
+    """split_frequency over a column (each distinct text once): (codes, notes). As
+    objects: an Arrow text column of missing cells alone cannot take the pairs."""
     table = {t: split_frequency(t) for t in pd.unique(texts.dropna())}
-    pairs = texts.map(table)
+    pairs = texts.astype(object).map(table)
     blank = pairs.isna()
     codes = pairs.map(lambda p: p[0], na_action="ignore").where(~blank, UNKNOWN_FREQUENCY)
     notes = pairs.map(lambda p: p[1], na_action="ignore")

@@ -135,11 +135,9 @@ NESTED_COLUMNS = "nested_columns"
 def frame_of(records: list[dict]) -> pd.DataFrame:
     """JSON records → one column per key, values as given (nested values as JSON text).
     An unpaired surrogate from a JSON escape ("\\ud800") cannot be stored as text: it
-    becomes U+FFFD, as an undecodable byte of a CSV does."""
-    try:
-        frame = pd.DataFrame.from_records(records)
-    except UnicodeEncodeError:
-        frame = pd.DataFrame.from_records([_without_surrogates(r) for r in records])
+    becomes U+FFFD, as an undecodable byte of a CSV does, in every record: a column that
+    pandas keeps as objects (text next to a number) would carry it on to Arrow."""
+    frame = pd.DataFrame.from_records([_without_surrogates(r) for r in records])
     nested = []
     for col in frame.columns:
         if frame[col].map(lambda v: isinstance(v, (dict, list))).any():

@@ -56,3 +56,24 @@ def test_a_historical_time_takes_the_standard_offset_not_local_mean_time():
     value, bad = parse_datetimes(text, "Asia/Shanghai", ())
     # +08:00, not the +08:05:43 of Shanghai's local mean time
     assert list(value) == [pd.Timestamp(datetime(1899, 12, 31, 16))] * 2 and not bad.any()
+
+
+def test_an_epoch_number_beyond_any_date_is_quarantined_not_a_crash(engine, tmp_path):
+    register(engine, ["甲局"])
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "tickets.json").write_text(
+        '[{"ticket_id": "t1", "dept": "甲局", "received_at": 1e30},'
+        ' {"ticket_id": "t2", "dept": "甲局", "received_at": "2026-03-01 08:00"}]', encoding="utf-8")
+    run = run_source(engine, source(tmp_path, kind="complaint", glob="*.json"))
+    assert run.status == "partial" and run.error is None
+    assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (2, 1, 1)
+    assert "received_at" in quarantine_rows(engine)[0]["reason"]
+
+
+def test_json_true_in_a_date_field_is_quarantined_not_a_crash(engine, tmp_path):
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "depts.json").write_text(
+        '[{"name": "甲局", "category": "市直部门", "active_from": true}]', encoding="utf-8")
+    run = run_source(engine, source(tmp_path, kind="department", glob="*.json", create_unknown_departments=True))
+    assert run.error is None and (run.counts.rows_read, run.counts.rows_quarantined) == (1, 1)
+    assert "active_from" in quarantine_rows(engine)[0]["reason"]

@@ -273,3 +273,13 @@ def test_exchange_calls_fold_into_local_month_service_and_fault_totals(engine, t
     assert sorted(tuple(r.values())[:5] for r in rows(engine, ExchangeServiceMonth, "month")) == sorted(services)
     assert sorted(tuple(r.values()) for r in rows(engine, ExchangeFaultMonth, "month")) == faults
     assert sorted(tuple(r.values()) for r in rows(engine, ExchangePartnerMonth, "month")) == partners
+
+
+def test_a_catalog_file_whose_every_frequency_is_blank_is_stored_flagged(engine, tmp_path):
+    register(engine, ["甲局"])
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "catalog.json").write_text(
+        '[{"name": "目录", "provider_dept": "甲局", "update_frequency": ""}]', encoding="utf-8")
+    run = run_source(engine, source(tmp_path, kind="catalog", glob="*.json"))
+    assert run.error is None and (run.counts.rows_read, run.counts.rows_loaded) == (1, 1)
+    assert all_rows(engine, "SELECT update_frequency FROM catalog_resource") == [("unknown",)]

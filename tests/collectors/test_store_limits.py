@@ -94,3 +94,15 @@ def test_an_unpaired_surrogate_from_a_json_escape_does_not_stop_the_file(engine,
     run = run_source(engine, source(tmp_path, kind="complaint", glob="*.json"))
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (2, 0) and run.error is None
     assert all_rows(engine, "SELECT summary FROM complaint WHERE ticket_id = 't1'") == [("坏\ufffd字",)]
+
+
+def test_a_lone_surrogate_next_to_a_number_in_one_column_does_not_stop_the_file(engine, tmp_path):
+    """A number in the same column keeps it as Python objects, which pandas never checks."""
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "depts.json").write_text(
+        '[{"name": "坏\\ud800字", "category": "市直部门"}, {"name": 1000000000000000000000000000000,'
+        ' "category": "市直部门"}]', encoding="utf-8")
+    run = run_source(engine, source(tmp_path, kind="department", glob="*.json", create_unknown_departments=True))
+    assert run.status != "failed" and run.error is None
+    assert run.counts.rows_read == run.counts.rows_loaded + run.counts.rows_quarantined == 2
+    assert ("坏\ufffd字",) in all_rows(engine, "SELECT name FROM department")
