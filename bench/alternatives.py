@@ -5,6 +5,7 @@ dedupes and rolls up nothing. floor: DuckDB reads the file and computes the same
 rollup with one GROUP BY; it stores nothing, so it is a lower bound.
 Run as `python -m bench.alternatives naive|floor ...` so each is timed as its own process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,12 +83,12 @@ def duckdb_rollup(log_csv: Path, spellings: dict[str, str]) -> pa.Table:
     col = {field: f'"{header}"' for field, header in _FIELD.items()}
     sql = f"""
         WITH calls AS (
-            SELECT TRY_STRPTIME({col['requested_at']}, '{TIME_FORMAT}') AS ts,
-                   p.name AS provider, c.name AS consumer, {col['service_code']} AS service_code,
-                   {col['succeeded']} = '失败' AS failed, {col['duration_ms']} AS duration
+            SELECT TRY_STRPTIME({col["requested_at"]}, '{TIME_FORMAT}') AS ts,
+                   p.name AS provider, c.name AS consumer, {col["service_code"]} AS service_code,
+                   {col["succeeded"]} = '失败' AS failed, {col["duration_ms"]} AS duration
             FROM read_csv(?, header = true, columns = {types!r}) AS log
-            JOIN spelling AS c ON c.spelled = log.{col['consumer_dept']}
-            JOIN spelling AS p ON p.spelled = log.{col['provider_dept']}
+            JOIN spelling AS c ON c.spelled = log.{col["consumer_dept"]}
+            JOIN spelling AS p ON p.spelled = log.{col["provider_dept"]}
         )
         SELECT CAST(ts AS DATE) AS day, provider, consumer, service_code,
                count(*) AS calls, sum(failed::INTEGER) AS failures, sum(duration) AS duration_sum_ms

@@ -1,6 +1,7 @@
 """What the store holds after a collector run, in the shape the DuckDB floor computes,
 so a benchmark run also checks that the collector counted every valid row once.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,8 +18,15 @@ def store_rollup(url: str) -> pd.DataFrame:
     """exchange_daily with department names, sorted like rollup_frame sorts the floor's."""
     provider, consumer = aliased(Department), aliased(Department)
     stmt = (
-        select(ExchangeDaily.day, provider.name, consumer.name, ExchangeDaily.service_code,
-               ExchangeDaily.calls, ExchangeDaily.failures, ExchangeDaily.duration_sum_ms)
+        select(
+            ExchangeDaily.day,
+            provider.name,
+            consumer.name,
+            ExchangeDaily.service_code,
+            ExchangeDaily.calls,
+            ExchangeDaily.failures,
+            ExchangeDaily.duration_sum_ms,
+        )
         .join(provider, provider.id == ExchangeDaily.provider_dept_id)
         .join(consumer, consumer.id == ExchangeDaily.consumer_dept_id)
     )
@@ -34,8 +42,16 @@ def rollup_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.astype({"provider": str, "consumer": str, "service_code": str,
-                          "calls": "int64", "failures": "int64", "duration_sum_ms": "int64"})
+    frame = frame.astype(
+        {
+            "provider": str,
+            "consumer": str,
+            "service_code": str,
+            "calls": "int64",
+            "failures": "int64",
+            "duration_sum_ms": "int64",
+        }
+    )
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame.sort_values(ROLLUP_COLUMNS[:4]).reset_index(drop=True)
 

@@ -2,6 +2,7 @@
 own process (wall time and peak RSS of that process), plus the run the collector recorded
 in the store (its own start and end, without interpreter start-up).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,9 +40,7 @@ def _last_run_id(url: str, source: str) -> int:
 def _runs_after(url: str, source: str, after_id: int) -> list:
     engine = make_engine(url)
     with engine.connect() as conn:
-        runs = conn.execute(
-            select(CollectorRun).where(CollectorRun.source == source, CollectorRun.id > after_id)
-        ).all()
+        runs = conn.execute(select(CollectorRun).where(CollectorRun.source == source, CollectorRun.id > after_id)).all()
     engine.dispose()
     return runs
 

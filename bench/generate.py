@@ -3,6 +3,7 @@
 The log is written in chunks of numpy arrays turned into Arrow columns, so ten million
 rows never become ten million Python objects; everything is deterministic from a seed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -60,7 +61,7 @@ class LogStats:
     def malformed(self) -> int:
         return self.bad_date + self.unknown_department + self.negative_duration
 
-    def add(self, other: "LogStats") -> None:
+    def add(self, other: LogStats) -> None:
         for key, value in asdict(other).items():
             setattr(self, key, getattr(self, key) + value)
 
@@ -71,8 +72,9 @@ def _dictionary(indices: np.ndarray, values, mask: np.ndarray | None = None) -> 
     return pa.DictionaryArray.from_arrays(codes, pa.array(list(values))).cast(pa.string())
 
 
-def _log_chunk(world: World, rng: np.random.Generator, first_row: int, n: int,
-               t0: int, t1: int, id_prefix: str) -> tuple[pa.Table, LogStats]:
+def _log_chunk(
+    world: World, rng: np.random.Generator, first_row: int, n: int, t0: int, t1: int, id_prefix: str
+) -> tuple[pa.Table, LogStats]:
     pair = np.minimum(np.searchsorted(world.pair_cdf, rng.random(n)), len(world.pair_cdf) - 1)
     consumer = world.pair_consumer[pair]
     service = world.pair_service[pair]
@@ -95,16 +97,18 @@ def _log_chunk(world: World, rng: np.random.Generator, first_row: int, n: int,
     times = pc.strftime(pa.array(seconds).cast(pa.timestamp("s")), format=TIME_FORMAT)
     times = pc.if_else(pa.array(bad_date), BAD_DATE, times)
     ids = pc.utf8_lpad(pa.array(np.arange(first_row, first_row + n)).cast(pa.string()), width=10, padding="0")
-    table = pa.table({
-        "调用流水号": pc.binary_join_element_wise(id_prefix, ids, ""),
-        "调用时间": times,
-        "调用方部门": _dictionary(spelled, (*world.spellings, UNKNOWN_DEPARTMENT)),
-        "提供方部门": _dictionary(provider, world.names),
-        "服务编码": _dictionary(service, world.service_codes),
-        "调用结果": _dictionary(failed.astype(np.int32), ("成功", "失败")),
-        "错误码": _dictionary(rng.integers(0, len(FAULT_CODES), n), FAULT_CODES, mask=~failed),
-        "响应时长(毫秒)": pa.array(duration),
-    })
+    table = pa.table(
+        {
+            "调用流水号": pc.binary_join_element_wise(id_prefix, ids, ""),
+            "调用时间": times,
+            "调用方部门": _dictionary(spelled, (*world.spellings, UNKNOWN_DEPARTMENT)),
+            "提供方部门": _dictionary(provider, world.names),
+            "服务编码": _dictionary(service, world.service_codes),
+            "调用结果": _dictionary(failed.astype(np.int32), ("成功", "失败")),
+            "错误码": _dictionary(rng.integers(0, len(FAULT_CODES), n), FAULT_CODES, mask=~failed),
+            "响应时长(毫秒)": pa.array(duration),
+        }
+    )
     stats = LogStats(
         rows=n,
         bad_date=int(bad_date.sum()),
@@ -116,8 +120,9 @@ def _log_chunk(world: World, rng: np.random.Generator, first_row: int, n: int,
     return table, stats
 
 
-def write_exchange_log(path: Path, world: World, rows: int, start: date, days: int,
-                       seed: int, id_prefix: str, chunk_rows: int = CHUNK_ROWS) -> LogStats:
+def write_exchange_log(
+    path: Path, world: World, rows: int, start: date, days: int, seed: int, id_prefix: str, chunk_rows: int = CHUNK_ROWS
+) -> LogStats:
     """`rows` calls spread in time order over `days` local days from `start`."""
     t_start = int((datetime.combine(start, datetime.min.time()) - datetime(1970, 1, 1)).total_seconds())
     span = days * 86400
@@ -163,6 +168,15 @@ def write_catalog(path: Path, world: World, seed: int, registered_on: date) -> N
         out.writerow(list(CATALOG_COLUMNS))
         for j, code in enumerate(world.service_codes):
             provider = world.names[world.service_provider[j]]
-            out.writerow([f"ZY{j:06d}", f"{provider}共享资源{j:04d}", provider, SHARE_TYPES[share[j]],
-                          FREQUENCIES[frequency[j]], "是" if mounted[j] else "否", code,
-                          registered_on.isoformat()])
+            out.writerow(
+                [
+                    f"ZY{j:06d}",
+                    f"{provider}共享资源{j:04d}",
+                    provider,
+                    SHARE_TYPES[share[j]],
+                    FREQUENCIES[frequency[j]],
+                    "是" if mounted[j] else "否",
+                    code,
+                    registered_on.isoformat(),
+                ]
+            )

@@ -6,6 +6,7 @@ Each page is run once to import and warm the process, then st.cache_data is clea
 the page is timed from a new session, best of REPEAT, so the time is reading the store
 and rendering, not importing.
 """
+
 from __future__ import annotations
 
 import json

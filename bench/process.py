@@ -1,4 +1,5 @@
 """Run one step as a child process: wall time and peak resident memory of that child alone."""
+
 from __future__ import annotations
 
 import json
@@ -31,12 +32,15 @@ def run_child(args: list[str], env: dict[str, str] | None = None, log: Path | No
     Output goes to files, not pipes, so a chatty child never blocks on a full pipe.
     """
     full_env = {**os.environ, **(env or {})}
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, \
-            tempfile.TemporaryFile("w+", encoding="utf-8") as err, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8") as out,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as err,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         usage_json = Path(tmp) / "usage.json"
-        code = subprocess.call([sys.executable, "-m", "bench.reap", str(usage_json), *args],
-                               cwd=ROOT, env=full_env, stdout=out, stderr=err)
+        code = subprocess.call(
+            [sys.executable, "-m", "bench.reap", str(usage_json), *args], cwd=ROOT, env=full_env, stdout=out, stderr=err
+        )
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()

@@ -4,6 +4,7 @@ time goes when it ingests the benchmark's year log, as pyinstrument's call tree.
 Same inputs, store and command as the ingest measurement, run once under pyinstrument;
 the full tree is written beside the bench logs, the top of it printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,24 +30,47 @@ def profile_ingest(cfg: BenchConfig, engine: str, rows: int) -> Path:
     try:
         ws = loaded_workspace(cfg, label, inputs, url)
         ws.drop_exchange_file(inputs.year_csv)
-        run_child(["-m", "pyinstrument", "-r", "text", "--show-all", "-o", str(out),
-                   "-m", "collectors", "once", "--config", str(ws.config), "--source", EXCHANGE_SOURCE,
-                   "--no-refresh"], env={"DATABASE_URL": url}, log=ws.root / "profile.log")
+        run_child(
+            [
+                "-m",
+                "pyinstrument",
+                "-r",
+                "text",
+                "--show-all",
+                "-o",
+                str(out),
+                "-m",
+                "collectors",
+                "once",
+                "--config",
+                str(ws.config),
+                "--source",
+                EXCHANGE_SOURCE,
+                "--no-refresh",
+            ],
+            env={"DATABASE_URL": url},
+            log=ws.root / "profile.log",
+        )
     finally:
         drop_store(url, cfg.pg_url)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.profile",
-                                     description="Profile the collector ingesting the benchmark's year log.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.profile", description="Profile the collector ingesting the benchmark's year log."
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--engine", choices=ENGINES, default="sqlite")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args(argv)
-    cfg = replace(BenchConfig(sizes=(args.rows,), engines=(args.engine,)), workdir=args.workdir,
-                  seed=args.seed, pg_url=os.environ.get("PAOBAN_BENCH_PG_URL") or None)
+    cfg = replace(
+        BenchConfig(sizes=(args.rows,), engines=(args.engine,)),
+        workdir=args.workdir,
+        seed=args.seed,
+        pg_url=os.environ.get("PAOBAN_BENCH_PG_URL") or None,
+    )
     report = profile_ingest(cfg, args.engine, args.rows)
     print("\n".join(report.read_text(encoding="utf-8").splitlines()[:SHOWN_LINES]))
     print(f"... full profile: {report}")

@@ -6,6 +6,7 @@ the benchmark, which by then holds hundreds of MB of earlier results, reports at
 the benchmark's own size as its ru_maxrss. The measured child is forked from this small
 process instead, so its ru_maxrss starts from a bare interpreter's.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,10 @@ def main(argv: list[str]) -> int:
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     with open(usage_json, "w", encoding="utf-8") as fh:
-        json.dump({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-                   "peak_rss_mb": usage.ru_maxrss / 1024}, fh)
+        json.dump(
+            {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024},
+            fh,
+        )
     code = os.waitstatus_to_exitcode(status)
     return code if code >= 0 else 128 - code
 

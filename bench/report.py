@@ -1,12 +1,13 @@
 """BENCHMARKS.md: the machine, the versions, and each measurement as ratios beside
 absolute numbers, with every budget of issue 7 marked pass or fail.
 """
+
 from __future__ import annotations
 
 import os
 import platform
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -17,12 +18,12 @@ from data.db import make_engine
 
 PACKAGES = ("sqlalchemy", "sqlmodel", "pandas", "numpy", "pyarrow", "duckdb", "streamlit", "psycopg")
 BUDGETS = {
-    "ingest_naive": 1.0,   # collector time ÷ naive time
-    "ingest_floor": 4.0,   # collector time ÷ DuckDB floor time (SQLite)
-    "memory": 1.5,         # peak RSS at the largest size ÷ at the smallest
+    "ingest_naive": 1.0,  # collector time ÷ naive time
+    "ingest_floor": 4.0,  # collector time ÷ DuckDB floor time (SQLite)
+    "memory": 1.5,  # peak RSS at the largest size ÷ at the smallest
     "scoring": 1.5,
     "pages": 1.5,
-    "incremental": 1.2,    # new day into a full year ÷ into an empty store
+    "incremental": 1.2,  # new day into a full year ÷ into an empty store
 }
 
 
@@ -67,7 +68,7 @@ def _postgres_version(pg_url: str | None) -> str:
 def machine_lines(results: Results) -> list[str]:
     uses_pg = "postgresql" in results.config.engines
     return [
-        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- CPU: {_cpu_model()}, {os.cpu_count()} logical CPUs (nproc)",
         f"- Memory: {_memory_gb()}",
         "- Load average (1, 5, 15 min) at the end of the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
@@ -122,18 +123,34 @@ def ingest_section(results: Results) -> list[str]:
         vs_naive = _ratio(r["collector_s"], r["naive_s"])
         vs_floor = _ratio(r["collector_s"], r["floor_s"])
         budget_note = "" if r["engine"] == "sqlite" else " (reported)"
-        rows.append([
-            r["engine"], f"{r['rows']:,}", f"{r['collector_s']:.2f}", f"{r['rows'] / r['collector_s']:,.0f}",
-            f"{r['naive_s']:.2f}", f"{r['floor_s']:.2f} ({r['floor_work_s']:.2f})",
-            _fmt_ratio(vs_naive), _verdict(vs_naive, BUDGETS["ingest_naive"]) + budget_note,
-            _fmt_ratio(vs_floor), _verdict(vs_floor, BUDGETS["ingest_floor"]) + budget_note,
-            f"{r['collector_run_s']:.2f}", f"{r['floor_groups']:,}", f"{r['raw_calls']:,}",
-        ])
-        cpu.append([
-            r["engine"], f"{r['rows']:,}", f"{r['collector_cpu_s']:.2f}", f"{r['naive_cpu_s']:.2f}",
-            f"{r['floor_cpu_s']:.2f}", _fmt_ratio(_ratio(r["collector_cpu_s"], r["naive_cpu_s"])),
-            _fmt_ratio(_ratio(r["collector_cpu_s"], r["floor_cpu_s"])),
-        ])
+        rows.append(
+            [
+                r["engine"],
+                f"{r['rows']:,}",
+                f"{r['collector_s']:.2f}",
+                f"{r['rows'] / r['collector_s']:,.0f}",
+                f"{r['naive_s']:.2f}",
+                f"{r['floor_s']:.2f} ({r['floor_work_s']:.2f})",
+                _fmt_ratio(vs_naive),
+                _verdict(vs_naive, BUDGETS["ingest_naive"]) + budget_note,
+                _fmt_ratio(vs_floor),
+                _verdict(vs_floor, BUDGETS["ingest_floor"]) + budget_note,
+                f"{r['collector_run_s']:.2f}",
+                f"{r['floor_groups']:,}",
+                f"{r['raw_calls']:,}",
+            ]
+        )
+        cpu.append(
+            [
+                r["engine"],
+                f"{r['rows']:,}",
+                f"{r['collector_cpu_s']:.2f}",
+                f"{r['naive_cpu_s']:.2f}",
+                f"{r['floor_cpu_s']:.2f}",
+                _fmt_ratio(_ratio(r["collector_cpu_s"], r["naive_cpu_s"])),
+                _fmt_ratio(_ratio(r["collector_cpu_s"], r["floor_cpu_s"])),
+            ]
+        )
     return [
         "## 1. Ingest: one exchange-log CSV (a year of calls)",
         "",
@@ -149,15 +166,29 @@ def ingest_section(results: Results) -> list[str]:
         "the same daily rollup with one GROUP BY (its query time in brackets); it stores nothing. "
         "Rollup groups: day × provider × consumer × service rows the file folds into.",
         "",
-        *_table(["engine", "rows", "collector s", "rows/s", "naive s", "DuckDB s",
-                 "÷ naive", "budget", "÷ DuckDB", "budget", "collector run s (own record)",
-                 "rollup groups", "raw calls kept"], rows),
+        *_table(
+            [
+                "engine",
+                "rows",
+                "collector s",
+                "rows/s",
+                "naive s",
+                "DuckDB s",
+                "÷ naive",
+                "budget",
+                "÷ DuckDB",
+                "budget",
+                "collector run s (own record)",
+                "rollup groups",
+                "raw calls kept",
+            ],
+            rows,
+        ),
         "",
         "CPU seconds (user + system) of the same processes: steadier than wall time while others "
         "use the machine; the PostgreSQL server's own work is not in them.",
         "",
-        *_table(["engine", "rows", "collector CPU s", "naive CPU s", "DuckDB CPU s", "÷ naive", "÷ DuckDB"],
-                cpu),
+        *_table(["engine", "rows", "collector CPU s", "naive CPU s", "DuckDB CPU s", "÷ naive", "÷ DuckDB"], cpu),
     ]
 
 
@@ -166,8 +197,14 @@ def memory_section(results: Results) -> list[str]:
     scale = []
     for small, large in _scale_pairs(results.ingest):
         ratio = _ratio(large["peak_rss_mb"], small["peak_rss_mb"])
-        scale.append([small["engine"], f"{large['rows']:,} ÷ {small['rows']:,}", _fmt_ratio(ratio),
-                      _verdict(ratio, BUDGETS["memory"])])
+        scale.append(
+            [
+                small["engine"],
+                f"{large['rows']:,} ÷ {small['rows']:,}",
+                _fmt_ratio(ratio),
+                _verdict(ratio, BUDGETS["memory"]),
+            ]
+        )
     return [
         "## 2. Memory: peak RSS of the collector process",
         "",
@@ -181,8 +218,15 @@ def memory_section(results: Results) -> list[str]:
     ]
 
 
-def _scaled_section(title: str, intro: str, rows: list[dict], keys: dict[str, str], budget: float,
-                    results: Results, extra: dict[str, str] | None = None) -> list[str]:
+def _scaled_section(
+    title: str,
+    intro: str,
+    rows: list[dict],
+    keys: dict[str, str],
+    budget: float,
+    results: Results,
+    extra: dict[str, str] | None = None,
+) -> list[str]:
     """Absolute times per size, then largest ÷ smallest size against the budget.
 
     `extra` columns are shown beside the measured ones without a budget of their own.
@@ -193,10 +237,16 @@ def _scaled_section(title: str, intro: str, rows: list[dict], keys: dict[str, st
     for small, large in _scale_pairs(rows):
         for key, name in shown.items():
             ratio = _ratio(large[key], small[key])
-            scale.append([small["engine"], name, f"{large['rows']:,} ÷ {small['rows']:,}",
-                          _fmt_ratio(ratio), _verdict(ratio, budget) if key in keys else "(reported)"])
-    lines = [title, "", intro, "",
-             *_table(["engine", "calls in store", *(f"{n} s" for n in shown.values())], table)]
+            scale.append(
+                [
+                    small["engine"],
+                    name,
+                    f"{large['rows']:,} ÷ {small['rows']:,}",
+                    _fmt_ratio(ratio),
+                    _verdict(ratio, budget) if key in keys else "(reported)",
+                ]
+            )
+    lines = [title, "", intro, "", *_table(["engine", "calls in store", *(f"{n} s" for n in shown.values())], table)]
     if scale:
         lines += ["", *_table(["engine", "what", "sizes", "ratio", "budget"], scale)]
     return lines + _scale_note(results)
@@ -206,12 +256,19 @@ def incremental_section(results: Results) -> list[str]:
     rows = []
     for r in results.incremental:
         ratio = _ratio(r["full_run_s"], r["empty_run_s"])
-        rows.append([r["engine"], f"{r['rows']:,}", f"{r['day_rows']:,}",
-                     f"{r['full_run_s']:.3f} ({r['full_wall_s']:.2f})",
-                     f"{r['empty_run_s']:.3f} ({r['empty_wall_s']:.2f})",
-                     _fmt_ratio(ratio), _verdict(ratio, BUDGETS["incremental"]),
-                     f"{r['full_median_s']:.3f} / {r['empty_median_s']:.3f}",
-                     _fmt_ratio(_ratio(r["full_median_s"], r["empty_median_s"]))])
+        rows.append(
+            [
+                r["engine"],
+                f"{r['rows']:,}",
+                f"{r['day_rows']:,}",
+                f"{r['full_run_s']:.3f} ({r['full_wall_s']:.2f})",
+                f"{r['empty_run_s']:.3f} ({r['empty_wall_s']:.2f})",
+                _fmt_ratio(ratio),
+                _verdict(ratio, BUDGETS["incremental"]),
+                f"{r['full_median_s']:.3f} / {r['empty_median_s']:.3f}",
+                _fmt_ratio(_ratio(r["full_median_s"], r["empty_median_s"])),
+            ]
+        )
     return [
         "## 5. Incremental: one new day's file",
         "",
@@ -226,8 +283,20 @@ def incremental_section(results: Results) -> list[str]:
         "Both stores are at rest before each run: on PostgreSQL each gets the VACUUM ANALYZE that "
         "autovacuum would start by itself within a minute of a large load (`bench.stores.settle`).",
         "",
-        *_table(["engine", "year's calls", "day's rows", "into the year s", "into empty s", "ratio", "budget",
-                 "medians s (year / empty)", "ratio of medians"], rows),
+        *_table(
+            [
+                "engine",
+                "year's calls",
+                "day's rows",
+                "into the year s",
+                "into empty s",
+                "ratio",
+                "budget",
+                "medians s (year / empty)",
+                "ratio of medians",
+            ],
+            rows,
+        ),
     ]
 
 
@@ -255,29 +324,50 @@ def render(results: Results) -> str:
         *([f"- Note: {cfg.note}"] if cfg.note else []),
     ]
     if results.problems:
-        lines += ["", "## Problems found while measuring", "", *(f"- {p}".replace("\n", "\n  ") for p in results.problems)]
+        lines += [
+            "",
+            "## Problems found while measuring",
+            "",
+            *(f"- {p}".replace("\n", "\n  ") for p in results.problems),
+        ]
     if results.ingest and "ingest" in cfg.only:
         lines += ["", *ingest_section(results)]
     if results.ingest and "memory" in cfg.only:
         lines += ["", *memory_section(results)]
     if results.scoring:
-        lines += ["", *_scaled_section(
-            "## 3. Scoring: a full year for every department",
-            "`metrics.snapshots.compute(engine, YEAR, as_of=last day)`, in the bench process, best of the runs; "
-            "its CPU seconds (this process only) beside, steadier while others use the machine.",
-            results.scoring, {"seconds": "scoring"}, BUDGETS["scoring"], results,
-            extra={"cpu_s": "scoring CPU"})]
+        lines += [
+            "",
+            *_scaled_section(
+                "## 3. Scoring: a full year for every department",
+                "`metrics.snapshots.compute(engine, YEAR, as_of=last day)`, in the bench process, best of the runs; "
+                "its CPU seconds (this process only) beside, steadier while others use the machine.",
+                results.scoring,
+                {"seconds": "scoring"},
+                BUDGETS["scoring"],
+                results,
+                extra={"cpu_s": "scoring CPU"},
+            ),
+        ]
     if results.pages:
-        lines += ["", *_scaled_section(
-            "## 4. Pages: server-side render (Streamlit AppTest), as a leader",
-            "Each page's script run in a fresh AppTest session after clearing `st.cache_data` "
-            "(imports warmed first), best of the runs; the department page shows the busiest provider. "
-            f"Snapshots the pages read: `{cfg.snapshots}` (current = `metrics.snapshots.refresh_current`, "
-            "every month, quarter and year as after a collector run; the time to store them is shown beside).",
-            results.pages, {"ranking": "ranking page", "department": "department page"},
-            BUDGETS["pages"], results, extra={"ranking_cpu": "ranking page CPU",
-                                              "department_cpu": "department page CPU",
-                                              "snapshots_s": "snapshots stored"})]
+        lines += [
+            "",
+            *_scaled_section(
+                "## 4. Pages: server-side render (Streamlit AppTest), as a leader",
+                "Each page's script run in a fresh AppTest session after clearing `st.cache_data` "
+                "(imports warmed first), best of the runs; the department page shows the busiest provider. "
+                f"Snapshots the pages read: `{cfg.snapshots}` (current = `metrics.snapshots.refresh_current`, "
+                "every month, quarter and year as after a collector run; the time to store them is shown beside).",
+                results.pages,
+                {"ranking": "ranking page", "department": "department page"},
+                BUDGETS["pages"],
+                results,
+                extra={
+                    "ranking_cpu": "ranking page CPU",
+                    "department_cpu": "department page CPU",
+                    "snapshots_s": "snapshots stored",
+                },
+            ),
+        ]
     if results.incremental:
         lines += ["", *incremental_section(results)]
     return "\n".join(lines) + "\n"

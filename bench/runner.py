@@ -2,6 +2,7 @@
 measure ingest (against the naive way and the DuckDB floor), memory, scoring, pages and
 an incremental day, checking on the way that the store counted every valid row once.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.collector import CollectorResult, run_collector
 from bench.alternatives import duckdb_rollup, spelling_map
 from bench.checks import rollup_frame, store_counts, store_rollup
+from bench.collector import CollectorResult, run_collector
 from bench.generate import LogStats, write_catalog, write_department_register, write_exchange_log
 from bench.pages import time_pages
 from bench.process import ROOT, run_child
@@ -129,15 +130,17 @@ def _check_rollup(results: Results, where: str, url: str, inputs: Inputs) -> Non
     ours = store_rollup(url)
     floor = rollup_frame(duckdb_rollup(inputs.year_csv, spelling_map(inputs.register_csv)))
     if not ours.equals(floor):
-        merged = ours.merge(floor, how="outer", on=list(ours.columns[:4]), suffixes=("", "_duckdb"),
-                            indicator=True)
-        differing = merged[(merged["_merge"] != "both")
-                           | (merged["calls"] != merged["calls_duckdb"])
-                           | (merged["failures"] != merged["failures_duckdb"])
-                           | (merged["duration_sum_ms"] != merged["duration_sum_ms_duckdb"])]
+        merged = ours.merge(floor, how="outer", on=list(ours.columns[:4]), suffixes=("", "_duckdb"), indicator=True)
+        differing = merged[
+            (merged["_merge"] != "both")
+            | (merged["calls"] != merged["calls_duckdb"])
+            | (merged["failures"] != merged["failures_duckdb"])
+            | (merged["duration_sum_ms"] != merged["duration_sum_ms_duckdb"])
+        ]
         results.problems.append(
             f"{where} daily rollup differs from DuckDB's in {len(differing):,} of {len(floor):,} groups, "
-            f"e.g. {differing.head(3).to_dict('records')}")
+            f"e.g. {differing.head(3).to_dict('records')}"
+        )
 
 
 def ingest_runs(cfg: BenchConfig, rows: int) -> int:
@@ -159,15 +162,19 @@ def _best(runs: list, key: str = "seconds"):
 def _naive_once(cfg: BenchConfig, engine: str, label: str, inputs: Inputs):
     url = fresh_store(engine, f"{label}-naive", cfg.workdir, cfg.pg_url)
     try:
-        return run_child(["-m", "bench.alternatives", "naive", str(inputs.year_csv), url],
-                         log=cfg.workdir / "logs" / f"{label}-naive.log")
+        return run_child(
+            ["-m", "bench.alternatives", "naive", str(inputs.year_csv), url],
+            log=cfg.workdir / "logs" / f"{label}-naive.log",
+        )
     finally:
         drop_store(url, cfg.pg_url)
 
 
 def _floor_once(cfg: BenchConfig, label: str, inputs: Inputs):
-    return run_child(["-m", "bench.alternatives", "floor", str(inputs.year_csv), str(inputs.register_csv)],
-                     log=cfg.workdir / "logs" / f"{label}-floor.log")
+    return run_child(
+        ["-m", "bench.alternatives", "floor", str(inputs.year_csv), str(inputs.register_csv)],
+        log=cfg.workdir / "logs" / f"{label}-floor.log",
+    )
 
 
 def _alternatives(naive_runs: list, floor_runs: list) -> dict:
@@ -197,8 +204,9 @@ def _into_empty(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, file:
         drop_store(url, cfg.pg_url)
 
 
-def _incremental(cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: Workspace, url: str,
-                 results: Results) -> dict:
+def _incremental(
+    cfg: BenchConfig, engine: str, label: str, inputs: Inputs, ws: Workspace, url: str, results: Results
+) -> dict:
     """Each day file after the year into the year's store, and alone into an empty store;
     the best run of each side counts, the medians are reported beside it."""
     full, empty = [], []
@@ -243,10 +251,19 @@ def _ingest_year(cfg, engine, rows, label, inputs, url, results, report) -> Work
     counts = _check_year(results, label, url, first, inputs.year)
     if cfg.verify_rollup:
         _check_rollup(results, label, url, inputs)
-    row = {"engine": engine, "rows": rows, "collector_s": col.wall_seconds,
-           "collector_cpu_s": col.cpu_seconds, "collector_run_s": col.run_seconds, "peak_rss_mb": col.peak_rss_mb,
-           "loaded": col.rows_loaded, "quarantined": col.rows_quarantined,
-           "valid": inputs.year.valid, "runs": runs, **counts}
+    row = {
+        "engine": engine,
+        "rows": rows,
+        "collector_s": col.wall_seconds,
+        "collector_cpu_s": col.cpu_seconds,
+        "collector_run_s": col.run_seconds,
+        "peak_rss_mb": col.peak_rss_mb,
+        "loaded": col.rows_loaded,
+        "quarantined": col.rows_quarantined,
+        "valid": inputs.year.valid,
+        "runs": runs,
+        **counts,
+    }
     if "ingest" in cfg.only:
         row.update(_alternatives(naive, floor))
         _check(results, f"{label} DuckDB floor calls", row["floor_calls"], inputs.year.valid)
@@ -294,8 +311,9 @@ def bench_one(cfg: BenchConfig, engine: str, rows: int, results: Results, report
     loaded: list[Workspace] = []
     common = (cfg, engine, rows, label)
     try:
-        if not _attempt(results, f"{label} year ingest",
-                        lambda: loaded.append(_ingest_year(*common, inputs, url, results, report))):
+        if not _attempt(
+            results, f"{label} year ingest", lambda: loaded.append(_ingest_year(*common, inputs, url, results, report))
+        ):
             return
         if "scoring" in cfg.only:
             _attempt(results, f"{label} scoring", _scoring, *common, inputs, url, results, report)

@@ -1,4 +1,5 @@
 """Scoring, timed in this process through metrics' own entry points on a loaded store."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Fresh, migrated stores for one measurement: a SQLite file or a PostgreSQL database."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Each store gets its own workspace, so that what one store's collector has read never
 shows in another's; the big input files are linked, not copied.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,7 @@ class Workspace:
         return self.root / "sources.toml"
 
     @classmethod
-    def create(cls, root: Path, register: Path, catalog: Path) -> "Workspace":
+    def create(cls, root: Path, register: Path, catalog: Path) -> Workspace:
         shutil.rmtree(root, ignore_errors=True)
         for folder in ("register", "catalog", "exchange"):
             (root / folder).mkdir(parents=True)

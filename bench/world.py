@@ -3,24 +3,75 @@
 Built once from a seed, so the year's log, the new day's file, the department register
 and the catalog all name the same departments and the same services.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-CITY_DEPARTMENTS = (
-    "市发展和改革委员会 市教育局 市科学技术局 市经济和信息化局 市公安局 市民政局 市司法局 "
-    "市财政局 市人力资源和社会保障局 市自然资源和规划局 市生态环境局 市住房和城乡建设局 "
-    "市交通运输局 市水利局 市农业农村局 市商务局 市文化广电旅游局 市卫生健康委员会 "
-    "市退役军人事务局 市应急管理局 市审计局 市市场监督管理局 市统计局 市医疗保障局 市体育局 "
-    "市林业局 市城市管理局 市数据资源管理局 市政务服务管理办公室 市信访局 市机关事务管理局 "
-    "市人民防空办公室 市金融工作局 市粮食和物资储备局 市档案局 市民族宗教事务局 市外事办公室 "
-    "市国有资产监督管理委员会 市公共资源交易中心 市住房公积金管理中心 市税务局 市气象局 "
-    "市消防救援支队 市烟草专卖局 市邮政管理局 市地震局 市残疾人联合会 市总工会 市妇女联合会 "
-    "市科学技术协会 市供销合作社 市红十字会 市不动产登记中心 市社会保险事业管理中心 "
-    "市交通警察支队 市出入境管理局 市知识产权局 市口岸办公室 市大数据中心 市水文局"
-).split()
+CITY_DEPARTMENTS = [
+    "市发展和改革委员会",
+    "市教育局",
+    "市科学技术局",
+    "市经济和信息化局",
+    "市公安局",
+    "市民政局",
+    "市司法局",
+    "市财政局",
+    "市人力资源和社会保障局",
+    "市自然资源和规划局",
+    "市生态环境局",
+    "市住房和城乡建设局",
+    "市交通运输局",
+    "市水利局",
+    "市农业农村局",
+    "市商务局",
+    "市文化广电旅游局",
+    "市卫生健康委员会",
+    "市退役军人事务局",
+    "市应急管理局",
+    "市审计局",
+    "市市场监督管理局",
+    "市统计局",
+    "市医疗保障局",
+    "市体育局",
+    "市林业局",
+    "市城市管理局",
+    "市数据资源管理局",
+    "市政务服务管理办公室",
+    "市信访局",
+    "市机关事务管理局",
+    "市人民防空办公室",
+    "市金融工作局",
+    "市粮食和物资储备局",
+    "市档案局",
+    "市民族宗教事务局",
+    "市外事办公室",
+    "市国有资产监督管理委员会",
+    "市公共资源交易中心",
+    "市住房公积金管理中心",
+    "市税务局",
+    "市气象局",
+    "市消防救援支队",
+    "市烟草专卖局",
+    "市邮政管理局",
+    "市地震局",
+    "市残疾人联合会",
+    "市总工会",
+    "市妇女联合会",
+    "市科学技术协会",
+    "市供销合作社",
+    "市红十字会",
+    "市不动产登记中心",
+    "市社会保险事业管理中心",
+    "市交通警察支队",
+    "市出入境管理局",
+    "市知识产权局",
+    "市口岸办公室",
+    "市大数据中心",
+    "市水文局",
+]
 DISTRICT_FIRST = "东西南北中新江山湖河"
 DISTRICT_SECOND = "城安平阳宁和丰华兴清"
 
@@ -41,15 +92,15 @@ FREQUENCIES = ("实时", "每日", "每周", "每月", "每季度", "每年", "�
 
 @dataclass(frozen=True)
 class World:
-    names: tuple[str, ...]            # department names, index = department number
-    categories: tuple[str, ...]       # 市直部门 | 区县
-    spellings: tuple[str, ...]        # names, then the alias spellings used in logs
-    alias_of: np.ndarray              # department → index into spellings of its alias, or -1
-    service_provider: np.ndarray      # service → provider department
+    names: tuple[str, ...]  # department names, index = department number
+    categories: tuple[str, ...]  # 市直部门 | 区县
+    spellings: tuple[str, ...]  # names, then the alias spellings used in logs
+    alias_of: np.ndarray  # department → index into spellings of its alias, or -1
+    service_provider: np.ndarray  # service → provider department
     service_failure_rate: np.ndarray  # service → probability a call fails
-    pair_consumer: np.ndarray         # caller pair → consumer department
-    pair_service: np.ndarray          # caller pair → service
-    pair_cdf: np.ndarray              # cumulative call share of the pairs (Zipf)
+    pair_consumer: np.ndarray  # caller pair → consumer department
+    pair_service: np.ndarray  # caller pair → service
+    pair_cdf: np.ndarray  # cumulative call share of the pairs (Zipf)
 
     @property
     def service_codes(self) -> list[str]:
@@ -61,8 +112,10 @@ def service_code(j: int) -> str:
 
 
 def department_names(count: int) -> tuple[list[str], list[str]]:
-    districts = [f"{a}{b}{'区' if i < 30 else '县'}"
-                 for i, (a, b) in enumerate((a, b) for a in DISTRICT_FIRST for b in DISTRICT_SECOND)]
+    districts = [
+        f"{a}{b}{'区' if i < 30 else '县'}"
+        for i, (a, b) in enumerate((a, b) for a in DISTRICT_FIRST for b in DISTRICT_SECOND)
+    ]
     city_count = min(len(CITY_DEPARTMENTS), (count * 2 + 2) // 5)
     district_count = count - city_count
     if district_count > len(districts):

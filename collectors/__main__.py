@@ -1,7 +1,9 @@
 """`python -m collectors once|run`: collect now and print a summary, or keep collecting."""
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import unicodedata
@@ -28,9 +30,18 @@ def pad(text: str, size: int) -> str:
 
 def print_summary(summaries) -> None:
     header = ["数据源", "状态", "读取", "入库", "重复", "隔离", "耗时(秒)"]
-    rows = [[s.source, STATUS.get(s.status, s.status), f"{s.counts.rows_read:,}",
-             f"{s.counts.rows_loaded:,}", f"{s.counts.rows_duplicate:,}",
-             f"{s.counts.rows_quarantined:,}", f"{s.seconds:.1f}"] for s in summaries]
+    rows = [
+        [
+            s.source,
+            STATUS.get(s.status, s.status),
+            f"{s.counts.rows_read:,}",
+            f"{s.counts.rows_loaded:,}",
+            f"{s.counts.rows_duplicate:,}",
+            f"{s.counts.rows_quarantined:,}",
+            f"{s.seconds:.1f}",
+        ]
+        for s in summaries
+    ]
     sizes = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  ".join(pad(cell, sizes[i]) for i, cell in enumerate(r)))
@@ -58,8 +69,9 @@ def exit_code(summaries) -> int:
 def cmd_once(args) -> int:
     config = load_config(args.config or get_settings().sources_file)
     engine = ready_engine()
-    summaries, refresh_error = run_once(engine, config, args.source, refresh=not args.no_refresh,
-                                        progress=sys.stderr.isatty() or args.progress)
+    summaries, refresh_error = run_once(
+        engine, config, args.source, refresh=not args.no_refresh, progress=sys.stderr.isatty() or args.progress
+    )
     print_summary(summaries)
     if refresh_error:
         print(refresh_error, file=sys.stderr)
@@ -85,10 +97,8 @@ def cmd_run(args) -> int:
     scheduler = build_scheduler(engine, config, refresh=not args.no_refresh)
     names = "、".join(s.name for s in config.sources if s.enabled)
     print(f"采集调度已启动（{config.file}）：{names}。按 Ctrl+C 停止。", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):  # Ctrl+C is how an operator stops it
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     return 0
 
 
@@ -114,8 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     keep_freed_memory()
-    logging.basicConfig(level=logging.INFO if args.cmd == "run" else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.cmd == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         return args.func(args)
     except (ConfigError, DatabaseConfigError) as exc:

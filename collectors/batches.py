@@ -3,6 +3,7 @@ validates it (and hashes and keys exchange calls) without writing; commit() stor
 its quarantine and the cursor after it in the caller's transaction. The runner calls
 both in one transaction per batch; the pipeline only moves prepare() to a worker process.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,8 +44,9 @@ class Prepared:
 def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> Prepared:
     frame = canonical_frame(batch.records, cfg, batch.file)
     calls = cfg.kind == "exchange_call"
-    out = Prepared(batch.file, batch.cursor, batch.progress, len(frame) + len(batch.bad_rows),
-                   [], None, None if calls else batch)
+    out = Prepared(
+        batch.file, batch.cursor, batch.progress, len(frame) + len(batch.bad_rows), [], None, None if calls else batch
+    )
     if len(frame):
         try:
             checked = validate(frame, cfg, resolver, list(batch.records.columns))
@@ -61,8 +63,7 @@ def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> Pr
     return out
 
 
-def commit(conn: Connection, cfg: SourceConfig, prepared: Prepared, run_id: int,
-           collected_at: datetime) -> RunCounts:
+def commit(conn: Connection, cfg: SourceConfig, prepared: Prepared, run_id: int, collected_at: datetime) -> RunCounts:
     """The batch's rows, its quarantine and the cursor after it, in the caller's transaction."""
     if prepared.problem is not None:
         raise MissingColumns(prepared.problem)
@@ -76,7 +77,8 @@ def commit(conn: Connection, cfg: SourceConfig, prepared: Prepared, run_id: int,
         if outcome.rejects:
             quarantine = quarantine_rows(prepared.batch, {**prepared.rejected, **outcome.rejects})
     counts.rows_quarantined = len(quarantine)
-    add_quarantine(conn, [{**q, "source": cfg.name, "run_id": run_id, "kind": cfg.kind, "file": prepared.file}
-                          for q in quarantine])
+    add_quarantine(
+        conn, [{**q, "source": cfg.name, "run_id": run_id, "kind": cfg.kind, "file": prepared.file} for q in quarantine]
+    )
     save_cursor(conn, cfg.name, prepared.cursor)
     return counts

@@ -1,5 +1,6 @@
 """The collector's own rows in the store: cursors, per-source locks, the run log and the
 quarantine."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from data.load import insert_ignore, upsert
 from data.clock import utcnow
+from data.load import insert_ignore, upsert
 from data.models import CollectorRun, Quarantine, SourceCursor, SourceLock
 
 LOCK_TTL = timedelta(minutes=15)
@@ -27,8 +28,13 @@ def read_cursor(engine: Engine, source: str) -> dict:
 
 
 def save_cursor(conn: Connection, source: str, cursor: dict) -> None:
-    upsert(conn, SourceCursor, [{"source": source, "cursor": json.dumps(cursor, ensure_ascii=False, default=str),
-                                 "updated_at": utcnow()}], ["source"], update=["cursor", "updated_at"])
+    upsert(
+        conn,
+        SourceCursor,
+        [{"source": source, "cursor": json.dumps(cursor, ensure_ascii=False, default=str), "updated_at": utcnow()}],
+        ["source"],
+        update=["cursor", "updated_at"],
+    )
 
 
 def add_quarantine(conn: Connection, rows: list[dict]) -> None:
@@ -38,12 +44,18 @@ def add_quarantine(conn: Connection, rows: list[dict]) -> None:
 
 def start_run(engine: Engine, source: str) -> int:
     with engine.begin() as conn:
-        conn.execute(update(CollectorRun.__table__)
-                     .where(CollectorRun.source == source, CollectorRun.status == "running")
-                     .values(status="failed", finished_at=utcnow(),
-                             error="运行被中断（进程意外退出）：已提交的批次有效，未提交的部分会在下次运行时重新读取"))
-        result = conn.execute(insert(CollectorRun.__table__).values(source=source, started_at=utcnow(),
-                                                                     status="running"))
+        conn.execute(
+            update(CollectorRun.__table__)
+            .where(CollectorRun.source == source, CollectorRun.status == "running")
+            .values(
+                status="failed",
+                finished_at=utcnow(),
+                error="运行被中断（进程意外退出）：已提交的批次有效，未提交的部分会在下次运行时重新读取",
+            )
+        )
+        result = conn.execute(
+            insert(CollectorRun.__table__).values(source=source, started_at=utcnow(), status="running")
+        )
         return result.inserted_primary_key[0]
 
 
@@ -54,23 +66,31 @@ class RunCounts:
     rows_duplicate: int = 0
     rows_quarantined: int = 0
 
-    def add(self, other: "RunCounts") -> None:
+    def add(self, other: RunCounts) -> None:
         self.rows_read += other.rows_read
         self.rows_loaded += other.rows_loaded
         self.rows_duplicate += other.rows_duplicate
         self.rows_quarantined += other.rows_quarantined
 
 
-def finish_run(engine: Engine, run_id: int, status: str, counts: RunCounts, files: list[dict],
-               error: str | None) -> None:
+def finish_run(
+    engine: Engine, run_id: int, status: str, counts: RunCounts, files: list[dict], error: str | None
+) -> None:
     with engine.begin() as conn:
-        conn.execute(update(CollectorRun.__table__).where(CollectorRun.id == run_id).values(
-            finished_at=utcnow(), status=status, rows_read=counts.rows_read,
-            rows_loaded=counts.rows_loaded, rows_duplicate=counts.rows_duplicate,
-            rows_quarantined=counts.rows_quarantined,
-            files=json.dumps(files, ensure_ascii=False) if files else None, error=error))
-
-
+        conn.execute(
+            update(CollectorRun.__table__)
+            .where(CollectorRun.id == run_id)
+            .values(
+                finished_at=utcnow(),
+                status=status,
+                rows_read=counts.rows_read,
+                rows_loaded=counts.rows_loaded,
+                rows_duplicate=counts.rows_duplicate,
+                rows_quarantined=counts.rows_quarantined,
+                files=json.dumps(files, ensure_ascii=False) if files else None,
+                error=error,
+            )
+        )
 
 
 class SourceLease:
@@ -96,15 +116,21 @@ class SourceLease:
             holder = conn.execute(select(t.c.owner).where(t.c.source == self.source)).scalar()
             if holder is None or not _dead_here(holder):
                 return False
-            taken = conn.execute(update(t).where(t.c.source == self.source, t.c.owner == holder)
-                                 .values(owner=self.owner, acquired_at=now, expires_at=now + LOCK_TTL))
+            taken = conn.execute(
+                update(t)
+                .where(t.c.source == self.source, t.c.owner == holder)
+                .values(owner=self.owner, acquired_at=now, expires_at=now + LOCK_TTL)
+            )
             return taken.rowcount == 1
 
     def renew(self) -> None:
         t = SourceLock.__table__
         with self.engine.begin() as conn:
-            conn.execute(update(t).where(t.c.source == self.source, t.c.owner == self.owner)
-                         .values(expires_at=utcnow() + LOCK_TTL))
+            conn.execute(
+                update(t)
+                .where(t.c.source == self.source, t.c.owner == self.owner)
+                .values(expires_at=utcnow() + LOCK_TTL)
+            )
 
     def release(self) -> None:
         t = SourceLock.__table__

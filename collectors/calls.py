@@ -3,6 +3,7 @@ calls already counted, folded into the daily rollup and the monthly totals scori
 the department page read, and only the failed calls are kept raw (the evidence an inspector cites).
 All column-at-a-time; no Python loop per call.
 """
+
 from __future__ import annotations
 
 import copy
@@ -40,8 +41,9 @@ FAULT_MONTH_KEYS = [*SERVICE_MONTH_KEYS, "fault_code"]
 def id_hashes(call_ids: pd.Series) -> np.ndarray:
     """64-bit keyed SipHash of each call id: the same id hashes alike in every process, so
     batches committed by earlier runs can be compared with this one."""
-    return pd.util.hash_array(call_ids.to_numpy(dtype=object), hash_key="paoban-callids01",
-                              categorize=False)  # ids are nearly all distinct: factorizing first only costs
+    return pd.util.hash_array(
+        call_ids.to_numpy(dtype=object), hash_key="paoban-callids01", categorize=False
+    )  # ids are nearly all distinct: factorizing first only costs
 
 
 def already_counted(conn: Connection, hashes: np.ndarray, at: np.ndarray, window: timedelta) -> np.ndarray:
@@ -52,8 +54,11 @@ def already_counted(conn: Connection, hashes: np.ndarray, at: np.ndarray, window
     t = CallIdBatch.__table__
     seen = np.zeros(len(hashes), dtype=bool)
     lo, hi = instant(at.min()), instant(at.max())
-    rows = conn.execute(select(t.c.min_requested_at, t.c.max_requested_at, t.c.id_hashes)
-                        .where(t.c.max_requested_at >= lo - window, t.c.min_requested_at <= hi + window))
+    rows = conn.execute(
+        select(t.c.min_requested_at, t.c.max_requested_at, t.c.id_hashes).where(
+            t.c.max_requested_at >= lo - window, t.c.min_requested_at <= hi + window
+        )
+    )
     for first, last, blob in rows:
         near = np.flatnonzero((at >= np.datetime64(first - window, "us")) & (at <= np.datetime64(last + window, "us")))
         if not len(near):
@@ -115,9 +120,19 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
         keys, hashes = keys.subset(~seen), hashes[~seen]
         failed = failed[~seen[failed.index.to_numpy()]]
     folds = fold(keys)
-    conn.execute(insert(CallIdBatch.__table__), [{
-        "source": cfg.name, "min_requested_at": instant(keys.at.min()), "max_requested_at": instant(keys.at.max()),
-        "rows": len(hashes), "id_hashes": np.sort(hashes).tobytes(), "created_at": utcnow()}])
+    conn.execute(
+        insert(CallIdBatch.__table__),
+        [
+            {
+                "source": cfg.name,
+                "min_requested_at": instant(keys.at.min()),
+                "max_requested_at": instant(keys.at.max()),
+                "rows": len(hashes),
+                "id_hashes": np.sort(hashes).tobytes(),
+                "created_at": utcnow(),
+            }
+        ],
+    )
     merge_frame(conn, ExchangeCall, failed, ["requested_at", "call_id"])
     merge_frame(conn, ExchangeDaily, folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
     merge_frame(conn, ExchangeServiceMonth, folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST_COLUMNS])
@@ -134,18 +149,21 @@ def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tupl
 def evidence(cfg: SourceConfig, calls: pd.DataFrame) -> pd.DataFrame:
     """The failed calls as exchange_call rows (the raw evidence), by the calls' index."""
     failed = calls[~calls["succeeded"].astype(bool)]
-    return pd.DataFrame({
-        "call_id": failed["call_id"].astype(object),
-        "requested_at": failed["requested_at"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"),
-        "consumer_dept_id": failed["consumer_dept_id"].astype("int64"),
-        "provider_dept_id": failed["provider_dept_id"].astype("int64"),
-        "service_code": failed["service_code"].astype(object),
-        "succeeded": False,
-        "status_code": failed["status_code"].astype(object),
-        "fault_code": failed["fault_code"].astype(object),
-        "duration_ms": failed["duration_ms"].astype("Int64"),
-        "source": cfg.name,
-    }, index=failed.index)
+    return pd.DataFrame(
+        {
+            "call_id": failed["call_id"].astype(object),
+            "requested_at": failed["requested_at"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "consumer_dept_id": failed["consumer_dept_id"].astype("int64"),
+            "provider_dept_id": failed["provider_dept_id"].astype("int64"),
+            "service_code": failed["service_code"].astype(object),
+            "succeeded": False,
+            "status_code": failed["status_code"].astype(object),
+            "fault_code": failed["fault_code"].astype(object),
+            "duration_ms": failed["duration_ms"].astype("Int64"),
+            "source": cfg.name,
+        },
+        index=failed.index,
+    )
 
 
 def local_days(requested_at: pd.Series, tz: str) -> np.ndarray:
@@ -188,11 +206,14 @@ class Keys:
         self.service, self.services = text_codes(calls["service_code"])
         self.failed = ~calls["succeeded"].to_numpy(dtype=bool)
         self.duration = calls["duration_ms"].to_numpy(dtype="float64", na_value=np.nan)
-        self.fault = np.zeros(len(calls), dtype=np.int64)  # the code of each failed call's fault, NO_FAULT_CODE for none
+        self.fault = np.zeros(
+            len(calls), dtype=np.int64
+        )  # the code of each failed call's fault, NO_FAULT_CODE for none
         self.faults = np.asarray([NO_FAULT_CODE], dtype=object)
         if self.failed.any():
             self.fault[self.failed], self.faults = text_codes(
-                calls["fault_code"][self.failed].astype("string").fillna(NO_FAULT_CODE))
+                calls["fault_code"][self.failed].astype("string").fillna(NO_FAULT_CODE)
+            )
 
     def subset(self, keep: np.ndarray) -> Keys:
         """The calls in the mask `keep`; codes keep their values."""
@@ -203,8 +224,9 @@ class Keys:
 
     def group(self, names: list[str], mask: np.ndarray | None = None):
         """(group of each row, values of each key per group) for the rows in `mask`."""
-        columns = [(getattr(self, n) if mask is None else getattr(self, n)[mask], getattr(self, n + "s"))
-                   for n in names]
+        columns = [
+            (getattr(self, n) if mask is None else getattr(self, n)[mask], getattr(self, n + "s")) for n in names
+        ]
         composite = np.zeros(len(columns[0][0]), dtype=np.int64)
         for codes, values in columns:
             composite = composite * len(values) + codes
@@ -227,31 +249,61 @@ def fold(keys: Keys) -> Folds:
     bucket = np.searchsorted(np.asarray(DURATION_BUCKETS_MS), duration, side="left")
 
     def counts(inverse: np.ndarray, size: int, with_durations: bool) -> dict[str, np.ndarray]:
-        out = {"calls": np.bincount(inverse, minlength=size),
-               "failures": np.bincount(inverse, weights=failed, minlength=size).astype(np.int64)}
+        out = {
+            "calls": np.bincount(inverse, minlength=size),
+            "failures": np.bincount(inverse, weights=failed, minlength=size).astype(np.int64),
+        }
         if with_durations:
-            out["duration_sum_ms"] = np.bincount(inverse[has], weights=duration[has], minlength=size).round().astype(np.int64)
+            out["duration_sum_ms"] = (
+                np.bincount(inverse[has], weights=duration[has], minlength=size).round().astype(np.int64)
+            )
             out["duration_count"] = np.bincount(inverse[has], minlength=size)
         return out
 
     inverse, (day, provider, consumer, service) = keys.group(["day", "provider", "consumer", "service"])
-    daily = pd.DataFrame({"day": day, "provider_dept_id": provider, "consumer_dept_id": consumer,
-                          "service_code": service, **counts(inverse, len(day), True)})
+    daily = pd.DataFrame(
+        {
+            "day": day,
+            "provider_dept_id": provider,
+            "consumer_dept_id": consumer,
+            "service_code": service,
+            **counts(inverse, len(day), True),
+        }
+    )
     inverse, (month, provider, service) = keys.group(["month", "provider", "service"])
-    hist = np.bincount(inverse[has] * len(HIST_COLUMNS) + bucket[has],
-                       minlength=len(month) * len(HIST_COLUMNS)).reshape(len(month), len(HIST_COLUMNS))
-    service_month = pd.DataFrame({"month": month, "provider_dept_id": provider, "service_code": service,
-                                  **counts(inverse, len(month), True),
-                                  **{name: hist[:, i] for i, name in enumerate(HIST_COLUMNS)}})
+    hist = np.bincount(
+        inverse[has] * len(HIST_COLUMNS) + bucket[has], minlength=len(month) * len(HIST_COLUMNS)
+    ).reshape(len(month), len(HIST_COLUMNS))
+    service_month = pd.DataFrame(
+        {
+            "month": month,
+            "provider_dept_id": provider,
+            "service_code": service,
+            **counts(inverse, len(month), True),
+            **{name: hist[:, i] for i, name in enumerate(HIST_COLUMNS)},
+        }
+    )
     inverse, (month, provider, consumer) = keys.group(["month", "provider", "consumer"])
-    partner_month = pd.DataFrame({"month": month, "provider_dept_id": provider,
-                                  "consumer_dept_id": consumer, **counts(inverse, len(month), False)})
+    partner_month = pd.DataFrame(
+        {
+            "month": month,
+            "provider_dept_id": provider,
+            "consumer_dept_id": consumer,
+            **counts(inverse, len(month), False),
+        }
+    )
     fault_month = pd.DataFrame(columns=[*FAULT_MONTH_KEYS, "failures"])
     if failed.any():
         inverse, (month, provider, service, code) = keys.group(["month", "provider", "service", "fault"], failed)
-        fault_month = pd.DataFrame({"month": month, "provider_dept_id": provider,
-                                    "service_code": service, "fault_code": code,
-                                    "failures": np.bincount(inverse, minlength=len(month))})
+        fault_month = pd.DataFrame(
+            {
+                "month": month,
+                "provider_dept_id": provider,
+                "service_code": service,
+                "fault_code": code,
+                "failures": np.bincount(inverse, minlength=len(month)),
+            }
+        )
     return Folds(daily, service_month, partner_month, fault_month)
 
 

@@ -3,6 +3,7 @@
 Every error names the file, the key and what was expected, so an administrator can fix
 the file without reading code.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,14 +45,23 @@ READER_KEYS = {
     "files": {"path", "glob", "format", "encoding", "header_row", "sheet", "records_path"},
     "xroad": {"path", "glob"},
     "sql": {"url", "query", "incremental_column", "initial_cursor"},
-    "http": {"url", "records_path", "cursor_param", "next_cursor_path", "params", "headers",
-             "timeout_seconds"},
+    "http": {"url", "records_path", "cursor_param", "next_cursor_path", "params", "headers", "timeout_seconds"},
 }
 DEFAULT_KEYS = [*DEFAULTS, "batch_rows"]  # what [defaults] may set (batch_rows by kind when unset)
-COMMON_KEYS = {"name", "kind", "reader", "columns", "values", "aliases", "constants", "extract",
-               "snapshot_at", "snapshot_at_pattern", *DEFAULT_KEYS}
-REQUIRED_BY_READER = {"files": ("path",), "xroad": ("path",), "sql": ("url", "query"),
-                      "http": ("url",)}
+COMMON_KEYS = {
+    "name",
+    "kind",
+    "reader",
+    "columns",
+    "values",
+    "aliases",
+    "constants",
+    "extract",
+    "snapshot_at",
+    "snapshot_at_pattern",
+    *DEFAULT_KEYS,
+}
+REQUIRED_BY_READER = {"files": ("path",), "xroad": ("path",), "sql": ("url", "query"), "http": ("url",)}
 
 
 class ConfigError(ValueError):
@@ -90,7 +100,7 @@ class SourceConfig:
     settle_seconds: float = 2
     enabled: bool = True
     earliest_time: date = date(2000, 1, 1)  # times before it, or later than latest_ahead_days
-    latest_ahead_days: float = 1            # after collection, are quarantined (时间超出合理范围)
+    latest_ahead_days: float = 1  # after collection, are quarantined (时间超出合理范围)
     path: Path | None = None
     glob: str = "*"
     format: str = "auto"
@@ -174,7 +184,7 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
     if reader not in READERS:
         raise fail("reader", f"应为 {' | '.join(READERS)} 之一，当前为 {reader!r}")
     if reader == "xroad" and kind != "exchange_call":
-        raise fail("kind", "在 reader = \"xroad\" 时只能是 exchange_call")
+        raise fail("kind", '在 reader = "xroad" 时只能是 exchange_call')
     allowed = COMMON_KEYS | READER_KEYS[reader]
     for key in raw:
         if key not in allowed:
@@ -183,8 +193,7 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
         if not raw.get(key):
             raise fail(key, f"缺失：reader = {reader!r} 必须填写")
     merged = {**defaults, **raw}
-    opts: dict[str, Any] = {"name": raw["name"], "kind": kind, "reader": reader,
-                            "base_dir": path.parent}
+    opts: dict[str, Any] = {"name": raw["name"], "kind": kind, "reader": reader, "base_dir": path.parent}
     opts["columns"] = _columns(merged.get("columns", {}), kind, fail)
     opts["values"] = _values(merged.get("values", {}), kind, fail)
     opts["aliases"] = _str_table(merged.get("aliases", {}), "aliases", fail)
@@ -192,11 +201,17 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
     try:
         ZoneInfo(str(merged["timezone"]))
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise fail("timezone", f"应为时区名称，如 \"Asia/Shanghai\"，当前为 {merged['timezone']!r}") from exc
+        raise fail("timezone", f'应为时区名称，如 "Asia/Shanghai"，当前为 {merged["timezone"]!r}') from exc
     opts["timezone"] = str(merged["timezone"])
     opts["earliest_time"] = _date(merged["earliest_time"], "earliest_time", fail)
-    for key in ("interval_minutes", "dedupe_window_minutes", "dedupe_keep_days", "settle_seconds",
-                "timeout_seconds", "latest_ahead_days"):
+    for key in (
+        "interval_minutes",
+        "dedupe_window_minutes",
+        "dedupe_keep_days",
+        "settle_seconds",
+        "timeout_seconds",
+        "latest_ahead_days",
+    ):
         if key in merged:
             value = merged[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
@@ -217,7 +232,7 @@ def parse_source(raw: dict, index: int, defaults: dict, path: Path) -> SourceCon
     opts["new_department_category"] = merged["new_department_category"]
     formats = merged["date_formats"]
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
-        raise fail("date_formats", "应为字符串数组，如 [\"%Y.%m.%d %H:%M\"]")
+        raise fail("date_formats", '应为字符串数组，如 ["%Y.%m.%d %H:%M"]')
     opts["date_formats"] = tuple(formats)
     _reader_options(merged, reader, opts, path, fail)
     return SourceConfig(**opts)
@@ -229,12 +244,20 @@ def _date(value: Any, key: str, fail) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
-        raise fail(key, f"应为日期，如 \"2000-01-01\"，当前为 {value!r}") from exc
+        raise fail(key, f'应为日期，如 "2000-01-01"，当前为 {value!r}') from exc
 
 
 def _reader_options(merged: dict, reader: str, opts: dict, path: Path, fail) -> None:
-    for key in ("glob", "encoding", "records_path", "url", "query", "incremental_column",
-                "cursor_param", "next_cursor_path"):
+    for key in (
+        "glob",
+        "encoding",
+        "records_path",
+        "url",
+        "query",
+        "incremental_column",
+        "cursor_param",
+        "next_cursor_path",
+    ):
         if key in merged:
             if not isinstance(merged[key], str):
                 raise fail(key, f"应为字符串，当前为 {merged[key]!r}")
@@ -256,7 +279,7 @@ def _reader_options(merged: dict, reader: str, opts: dict, path: Path, fail) -> 
     if "header_row" in merged:
         hr = merged["header_row"]
         if not (hr == "auto" or (isinstance(hr, int) and not isinstance(hr, bool) and hr >= 1)):
-            raise fail("header_row", f"应为 \"auto\" 或从 1 开始的行号，当前为 {hr!r}")
+            raise fail("header_row", f'应为 "auto" 或从 1 开始的行号，当前为 {hr!r}')
         opts["header_row"] = hr
     if "sheet" in merged:
         if not isinstance(merged["sheet"], (int, str)) or isinstance(merged["sheet"], bool):
@@ -275,7 +298,7 @@ def _reader_options(merged: dict, reader: str, opts: dict, path: Path, fail) -> 
 
 def _pattern(text: Any, key: str, fail) -> re.Pattern:
     if not isinstance(text, str) or not text:
-        raise fail(key, "应为正则表达式字符串，如 \"(\\\\d{8})\"")
+        raise fail(key, '应为正则表达式字符串，如 "(\\\\d{8})"')
     try:
         return re.compile(text)
     except re.error as exc:
@@ -304,24 +327,30 @@ def _derived(merged: dict, kind: str, opts: dict, fail) -> None:
     opts["constants"] = {k: v.strip() if isinstance(v, str) else v for k, v in constants.items()}
     rules = {}
     for fld, rule in extract.items():
-        if not isinstance(rule, dict) or set(rule) != {"from", "pattern"} or not isinstance(rule["from"], str) \
-                or not rule["from"].strip():
-            raise fail(f"extract.{fld}", "应写成 { from = \"源列名\", pattern = \"正则表达式\" }")
+        if (
+            not isinstance(rule, dict)
+            or set(rule) != {"from", "pattern"}
+            or not isinstance(rule["from"], str)
+            or not rule["from"].strip()
+        ):
+            raise fail(f"extract.{fld}", '应写成 { from = "源列名", pattern = "正则表达式" }')
         rules[fld] = Extract(rule["from"].strip(), _pattern(rule["pattern"], f"extract.{fld}.pattern", fail))
     opts["extract"] = rules
     for key in ("snapshot_at", "snapshot_at_pattern"):
         if key in merged and kind != "catalog":
-            raise fail(key, "只适用于 kind = \"catalog\"（目录快照的日期）")
+            raise fail(key, '只适用于 kind = "catalog"（目录快照的日期）')
     if "snapshot_at" in merged:
         value = merged["snapshot_at"]
         if isinstance(value, date):
             value = value.isoformat()
         if not isinstance(value, str) or not value.strip():
-            raise fail("snapshot_at", f"应为日期或时间，如 \"2023-06-17\"，当前为 {value!r}")
+            raise fail("snapshot_at", f'应为日期或时间，如 "2023-06-17"，当前为 {value!r}')
         opts["snapshot_at"] = value.strip()
     if "snapshot_at_pattern" in merged:
         if opts["reader"] != "files":
-            raise fail("snapshot_at_pattern", "只适用于 reader = \"files\"（从文件名读取快照日期）；其他读取方式请用 snapshot_at")
+            raise fail(
+                "snapshot_at_pattern", '只适用于 reader = "files"（从文件名读取快照日期）；其他读取方式请用 snapshot_at'
+            )
         opts["snapshot_at_pattern"] = _pattern(merged["snapshot_at_pattern"], "snapshot_at_pattern", fail)
 
 

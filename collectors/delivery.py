@@ -5,6 +5,7 @@ kind, so running it every hour repeats nothing); deliver_email sends the e-mail 
 SMTP and deliver_webhook posts to a 企业微信/钉钉 group robot; each records every attempt, so a
 failure is retried and the inbox message stays.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -25,9 +26,14 @@ from metrics.supervision import OPEN_STATES, reminders
 SYSTEM = Viewer("system", "inspector", display_name="催办任务")
 TEXTS = {
     "remind": ("【催办】{title}", "督办事项「{title}」将于 {deadline} 到期，请按期完成整改并在系统中提交整改反馈。"),
-    "overdue": ("【逾期】{title}", "督办事项「{title}」已于 {deadline} 到期，现已逾期 {late} 个工作日，请尽快整改并提交反馈。"),
-    "escalate": ("【逾期督办】{title}",
-                 "督办事项「{title}」已逾期 {late} 个工作日（期限 {deadline}），已列入逾期督办清单并纳入通报。"),
+    "overdue": (
+        "【逾期】{title}",
+        "督办事项「{title}」已于 {deadline} 到期，现已逾期 {late} 个工作日，请尽快整改并提交反馈。",
+    ),
+    "escalate": (
+        "【逾期督办】{title}",
+        "督办事项「{title}」已逾期 {late} 个工作日（期限 {deadline}），已列入逾期督办清单并纳入通报。",
+    ),
 }
 
 
@@ -57,11 +63,21 @@ def queue_reminders(engine: Engine, today: date, channels: tuple[str, ...] = ())
             recipients = notifications.users_of(conn, role="department", dept_id=int(r.dept_id)) + [item["created_by"]]
             if r.kind == "escalate":
                 recipients += notifications.users_of(conn, role="leader")
-            title, body = (t.format(title=item["title"], deadline=f"{r.deadline:%Y-%m-%d}", late=r.overdue_workdays)
-                           for t in TEXTS[r.kind])
+            title, body = (
+                t.format(title=item["title"], deadline=f"{r.deadline:%Y-%m-%d}", late=r.overdue_workdays)
+                for t in TEXTS[r.kind]
+            )
             key = f"{r.kind}:{r.item_id}:{r.deadline:%Y-%m-%d}"
-            sent += notifications.notify(conn, recipients, kind=r.kind, title=title, body=body, dedupe_key=key,
-                                         item_id=int(r.item_id), channels=channels)
+            sent += notifications.notify(
+                conn,
+                recipients,
+                kind=r.kind,
+                title=title,
+                body=body,
+                dedupe_key=key,
+                item_id=int(r.item_id),
+                channels=channels,
+            )
     return sent
 
 

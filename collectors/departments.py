@@ -1,6 +1,7 @@
 """Department names in source files → register ids, through the register's names and
 aliases and the source's own [source.aliases]; unknown names are created only when
 the source opted in, and each creation is logged."""
+
 from __future__ import annotations
 
 import logging
@@ -65,23 +66,38 @@ class DepartmentResolver:
         rows = []
         for spelling in spellings:
             name = self.alias_target(spelling) or spelling
-            rows.append({"name": name, "category": self.cfg.new_department_category,
-                         "aliases": [spelling] if name != spelling else []})
+            rows.append(
+                {
+                    "name": name,
+                    "category": self.cfg.new_department_category,
+                    "aliases": [spelling] if name != spelling else [],
+                }
+            )
         add_departments(self.conn, rows, source=self.cfg.name)
         for r in rows:
-            log.info("source %s: created department %r (category %s)", self.cfg.name, r["name"],
-                     self.cfg.new_department_category)
+            log.info(
+                "source %s: created department %r (category %s)",
+                self.cfg.name,
+                r["name"],
+                self.cfg.new_department_category,
+            )
         self.created.extend(r["name"] for r in rows)
         self._load()
 
     def unknown_reason(self, spelling: str) -> str:
         target = self.alias_target(spelling)
         if target is not None:
-            return (f"部门别名 '{visible(spelling)}' 指向的 '{target}' 不在部门名录中：请先用 "
-                    f"python -m data dept add 添加该部门，或更正 [source.aliases]")
+            return (
+                f"部门别名 '{visible(spelling)}' 指向的 '{target}' 不在部门名录中：请先用 "
+                f"python -m data dept add 添加该部门，或更正 [source.aliases]"
+            )
         original = utf8_read_as_gbk(spelling)
         if original is not None:
             was = f"，原文应为 '{original}'" if original else ""
-            return (f"未知部门 '{visible(spelling)}'：疑似编码混用（文件按 GBK 读取，但该行像是 UTF-8 文本{was}）："
-                    "请把整个文件另存为同一种编码（建议 UTF-8）后重新导入，不要为乱码添加别名")
-        return f"未知部门 '{visible(spelling)}'：请在部门别名中添加（[source.aliases] 或 python -m data dept add --alias）"
+            return (
+                f"未知部门 '{visible(spelling)}'：疑似编码混用（文件按 GBK 读取，但该行像是 UTF-8 文本{was}）："
+                "请把整个文件另存为同一种编码（建议 UTF-8）后重新导入，不要为乱码添加别名"
+            )
+        return (
+            f"未知部门 '{visible(spelling)}'：请在部门别名中添加（[source.aliases] 或 python -m data dept add --alias）"
+        )

@@ -5,6 +5,7 @@ expression over another column, and a catalog's snapshot date from its file name
 Each comes back with the rows it could not fill and why, in words a clerk can act on;
 those rows are quarantined, the others load.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,12 @@ NESTED_START = ("{", "[")
 
 
 def _empty(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()) \
+    return (
+        v is None
+        or (isinstance(v, float) and v != v)
+        or (isinstance(v, str) and not v.strip())
         or (isinstance(v, (list, dict)) and not v)
+    )
 
 
 def _nested(v: Any) -> Any:
@@ -84,8 +89,10 @@ def objects_in(values: pd.Series, source_key: str, target: str, nested: list[str
         return None
     looks = pd.Series(False, index=values.index)
     looks[candidate] = values[candidate].map(lambda v: isinstance(_nested(v), (dict, list))).to_numpy(dtype=bool)
-    reason = (f"列 '{source_key}' 是一个对象或列表，不能作为字段 {target} 的取值：请在 [source.columns] 中"
-              f"指向其中的具体字段，如 \"{source_key}.name\"，或用 \"{source_key}.0.name\" 取列表第一项")
+    reason = (
+        f"列 '{source_key}' 是一个对象或列表，不能作为字段 {target} 的取值：请在 [source.columns] 中"
+        f'指向其中的具体字段，如 "{source_key}.name"，或用 "{source_key}.0.name" 取列表第一项'
+    )
     return pd.Series(reason, index=values.index).where(looks)
 
 
@@ -98,8 +105,10 @@ def extracted(records: pd.DataFrame, target: str, rule: Extract) -> tuple[pd.Ser
     text = source.map(lambda v: None if _empty(v) else str(v))
     group = 1 if rule.pattern.groups else 0
     found = text.map(lambda t: None if t is None else _search(rule.pattern, t, group))
-    reason = (f"字段 {target} 取自列 '{rule.source}'，按规则 {rule.pattern.pattern} 未匹配到：请核对该行的"
-              f" {rule.source}，或调整 [source.extract] 中的 pattern")
+    reason = (
+        f"字段 {target} 取自列 '{rule.source}'，按规则 {rule.pattern.pattern} 未匹配到：请核对该行的"
+        f" {rule.source}，或调整 [source.extract] 中的 pattern"
+    )
     return found, pd.Series(reason, index=records.index).where(found.isna())
 
 
@@ -128,6 +137,8 @@ def file_snapshot(cfg: SourceConfig, file: str | None) -> tuple[str | None, str 
         if m:
             return m.group(1 if cfg.snapshot_at_pattern.groups else 0), None
         if not cfg.snapshot_at:
-            return None, (f"文件名 '{PurePath(file).name}' 中找不到快照日期（snapshot_at_pattern = "
-                          f"{cfg.snapshot_at_pattern.pattern!r}）：请按约定命名文件，或在数据源中填写 snapshot_at")
+            return None, (
+                f"文件名 '{PurePath(file).name}' 中找不到快照日期（snapshot_at_pattern = "
+                f"{cfg.snapshot_at_pattern.pattern!r}）：请按约定命名文件，或在数据源中填写 snapshot_at"
+            )
     return cfg.snapshot_at or None, None

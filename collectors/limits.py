@@ -2,6 +2,7 @@
 characters or unpaired surrogates, no longer than its column, integers within their
 column's range. A value beyond these is quarantined with its reason here, before it
 reaches the store, so one row never fails a batch on either engine."""
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,16 @@ from data.models import (
     SharingRequest,
 )
 
-KIND_MODELS = {"department": Department, "catalog": CatalogResource, "resource_update": ResourceUpdate,
-               "exchange_call": ExchangeCall, "sharing_request": SharingRequest,
-               "data_objection": DataObjection, "complaint": Complaint, "office_kpi": OfficeKpi}
+KIND_MODELS = {
+    "department": Department,
+    "catalog": CatalogResource,
+    "resource_update": ResourceUpdate,
+    "exchange_call": ExchangeCall,
+    "sharing_request": SharingRequest,
+    "data_objection": DataObjection,
+    "complaint": Complaint,
+    "office_kpi": OfficeKpi,
+}
 # C0 controls but tab, line feed and carriage return; DEL; unpaired UTF-16 surrogates (from
 # JSON escapes), which neither engine's UTF-8 can encode. PostgreSQL refuses NUL outright.
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # Arrow-backed text cannot hold surrogates
@@ -45,8 +53,9 @@ INT_RANGES = [(SmallInteger, 2**15 - 1), (BigInteger, 2**63 - 1), (Integer, 2**3
 def visible(text: str) -> str:
     """The text with its invisible characters written out (\\x00, \\u200b, \\u3000), so a
     clerk can see why two names that look alike differ."""
-    return INVISIBLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                         else f"\\u{ord(m.group()):04x}", text)
+    return INVISIBLE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 def storable(text: str) -> str:
@@ -97,8 +106,9 @@ def may_hold_controls(text: pd.Series) -> bool:
     return False
 
 
-def text_problems(text: pd.Series, field: str, longest: int | None,
-                  split: re.Pattern | None = None) -> list[tuple[pd.Series, pd.Series]]:
+def text_problems(
+    text: pd.Series, field: str, longest: int | None, split: re.Pattern | None = None
+) -> list[tuple[pd.Series, pd.Series]]:
     """(bad mask, reasons) for text the store cannot hold; with `split`, the cell is a
     list stored one item a row, and its longest item counts."""
     present = text.notna()
@@ -108,21 +118,47 @@ def text_problems(text: pd.Series, field: str, longest: int | None,
     else:
         pattern = CONTROL if arrow else UNSTORABLE.pattern
         unstorable = text.str.contains(pattern, regex=True, na=False).astype(bool) & present
-    problems = [(unstorable, text[unstorable].map(
-        lambda v: f"字段 {field} 含数据库无法保存的控制字符：'{visible(v)[:80]}'，请在源数据中删除这些字符"))]
+    problems = [
+        (
+            unstorable,
+            text[unstorable].map(
+                lambda v: f"字段 {field} 含数据库无法保存的控制字符：'{visible(v)[:80]}'，请在源数据中删除这些字符"
+            ),
+        )
+    ]
     if longest is not None:
-        if arrow and split is None and (pc.max(pc.utf8_length(pa.chunked_array(arrow_chunks(text)))).as_py()
-                                        or 0) <= longest:
+        if (
+            arrow
+            and split is None
+            and (pc.max(pc.utf8_length(pa.chunked_array(arrow_chunks(text)))).as_py() or 0) <= longest
+        ):
             return problems
-        length = text.str.len() if split is None else text.map(
-            lambda v: max(len(p) for p in split.split(v)) if isinstance(v, str) else pd.NA)
+        length = (
+            text.str.len()
+            if split is None
+            else text.map(lambda v: max(len(p) for p in split.split(v)) if isinstance(v, str) else pd.NA)
+        )
         long = (length > longest).fillna(False) & present
-        problems.append((long, length[long].map(
-            lambda n: f"字段 {field} 长 {int(n)} 字，超过数据库上限 {longest} 字：请在源数据中缩短")))
+        problems.append(
+            (
+                long,
+                length[long].map(
+                    lambda n: f"字段 {field} 长 {int(n)} 字，超过数据库上限 {longest} 字：请在源数据中缩短"
+                ),
+            )
+        )
     return problems
 
 
 def number_problems(number: pd.Series, field: str, largest: int) -> list[tuple[pd.Series, pd.Series]]:
     beyond = (number.abs() > largest).fillna(False)
-    return [(beyond, number[beyond].map(
-        lambda v: f"字段 {field} 的数值 {v:.0f} 超出数据库可保存的范围（-{largest + 1} 至 {largest}）：请核对源数据"))]
+    return [
+        (
+            beyond,
+            number[beyond].map(
+                lambda v: (
+                    f"字段 {field} 的数值 {v:.0f} 超出数据库可保存的范围（-{largest + 1} 至 {largest}）：请核对源数据"
+                )
+            ),
+        )
+    ]

@@ -4,13 +4,15 @@ department names (the coded values themselves are in data/vocabulary.py).
 Everything here works on whole pandas columns (the exchange-log path sees millions of
 rows); a value that cannot be understood comes back as a failure mask, never a guess.
 """
+
 from __future__ import annotations
 
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,41 +33,67 @@ KIND_FIELDS: dict[str, dict[str, dict[str, str]]] = {
     },
     "catalog": {
         "required": {"name": "str", "provider_dept": "dept", "update_frequency": "frequency"},
-        "optional": {"resource_code": "str", "share_type": "share_type", "mounted": "bool",
-                     "service_code": "str", "registered_at": "date",
-                     "last_updated_at": "datetime", "snapshot_at": "datetime", "update_note": "str"},
+        "optional": {
+            "resource_code": "str",
+            "share_type": "share_type",
+            "mounted": "bool",
+            "service_code": "str",
+            "registered_at": "date",
+            "last_updated_at": "datetime",
+            "snapshot_at": "datetime",
+            "update_note": "str",
+        },
     },
     "resource_update": {
         "required": {"resource_code": "str", "updated_at": "datetime"},
         "optional": {"provider_dept": "dept"},
     },
     "exchange_call": {
-        "required": {"call_id": "str", "requested_at": "datetime", "consumer_dept": "dept",
-                     "provider_dept": "dept", "service_code": "str", "succeeded": "bool"},
+        "required": {
+            "call_id": "str",
+            "requested_at": "datetime",
+            "consumer_dept": "dept",
+            "provider_dept": "dept",
+            "service_code": "str",
+            "succeeded": "bool",
+        },
         "optional": {"status_code": "str", "fault_code": "str", "duration_ms": "int"},
     },
     "sharing_request": {
-        "required": {"request_id": "str", "requester_dept": "dept", "provider_dept": "dept",
-                     "submitted_at": "datetime"},
-        "optional": {"resource_code": "str", "answered_at": "datetime", "due_at": "datetime",
-                     "decision": "str"},
+        "required": {
+            "request_id": "str",
+            "requester_dept": "dept",
+            "provider_dept": "dept",
+            "submitted_at": "datetime",
+        },
+        "optional": {"resource_code": "str", "answered_at": "datetime", "due_at": "datetime", "decision": "str"},
     },
     "data_objection": {
-        "required": {"objection_id": "str", "raised_by": "dept", "provider_dept": "dept",
-                     "raised_at": "datetime"},
-        "optional": {"resource_code": "str", "kind": "str", "resolved_at": "datetime",
-                     "due_at": "datetime"},
+        "required": {"objection_id": "str", "raised_by": "dept", "provider_dept": "dept", "raised_at": "datetime"},
+        "optional": {"resource_code": "str", "kind": "str", "resolved_at": "datetime", "due_at": "datetime"},
     },
     "complaint": {
         "required": {"ticket_id": "str", "dept": "dept", "received_at": "datetime"},
-        "optional": {"due_at": "datetime", "limit_workdays": "int", "closed_at": "datetime",
-                     "category": "str", "channel": "str", "satisfaction": "satisfaction",
-                     "summary": "str"},
+        "optional": {
+            "due_at": "datetime",
+            "limit_workdays": "int",
+            "closed_at": "datetime",
+            "category": "str",
+            "channel": "str",
+            "satisfaction": "satisfaction",
+            "summary": "str",
+        },
     },
     "office_kpi": {
         "required": {"dept": "dept", "month": "month"},
-        "optional": {"cases_received": "int", "cases_completed": "int", "cases_on_time": "int",
-                     "cases_online": "int", "reviews_good": "int", "reviews_bad": "int"},
+        "optional": {
+            "cases_received": "int",
+            "cases_completed": "int",
+            "cases_on_time": "int",
+            "cases_online": "int",
+            "reviews_good": "int",
+            "reviews_bad": "int",
+        },
     },
 }
 # A column of a canonical frame with a row's problem found before validation (a nested
@@ -81,11 +109,26 @@ def field_types(kind: str) -> dict[str, str]:
     return {**spec["required"], **spec["optional"]}
 
 
-BOOL_VALUES = {"成功": True, "失败": False, "是": True, "否": False, "true": True, "false": False,
-               "1": True, "0": False, "y": True, "n": False, "yes": True, "no": False,
-               "已挂接": True, "未挂接": False, "1.0": True, "0.0": False}
-ENUM_VALUES = {"bool": BOOL_VALUES, "share_type": SHARE_TYPE_SPELLINGS,
-               "satisfaction": SATISFACTION_SPELLINGS}
+BOOL_VALUES = {
+    "成功": True,
+    "失败": False,
+    "是": True,
+    "否": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "y": True,
+    "n": False,
+    "yes": True,
+    "no": False,
+    "已挂接": True,
+    "未挂接": False,
+    "1.0": True,
+    "0.0": False,
+}
+ENUM_VALUES = {"bool": BOOL_VALUES, "share_type": SHARE_TYPE_SPELLINGS, "satisfaction": SATISFACTION_SPELLINGS}
+
 
 def clean_text(series: pd.Series) -> pd.Series:
     """Strings stripped, with empty cells as missing (NA); in Arrow when the text is
@@ -128,8 +171,14 @@ def map_values(series: pd.Series, field_type: str, source_map: dict[str, Any]) -
 
 # Date and time parsing ---------------------------------------------------------------
 
-BUILTIN_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-                   "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f")
+BUILTIN_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+)
 CN_DATE_RE = r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*[日号]?\s*[T ]?\s*"
 AWARE_RE = r"(?:Z|[+-]\d{2}:?\d{2})$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -169,8 +218,9 @@ def parse_datetimes(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> 
     return out.where(absolute.isna(), absolute), bad
 
 
-def _unusual_text(text: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.Series,
-                  formats: Iterable[str]) -> None:
+def _unusual_text(
+    text: pd.Series, local: pd.Series, absolute: pd.Series, bad: pd.Series, formats: Iterable[str]
+) -> None:
     """Text no standard format matched: digit strings (20260305, epoch ms, Excel serials),
     ISO with an offset, Chinese dates (2026年3月5日, 2026/3/5 9:32:09)."""
     digits = text.str.fullmatch(r"\d{8}|\d{10}|\d{13}|\d{14}|\d{5}(\.\d+)?").fillna(False)
@@ -184,8 +234,7 @@ def _unusual_text(text: pd.Series, local: pd.Series, absolute: pd.Series, bad: p
     rest = text[~digits]
     aware = rest.str.contains(AWARE_RE, regex=True).fillna(False)
     if aware.any():
-        parsed = pd.to_datetime(rest[aware].str.replace(" ", "T", n=1), format="ISO8601", utc=True,
-                                errors="coerce")
+        parsed = pd.to_datetime(rest[aware].str.replace(" ", "T", n=1), format="ISO8601", utc=True, errors="coerce")
         absolute[parsed.index] = parsed.dt.tz_localize(None).astype("datetime64[us]")
     rest = rest[~aware]
     if rest.empty:
@@ -224,7 +273,9 @@ def strptime(text: pd.Series, fmt: str) -> np.ndarray:
         day = pd.DatetimeIndex(parsed).day.to_numpy()
         rolled = np.flatnonzero(~np.isnat(parsed) & (day <= 3))
         if len(rolled):
-            parsed[rolled] = pd.to_datetime(text.iloc[rolled], format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
+            parsed[rolled] = (
+                pd.to_datetime(text.iloc[rolled], format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
+            )
         return parsed
     return pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
 
@@ -264,8 +315,11 @@ def local_dates(series: pd.Series, tz: str, formats: Iterable[str] = ()) -> tupl
 
 def months(series: pd.Series, formats: Iterable[str] = ()) -> tuple[pd.Series, pd.Series]:
     """A month column (2026-03, 2026年3月, 202603, or any date in the month) → first day."""
-    text = clean_text(series.astype("string") if series.dtype != object else series.map(
-        lambda v: v if isinstance(v, (datetime, date)) else (None if v is None else str(v))))
+    text = clean_text(
+        series.astype("string")
+        if series.dtype != object
+        else series.map(lambda v: v if isinstance(v, (datetime, date)) else (None if v is None else str(v)))
+    )
     as_month = text.str.replace(r"^\s*(\d{4})\s*[年/.\-]?\s*(\d{1,2})\s*月?\s*$", r"\1-\2-1", regex=True)
     fixed = series.where(text.isna() | (as_month == text), as_month)
     days, bad = local_dates(fixed, "UTC", formats)

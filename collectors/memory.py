@@ -5,6 +5,7 @@ glibc hands most of it back to the kernel at once and faults it in again for the
 batch: at ten million calls that was about 800 k page faults and several CPU seconds in
 the kernel. Kept, the process stays at the peak of one batch, which it reaches anyway.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -15,8 +16,8 @@ M_TOP_PAD = -2
 M_MMAP_THRESHOLD = -3
 SETTINGS = {
     M_MMAP_THRESHOLD: 32 << 20,  # glibc's maximum: smaller blocks come from the heap, reused
-    M_TRIM_THRESHOLD: 1 << 30,   # give freed heap back to the kernel only beyond 1 GB
-    M_TOP_PAD: 256 << 20,        # grow the heap in large steps
+    M_TRIM_THRESHOLD: 1 << 30,  # give freed heap back to the kernel only beyond 1 GB
+    M_TOP_PAD: 256 << 20,  # grow the heap in large steps
 }
 
 

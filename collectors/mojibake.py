@@ -1,5 +1,6 @@
 """Text that is UTF-8 bytes read as GBK (a line pasted from a UTF-8 file into a GBK one):
 recognised so a clerk is told to fix the file's encoding, not to add an alias for garbage."""
+
 from __future__ import annotations
 
 import re

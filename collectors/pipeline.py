@@ -11,6 +11,7 @@ were counted before, the folds themselves, every write and the cursor stay here,
 transaction per batch, so a crash and a call seen twice are handled exactly as on the
 sequential path.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,7 @@ import pickle
 import queue
 import threading
 import traceback
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy.engine import Engine
 
@@ -47,8 +48,12 @@ def runs_pipelined(cfg: SourceConfig, reader) -> bool:
     one is a write, and writes belong to the storing process) and there is more than about
     one batch to read: a single batch has nothing to overlap with, and starting the worker
     would be most of the run that stores a day's export."""
-    return (cfg.kind == "exchange_call" and cfg.reader == "files" and not cfg.create_unknown_departments
-            and reader.unread_bytes() > cfg.batch_rows * MIN_ROW_BYTES)
+    return (
+        cfg.kind == "exchange_call"
+        and cfg.reader == "files"
+        and not cfg.create_unknown_departments
+        and reader.unread_bytes() > cfg.batch_rows * MIN_ROW_BYTES
+    )
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -118,8 +123,9 @@ def _receive(conn, worker) -> tuple[str, object]:
         return conn.recv()
     except (EOFError, OSError):  # closed between messages, or in the middle of one
         worker.join(timeout=STOP_SECONDS)
-        raise ReaderLost(f"读取数据的子进程意外退出（退出码 {worker.exitcode}）：已提交的批次有效，"
-                           "请查看采集日志后重新运行") from None
+        raise ReaderLost(
+            f"读取数据的子进程意外退出（退出码 {worker.exitcode}）：已提交的批次有效，请查看采集日志后重新运行"
+        ) from None
 
 
 def _stop(conn, worker) -> None:
@@ -155,8 +161,7 @@ def pipelined(engine: Engine, cfg: SourceConfig, cursor: dict) -> tuple[int, Ite
     ctx = multiprocessing.get_context(start_method())
     conn, out = ctx.Pipe(duplex=False)
     url = engine.url.render_as_string(hide_password=False)
-    worker = ctx.Process(target=_work, args=(url, cfg, cursor, out, conn), name=f"collect-{cfg.name}",
-                         daemon=True)
+    worker = ctx.Process(target=_work, args=(url, cfg, cursor, out, conn), name=f"collect-{cfg.name}", daemon=True)
     worker.start()
     out.close()  # the worker holds the only sending end: if it dies, receiving ends at once
     kind, value = _receive(conn, worker)

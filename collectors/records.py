@@ -1,5 +1,6 @@
 """A reader's batch as the canonical fields validation expects, and its rejected rows as
 the quarantine keeps them (line, source text, reason)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -55,6 +56,8 @@ def quarantine_rows(batch: Batch, rejected: dict) -> list[dict]:
     """The reader's malformed rows and the rejected records (by position), with their text."""
     rows = [(line, raw, reason) for line, raw, reason in batch.bad_rows]
     positions = sorted(rejected)
-    rows += [(None if batch.lines[pos] is None else int(batch.lines[pos]), raw, rejected[pos])
-             for pos, raw in zip(positions, batch.raw_texts(positions))]
+    rows += [
+        (None if batch.lines[pos] is None else int(batch.lines[pos]), raw, rejected[pos])
+        for pos, raw in zip(positions, batch.raw_texts(positions))
+    ]
     return [{"line": line, "raw": storable(raw), "reason": storable(reason)} for line, raw, reason in rows]

@@ -6,6 +6,7 @@ path (batches.prepare / commit) in one transaction: a row that now passes is loa
 exactly once, a row that still fails goes back with the reason it fails for now. The
 replay is a run of its source in the run log, under the source's lease.
 """
+
 from __future__ import annotations
 
 import csv
@@ -46,8 +47,9 @@ def held_rows(engine: Engine, cfg: SourceConfig, reason: str | None) -> list[Hel
     """The source's quarantined rows of its current kind, oldest first; `reason` keeps
     those whose reason starts with it (e.g. 未知部门)."""
     q = Quarantine.__table__
-    stmt = (select(q.c.id, q.c.file, q.c.line, q.c.raw)
-            .where(q.c.source == cfg.name, q.c.kind == cfg.kind).order_by(q.c.id))
+    stmt = (
+        select(q.c.id, q.c.file, q.c.line, q.c.raw).where(q.c.source == cfg.name, q.c.kind == cfg.kind).order_by(q.c.id)
+    )
     if reason:
         stmt = stmt.where(q.c.reason.startswith(reason, autoescape=True))
     with engine.connect() as conn:
@@ -81,13 +83,11 @@ def as_record(raw: str, columns: list[str] | None) -> dict | None:
     return None
 
 
-def replay_batch(conn: Connection, cfg: SourceConfig, rows: list[Held], records: list[dict],
-                 cursor: dict, run_id: int):
+def replay_batch(conn: Connection, cfg: SourceConfig, rows: list[Held], records: list[dict], cursor: dict, run_id: int):
     """Rows out of the quarantine and through the write path, in the caller's transaction."""
     conn.execute(delete(Quarantine.__table__).where(Quarantine.id.in_([r.id for r in rows])))
     lines = np.array([r.line for r in rows], dtype=object)
-    batch = Batch(pd.DataFrame.from_records(records), lines, cursor, rows[0].file,
-                  raw=[r.raw for r in rows])
+    batch = Batch(pd.DataFrame.from_records(records), lines, cursor, rows[0].file, raw=[r.raw for r in rows])
     prepared = prepare(DepartmentResolver(conn, cfg), cfg, batch)
     return commit(conn, cfg, prepared, run_id, utcnow()), prepared.created
 
@@ -122,11 +122,12 @@ def _replay_locked(engine: Engine, cfg: SourceConfig, reason: str | None) -> Run
     for file, pairs in by_file.items():
         entry = {"file": file, "status": "replayed", "rows": 0, "loaded": 0, "quarantined": 0}
         for start in range(0, len(pairs), cfg.batch_rows):
-            chunk = pairs[start:start + cfg.batch_rows]
+            chunk = pairs[start : start + cfg.batch_rows]
             try:
                 with engine.begin() as conn:
-                    counts, created = replay_batch(conn, cfg, [r for r, _ in chunk], [d for _, d in chunk],
-                                                   cursor, summary.run_id)
+                    counts, created = replay_batch(
+                        conn, cfg, [r for r, _ in chunk], [d for _, d in chunk], cursor, summary.run_id
+                    )
             except MissingColumns as exc:
                 entry = {"file": file, "status": "error", "reason": str(exc)}
                 errors.append(f"{file}：{exc}")

@@ -1,5 +1,6 @@
 """One run of one source: read → map → validate → load → cursor, one transaction per
 batch, so a crash leaves the store before or after a batch, never between."""
+
 from __future__ import annotations
 
 import logging
@@ -62,14 +63,19 @@ def is_transient(exc: BaseException) -> bool:
 def with_retry(fn, *args):
     """Run one transaction again after a transient database error (the cursor moves only
     when the transaction commits, so a retry never skips or doubles a batch)."""
-    for attempt in Retrying(retry=retry_if_exception(is_transient), reraise=True,
-                            stop=stop_after_attempt(6), wait=wait_exponential(multiplier=0.5, max=20)):
+    for attempt in Retrying(
+        retry=retry_if_exception(is_transient),
+        reraise=True,
+        stop=stop_after_attempt(6),
+        wait=wait_exponential(multiplier=0.5, max=20),
+    ):
         with attempt:
             return fn(*args)
 
 
-def store_batch(engine: Engine, cfg: SourceConfig, item: Batch | Prepared, run_id: int,
-                collected_at: datetime) -> tuple[RunCounts, list[str]]:
+def store_batch(
+    engine: Engine, cfg: SourceConfig, item: Batch | Prepared, run_id: int, collected_at: datetime
+) -> tuple[RunCounts, list[str]]:
     """One batch in one transaction; a batch the pipeline's worker has not prepared is
     prepared here, in the transaction, so departments it adds commit with it."""
     with engine.begin() as conn:
@@ -118,8 +124,14 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
             total, items = pipelined(engine, cfg, cursor)
         else:
             total, items = reader.total, reader.items()
-        bar = tqdm(total=total, unit="B", unit_scale=True, desc=cfg.name, leave=False,
-                   disable=not progress or total < PROGRESS_MIN_BYTES)
+        bar = tqdm(
+            total=total,
+            unit="B",
+            unit_scale=True,
+            desc=cfg.name,
+            leave=False,
+            disable=not progress or total < PROGRESS_MIN_BYTES,
+        )
         with bar, closing(items):
             for item in items:
                 if isinstance(item, FileSkipped):
@@ -173,8 +185,7 @@ def _run_locked(engine: Engine, cfg: SourceConfig, lease: SourceLease, progress:
     summary.error = "\n".join(errors) or None
     summary.seconds = time.monotonic() - started
     try:
-        with_retry(finish_run, engine, summary.run_id, summary.status, summary.counts, summary.files,
-                   summary.error)
+        with_retry(finish_run, engine, summary.run_id, summary.status, summary.counts, summary.files, summary.error)
     except Exception:  # the database is gone: the summary still reaches the caller
         log.error("source %s: could not record the run:\n%s", cfg.name, traceback.format_exc())
     return summary

@@ -1,5 +1,6 @@
 """Run sources now (`once`) or on their intervals (`run`), and after any run that loaded
 rows ask metrics to refresh the current score snapshots."""
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,9 @@ def register_first(sources: list[SourceConfig]) -> list[SourceConfig]:
     return sorted(sources, key=lambda s: s.kind != "department")
 
 
-def run_once(engine: Engine, config: CollectorConfig, source: str | None = None,
-             refresh: bool = True, progress: bool = False) -> tuple[list[RunSummary], str | None]:
+def run_once(
+    engine: Engine, config: CollectorConfig, source: str | None = None, refresh: bool = True, progress: bool = False
+) -> tuple[list[RunSummary], str | None]:
     """Run one named source, or every enabled one (department sources first); refresh
     scores once at the end."""
     sources = [config.source(source)] if source else register_first([s for s in config.sources if s.enabled])
@@ -51,9 +53,17 @@ def run_once(engine: Engine, config: CollectorConfig, source: str | None = None,
 def scheduled_run(engine: Engine, cfg: SourceConfig, refresh: bool) -> RunSummary:
     summary = run_source(engine, cfg)
     c = summary.counts
-    log.info("source %s: %s read=%d loaded=%d duplicate=%d quarantined=%d in %.1fs%s", cfg.name,
-             summary.status, c.rows_read, c.rows_loaded, c.rows_duplicate, c.rows_quarantined,
-             summary.seconds, f" error={summary.error}" if summary.error else "")
+    log.info(
+        "source %s: %s read=%d loaded=%d duplicate=%d quarantined=%d in %.1fs%s",
+        cfg.name,
+        summary.status,
+        c.rows_read,
+        c.rows_loaded,
+        c.rows_duplicate,
+        c.rows_quarantined,
+        summary.seconds,
+        f" error={summary.error}" if summary.error else "",
+    )
     if refresh and c.rows_loaded:
         refresh_scores(engine)
     return summary
@@ -66,8 +76,16 @@ def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = Tru
 
     scheduler = BlockingScheduler(timezone=ZONE)
     for cfg in register_first([s for s in config.sources if s.enabled]):
-        scheduler.add_job(scheduled_run, "interval", args=[engine, cfg, refresh], id=cfg.name,
-                          name=cfg.name, minutes=cfg.interval_minutes, max_instances=1, coalesce=True,
-                          misfire_grace_time=max(300, int(cfg.interval_minutes * 60)),
-                          next_run_time=datetime.now(ZONE))
+        scheduler.add_job(
+            scheduled_run,
+            "interval",
+            args=[engine, cfg, refresh],
+            id=cfg.name,
+            name=cfg.name,
+            minutes=cfg.interval_minutes,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(300, int(cfg.interval_minutes * 60)),
+            next_run_time=datetime.now(ZONE),
+        )
     return scheduler

@@ -1,5 +1,6 @@
 """Store validated rows of each record kind: insert what is new, count what is already
 there, and send back (as rejects) what contradicts the store."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,24 +30,56 @@ ALIAS_SPLIT = re.compile(r"[、;；,，|/]")
 DEPT_ID_COLUMNS = {"raised_by_id": "raised_by_dept_id"}
 # kind → (model, natural key columns, content columns compared on a repeated key)
 EVENTS = {
-    "sharing_request": (SharingRequest, ["request_id"],
-                        ["requester_dept_id", "provider_dept_id", "resource_code", "submitted_at",
-                         "answered_at", "due_at", "decision"]),
-    "data_objection": (DataObjection, ["objection_id"],
-                       ["raised_by_dept_id", "provider_dept_id", "resource_code", "kind", "raised_at",
-                        "resolved_at", "due_at"]),
-    "complaint": (Complaint, ["ticket_id"],
-                  ["dept_id", "received_at", "due_at", "limit_workdays", "closed_at", "category",
-                   "channel", "satisfaction", "summary"]),
-    "office_kpi": (OfficeKpi, ["dept_id", "month"],
-                   ["cases_received", "cases_completed", "cases_on_time", "cases_online",
-                    "reviews_good", "reviews_bad"]),
+    "sharing_request": (
+        SharingRequest,
+        ["request_id"],
+        ["requester_dept_id", "provider_dept_id", "resource_code", "submitted_at", "answered_at", "due_at", "decision"],
+    ),
+    "data_objection": (
+        DataObjection,
+        ["objection_id"],
+        ["raised_by_dept_id", "provider_dept_id", "resource_code", "kind", "raised_at", "resolved_at", "due_at"],
+    ),
+    "complaint": (
+        Complaint,
+        ["ticket_id"],
+        [
+            "dept_id",
+            "received_at",
+            "due_at",
+            "limit_workdays",
+            "closed_at",
+            "category",
+            "channel",
+            "satisfaction",
+            "summary",
+        ],
+    ),
+    "office_kpi": (
+        OfficeKpi,
+        ["dept_id", "month"],
+        ["cases_received", "cases_completed", "cases_on_time", "cases_online", "reviews_good", "reviews_bad"],
+    ),
 }
-CATALOG_CONTENT = ["name", "provider_dept_id", "share_type", "update_frequency", "mounted",
-                   "service_code", "registered_at", "last_updated_at", "update_note"]
+CATALOG_CONTENT = [
+    "name",
+    "provider_dept_id",
+    "share_type",
+    "update_frequency",
+    "mounted",
+    "service_code",
+    "registered_at",
+    "last_updated_at",
+    "update_note",
+]
 KEEP_WHEN_BLANK = ("registered_at", "last_updated_at", "service_code")  # a blank cell says nothing new
-LABELS = {"answered_at": "答复时间", "closed_at": "办结时间", "resolved_at": "处理时间",
-          "satisfaction": "满意度", "decision": "答复结果"}
+LABELS = {
+    "answered_at": "答复时间",
+    "closed_at": "办结时间",
+    "resolved_at": "处理时间",
+    "satisfaction": "满意度",
+    "decision": "答复结果",
+}
 
 
 @dataclass
@@ -119,8 +152,10 @@ def load_catalog(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame, colle
             if all(first[c] == rec[c] for c in CATALOG_CONTENT):
                 out.duplicate += 1
             else:
-                out.rejects[label] = (f"重复编号但内容不同：资源 '{code}'（{rec['name']}）在同一次导出中出现多次且内容不同，"
-                                      "已保留第一条：请核对后删除多余的一条")
+                out.rejects[label] = (
+                    f"重复编号但内容不同：资源 '{code}'（{rec['name']}）在同一次导出中出现多次且内容不同，"
+                    "已保留第一条：请核对后删除多余的一条"
+                )
             continue
         batch[code] = (label, rec)
     table = CatalogResource.__table__
@@ -136,8 +171,15 @@ def load_catalog(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame, colle
             if rec[c] is None:
                 rec[c] = old[c]
         if rec["last_updated_at"] is not None and rec["last_updated_at"] != old["last_updated_at"]:
-            events.append({"resource_code": code, "provider_dept_id": rec["provider_dept_id"],
-                           "updated_at": rec["last_updated_at"], "recorded_at": utcnow(), "source": cfg.name})
+            events.append(
+                {
+                    "resource_code": code,
+                    "provider_dept_id": rec["provider_dept_id"],
+                    "updated_at": rec["last_updated_at"],
+                    "recorded_at": utcnow(),
+                    "source": cfg.name,
+                }
+            )
         newer = rec["snapshot_at"] >= old["snapshot_at"]
         changed = newer and any(old[c] != rec[c] for c in CATALOG_CONTENT)
         if newer:
@@ -147,8 +189,11 @@ def load_catalog(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame, colle
     out.loaded += insert_ignore(conn, CatalogResource, inserts, ["resource_code"])
     if updates:
         cols = ["snapshot_at", "source", *CATALOG_CONTENT]
-        stmt = (update(table).where(table.c.resource_code == bindparam("b_resource_code"))
-                .values({c: bindparam(f"b_{c}") for c in cols}))
+        stmt = (
+            update(table)
+            .where(table.c.resource_code == bindparam("b_resource_code"))
+            .values({c: bindparam(f"b_{c}") for c in cols})
+        )
         conn.execute(stmt, updates)
     insert_ignore(conn, ResourceUpdate, events, ["resource_code", "updated_at"])
     return out
@@ -158,16 +203,19 @@ def load_resource_updates(conn: Connection, cfg: SourceConfig, frame: pd.DataFra
     out = Outcome()
     recs = records(frame, ["resource_code", "updated_at", "provider_dept_id"])
     lookup = [r["resource_code"] for _l, r in recs if r.get("provider_dept_id") is None]
-    providers = {row["resource_code"]: row["provider_dept_id"]
-                 for row in rows_by_key(conn, CatalogResource, "resource_code", lookup,
-                                        ["resource_code", "provider_dept_id"])}
+    providers = {
+        row["resource_code"]: row["provider_dept_id"]
+        for row in rows_by_key(conn, CatalogResource, "resource_code", lookup, ["resource_code", "provider_dept_id"])
+    }
     rows = []
     for label, rec in recs:
         if rec.get("provider_dept_id") is None:
             rec["provider_dept_id"] = providers.get(rec["resource_code"])
             if rec["provider_dept_id"] is None:
-                out.rejects[label] = (f"未知资源编码 '{rec['resource_code']}'：请先导入共享目录，"
-                                      "或在该数据源中提供 provider_dept（提供部门）列")
+                out.rejects[label] = (
+                    f"未知资源编码 '{rec['resource_code']}'：请先导入共享目录，"
+                    "或在该数据源中提供 provider_dept（提供部门）列"
+                )
                 continue
         rows.append({**rec, "recorded_at": utcnow(), "source": cfg.name})
     out.loaded = insert_ignore(conn, ResourceUpdate, rows, ["resource_code", "updated_at"])
@@ -188,8 +236,10 @@ def load_events(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame) -> Out
         for _l, r in recs:
             for c in content:
                 r[c] = r.get(c) or 0
-    stored = {tuple(row[c] for c in key): row
-              for row in rows_by_key(conn, table, key[0], sorted({r[key[0]] for _l, r in recs}, key=str))}
+    stored = {
+        tuple(row[c] for c in key): row
+        for row in rows_by_key(conn, table, key[0], sorted({r[key[0]] for _l, r in recs}, key=str))
+    }
     pending: dict[tuple, dict] = {}
     updates: dict[tuple, dict] = {}
     for label, rec in recs:
@@ -198,13 +248,13 @@ def load_events(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame) -> Out
         if base is None:
             pending[k] = rec
             continue
-        conflicts = [c for c in content if not empty(base.get(c)) and not empty(rec.get(c))
-                     and base[c] != rec[c]]
+        conflicts = [c for c in content if not empty(base.get(c)) and not empty(rec.get(c)) and base[c] != rec[c]]
         if conflicts:
-            diff = "；".join(f"{LABELS.get(c, c)} 已有 '{shown(base[c])}'，本条为 '{shown(rec[c])}'"
-                            for c in conflicts)
-            out.rejects[label] = (f"重复编号但内容不同：编号 '{'/'.join(map(shown, k))}' 已存在（{diff}）。"
-                                  "如为更正，请联系管理员处理；如为不同记录，请使用新的编号")
+            diff = "；".join(f"{LABELS.get(c, c)} 已有 '{shown(base[c])}'，本条为 '{shown(rec[c])}'" for c in conflicts)
+            out.rejects[label] = (
+                f"重复编号但内容不同：编号 '{'/'.join(map(shown, k))}' 已存在（{diff}）。"
+                "如为更正，请联系管理员处理；如为不同记录，请使用新的编号"
+            )
             continue
         fills = {c: rec[c] for c in content if empty(base.get(c)) and not empty(rec.get(c))}
         if not fills:
@@ -219,8 +269,16 @@ def load_events(conn: Connection, cfg: SourceConfig, frame: pd.DataFrame) -> Out
     out.loaded += inserted
     out.duplicate += len(rows) - inserted
     if updates:
-        stmt = (update(table).where(and_(*[table.c[c] == bindparam(f"k_{c}") for c in key]))
-                .values({c: bindparam(f"v_{c}") for c in content}))
-        conn.execute(stmt, [{**{f"k_{c}": k[i] for i, c in enumerate(key)},
-                             **{f"v_{c}": row.get(c) for c in content}} for k, row in updates.items()])
+        stmt = (
+            update(table)
+            .where(and_(*[table.c[c] == bindparam(f"k_{c}") for c in key]))
+            .values({c: bindparam(f"v_{c}") for c in content})
+        )
+        conn.execute(
+            stmt,
+            [
+                {**{f"k_{c}": k[i] for i, c in enumerate(key)}, **{f"v_{c}": row.get(c) for c in content}}
+                for k, row in updates.items()
+            ],
+        )
     return out

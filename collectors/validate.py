@@ -4,6 +4,7 @@ Column-at-a-time (vectorised): a batch of exchange calls is hundreds of thousand
 rows. A row's first failure is its reason; the caller quarantines those rows and loads
 the rest.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -98,12 +99,14 @@ def check_columns(frame: pd.DataFrame, cfg: SourceConfig, headers: list[str] | N
             hints.append(f"{close[0]!r} 可能对应 {f}")
             unmapped.remove(close[0])
     hint = f"；{'，'.join(hints)}" if hints else ""
-    raise MissingColumns(f"缺少必需的列 {names}；文件中的列为：{'、'.join(headers[:30])}{hint}。"
-                         "请检查 [source.columns] 列映射或表头行")
+    raise MissingColumns(
+        f"缺少必需的列 {names}；文件中的列为：{'、'.join(headers[:30])}{hint}。请检查 [source.columns] 列映射或表头行"
+    )
 
 
-def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolver | None,
-             headers: list[str] | None = None) -> Validated:
+def validate(
+    frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolver | None, headers: list[str] | None = None
+) -> Validated:
     """Departments are resolved last, for the rows every other check passed: a row that is
     quarantined never creates a department. `headers` are the file's own column names."""
     check_columns(frame, cfg, headers)
@@ -119,13 +122,15 @@ def validate(frame: pd.DataFrame, cfg: SourceConfig, resolver: DepartmentResolve
     for fld, ftype in types.items():
         if ftype == "dept":
             columns.update(check_field(frame, fld, ftype, cfg, resolver, reasons))
-    out = pd.DataFrame({name: columns[name] for fld in types for name in (fld, f"{fld}_id") if name in columns},
-                       index=frame.index)
+    out = pd.DataFrame(
+        {name: columns[name] for fld in types for name in (fld, f"{fld}_id") if name in columns}, index=frame.index
+    )
     return Validated(out, reasons.failed())
 
 
-def check_field(frame: pd.DataFrame, fld: str, ftype: str, cfg: SourceConfig,
-                resolver: DepartmentResolver | None, reasons: Reasons) -> dict[str, pd.Series]:
+def check_field(
+    frame: pd.DataFrame, fld: str, ftype: str, cfg: SourceConfig, resolver: DepartmentResolver | None, reasons: Reasons
+) -> dict[str, pd.Series]:
     """The typed column(s) of one field; its failures go to `reasons`."""
     if fld not in frame.columns:
         if fld in DEFAULTS:
@@ -133,7 +138,7 @@ def check_field(frame: pd.DataFrame, fld: str, ftype: str, cfg: SourceConfig,
         return {fld: pd.Series(None, index=frame.index, dtype="object")}
     raw = frame[fld]
     text = clean_text(raw) if raw.dtype != object or ftype in ("str", "frequency") else None
-    present = (text.notna() if text is not None else raw.map(_present).astype(bool))
+    present = text.notna() if text is not None else raw.map(_present).astype(bool)
     if fld in KIND_FIELDS[cfg.kind]["required"] and ftype != "frequency":  # a blank frequency is stored as unknown
         reasons.add(~present, f"缺少必填字段 {fld}{_source_col(cfg, fld)}：请在源数据中补全")
     if ftype in ("str", "dept"):
@@ -159,10 +164,14 @@ def _present(v) -> bool:
     return not (isinstance(v, str) and not v.strip())
 
 
-XROAD_FIELDS = {"call_id": "xRequestId/messageId", "requested_at": "requestInTs",
-                "consumer_dept": "clientXRoadInstance/clientMemberClass/clientMemberCode",
-                "provider_dept": "serviceXRoadInstance/serviceMemberClass/serviceMemberCode",
-                "service_code": "serviceCode", "succeeded": "succeeded"}
+XROAD_FIELDS = {
+    "call_id": "xRequestId/messageId",
+    "requested_at": "requestInTs",
+    "consumer_dept": "clientXRoadInstance/clientMemberClass/clientMemberCode",
+    "provider_dept": "serviceXRoadInstance/serviceMemberClass/serviceMemberCode",
+    "service_code": "serviceCode",
+    "succeeded": "succeeded",
+}
 
 
 def _source_col(cfg: SourceConfig, fld: str) -> str:
@@ -170,8 +179,9 @@ def _source_col(cfg: SourceConfig, fld: str) -> str:
     return f"（源列 '{inverse[fld]}'）" if fld in inverse else ""
 
 
-def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
-            resolver: DepartmentResolver | None, text: pd.Series | None):
+def convert(
+    raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig, resolver: DepartmentResolver | None, text: pd.Series | None
+):
     """(typed values, [(bad mask, reason)]) for one column."""
     source_map = cfg.values.get(fld, {})
     if source_map and ftype not in ("bool", "share_type", "satisfaction"):
@@ -190,10 +200,21 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         earliest, latest = plausible_window(cfg)
         beyond = value.notna() & ((value < earliest) | (value > latest))
         return value.where(~beyond), [
-            (bad, (f"字段 {fld} 的时间 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05 09:32:09，"
-                   "或在 date_formats 中添加该格式")),
-            (beyond, (f"时间超出合理范围（{cfg.earliest_time} 至采集后 {cfg.latest_ahead_days:g} 天）：字段 {fld} "
-                      "的时间为 '{v}'，请核对源数据，或在数据源配置中调整 earliest_time / latest_ahead_days"))]
+            (
+                bad,
+                (
+                    f"字段 {fld} 的时间 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05 09:32:09，"
+                    "或在 date_formats 中添加该格式"
+                ),
+            ),
+            (
+                beyond,
+                (
+                    f"时间超出合理范围（{cfg.earliest_time} 至采集后 {cfg.latest_ahead_days:g} 天）：字段 {fld} "
+                    "的时间为 '{v}'，请核对源数据，或在数据源配置中调整 earliest_time / latest_ahead_days"
+                ),
+            ),
+        ]
     if ftype == "date":
         value, bad = local_dates(raw, cfg.timezone, cfg.date_formats)
         return value, [(bad, f"字段 {fld} 的日期 '{{v}}' 无法识别或日期不存在（如 2 月 30 日）：请写成 2026-03-05")]
@@ -210,7 +231,9 @@ def convert(raw: pd.Series, fld: str, ftype: str, cfg: SourceConfig,
         what = "响应时长" if fld == "duration_ms" else f"字段 {fld} "
         return number.where(storable).astype("Int64"), [
             (~whole, f"字段 {fld} 的取值 '{{v}}' 不是整数：请填写数字"),
-            (negative, f"{what}为负数 ({{v}})：请核对源数据中的时间或数量"), *beyond]
+            (negative, f"{what}为负数 ({{v}})：请核对源数据中的时间或数量"),
+            *beyond,
+        ]
     if ftype in ("bool", "share_type", "satisfaction"):
         value, bad = map_values(raw, ftype, source_map)
         return value, [(bad, f"字段 {fld} 的取值 '{{v}}' 无法识别：请在 [source.values.{fld}] 中添加映射")]
@@ -244,8 +267,9 @@ def parse_numbers(raw: pd.Series) -> pd.Series:
 def kind_rules(out: dict[str, pd.Series], cfg: SourceConfig, reasons: Reasons) -> None:
     if cfg.kind == "department":
         category = out["category"].map(CATEGORY_SPELLINGS)
-        reasons.add(out["category"].notna() & category.isna(),
-                    "部门类别 '{v}' 无法识别：应为 市直部门 或 区县", out["category"])
+        reasons.add(
+            out["category"].notna() & category.isna(), "部门类别 '{v}' 无法识别：应为 市直部门 或 区县", out["category"]
+        )
         out["category"] = category
     if cfg.kind == "catalog":
         codes, notes = split_frequencies(out["update_frequency"])

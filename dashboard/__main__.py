@@ -3,6 +3,7 @@
 Streamlit reads only .streamlit/config.toml, so each [section] key = value of our
 file is passed as a --section.key flag. Extra arguments are passed through.
 """
+
 from __future__ import annotations
 
 import sys

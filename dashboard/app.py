@@ -2,12 +2,13 @@
 
 A page file that is not on disk yet is left out, so the app always starts.
 """
+
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.inbox import INBOX_PAGE, inbox_title
 from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, login_page, session_viewer
+from dashboard.inbox import INBOX_PAGE, inbox_title
 from data.viewer import Viewer
 
 
@@ -30,8 +31,7 @@ def pages_for(viewer: Viewer) -> dict[str, list]:
 st.set_page_config(page_title="跑办督考台", page_icon=":material/fact_check:", layout="wide")
 viewer = session_viewer()
 if viewer is None:
-    page = st.navigation([st.Page(login_page, title="登录", url_path="login")],
-                         position="hidden")
+    page = st.navigation([st.Page(login_page, title="登录", url_path="login")], position="hidden")
 else:
     page = st.navigation(pages_for(viewer))
 page.run()

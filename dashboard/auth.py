@@ -5,6 +5,7 @@ Every run re-reads the account from the store, so a disabled account or a change
 takes effect at the next click, and a value planted in session state grants nothing the
 store does not.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,8 +14,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from data.db import get_engine
 from data.clock import utcnow
+from data.db import get_engine
 from data.models import ROLES
 from data.settings import get_settings
 from data.users import active_viewer, authenticate, login_by_email, record_logout

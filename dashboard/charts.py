@@ -1,4 +1,5 @@
 """Plotly figures for the pages; they draw stored numbers and compute none."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -19,8 +20,7 @@ BAND_ORDER = ("grey", "red", "yellow", "green")
 
 
 def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      plot_bgcolor="white", **kw)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, plot_bgcolor="white", **kw)
     return fig
 
 
@@ -46,11 +46,22 @@ def scorecard(indicators: pd.DataFrame, order: list[str], scheme: Scheme) -> go.
     scale = []
     for n, band in enumerate(BAND_ORDER):
         scale += [[n / len(BAND_ORDER), BAND_COLOURS[band]], [(n + 1) / len(BAND_ORDER), BAND_COLOURS[band]]]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=labels, y=order, text=text, texttemplate="%{text}", zmin=-0.5, zmax=3.5,
-        colorscale=scale, showscale=False, xgap=2, ygap=2,
-        hovertemplate="%{y}<br>%{x}：%{text}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=order,
+            text=text,
+            texttemplate="%{text}",
+            zmin=-0.5,
+            zmax=3.5,
+            colorscale=scale,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y}<br>%{x}：%{text}<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top", tickangle=-30)
     return _layout(fig, max(260, 34 * len(order) + 120))
@@ -58,17 +69,31 @@ def scorecard(indicators: pd.DataFrame, order: list[str], scheme: Scheme) -> go.
 
 def distribution(totals: list[float], tiers: dict[str, float], you: float | None = None) -> go.Figure:
     """Histogram of totals with the tier thresholds, and where the viewer stands."""
-    fig = go.Figure(go.Histogram(x=totals, xbins=dict(start=0, end=100, size=5),
-                                 marker_color="#7f8c8d", name="部门数",
-                                 hovertemplate="%{x} 分段：%{y} 个部门<extra></extra>"))
+    fig = go.Figure(
+        go.Histogram(
+            x=totals,
+            xbins=dict(start=0, end=100, size=5),
+            marker_color="#7f8c8d",
+            name="部门数",
+            hovertemplate="%{x} 分段：%{y} 个部门<extra></extra>",
+        )
+    )
     for name, key in (("优秀", "excellent"), ("良好", "good"), ("一般", "fair")):
         fig.add_vline(x=tiers[key], line_dash="dot", line_color=TIER_COLOURS[name])
     if you is not None:
         fig.add_vline(x=you, line_width=3, line_color="#c0392b")
-        fig.add_annotation(x=you, y=1.02, yref="paper", text=f"你在这里 {you:.2f}", showarrow=False,
-                           font=dict(color="#c0392b"), yanchor="bottom")
-    lines = "、".join(f"{name} {tiers[key]:g}" for name, key in
-                     (("一般", "fair"), ("良好", "good"), ("优秀", "excellent")))
+        fig.add_annotation(
+            x=you,
+            y=1.02,
+            yref="paper",
+            text=f"你在这里 {you:.2f}",
+            showarrow=False,
+            font=dict(color="#c0392b"),
+            yanchor="bottom",
+        )
+    lines = "、".join(
+        f"{name} {tiers[key]:g}" for name, key in (("一般", "fair"), ("良好", "good"), ("优秀", "excellent"))
+    )
     fig.update_xaxes(title=f"总分（虚线为等次分数线：{lines}）", range=[0, 100])
     fig.update_yaxes(title="部门数", dtick=1)
     return _layout(fig, 320, bargap=0.05, showlegend=False)
@@ -81,12 +106,17 @@ def movers(ranking: pd.DataFrame, limit: int = 5) -> go.Figure:
     moved = moved[moved["change"] != 0]
     shown = pd.concat([moved.nlargest(limit, "change"), moved.nsmallest(limit, "change")])
     shown = shown.drop_duplicates("dept_id").sort_values("change")
-    fig = go.Figure(go.Bar(
-        x=shown["change"], y=shown["department"], orientation="h",
-        marker_color=["#1a9850" if c > 0 else "#d73027" for c in shown["change"]],
-        text=[f"{c:+.2f}" for c in shown["change"]], textposition="outside",
-        hovertemplate="%{y}：%{x:+.2f} 分<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=shown["change"],
+            y=shown["department"],
+            orientation="h",
+            marker_color=["#1a9850" if c > 0 else "#d73027" for c in shown["change"]],
+            text=[f"{c:+.2f}" for c in shown["change"]],
+            textposition="outside",
+            hovertemplate="%{y}：%{x:+.2f} 分<extra></extra>",
+        )
+    )
     fig.update_xaxes(title="总分变化（与上期相比）", zeroline=True)
     return _layout(fig, max(220, 30 * len(shown) + 80))
 
@@ -108,37 +138,64 @@ RUNNING_LINE = dict(color="#7f8c8d", width=2, dash="dash")
 def sparkline(history: pd.DataFrame, column: str = "score") -> go.Figure:
     """An indicator's score over the year; the running period dashed and grey."""
     closed, running = _closed_and_running(history)
-    fig = go.Figure(go.Scatter(x=closed["period_key"], y=closed[column], mode="lines+markers",
-                               line=dict(color="#2c7fb8", width=2), marker=dict(size=4),
-                               hovertemplate="%{x}：%{y:.2f}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=closed["period_key"],
+            y=closed[column],
+            mode="lines+markers",
+            line=dict(color="#2c7fb8", width=2),
+            marker=dict(size=4),
+            hovertemplate="%{x}：%{y:.2f}<extra></extra>",
+        )
+    )
     if not running.empty:
-        fig.add_scatter(x=running["period_key"], y=running[column], mode="lines+markers", line=RUNNING_LINE,
-                        marker=dict(size=4, symbol="circle-open"), hovertemplate="%{x}（进行中）：%{y:.2f}<extra></extra>")
+        fig.add_scatter(
+            x=running["period_key"],
+            y=running[column],
+            mode="lines+markers",
+            line=RUNNING_LINE,
+            marker=dict(size=4, symbol="circle-open"),
+            hovertemplate="%{x}（进行中）：%{y:.2f}<extra></extra>",
+        )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False,
-                      plot_bgcolor="white")
+    fig.update_layout(height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, plot_bgcolor="white")
     return fig
 
 
 def trend(history: pd.DataFrame) -> go.Figure:
     """Total over the year's periods, with rank and tier in the hover; a running period is
     drawn dashed, with an open marker and the label 进行中, since its total is still partial."""
-    labels = pd.Series([Period.parse(key).short_label + ("" if done else "（进行中）")
-                        for key, done in zip(history["period_key"], history["complete"])], index=history.index)
+    labels = pd.Series(
+        [
+            Period.parse(key).short_label + ("" if done else "（进行中）")
+            for key, done in zip(history["period_key"], history["complete"])
+        ],
+        index=history.index,
+    )
     closed, running = _closed_and_running(history)
     fig = go.Figure()
-    for part, name, line in ((closed, "已结束", dict(color="#c0392b")),
-                             (running, "进行中（未结束，得分不完整）", RUNNING_LINE)):
+    for part, name, line in (
+        (closed, "已结束", dict(color="#c0392b")),
+        (running, "进行中（未结束，得分不完整）", RUNNING_LINE),
+    ):
         if part.empty:
             continue
         fig.add_scatter(
-            x=labels[part.index], y=part["total"], mode="lines+markers+text", name=name, line=line,
+            x=labels[part.index],
+            y=part["total"],
+            mode="lines+markers+text",
+            name=name,
+            line=line,
             marker=dict(size=8, symbol=["circle" if done else "circle-open" for done in part["complete"]]),
-            text=[(f"{t:.1f}" if pd.notna(t) else "") + ("" if done else "（进行中）")
-                  for t, done in zip(part["total"], part["complete"])],
-            textposition="top center", customdata=list(zip(part["rank"], part["tier"])),
-            hovertemplate="%{x}<br>总分 %{y:.2f}<br>排名 %{customdata[0]}<br>等次 %{customdata[1]}<extra></extra>")
+            text=[
+                (f"{t:.1f}" if pd.notna(t) else "") + ("" if done else "（进行中）")
+                for t, done in zip(part["total"], part["complete"])
+            ],
+            textposition="top center",
+            customdata=list(zip(part["rank"], part["tier"])),
+            hovertemplate="%{x}<br>总分 %{y:.2f}<br>排名 %{customdata[0]}<br>等次 %{customdata[1]}<extra></extra>",
+        )
     fig.update_yaxes(title="总分", range=[0, 105])
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(labels))
     return _layout(fig, 300, legend=dict(orientation="h", y=-0.25))
@@ -148,34 +205,61 @@ def call_sankey(partners: pd.DataFrame, name: str) -> go.Figure:
     """Who calls this department's services (left) and whose services it calls (right)."""
     consumers = partners[partners["direction"] == "consumer"]
     providers = partners[partners["direction"] == "provider"]
-    labels = [f"{p}（调用方）" for p in consumers["partner"]] + [name] + \
-             [f"{p}（提供方）" for p in providers["partner"]]
+    labels = (
+        [f"{p}（调用方）" for p in consumers["partner"]] + [name] + [f"{p}（提供方）" for p in providers["partner"]]
+    )
     centre = len(consumers)
     sources = list(range(len(consumers))) + [centre] * len(providers)
     targets = [centre] * len(consumers) + list(range(centre + 1, centre + 1 + len(providers)))
     values = list(consumers["calls"]) + list(providers["calls"])
     failures = list(consumers["failures"]) + list(providers["failures"])
-    fig = go.Figure(go.Sankey(
-        textfont=dict(color="#222222", size=13),
-        node=dict(label=labels, pad=12, thickness=14,
-                  color=["#95a5a6"] * centre + ["#c0392b"] + ["#2c7fb8"] * len(providers)),
-        link=dict(source=sources, target=targets, value=values, customdata=failures,
-                  hovertemplate="%{source.label} → %{target.label}<br>调用 %{value:,} 次"
-                                "<br>失败 %{customdata:,} 次<extra></extra>"),
-    ))
+    fig = go.Figure(
+        go.Sankey(
+            textfont=dict(color="#222222", size=13),
+            node=dict(
+                label=labels,
+                pad=12,
+                thickness=14,
+                color=["#95a5a6"] * centre + ["#c0392b"] + ["#2c7fb8"] * len(providers),
+            ),
+            link=dict(
+                source=sources,
+                target=targets,
+                value=values,
+                customdata=failures,
+                hovertemplate="%{source.label} → %{target.label}<br>调用 %{value:,} 次"
+                "<br>失败 %{customdata:,} 次<extra></extra>",
+            ),
+        )
+    )
     return _layout(fig, max(300, 28 * max(len(consumers), len(providers), 1) + 100))
 
 
 def failures_per_day(days: pd.DataFrame) -> go.Figure:
     labels = [str(d) for d in days["day"]]
     fig = go.Figure()
-    fig.add_bar(x=labels, y=days["failures"], name="失败次数", marker_color="#d73027",
-                hovertemplate="%{x}：失败 %{y:,} 次<extra></extra>")
-    fig.add_scatter(x=labels, y=days["calls"], name="调用次数", yaxis="y2", mode="lines",
-                    line=dict(color="#7f8c8d"), hovertemplate="%{x}：调用 %{y:,} 次<extra></extra>")
-    fig.update_layout(yaxis=dict(title="失败次数", rangemode="tozero", tickformat=",d"),
-                      yaxis2=dict(title="调用次数", overlaying="y", side="right", showgrid=False,
-                                  rangemode="tozero", tickformat=",d"),
-                      legend=dict(orientation="h", y=1.12))
+    fig.add_bar(
+        x=labels,
+        y=days["failures"],
+        name="失败次数",
+        marker_color="#d73027",
+        hovertemplate="%{x}：失败 %{y:,} 次<extra></extra>",
+    )
+    fig.add_scatter(
+        x=labels,
+        y=days["calls"],
+        name="调用次数",
+        yaxis="y2",
+        mode="lines",
+        line=dict(color="#7f8c8d"),
+        hovertemplate="%{x}：调用 %{y:,} 次<extra></extra>",
+    )
+    fig.update_layout(
+        yaxis=dict(title="失败次数", rangemode="tozero", tickformat=",d"),
+        yaxis2=dict(
+            title="调用次数", overlaying="y", side="right", showgrid=False, rangemode="tozero", tickformat=",d"
+        ),
+        legend=dict(orientation="h", y=1.12),
+    )
     fig.update_xaxes(type="category")
     return _layout(fig, 300)

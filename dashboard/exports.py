@@ -4,14 +4,15 @@ Text a spreadsheet would treat as a formula (starting with = + - @, tab or CR) i
 prefixed with an apostrophe, so a department name or complaint summary coming from a
 source file can never run in the reader's Excel.
 """
+
 from __future__ import annotations
 
 import io
 import math
 import numbers
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Callable
 
 import pandas as pd
 import xlsxwriter
@@ -44,8 +45,7 @@ def display_width(text: str) -> int:
 
 
 def _is_blank(value) -> bool:
-    return (value is None or value is pd.NaT or value is pd.NA
-            or (isinstance(value, float) and math.isnan(value)))
+    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _cell_text(value) -> str:
@@ -71,10 +71,10 @@ def _sheet_name(name: str, used: set[str]) -> str:
 def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
     """One sheet per view: bold frozen header, widths fitted to Chinese text, safe cells."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "strings_to_numbers": False})
-    header = book.add_format({"bold": True, "bg_color": "#f2f2f2", "border": 1,
-                              "text_wrap": True, "valign": "top"})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
+    header = book.add_format({"bold": True, "bg_color": "#f2f2f2", "border": 1, "text_wrap": True, "valign": "top"})
     used: set[str] = set()
     for name, frame in sheets.items():
         sheet = book.add_worksheet(_sheet_name(name, used))
@@ -137,8 +137,14 @@ def _table(document, frame: pd.DataFrame) -> None:
             cell.text = f"{value:.2f}" if isinstance(value, float) and not _is_blank(value) else _cell_text(value)
 
 
-def bulletin(title: str, intro: str, ranking: pd.DataFrame, red: pd.DataFrame,
-             black: pd.DataFrame, problems: dict[str, list[str]]) -> bytes:
+def bulletin(
+    title: str,
+    intro: str,
+    ranking: pd.DataFrame,
+    red: pd.DataFrame,
+    black: pd.DataFrame,
+    problems: dict[str, list[str]],
+) -> bytes:
     """The period's 通报: ranking table, 红榜, 黑榜 and each 较差 department's main problems."""
     document = Document()
     for style in ("Normal", "Title", "Heading 1", "Heading 2", "Table Grid"):
@@ -171,8 +177,9 @@ def bulletin(title: str, intro: str, ranking: pd.DataFrame, red: pd.DataFrame,
     return buffer.getvalue()
 
 
-def audited(engine: Engine, viewer: Viewer, target: str, period: str, kind: str,
-            build: Callable[[], bytes]) -> Callable[[], bytes]:
+def audited(
+    engine: Engine, viewer: Viewer, target: str, period: str, kind: str, build: Callable[[], bytes]
+) -> Callable[[], bytes]:
     """A download's data callable: builds the file when clicked and records who exported what."""
 
     def make() -> bytes:

@@ -2,11 +2,11 @@
 
 Formatting only: every number shown comes from a stored snapshot.
 """
+
 from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Optional
 
 import pandas as pd
 
@@ -22,12 +22,20 @@ BAND_COLOURS = {"green": "#1a9850", "yellow": "#fee08b", "red": "#d73027", "grey
 # Codes the store keeps in English that can appear inside evidence details.
 CODE_LABELS = {**SHARE_TYPES, **FREQUENCY_LABELS}
 ITEM_TYPES = {
-    "resource": "共享资源", "request": "共享申请", "objection": "数据异议",
-    "complaint": "投诉工单", "service": "接口服务",
+    "resource": "共享资源",
+    "request": "共享申请",
+    "objection": "数据异议",
+    "complaint": "投诉工单",
+    "service": "接口服务",
 }
 ITEM_STATUS = {
-    "late": "逾期", "overdue": "逾期未办", "open": "未办结", "unused": "无人调用",
-    "failing": "调用失败", "unmounted": "未挂接", "flagged": "需核实",
+    "late": "逾期",
+    "overdue": "逾期未办",
+    "open": "未办结",
+    "unused": "无人调用",
+    "failing": "调用失败",
+    "unmounted": "未挂接",
+    "flagged": "需核实",
 }
 
 
@@ -57,7 +65,7 @@ def fmt_score(x) -> str:
     return NO_DATA if missing(x) else f"{float(x):.2f}"
 
 
-def fmt_value(x, unit: Optional[str] = None) -> str:
+def fmt_value(x, unit: str | None = None) -> str:
     if missing(x):
         return NO_DATA
     text = f"{float(x):,.2f}".rstrip("0").rstrip(".")
@@ -89,7 +97,7 @@ def score_band(score, status: str, tiers: dict[str, float]) -> str:
     return "red"
 
 
-def percentile(own, peers: list[float]) -> Optional[float]:
+def percentile(own, peers: list[float]) -> float | None:
     """Share of peers (the department included) scoring at or below `own`, in percent."""
     if missing(own) or not peers:
         return None
@@ -101,7 +109,7 @@ def part_year(active_from, period: Period) -> bool:
     return not pd.isna(active_from) and period.start < pd.Timestamp(active_from).date() <= period.end
 
 
-def founded_note(name: str, active_from, period: Period) -> Optional[str]:
+def founded_note(name: str, active_from, period: Period) -> str | None:
     """Why a department has no score, or only part of one, in a period (None: neither)."""
     if pd.isna(active_from) or pd.Timestamp(active_from).date() <= period.start:
         return None

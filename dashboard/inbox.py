@@ -1,4 +1,5 @@
 """The inbox's navigation title: the unread count rides in it, so every page shows it."""
+
 from __future__ import annotations
 
 from dashboard.reads import store_url

@@ -1,4 +1,5 @@
 """Page sections shared by 部门详情 and 我的得分: score header, indicator cards, explanations."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -38,21 +39,24 @@ def score_header(row: pd.Series, name: str, period: Period) -> None:
     moved = None
     if not missing(row["rank"]) and not missing(row["prev_rank"]) and row["rank"] != row["prev_rank"]:
         moved = f"{int(row['prev_rank']) - int(row['rank']):+d} 位"
-    cols[1].metric(f"排名（{PART_YEAR}）" if partial else "排名", NO_DATA if missing(row["rank"]) else f"第 {int(row['rank'])} 名", moved)
+    cols[1].metric(
+        f"排名（{PART_YEAR}）" if partial else "排名",
+        NO_DATA if missing(row["rank"]) else f"第 {int(row['rank'])} 名",
+        moved,
+    )
     cols[2].metric("等次", row["tier"] or NO_DATA)
     cols[3].metric("加分 / 扣分", f"+{float(row['bonus']):g} / -{float(row['deduction']):g}")
     if row["vetoed"]:
         st.error("本期存在一票否决事项，等次定为较差。")
 
 
-def indicator_cards(indicators: pd.DataFrame, peers: pd.DataFrame, history: pd.DataFrame,
-                    scheme: Scheme) -> None:
+def indicator_cards(indicators: pd.DataFrame, peers: pd.DataFrame, history: pd.DataFrame, scheme: Scheme) -> None:
     """One card per indicator: value, score, peer percentile, 样本少 flag and a sparkline."""
     order = [k for k in scheme.indicators if k in set(indicators["key"])]
     rows = indicators.set_index("key")
     for start in range(0, len(order), CARDS_PER_ROW):
         cols = st.columns(CARDS_PER_ROW)
-        for col, key in zip(cols, order[start:start + CARDS_PER_ROW]):
+        for col, key in zip(cols, order[start : start + CARDS_PER_ROW]):
             r = rows.loc[key]
             with col.container(border=True):
                 title = indicator_label(scheme, key)
@@ -61,15 +65,21 @@ def indicator_cards(indicators: pd.DataFrame, peers: pd.DataFrame, history: pd.D
                 st.markdown(f"**{title}**")
                 unit = r["explanation"].get("unit")
                 st.metric("得分", fmt_score(r["score"]), label_visibility="collapsed")
-                st.caption(f"指标值 {fmt_value(r['value'], unit)}"
-                           + ("" if missing(r["denominator"]) else
-                              f"（{fmt_value(r['numerator'])} ÷ {fmt_value(r['denominator'])}）"))
+                st.caption(
+                    f"指标值 {fmt_value(r['value'], unit)}"
+                    + (
+                        ""
+                        if missing(r["denominator"])
+                        else f"（{fmt_value(r['numerator'])} ÷ {fmt_value(r['denominator'])}）"
+                    )
+                )
                 share = percentile(r["score"], list(peers[peers["key"] == key]["score"]))
                 st.caption("同类部门百分位：" + (NO_DATA if share is None else f"{share:.0f}%"))
                 trend = history[history["key"] == key]
                 if trend["score"].notna().sum() >= 2:
-                    st.plotly_chart(charts.sparkline(trend), width="stretch",
-                                    config={"displayModeBar": False}, key=f"spark_{key}")
+                    st.plotly_chart(
+                        charts.sparkline(trend), width="stretch", config={"displayModeBar": False}, key=f"spark_{key}"
+                    )
 
 
 def explanations(indicators: pd.DataFrame, scheme: Scheme) -> None:
@@ -86,10 +96,14 @@ def explanations(indicators: pd.DataFrame, scheme: Scheme) -> None:
                 st.markdown("**计算公式**")
                 st.text(exp["formula"])
             if exp.get("inputs"):
-                st.dataframe(pd.DataFrame([{"项目": i.get("label"), "数值": str(i.get("value"))}
-                                           for i in exp["inputs"]]), hide_index=True)
-            st.text(f"指标值 {fmt_value(r['value'], exp.get('unit'))}；"
-                    f"得分 {fmt_score(r['score'])}；有效权重 {fmt_value(r['weight'])}")
+                st.dataframe(
+                    pd.DataFrame([{"项目": i.get("label"), "数值": str(i.get("value"))} for i in exp["inputs"]]),
+                    hide_index=True,
+                )
+            st.text(
+                f"指标值 {fmt_value(r['value'], exp.get('unit'))}；"
+                f"得分 {fmt_score(r['score'])}；有效权重 {fmt_value(r['weight'])}"
+            )
             if exp.get("scoring"):
                 st.text(f"计分规则：{exp['scoring']}")
             if r["status"] == "na":

@@ -4,9 +4,10 @@ The cache key holds everything that changes an answer: the query, the store URL,
 viewer (role and department) and the arguments. A short ttl lets a collector run show
 up on the next page load without restarting the dashboard.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -30,5 +31,6 @@ def _cached(_query: Callable, name: str, url: str, viewer: Viewer, args: tuple, 
 
 def read(query: Callable, viewer: Viewer, *args, **kwargs):
     """Run a data.queries function, query(conn, viewer, *args, **kwargs), through the cache."""
-    return _cached(query, f"{query.__module__}.{query.__qualname__}", store_url(), viewer, args,
-                   tuple(sorted(kwargs.items())))
+    return _cached(
+        query, f"{query.__module__}.{query.__qualname__}", store_url(), viewer, args, tuple(sorted(kwargs.items()))
+    )

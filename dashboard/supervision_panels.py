@@ -1,5 +1,6 @@
 """Blocks both supervision pages show for one opened item: the problem, the frozen evidence
 against the latest scores, every feedback with its files, and the timeline."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -10,8 +11,8 @@ from dashboard.supervision_tables import event_table, evidence_rows_table
 from data import attachments, supervision
 from data.appeals import AppealError
 from data.attachments import AttachmentError
-from data.publication import PublicationError
 from data.models import SEVERITIES
+from data.publication import PublicationError
 from data.supervision import TransitionError
 from data.viewer import AccessDenied, Viewer
 
@@ -38,20 +39,29 @@ def item_detail(engine: Engine, viewer: Viewer, item_id: int, key: str) -> dict:
         timeline = supervision.events(conn, viewer, item_id)
         feedback = supervision.rectifications(conn, viewer, item_id)
     st.markdown(f"**存在的问题**：{item['problem']}\n\n**整改要求**：{item['requirement']}")
-    st.caption(f"严重程度：{SEVERITIES[item['severity']]}；整改期限 {item['deadline']:%Y-%m-%d}；"
-               f"已退回 {item['returns']} 次")
+    st.caption(
+        f"严重程度：{SEVERITIES[item['severity']]}；整改期限 {item['deadline']:%Y-%m-%d}；已退回 {item['returns']} 次"
+    )
     if frozen:
         st.markdown("**下发时的证据**（与最新计算结果对照）")
         scheme = scheme_for(item["issued_on"].year)
-        st.dataframe(evidence_rows_table(frozen, lambda key: indicator_label(scheme, key)), hide_index=True, width="stretch")
+        st.dataframe(
+            evidence_rows_table(frozen, lambda key: indicator_label(scheme, key)), hide_index=True, width="stretch"
+        )
     for n, rect in enumerate(feedback, start=1):
         with st.expander(f"第 {n} 次整改反馈（{rect['author']}）", expanded=n == len(feedback)):
             st.write(rect["text"])
             for att in rect["attachments"]:
                 with engine.connect() as conn:
                     filename, media_type, content = attachments.download(conn, viewer, att["id"])
-                st.download_button(f"下载附件：{filename}", content, file_name=filename, mime=media_type,
-                                   key=f"{key}_att_{att['id']}", on_click="ignore")
+                st.download_button(
+                    f"下载附件：{filename}",
+                    content,
+                    file_name=filename,
+                    mime=media_type,
+                    key=f"{key}_att_{att['id']}",
+                    on_click="ignore",
+                )
     st.markdown("**办理过程**")
     st.dataframe(event_table(timeline), hide_index=True, width="stretch")
     return item

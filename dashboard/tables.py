@@ -3,9 +3,8 @@
 Each function turns a data.queries frame into what a clerk reads on screen or in a
 workbook, so the page and the download always show the same columns and numbers.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import pandas as pd
 
@@ -39,7 +38,7 @@ def dimension_columns(ranking: pd.DataFrame, scheme: Scheme) -> list[str]:
     return [d.key for d in scheme.dimensions if d.key in ranking.columns]
 
 
-def ranking_table(ranking: pd.DataFrame, scheme: Scheme, period: Optional[Period] = None) -> pd.DataFrame:
+def ranking_table(ranking: pd.DataFrame, scheme: Scheme, period: Period | None = None) -> pd.DataFrame:
     """The ranking as shown and exported; with the period, a 部分年度 column names the
     departments founded inside it (their rank covers only part of it)."""
     rows = []
@@ -62,8 +61,9 @@ def ranking_table(ranking: pd.DataFrame, scheme: Scheme, period: Optional[Period
         row["上期总分"] = _round(r["prev_total"])
         row["上期排名"] = None if missing(r["prev_rank"]) else int(r["prev_rank"])
         if marked:
-            row[PART_YEAR] = (f"自 {pd.Timestamp(r['active_from']).date()} 起" if part_year(r["active_from"], period)
-                              else "")
+            row[PART_YEAR] = (
+                f"自 {pd.Timestamp(r['active_from']).date()} 起" if part_year(r["active_from"], period) else ""
+            )
         rows.append(row)
     frame = pd.DataFrame(rows)
     for column in ("排名", "上期排名"):
@@ -76,18 +76,20 @@ def indicator_table(indicators: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     rows = []
     for r in indicators.to_dict("records"):
         unit = r["explanation"].get("unit")
-        rows.append({
-            "部门": r["department"],
-            "维度": dimension_label(scheme, r["dimension"]),
-            "指标": indicator_label(scheme, r["key"]),
-            "指标值": fmt_value(r["value"], unit),
-            "得分": _round(r["score"]),
-            "分子": _round(r["numerator"], 4),
-            "分母": _round(r["denominator"], 4),
-            "权重": _round(r["weight"], 4),
-            "说明": {"na": NO_DATA, "small": SMALL_SAMPLE}.get(r["status"], ""),
-            "计算方法": r["explanation"].get("formula", ""),
-        })
+        rows.append(
+            {
+                "部门": r["department"],
+                "维度": dimension_label(scheme, r["dimension"]),
+                "指标": indicator_label(scheme, r["key"]),
+                "指标值": fmt_value(r["value"], unit),
+                "得分": _round(r["score"]),
+                "分子": _round(r["numerator"], 4),
+                "分母": _round(r["denominator"], 4),
+                "权重": _round(r["weight"], 4),
+                "说明": {"na": NO_DATA, "small": SMALL_SAMPLE}.get(r["status"], ""),
+                "计算方法": r["explanation"].get("formula", ""),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -112,20 +114,22 @@ def evidence_table(evidence: pd.DataFrame, scheme: Scheme, names: dict[int, str]
     faults = fault_labels()
     for r in evidence.to_dict("records"):
         detail = r["detail"] or {}
-        rows.append({
-            "部门": names.get(r["dept_id"], ""),
-            "指标": indicator_label(scheme, r["indicator"]),
-            "类型": ITEM_TYPES.get(r["item_type"], r["item_type"]),
-            "编号": r["item_key"],
-            "名称": r["label"],
-            "问题": ITEM_STATUS.get(r["status"], r["status"]),
-            "期限": None if missing(r["due_at"]) else r["due_at"],
-            "办结时间": None if missing(r["done_at"]) else r["done_at"],
-            "详情": "；".join(f"{k}：{fault_label(v, faults) if k in FAULT_KEYS else detail_text(v)}"
-                            for k, v in detail.items()),
-        })
-    return pd.DataFrame(rows, columns=["部门", "指标", "类型", "编号", "名称", "问题", "期限",
-                                       "办结时间", "详情"])
+        rows.append(
+            {
+                "部门": names.get(r["dept_id"], ""),
+                "指标": indicator_label(scheme, r["indicator"]),
+                "类型": ITEM_TYPES.get(r["item_type"], r["item_type"]),
+                "编号": r["item_key"],
+                "名称": r["label"],
+                "问题": ITEM_STATUS.get(r["status"], r["status"]),
+                "期限": None if missing(r["due_at"]) else r["due_at"],
+                "办结时间": None if missing(r["done_at"]) else r["done_at"],
+                "详情": "；".join(
+                    f"{k}：{fault_label(v, faults) if k in FAULT_KEYS else detail_text(v)}" for k, v in detail.items()
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=["部门", "指标", "类型", "编号", "名称", "问题", "期限", "办结时间", "详情"])
 
 
 def evidence_groups(evidence: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -153,27 +157,29 @@ def evidence_groups(evidence: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def gain_table(gains: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     rows = []
     for r in gains.to_dict("records"):
-        rows.append({
-            "可提分": _round(r["points"]),
-            "指标": indicator_label(scheme, r["indicator"]),
-            "怎么做": r["action"],
-            "编号": r["item_key"],
-            "期限": None if missing(r["deadline"]) else r["deadline"],
-            "临近期限": "是" if r["upcoming"] else "",
-        })
+        rows.append(
+            {
+                "可提分": _round(r["points"]),
+                "指标": indicator_label(scheme, r["indicator"]),
+                "怎么做": r["action"],
+                "编号": r["item_key"],
+                "期限": None if missing(r["deadline"]) else r["deadline"],
+                "临近期限": "是" if r["upcoming"] else "",
+            }
+        )
     return pd.DataFrame(rows, columns=["可提分", "指标", "怎么做", "编号", "期限", "临近期限"])
 
 
-def problem_lines(indicators: pd.DataFrame, evidence: pd.DataFrame, scheme: Scheme,
-                  limit: int = 3) -> list[str]:
+def problem_lines(indicators: pd.DataFrame, evidence: pd.DataFrame, scheme: Scheme, limit: int = 3) -> list[str]:
     """A department's main problems: its lowest-scoring indicators, each with its evidence count."""
     scored = indicators[indicators["score"].notna()].sort_values("score").head(limit)
     lines = []
     for r in scored.to_dict("records"):
         count = int((evidence["indicator"] == r["key"]).sum()) if not evidence.empty else 0
         unit = r["explanation"].get("unit")
-        line = (f"{indicator_label(scheme, r['key'])}：指标值 {fmt_value(r['value'], unit)}，"
-                f"得分 {float(r['score']):.2f}")
+        line = (
+            f"{indicator_label(scheme, r['key'])}：指标值 {fmt_value(r['value'], unit)}，得分 {float(r['score']):.2f}"
+        )
         if count:
             line += f"，涉及问题 {count} 项"
         lines.append(line + "。")

@@ -1,7 +1,8 @@
 """Pieces every page shares: period and category pickers, the empty-store notice, downloads."""
+
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -9,13 +10,13 @@ import streamlit as st
 from dashboard.exports import CSV_MIME, audited, csv_bytes
 from dashboard.format import category_label, scheme_for
 from dashboard.reads import read, store_url
-from data.clock import to_local_series
 from data import queries
+from data.clock import to_local_series
 from data.db import get_engine
 from data.periods import KIND_LABELS
 from data.queries import ShownSnapshot
-from data.vocabulary import CATEGORIES
 from data.viewer import Viewer
+from data.vocabulary import CATEGORIES
 from metrics.periods import settled_day
 
 EMPTY_STORE = (
@@ -45,7 +46,7 @@ def period_state(viewer: Viewer, shown: ShownSnapshot) -> str:
     return "（暂定）" if provisional(viewer, shown) else ""
 
 
-def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
+def period_picker(viewer: Viewer, key: str) -> ShownSnapshot | None:
     """Period type and period among those with scores, opening on a period with data
     (_preferred), so an empty period never opens a page.
 
@@ -58,11 +59,20 @@ def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
     carried = shown[shown["period_key"] == st.session_state.get(SELECTED_PERIOD)]
     kinds = [k for k in ("month", "quarter", "year", "range") if k in set(shown["period_kind"])]
     preferred = _preferred(shown)
-    default_kind = carried["period_kind"].iloc[0] if not carried.empty else (
-        shown.loc[preferred, "period_kind"] if preferred is not None else kinds[0])
+    default_kind = (
+        carried["period_kind"].iloc[0]
+        if not carried.empty
+        else (shown.loc[preferred, "period_kind"] if preferred is not None else kinds[0])
+    )
     left, right = st.columns([1, 2])
-    kind = left.radio("考核周期类型", kinds, index=kinds.index(default_kind), horizontal=True,
-                      format_func=KIND_LABELS.__getitem__, key=f"{key}_kind")
+    kind = left.radio(
+        "考核周期类型",
+        kinds,
+        index=kinds.index(default_kind),
+        horizontal=True,
+        format_func=KIND_LABELS.__getitem__,
+        key=f"{key}_kind",
+    )
     options = shown[shown["period_kind"] == kind].reset_index(drop=True)
     keys = list(options["period_key"])
     if not carried.empty and carried["period_key"].iloc[0] in keys:
@@ -71,13 +81,14 @@ def period_picker(viewer: Viewer, key: str) -> Optional[ShownSnapshot]:
         default = _preferred(options) or 0
     snapshots = {r["period_key"]: ShownSnapshot.from_row(r) for r in options.to_dict("records")}
     labels = {k: s.period.label + period_state(viewer, s) for k, s in snapshots.items()}
-    chosen = right.selectbox("考核周期", keys, index=default, format_func=labels.__getitem__,
-                             key=f"{key}_period_{kind}")
+    chosen = right.selectbox(
+        "考核周期", keys, index=default, format_func=labels.__getitem__, key=f"{key}_period_{kind}"
+    )
     st.session_state[SELECTED_PERIOD] = chosen
     return snapshots[chosen]
 
 
-def _preferred(shown: pd.DataFrame) -> Optional[int]:
+def _preferred(shown: pd.DataFrame) -> int | None:
     """Row label of the period a picker opens on (rows newest first): the latest year with
     data, running or not (in December the running year is the one asked about); for months
     and quarters the latest closed one with data, else the latest with data."""
@@ -94,12 +105,14 @@ def no_data(shown: ShownSnapshot) -> bool:
     """Say so and tell the page to stop when the period has no records at all."""
     if shown.has_data:
         return False
-    st.info(f"{shown.period.label}该期无数据：期内没有任何更新、调用、申请、异议、投诉或办件记录，"
-            "不计分、不排名。请在“考核周期”中选择有数据的时期。")
+    st.info(
+        f"{shown.period.label}该期无数据：期内没有任何更新、调用、申请、异议、投诉或办件记录，"
+        "不计分、不排名。请在“考核周期”中选择有数据的时期。"
+    )
     return True
 
 
-def category_picker(key: str, present: Optional[set[str]] = None) -> str:
+def category_picker(key: str, present: set[str] | None = None) -> str:
     keys = [k for k in CATEGORIES if present is None or k in present] or list(CATEGORIES)
     return st.radio("类别", keys, format_func=category_label, horizontal=True, key=key)
 
@@ -114,21 +127,54 @@ def period_caption(viewer: Viewer, shown: ShownSnapshot) -> None:
     )
 
 
-def download(label: str, viewer: Viewer, *, target: str, period: str, kind: str,
-             file_name: str, mime: str, build: Callable[[], bytes], key: str) -> None:
+def download(
+    label: str,
+    viewer: Viewer,
+    *,
+    target: str,
+    period: str,
+    kind: str,
+    file_name: str,
+    mime: str,
+    build: Callable[[], bytes],
+    key: str,
+) -> None:
     """A download button whose file is built on click, with an audit row for the export."""
-    st.download_button(label, data=audited(get_engine(store_url()), viewer, target, period, kind, build),
-                       file_name=file_name, mime=mime, key=key, on_click="ignore")
+    st.download_button(
+        label,
+        data=audited(get_engine(store_url()), viewer, target, period, kind, build),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+    )
 
 
-def csv_download(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: str,
-                 file_name: str, key: str) -> None:
-    download("下载 CSV", viewer, target=target, period=period, kind="csv", file_name=file_name,
-             mime=CSV_MIME, build=lambda: csv_bytes(frame), key=key)
+def csv_download(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: str, file_name: str, key: str) -> None:
+    download(
+        "下载 CSV",
+        viewer,
+        target=target,
+        period=period,
+        kind="csv",
+        file_name=file_name,
+        mime=CSV_MIME,
+        build=lambda: csv_bytes(frame),
+        key=key,
+    )
 
 
-def table_with_csv(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: str,
-                   file_name: str, key: str, empty: str, wide: tuple[str, ...] = ()) -> None:
+def table_with_csv(
+    frame: pd.DataFrame,
+    viewer: Viewer,
+    *,
+    target: str,
+    period: str,
+    file_name: str,
+    key: str,
+    empty: str,
+    wide: tuple[str, ...] = (),
+) -> None:
     """A table with its own CSV download, or a sentence saying there is nothing to show.
 
     Columns named in `wide` (long Chinese sentences) get the widest column setting.
@@ -136,6 +182,11 @@ def table_with_csv(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: 
     if frame.empty:
         st.caption(empty)
         return
-    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—",
-                 column_config={c: st.column_config.TextColumn(c, width="large") for c in wide})
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+        column_config={c: st.column_config.TextColumn(c, width="large") for c in wide},
+    )
     csv_download(frame, viewer, target=target, period=period, file_name=file_name, key=key)

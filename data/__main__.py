@@ -1,4 +1,5 @@
 """`python -m data`: create the schema, load the demo city, count rows, manage departments."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,13 +12,13 @@ from sqlmodel import SQLModel
 
 import data.models  # noqa: F401
 from data.db import DatabaseConfigError, check_connection, get_engine
+from data.demo import add_command as add_demo_command
 from data.departments import (
     DepartmentError,
     add_departments,
     list_departments,
     parse_active_from,
 )
-from data.demo import add_command as add_demo_command
 from data.entry import run
 from data.migrate import ready_engine, upgrade
 from data.publication import PublicationError
@@ -58,15 +59,17 @@ def cmd_dept(args) -> int:
         with engine.connect() as conn:
             for d in list_departments(conn):
                 aliases = "、".join(d["aliases"])
-                print(f'{d["id"]:>4}  {d["category_label"]}  {d["name"]}  {aliases}')
+                print(f"{d['id']:>4}  {d['category_label']}  {d['name']}  {aliases}")
         return 0
     if args.dept_cmd == "add":
-        rows = [{
-            "name": args.name,
-            "category": args.category,
-            "aliases": args.alias or [],
-            "active_from": parse_active_from(args.active_from),
-        }]
+        rows = [
+            {
+                "name": args.name,
+                "category": args.category,
+                "aliases": args.alias or [],
+                "active_from": parse_active_from(args.active_from),
+            }
+        ]
     else:
         rows = read_department_file(Path(args.file))
     with engine.begin() as conn:
@@ -93,12 +96,14 @@ def read_department_file(path: Path) -> list[dict]:
         if not name:
             raise DepartmentError(f"{path} 第 {line} 行：缺少部门名称")
         aliases = (rec.get("别名") or rec.get("aliases") or "").replace(";", "、").split("、")
-        rows.append({
-            "name": name,
-            "category": category,
-            "aliases": [a for a in aliases if a.strip()],
-            "active_from": parse_active_from(rec.get("起始日期") or rec.get("active_from")),
-        })
+        rows.append(
+            {
+                "name": name,
+                "category": category,
+                "aliases": [a for a in aliases if a.strip()],
+                "active_from": parse_active_from(rec.get("起始日期") or rec.get("active_from")),
+            }
+        )
     return rows
 
 

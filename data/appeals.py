@@ -5,6 +5,7 @@ metrics input) or as a score adjustment (a ScoreAdjustment row that names the ap
 A department files only for itself and only inside a window: the yearly result's 公示期, or
 N working days after a month's end (N: supervision.appeal_window_workdays in the scheme).
 """
+
 from __future__ import annotations
 
 import re
@@ -54,17 +55,34 @@ def window_open(conn: Connection, period_key: str, today: date) -> bool:
     """Whether a department may appeal `period_key`'s result on `today`."""
     year = _year_of(period_key)
     if len(period_key) == 4:
-        return conn.execute(select(_pub.c.id).where(
-            _pub.c.year == year, _pub.c.state == "publicizing", _pub.c.publicity_start <= today,
-            _pub.c.publicity_end >= today)).first() is not None
+        return (
+            conn.execute(
+                select(_pub.c.id).where(
+                    _pub.c.year == year,
+                    _pub.c.state == "publicizing",
+                    _pub.c.publicity_start <= today,
+                    _pub.c.publicity_end >= today,
+                )
+            ).first()
+            is not None
+        )
     month = int(period_key[5:])
     month_end = date(year, month, monthrange(year, month)[1])
     last = calendar_for(month_end, month_end).add_one(month_end, settings_for(year).appeal_window_workdays)
     return month_end < today <= last
 
 
-def file_appeal(conn: Connection, viewer: Viewer, *, period_key: str, indicator: str, reason: str,
-                today: date, evidence: Iterable[dict] = (), files: Iterable[tuple[str, bytes]] = ()) -> int:
+def file_appeal(
+    conn: Connection,
+    viewer: Viewer,
+    *,
+    period_key: str,
+    indicator: str,
+    reason: str,
+    today: date,
+    evidence: Iterable[dict] = (),
+    files: Iterable[tuple[str, bytes]] = (),
+) -> int:
     """A department's appeal of one indicator (optionally naming evidence rows: item_type, item_key, label)."""
     if viewer.role != "department" or viewer.dept_id is None:
         raise AccessDenied("只有部门联络员可以为本部门提出申诉")
@@ -76,20 +94,53 @@ def file_appeal(conn: Connection, viewer: Viewer, *, period_key: str, indicator:
         attachments.validate(filename, content)
     if not window_open(conn, period_key, today):
         days = settings_for(year).appeal_window_workdays
-        raise AppealError(f"{period_key} 的结果当前不在申诉期内：年度结果在公示期内可申诉，"
-                          f"月度结果在月末后 {days} 个工作日内可申诉")
-    appeal_id = conn.execute(insert(_appeal).values(
-        dept_id=viewer.dept_id, year=year, period_key=period_key, indicator=indicator, reason=reason.strip(),
-        filed_by=viewer.username, filed_at=utcnow(), state="pending").returning(_appeal.c.id)).scalar_one()
-    rows = [{"appeal_id": appeal_id, "item_type": e["item_type"], "item_key": str(e["item_key"])[:200],
-             "label": (e.get("label") or None)} for e in evidence]
+        raise AppealError(
+            f"{period_key} 的结果当前不在申诉期内：年度结果在公示期内可申诉，月度结果在月末后 {days} 个工作日内可申诉"
+        )
+    appeal_id = conn.execute(
+        insert(_appeal)
+        .values(
+            dept_id=viewer.dept_id,
+            year=year,
+            period_key=period_key,
+            indicator=indicator,
+            reason=reason.strip(),
+            filed_by=viewer.username,
+            filed_at=utcnow(),
+            state="pending",
+        )
+        .returning(_appeal.c.id)
+    ).scalar_one()
+    rows = [
+        {
+            "appeal_id": appeal_id,
+            "item_type": e["item_type"],
+            "item_key": str(e["item_key"])[:200],
+            "label": (e.get("label") or None),
+        }
+        for e in evidence
+    ]
     if rows:
         conn.execute(insert(_ev), rows)
     for filename, content in files:
-        attachments.store(conn, viewer, owner_kind="appeal", owner_id=appeal_id, dept_id=viewer.dept_id,
-                          filename=filename, content=content)
-    audit.record(conn, viewer.username, "appeal.file", f"appeal:{appeal_id}", period=period_key,
-                 indicator=indicator, evidence=len(rows))
+        attachments.store(
+            conn,
+            viewer,
+            owner_kind="appeal",
+            owner_id=appeal_id,
+            dept_id=viewer.dept_id,
+            filename=filename,
+            content=content,
+        )
+    audit.record(
+        conn,
+        viewer.username,
+        "appeal.file",
+        f"appeal:{appeal_id}",
+        period=period_key,
+        indicator=indicator,
+        evidence=len(rows),
+    )
     return appeal_id
 
 
@@ -99,12 +150,16 @@ def get_appeal(conn: Connection, viewer: Viewer, appeal_id: int) -> dict:
     if row is None or not viewer.can_see_dept(row["dept_id"]):
         raise AccessDenied(f"申诉 {appeal_id} 不存在或无权查看")
     rows = conn.execute(select(_ev).where(_ev.c.appeal_id == appeal_id).order_by(_ev.c.id)).mappings()
-    return {**row, "evidence": [dict(r) for r in rows],
-            "attachments": attachments.listing(conn, viewer, "appeal", appeal_id)}
+    return {
+        **row,
+        "evidence": [dict(r) for r in rows],
+        "attachments": attachments.listing(conn, viewer, "appeal", appeal_id),
+    }
 
 
-def list_appeals(conn: Connection, viewer: Viewer, year: int | None = None,
-                 states: Iterable[str] | None = None) -> list[dict]:
+def list_appeals(
+    conn: Connection, viewer: Viewer, year: int | None = None, states: Iterable[str] | None = None
+) -> list[dict]:
     stmt = select(_appeal)
     if not viewer.sees_all_departments:
         if viewer.role != "department" or viewer.dept_id is None:
@@ -117,8 +172,16 @@ def list_appeals(conn: Connection, viewer: Viewer, year: int | None = None,
     return [dict(r) for r in conn.execute(stmt.order_by(_appeal.c.id)).mappings()]
 
 
-def review(conn: Connection, viewer: Viewer, appeal_id: int, decision: str, reason: str, *,
-           kind: str | None = None, points: float | None = None) -> None:
+def review(
+    conn: Connection,
+    viewer: Viewer,
+    appeal_id: int,
+    decision: str,
+    reason: str,
+    *,
+    kind: str | None = None,
+    points: float | None = None,
+) -> None:
     """复核 by an inspector: 'reject', 'exemption' (the appeal's evidence rows leave its indicator)
     or 'adjustment' (`kind` bonus|deduction of `points`, within the scheme's cap)."""
     viewer.require_role("inspector")
@@ -129,24 +192,46 @@ def review(conn: Connection, viewer: Viewer, appeal_id: int, decision: str, reas
     appeal = get_appeal(conn, viewer, appeal_id)
     if appeal["state"] != "pending":
         raise AppealError(f"申诉 {appeal_id} 已复核（{DECISIONS[appeal['effect'] or 'reject']}），不能再次复核")
-    values = {"state": "rejected" if decision == "reject" else "accepted",
-              "effect": None if decision == "reject" else decision, "review_reason": reason.strip(),
-              "reviewed_by": viewer.username, "reviewed_at": utcnow()}
+    values = {
+        "state": "rejected" if decision == "reject" else "accepted",
+        "effect": None if decision == "reject" else decision,
+        "review_reason": reason.strip(),
+        "reviewed_by": viewer.username,
+        "reviewed_at": utcnow(),
+    }
     if decision == "exemption":
         if not appeal["evidence"]:
             raise AppealError("该申诉没有列出具体证据行，不能以豁免方式采纳；可改为调整分值")
-        conn.execute(insert(_ex), [{"appeal_id": appeal_id, "dept_id": appeal["dept_id"], "year": appeal["year"],
-                                    "indicator": appeal["indicator"], "item_type": e["item_type"],
-                                    "item_key": e["item_key"], "created_at": utcnow()} for e in appeal["evidence"]])
+        conn.execute(
+            insert(_ex),
+            [
+                {
+                    "appeal_id": appeal_id,
+                    "dept_id": appeal["dept_id"],
+                    "year": appeal["year"],
+                    "indicator": appeal["indicator"],
+                    "item_type": e["item_type"],
+                    "item_key": e["item_key"],
+                    "created_at": utcnow(),
+                }
+                for e in appeal["evidence"]
+            ],
+        )
     if decision == "adjustment":
         values["adjustment_id"] = _adjust(conn, viewer, appeal, kind, points, reason.strip())
     conn.execute(update(_appeal).where(_appeal.c.id == appeal_id).values(**values))
-    audit.record(conn, viewer.username, f"appeal.{decision}", f"appeal:{appeal_id}", reason=reason.strip(),
-                 kind=kind, points=points)
+    audit.record(
+        conn,
+        viewer.username,
+        f"appeal.{decision}",
+        f"appeal:{appeal_id}",
+        reason=reason.strip(),
+        kind=kind,
+        points=points,
+    )
 
 
-def _adjust(conn: Connection, viewer: Viewer, appeal: dict, kind: str | None, points: float | None,
-            reason: str) -> int:
+def _adjust(conn: Connection, viewer: Viewer, appeal: dict, kind: str | None, points: float | None, reason: str) -> int:
     if kind not in ADJUSTMENT_KINDS:
         raise AppealError("调整分值须选择 加分（bonus）或 扣分（deduction）")
     if points is None or not points > 0:
@@ -155,10 +240,20 @@ def _adjust(conn: Connection, viewer: Viewer, appeal: dict, kind: str | None, po
     if points > caps[kind]:
         raise AppealError(f"{ADJUSTMENT_KINDS[kind]} {points:g} 分超过考核方案的上限 {caps[kind]:g} 分")
     period_key = None if len(appeal["period_key"]) == 4 else appeal["period_key"]
-    return conn.execute(insert(_adj).values(
-        dept_id=appeal["dept_id"], year=appeal["year"], period_key=period_key, kind=kind, points=float(points),
-        reason=f"申诉 {appeal['id']} 复核采纳：{reason}", author=viewer.username, created_at=utcnow())
-        .returning(_adj.c.id)).scalar_one()
+    return conn.execute(
+        insert(_adj)
+        .values(
+            dept_id=appeal["dept_id"],
+            year=appeal["year"],
+            period_key=period_key,
+            kind=kind,
+            points=float(points),
+            reason=f"申诉 {appeal['id']} 复核采纳：{reason}",
+            author=viewer.username,
+            created_at=utcnow(),
+        )
+        .returning(_adj.c.id)
+    ).scalar_one()
 
 
 def exemptions(conn: Connection, year: int, as_at: datetime | None = None) -> pd.DataFrame:

@@ -1,4 +1,5 @@
 """Append-only audit trail of sensitive acts: logins, exports, scheme and score changes."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,7 @@ from data.models import AuditLog
 from data.viewer import Viewer
 
 
-def record(conn: Connection, actor: str, action: str, target: str | None = None,
-           **detail: Any) -> None:
+def record(conn: Connection, actor: str, action: str, target: str | None = None, **detail: Any) -> None:
     """Write one audit row in the caller's transaction (the act and its trace commit together)."""
     conn.execute(
         insert(AuditLog.__table__).values(
@@ -27,10 +27,17 @@ def record(conn: Connection, actor: str, action: str, target: str | None = None,
     )
 
 
-def list_events(conn: Connection, viewer: Viewer, *, since: datetime | None = None,
-                until: datetime | None = None, actor: str | None = None,
-                actions: list[str] | None = None, text: str | None = None,
-                limit: int = 1000) -> list[dict]:
+def list_events(
+    conn: Connection,
+    viewer: Viewer,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    actor: str | None = None,
+    actions: list[str] | None = None,
+    text: str | None = None,
+    limit: int = 1000,
+) -> list[dict]:
     """Newest audit rows first, filtered; administrators only."""
     viewer.require_role("admin")
     t = AuditLog.__table__

@@ -6,9 +6,10 @@ a local day [d, d+1) is the UTC range [utc_start(d), utc_start(d+1)). Offsets ar
 zone's own (zoneinfo), except before the zone's first standard time (local mean time,
 +08:05:43 for Shanghai): a date written in an old register means standard time.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -39,17 +40,17 @@ def zone_rules(tz: str) -> tuple[pd.Timestamp, pd.Timedelta]:
 _FIRST_RULE, _STANDARD = zone_rules(ZONE_NAME)
 STANDARD_OFFSET = _STANDARD.to_pytimedelta()
 # The naive-UTC instant local mean time ends.
-STANDARD_FROM = _FIRST_RULE.to_pydatetime().replace(tzinfo=ZONE).astimezone(timezone.utc).replace(tzinfo=None)
+STANDARD_FROM = _FIRST_RULE.to_pydatetime().replace(tzinfo=ZONE).astimezone(UTC).replace(tzinfo=None)
 
 
 def utcnow() -> datetime:
     """Now, as the store keeps instants: naive UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_today(now: datetime | None = None) -> date:
     """Today on the office wall (`now`: an aware instant, for tests and replays)."""
-    return (now or datetime.now(timezone.utc)).astimezone(ZONE).date()
+    return (now or datetime.now(UTC)).astimezone(ZONE).date()
 
 
 def _offset_at_local(day: date) -> timedelta:
@@ -73,7 +74,7 @@ def to_local(ts: datetime) -> datetime:
     """A stored naive-UTC instant as naive local wall-clock time."""
     if ts < STANDARD_FROM:
         return ts + STANDARD_OFFSET
-    return ts.replace(tzinfo=timezone.utc).astimezone(ZONE).replace(tzinfo=None)
+    return ts.replace(tzinfo=UTC).astimezone(ZONE).replace(tzinfo=None)
 
 
 def local_day(ts: datetime) -> date:

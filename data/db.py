@@ -1,4 +1,5 @@
 """Engine and sessions for SQLite (default) or PostgreSQL (DATABASE_URL, psycopg 3)."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -20,7 +21,7 @@ def normalise_url(url: str) -> str:
     """Accept the postgres:// spellings people paste and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -39,8 +40,7 @@ def make_engine(url: str | None = None) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseConfigError(
-            f"DATABASE_URL 格式错误：{url!r}。示例：postgresql://用户:密码@主机:5432/库名 "
-            "或 sqlite:///路径/paoban.db"
+            f"DATABASE_URL 格式错误：{url!r}。示例：postgresql://用户:密码@主机:5432/库名 或 sqlite:///路径/paoban.db"
         ) from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -51,9 +51,7 @@ def make_engine(url: str | None = None) -> Engine:
         return engine
     if backend == "postgresql":
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    raise DatabaseConfigError(
-        f"不支持的数据库类型 {backend!r}（DATABASE_URL={url!r}）：只支持 sqlite 与 postgresql"
-    )
+    raise DatabaseConfigError(f"不支持的数据库类型 {backend!r}（DATABASE_URL={url!r}）：只支持 sqlite 与 postgresql")
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -1,8 +1,9 @@
 """The department register: names, categories and the aliases sources use for them."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -31,9 +32,7 @@ def name_index(conn: Connection) -> dict[str, int]:
     return index
 
 
-def add_departments(
-    conn: Connection, rows: Iterable[dict], source: str | None = None
-) -> tuple[int, int]:
+def add_departments(conn: Connection, rows: Iterable[dict], source: str | None = None) -> tuple[int, int]:
     """Add departments (name, category, aliases, active_from); return (new depts, new aliases).
 
     An existing department keeps its category; new aliases are added to it.

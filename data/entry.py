@@ -1,5 +1,6 @@
 """How every `python -m …` command ends: with its exit code, and quietly when whoever
 reads its output has gone (`python -m metrics explain … | head`)."""
+
 from __future__ import annotations
 
 import os

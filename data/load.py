@@ -3,11 +3,12 @@
 Every function takes an open Connection so that the caller decides the transaction
 (collectors load a batch and advance the source cursor in the same one).
 """
+
 from __future__ import annotations
 
 import io
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -137,13 +138,13 @@ def _conflict(table: str, keys: Sequence[str], update: Sequence[str] | None, add
 def _copy_to_temp(conn, table: str, collist: str, data, options: str = "") -> str:
     """PostgreSQL: COPY `data` into a transaction-scoped copy of `table`; return its name."""
     tmp = f"tmp_load_{table}"
-    conn.exec_driver_sql(
-        f'CREATE TEMP TABLE IF NOT EXISTS "{tmp}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP'
-    )
+    conn.exec_driver_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{tmp}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP')
     conn.exec_driver_sql(f'TRUNCATE "{tmp}"')
-    with conn.connection.driver_connection.cursor() as cur:
-        with cur.copy(f'COPY "{tmp}" ({collist}) FROM STDIN {options}') as copy:
-            copy.write(data)
+    with (
+        conn.connection.driver_connection.cursor() as cur,
+        cur.copy(f'COPY "{tmp}" ({collist}) FROM STDIN {options}') as copy,
+    ):
+        copy.write(data)
     return tmp
 
 
@@ -177,15 +178,21 @@ def merge_frame(conn: Connection, model, frame: pd.DataFrame, keys: Sequence[str
     conflict = _conflict(table, keys, None, add)
     if conn.dialect.name == "postgresql" and len(frame) >= COPY_THRESHOLD:
         buf = io.BytesIO()
-        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buf,
-                        pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        pacsv.write_csv(
+            pa.Table.from_pandas(frame, preserve_index=False),
+            buf,
+            pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+        )
         tmp = _copy_to_temp(conn, table, collist, buf.getvalue(), "(FORMAT csv)")
         conn.exec_driver_sql(f'INSERT INTO "{table}" ({collist}) SELECT {collist} FROM "{tmp}" {conflict}')
         return
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA cache_size=-65536")
-    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist()
-               if frame[c].dtype == object or str(frame[c].dtype) in ("Int64", "string", "str")
-               else frame[c].tolist() for c in cols]
+    columns = [
+        frame[c].astype(object).where(frame[c].notna(), None).tolist()
+        if frame[c].dtype == object or str(frame[c].dtype) in ("Int64", "string", "str")
+        else frame[c].tolist()
+        for c in cols
+    ]
     marks = ", ".join("%s" if conn.dialect.name == "postgresql" else "?" for _ in cols)
     conn.exec_driver_sql(f'INSERT INTO "{table}" ({collist}) VALUES ({marks}) {conflict}', list(zip(*columns)))

@@ -2,6 +2,7 @@
 
 Alembic itself is imported only when a schema has to change or be inspected: every CLI
 start checks the revision, and importing Alembic cost a collector run 0.2 s."""
+
 from __future__ import annotations
 
 from pathlib import Path

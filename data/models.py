@@ -4,13 +4,13 @@ Datetimes are naive UTC; dates (registration, KPI month) are local Asia/Shanghai
 Departments are referenced by integer id; sources name them, collectors resolve names
 and aliases to ids before loading.
 """
+
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from pydantic import NaiveDatetime
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from data.clock import utcnow
@@ -27,17 +27,17 @@ NO_FAULT_CODE = ""
 
 
 class Department(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=100)
     category: str = Field(max_length=20, description="city_dept | district")
-    active_from: Optional[date] = Field(default=None, description="expected from this day on")
+    active_from: date | None = Field(default=None, description="expected from this day on")
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    source: Optional[str] = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
 
 
 class DepartmentAlias(SQLModel, table=True):
     __tablename__ = "department_alias"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     alias: str = Field(unique=True, max_length=200)
     department_id: int = Field(foreign_key="department.id", index=True)
 
@@ -46,32 +46,35 @@ class CatalogResource(SQLModel, table=True):
     """Latest known state of a catalog entry; snapshots update it in place."""
 
     __tablename__ = "catalog_resource"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     resource_code: str = Field(unique=True, max_length=200)
     name: str = Field(max_length=500)
     provider_dept_id: int = Field(foreign_key="department.id", index=True)
     share_type: str = Field(max_length=20)
     update_frequency: str = Field(max_length=40, description="normalised, see data/vocabulary.py")
     mounted: bool = False
-    service_code: Optional[str] = Field(default=None, max_length=200, index=True)
-    registered_at: Optional[date] = None
-    last_updated_at: Optional[NaiveDatetime] = None
+    service_code: str | None = Field(default=None, max_length=200, index=True)
+    registered_at: date | None = None
+    last_updated_at: NaiveDatetime | None = None
     first_seen_at: NaiveDatetime = Field(default_factory=utcnow, description="first snapshot listing it")
     snapshot_at: NaiveDatetime = Field(default_factory=utcnow, description="latest snapshot listing it")
-    source: Optional[str] = Field(default=None, max_length=100)
-    update_note: Optional[str] = Field(default=None, max_length=NOTE_LENGTH,
-                                       description="the catalog's note on its frequency, or the text not understood")
+    source: str | None = Field(default=None, max_length=100)
+    update_note: str | None = Field(
+        default=None,
+        max_length=NOTE_LENGTH,
+        description="the catalog's note on its frequency, or the text not understood",
+    )
 
 
 class ResourceUpdate(SQLModel, table=True):
     __tablename__ = "resource_update"
     __table_args__ = (UniqueConstraint("resource_code", "updated_at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     resource_code: str = Field(max_length=200, index=True)
     provider_dept_id: int = Field(foreign_key="department.id", index=True)
     updated_at: NaiveDatetime
     recorded_at: NaiveDatetime = Field(default_factory=utcnow)
-    source: Optional[str] = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
 
 
 class ExchangeCall(SQLModel, table=True):
@@ -90,17 +93,17 @@ class ExchangeCall(SQLModel, table=True):
         UniqueConstraint("requested_at", "call_id", name="uq_exchange_call_time_id"),
         Index("ix_exchange_call_provider_time", "provider_dept_id", "requested_at"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     call_id: str = Field(max_length=200)
     requested_at: NaiveDatetime
     consumer_dept_id: int = Field(foreign_key="department.id")
     provider_dept_id: int = Field(foreign_key="department.id")
     service_code: str = Field(max_length=200)
     succeeded: bool
-    status_code: Optional[str] = Field(default=None, max_length=100)
-    fault_code: Optional[str] = Field(default=None, max_length=200)
-    duration_ms: Optional[int] = None
-    source: Optional[str] = Field(default=None, max_length=100)
+    status_code: str | None = Field(default=None, max_length=100)
+    fault_code: str | None = Field(default=None, max_length=200)
+    duration_ms: int | None = None
+    source: str | None = Field(default=None, max_length=100)
 
 
 class ExchangeDaily(SQLModel, table=True):
@@ -207,7 +210,7 @@ class CallIdBatch(SQLModel, table=True):
 
     __tablename__ = "call_id_batch"
     __table_args__ = (Index("ix_call_id_batch_source_created", "source", "created_at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=100)
     min_requested_at: NaiveDatetime = Field(index=True)
     max_requested_at: NaiveDatetime = Field(index=True)
@@ -218,51 +221,51 @@ class CallIdBatch(SQLModel, table=True):
 
 class SharingRequest(SQLModel, table=True):
     __tablename__ = "sharing_request"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     request_id: str = Field(unique=True, max_length=200)
     requester_dept_id: int = Field(foreign_key="department.id", index=True)
     provider_dept_id: int = Field(foreign_key="department.id", index=True)
-    resource_code: Optional[str] = Field(default=None, max_length=200)
+    resource_code: str | None = Field(default=None, max_length=200)
     submitted_at: NaiveDatetime = Field(index=True)
-    answered_at: Optional[NaiveDatetime] = None
-    due_at: Optional[NaiveDatetime] = Field(default=None, description="deadline given by the source")
-    decision: Optional[str] = Field(default=None, max_length=40)
-    source: Optional[str] = Field(default=None, max_length=100)
+    answered_at: NaiveDatetime | None = None
+    due_at: NaiveDatetime | None = Field(default=None, description="deadline given by the source")
+    decision: str | None = Field(default=None, max_length=40)
+    source: str | None = Field(default=None, max_length=100)
 
 
 class DataObjection(SQLModel, table=True):
     __tablename__ = "data_objection"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     objection_id: str = Field(unique=True, max_length=200)
     raised_by_dept_id: int = Field(foreign_key="department.id", index=True)
     provider_dept_id: int = Field(foreign_key="department.id", index=True)
-    resource_code: Optional[str] = Field(default=None, max_length=200)
-    kind: Optional[str] = Field(default=None, max_length=40, description="错误/过期/不一致")
+    resource_code: str | None = Field(default=None, max_length=200)
+    kind: str | None = Field(default=None, max_length=40, description="错误/过期/不一致")
     raised_at: NaiveDatetime = Field(index=True)
-    resolved_at: Optional[NaiveDatetime] = None
-    due_at: Optional[NaiveDatetime] = None
-    source: Optional[str] = Field(default=None, max_length=100)
+    resolved_at: NaiveDatetime | None = None
+    due_at: NaiveDatetime | None = None
+    source: str | None = Field(default=None, max_length=100)
 
 
 class Complaint(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ticket_id: str = Field(unique=True, max_length=200)
     dept_id: int = Field(foreign_key="department.id", index=True)
     received_at: NaiveDatetime = Field(index=True)
-    due_at: Optional[NaiveDatetime] = None
-    limit_workdays: Optional[int] = None
-    closed_at: Optional[NaiveDatetime] = None
-    category: Optional[str] = Field(default=None, max_length=100)
-    channel: Optional[str] = Field(default=None, max_length=40)
+    due_at: NaiveDatetime | None = None
+    limit_workdays: int | None = None
+    closed_at: NaiveDatetime | None = None
+    category: str | None = Field(default=None, max_length=100)
+    channel: str | None = Field(default=None, max_length=40)
     satisfaction: str = Field(default="unrated", max_length=20)
-    summary: Optional[str] = Field(default=None, sa_column=Column(Text))
-    source: Optional[str] = Field(default=None, max_length=100)
+    summary: str | None = Field(default=None, sa_column=Column(Text))
+    source: str | None = Field(default=None, max_length=100)
 
 
 class OfficeKpi(SQLModel, table=True):
     __tablename__ = "office_kpi"
     __table_args__ = (UniqueConstraint("dept_id", "month"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     dept_id: int = Field(foreign_key="department.id", index=True)
     month: date = Field(index=True, description="first day of the month")
     cases_received: int = 0
@@ -271,7 +274,7 @@ class OfficeKpi(SQLModel, table=True):
     cases_online: int = 0
     reviews_good: int = 0
     reviews_bad: int = 0
-    source: Optional[str] = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
 
 
 class SourceCursor(SQLModel, table=True):
@@ -295,26 +298,26 @@ class SourceLock(SQLModel, table=True):
 
 class CollectorRun(SQLModel, table=True):
     __tablename__ = "collector_run"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=100, index=True)
     started_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
-    finished_at: Optional[NaiveDatetime] = None
+    finished_at: NaiveDatetime | None = None
     status: str = Field(default="running", max_length=20, description="running|ok|partial|failed")
     rows_read: int = 0
     rows_loaded: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
-    files: Optional[str] = Field(default=None, sa_column=Column(Text))
-    error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    files: str | None = Field(default=None, sa_column=Column(Text))
+    error: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Quarantine(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=100, index=True)
-    run_id: Optional[int] = Field(default=None, foreign_key="collector_run.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="collector_run.id", index=True)
     kind: str = Field(max_length=40, description="record kind")
-    file: Optional[str] = Field(default=None, max_length=500)
-    line: Optional[int] = Field(default=None, description="line or record number in the file")
+    file: str | None = Field(default=None, max_length=500)
+    line: int | None = Field(default=None, description="line or record number in the file")
     raw: str = Field(sa_column=Column(Text, nullable=False))
     reason: str = Field(sa_column=Column(Text, nullable=False))
     created_at: NaiveDatetime = Field(default_factory=utcnow)
@@ -324,7 +327,7 @@ class ScoreSnapshot(SQLModel, table=True):
     """One computation of every department's scores for a period."""
 
     __tablename__ = "score_snapshot"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     period_key: str = Field(max_length=40, index=True, description="2026 | 2026-Q2 | 2026-05 | a..b")
     period_kind: str = Field(max_length=10, description="year|quarter|month|range")
     period_start: date
@@ -334,26 +337,26 @@ class ScoreSnapshot(SQLModel, table=True):
     input_digest: str = Field(max_length=64)
     status: str = Field(default="current", max_length=20, description="current|superseded|published")
     computed_at: NaiveDatetime = Field(default_factory=utcnow)
-    published_at: Optional[NaiveDatetime] = None
-    published_by: Optional[str] = Field(default=None, max_length=100)
+    published_at: NaiveDatetime | None = None
+    published_by: str | None = Field(default=None, max_length=100)
 
 
 class DeptScore(SQLModel, table=True):
     __tablename__ = "dept_score"
     __table_args__ = (UniqueConstraint("snapshot_id", "dept_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     snapshot_id: int = Field(foreign_key="score_snapshot.id", index=True)
     dept_id: int = Field(foreign_key="department.id", index=True)
     category: str = Field(max_length=20)
-    total: Optional[float] = None
-    base_total: Optional[float] = Field(default=None, description="before bonus and deduction")
+    total: float | None = None
+    base_total: float | None = Field(default=None, description="before bonus and deduction")
     bonus: float = 0.0
     deduction: float = 0.0
     vetoed: bool = False
-    tier: Optional[str] = Field(default=None, max_length=10)
-    rank: Optional[int] = None
-    prev_total: Optional[float] = None
-    prev_rank: Optional[int] = None
+    tier: str | None = Field(default=None, max_length=10)
+    rank: int | None = None
+    prev_total: float | None = None
+    prev_rank: int | None = None
 
 
 class IndicatorScore(SQLModel, table=True):
@@ -361,61 +364,61 @@ class IndicatorScore(SQLModel, table=True):
 
     __tablename__ = "indicator_score"
     __table_args__ = (UniqueConstraint("snapshot_id", "dept_id", "key"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     snapshot_id: int = Field(foreign_key="score_snapshot.id", index=True)
     dept_id: int = Field(foreign_key="department.id", index=True)
     key: str = Field(max_length=60, description="indicator name, or dim:<dimension>")
     dimension: str = Field(max_length=60)
-    value: Optional[float] = None
-    score: Optional[float] = None
-    numerator: Optional[float] = None
-    denominator: Optional[float] = None
-    weight: Optional[float] = Field(default=None, description="effective weight after N/A spread")
+    value: float | None = None
+    score: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    weight: float | None = Field(default=None, description="effective weight after N/A spread")
     status: str = Field(default="ok", max_length=10, description="ok|na|small")
-    explanation: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
+    explanation: str | None = Field(default=None, sa_column=Column(Text), description="JSON")
 
 
 class ScoreAdjustment(SQLModel, table=True):
     """Manual bonus, deduction or veto; never edited, only added or revoked."""
 
     __tablename__ = "score_adjustment"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     dept_id: int = Field(foreign_key="department.id", index=True)
     year: int = Field(index=True)
-    period_key: Optional[str] = Field(default=None, max_length=40, description="None = whole year")
+    period_key: str | None = Field(default=None, max_length=40, description="None = whole year")
     kind: str = Field(max_length=20, description="bonus|deduction|veto")
     points: float = 0.0
     reason: str = Field(sa_column=Column(Text, nullable=False))
     author: str = Field(max_length=100)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    revoked_at: Optional[NaiveDatetime] = None
-    revoked_by: Optional[str] = Field(default=None, max_length=100)
+    revoked_at: NaiveDatetime | None = None
+    revoked_by: str | None = Field(default=None, max_length=100)
 
 
 class AppUser(SQLModel, table=True):
     __tablename__ = "app_user"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=100)
     display_name: str = Field(max_length=100)
     role: str = Field(max_length=20, description="leader|inspector|department|admin")
-    dept_id: Optional[int] = Field(default=None, foreign_key="department.id")
-    email: Optional[str] = Field(default=None, max_length=200, index=True)
+    dept_id: int | None = Field(default=None, foreign_key="department.id")
+    email: str | None = Field(default=None, max_length=200, index=True)
     password_hash: str = Field(max_length=300)
     disabled: bool = False
     failed_attempts: int = 0
-    locked_until: Optional[NaiveDatetime] = None
+    locked_until: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    last_login_at: Optional[NaiveDatetime] = None
+    last_login_at: NaiveDatetime | None = None
 
 
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(max_length=100, index=True)
     action: str = Field(max_length=60, index=True)
-    target: Optional[str] = Field(default=None, max_length=300)
-    detail: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
+    target: str | None = Field(default=None, max_length=300)
+    detail: str | None = Field(default=None, sa_column=Column(Text), description="JSON")
 
 
 class EvidenceItem(SQLModel, table=True):
@@ -426,7 +429,7 @@ class EvidenceItem(SQLModel, table=True):
 
     __tablename__ = "evidence_item"
     __table_args__ = (Index("ix_evidence_item_snapshot_dept", "snapshot_id", "dept_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     snapshot_id: int = Field(foreign_key="score_snapshot.id")
     dept_id: int = Field(foreign_key="department.id", index=True)
     indicator: str = Field(max_length=60)
@@ -434,9 +437,9 @@ class EvidenceItem(SQLModel, table=True):
     item_key: str = Field(max_length=200)
     label: str = Field(max_length=500)
     status: str = Field(max_length=20, description="late|overdue|open|unused|failing|unmounted|flagged")
-    due_at: Optional[date] = None
-    done_at: Optional[NaiveDatetime] = None
-    detail: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
+    due_at: date | None = None
+    done_at: NaiveDatetime | None = None
+    detail: str | None = Field(default=None, sa_column=Column(Text), description="JSON")
 
 
 class GainItem(SQLModel, table=True):
@@ -444,7 +447,7 @@ class GainItem(SQLModel, table=True):
 
     __tablename__ = "gain_item"
     __table_args__ = (Index("ix_gain_item_snapshot_dept", "snapshot_id", "dept_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     snapshot_id: int = Field(foreign_key="score_snapshot.id")
     dept_id: int = Field(foreign_key="department.id", index=True)
     indicator: str = Field(max_length=60)
@@ -452,7 +455,7 @@ class GainItem(SQLModel, table=True):
     item_key: str = Field(max_length=200)
     action: str = Field(sa_column=Column(Text, nullable=False), description="what to do, in Chinese")
     points: float = Field(description="total points gained if fixed")
-    deadline: Optional[date] = None
+    deadline: date | None = None
     upcoming: bool = Field(default=False, description="deadline within the next 14 days")
 
 
@@ -469,10 +472,10 @@ class SupervisionItem(SQLModel, table=True):
     `state` moves only through data.supervision, which writes a SupervisionEvent each time."""
 
     __tablename__ = "supervision_item"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     dept_id: int = Field(foreign_key="department.id", index=True, description="lead department")
     kind: str = Field(max_length=20, description="resource|request|objection|complaint|service|unused|indicator")
-    indicator: Optional[str] = Field(default=None, max_length=60)
+    indicator: str | None = Field(default=None, max_length=60)
     title: str = Field(max_length=300)
     problem: str = Field(sa_column=Column(Text, nullable=False))
     requirement: str = Field(sa_column=Column(Text, nullable=False))
@@ -482,7 +485,7 @@ class SupervisionItem(SQLModel, table=True):
     deadline: date = Field(index=True, description="local date; working days on the official calendar")
     created_by: str = Field(max_length=100)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    closed_at: Optional[NaiveDatetime] = None
+    closed_at: NaiveDatetime | None = None
     returns: int = Field(default=0, description="times sent back (退回)")
 
 
@@ -491,7 +494,7 @@ class SupervisionAssist(SQLModel, table=True):
 
     __tablename__ = "supervision_assist"
     __table_args__ = (UniqueConstraint("item_id", "dept_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="supervision_item.id", index=True)
     dept_id: int = Field(foreign_key="department.id", index=True)
 
@@ -500,23 +503,23 @@ class SupervisionEvent(SQLModel, table=True):
     """Append-only log of an item: who did what, when, why, from which state to which."""
 
     __tablename__ = "supervision_event"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="supervision_item.id", index=True)
     at: NaiveDatetime = Field(default_factory=utcnow)
     actor: str = Field(max_length=100)
     role: str = Field(max_length=20)
     action: str = Field(max_length=30)
-    from_state: Optional[str] = Field(default=None, max_length=20)
+    from_state: str | None = Field(default=None, max_length=20)
     to_state: str = Field(max_length=20)
-    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
-    detail: Optional[str] = Field(default=None, sa_column=Column(Text), description="JSON")
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    detail: str | None = Field(default=None, sa_column=Column(Text), description="JSON")
 
 
 class SupervisionEvidence(SQLModel, table=True):
     """An evidence row attached to an item, frozen as it was when the item was drafted."""
 
     __tablename__ = "supervision_evidence"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="supervision_item.id", index=True)
     indicator: str = Field(max_length=60)
     item_type: str = Field(max_length=20)
@@ -528,23 +531,23 @@ class ExtensionRequest(SQLModel, table=True):
     """延期: a department asks for a new deadline; a leader approves or rejects it."""
 
     __tablename__ = "extension_request"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="supervision_item.id", index=True)
     requested_by: str = Field(max_length=100)
     requested_at: NaiveDatetime = Field(default_factory=utcnow)
     new_deadline: date
     reason: str = Field(sa_column=Column(Text, nullable=False))
     decision: str = Field(default="pending", max_length=20, description="pending|approved|rejected")
-    decided_by: Optional[str] = Field(default=None, max_length=100)
-    decided_at: Optional[NaiveDatetime] = None
-    decision_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: NaiveDatetime | None = None
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Rectification(SQLModel, table=True):
     """整改反馈: what the department did, sent with a submission for verification."""
 
     __tablename__ = "rectification"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="supervision_item.id", index=True)
     author: str = Field(max_length=100)
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -566,7 +569,7 @@ class Attachment(SQLModel, table=True):
     """A file attached to a rectification or an appeal; dept_id scopes who may download it."""
 
     __tablename__ = "attachment"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     sha256: str = Field(foreign_key="attachment_blob.sha256", max_length=64, index=True)
     owner_kind: str = Field(max_length=20, description="rectification|appeal")
     owner_id: int = Field(index=True)
@@ -580,7 +583,7 @@ class Appeal(SQLModel, table=True):
     """申诉 and its 复核: rejected, or accepted as an exemption or a score adjustment."""
 
     __tablename__ = "appeal"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     dept_id: int = Field(foreign_key="department.id", index=True)
     year: int = Field(index=True)
     period_key: str = Field(max_length=40)
@@ -589,22 +592,22 @@ class Appeal(SQLModel, table=True):
     filed_by: str = Field(max_length=100)
     filed_at: NaiveDatetime = Field(default_factory=utcnow)
     state: str = Field(default="pending", max_length=20, index=True)
-    effect: Optional[str] = Field(default=None, max_length=20, description="exemption|adjustment")
-    review_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
-    reviewed_by: Optional[str] = Field(default=None, max_length=100)
-    reviewed_at: Optional[NaiveDatetime] = None
-    adjustment_id: Optional[int] = Field(default=None, foreign_key="score_adjustment.id")
+    effect: str | None = Field(default=None, max_length=20, description="exemption|adjustment")
+    review_reason: str | None = Field(default=None, sa_column=Column(Text))
+    reviewed_by: str | None = Field(default=None, max_length=100)
+    reviewed_at: NaiveDatetime | None = None
+    adjustment_id: int | None = Field(default=None, foreign_key="score_adjustment.id")
 
 
 class AppealEvidence(SQLModel, table=True):
     """An evidence row an appeal disputes (none: the appeal disputes the indicator value)."""
 
     __tablename__ = "appeal_evidence"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     appeal_id: int = Field(foreign_key="appeal.id", index=True)
     item_type: str = Field(max_length=20)
     item_key: str = Field(max_length=200)
-    label: Optional[str] = Field(default=None, max_length=500)
+    label: str | None = Field(default=None, max_length=500)
 
 
 class Exemption(SQLModel, table=True):
@@ -612,7 +615,7 @@ class Exemption(SQLModel, table=True):
 
     __tablename__ = "exemption"
     __table_args__ = (UniqueConstraint("dept_id", "year", "indicator", "item_type", "item_key"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     appeal_id: int = Field(foreign_key="appeal.id", index=True)
     dept_id: int = Field(foreign_key="department.id", index=True)
     year: int = Field(index=True)
@@ -628,7 +631,7 @@ class Publication(SQLModel, table=True):
 
     __tablename__ = "publication"
     __table_args__ = (UniqueConstraint("year", "version"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     year: int = Field(index=True)
     version: int
     state: str = Field(default="draft", max_length=20)
@@ -636,13 +639,13 @@ class Publication(SQLModel, table=True):
     input_digest: str = Field(max_length=64)
     scheme_text: str = Field(sa_column=Column(Text, nullable=False))
     scheme_digest: str = Field(max_length=64)
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))
     created_by: str = Field(max_length=100)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    publicity_start: Optional[date] = None
-    publicity_end: Optional[date] = Field(default=None, description="last working day of the 公示期")
-    published_at: Optional[NaiveDatetime] = None
-    published_by: Optional[str] = Field(default=None, max_length=100)
+    publicity_start: date | None = None
+    publicity_end: date | None = Field(default=None, description="last working day of the 公示期")
+    published_at: NaiveDatetime | None = None
+    published_by: str | None = Field(default=None, max_length=100)
 
 
 class Notification(SQLModel, table=True):
@@ -650,15 +653,15 @@ class Notification(SQLModel, table=True):
 
     __tablename__ = "notification"
     __table_args__ = (UniqueConstraint("recipient", "dedupe_key"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     recipient: str = Field(max_length=100, index=True, description="username")
     kind: str = Field(max_length=30, description="remind|overdue|escalate|returned|…")
     title: str = Field(max_length=300)
     body: str = Field(sa_column=Column(Text, nullable=False))
-    item_id: Optional[int] = Field(default=None, foreign_key="supervision_item.id")
+    item_id: int | None = Field(default=None, foreign_key="supervision_item.id")
     dedupe_key: str = Field(max_length=200, description="one message per recipient and key")
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    read_at: Optional[NaiveDatetime] = None
+    read_at: NaiveDatetime | None = None
 
 
 class Delivery(SQLModel, table=True):
@@ -666,10 +669,10 @@ class Delivery(SQLModel, table=True):
 
     __tablename__ = "delivery"
     __table_args__ = (UniqueConstraint("notification_id", "channel"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     notification_id: int = Field(foreign_key="notification.id", index=True)
     channel: str = Field(max_length=20, description="email|webhook")
     attempts: int = 0
     next_attempt_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
-    delivered_at: Optional[NaiveDatetime] = None
-    last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    delivered_at: NaiveDatetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,6 +1,7 @@
 """Whole local months and the days at a period's edges: a period's call totals come from
 the monthly tables for its whole months and from the daily rollup only for the days
 left over, so reading a year costs the same whatever the volume of calls."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -4,6 +4,7 @@
 Metrics compute a Period, the store keeps its key, pages show its label; the key is parsed
 here and nowhere else.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ with and its inputs digest, so `python -m metrics verify-publication` can recomp
 bit even after the scheme file changed. An appeal accepted after publication is published as a
 new version; the earlier one stays readable as 已被新版本替代.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,19 +44,25 @@ def _get(conn: Connection, pub_id: int, for_update: bool = False) -> dict:
 
 def _require_state(pub: dict, state: str, doing: str) -> None:
     if pub["state"] != state:
-        raise PublicationError(f"{pub['year']} 年度第 {pub['version']} 版当前为「{PUBLICATION_STATES[pub['state']]}」，"
-                               f"不能{doing}：仅「{PUBLICATION_STATES[state]}」的版本可以")
+        raise PublicationError(
+            f"{pub['year']} 年度第 {pub['version']} 版当前为「{PUBLICATION_STATES[pub['state']]}」，"
+            f"不能{doing}：仅「{PUBLICATION_STATES[state]}」的版本可以"
+        )
 
 
 def draft(conn: Connection, viewer: Viewer, year: int, note: str | None = None) -> int:
     """A new draft version from the year's latest computed snapshot and the scheme file's text."""
     viewer.require_role(*PUBLISHERS)
-    open_ = conn.execute(select(_pub.c.version).where(_pub.c.year == year,
-                                                      _pub.c.state.in_(["draft", "publicizing"]))).scalar()
+    open_ = conn.execute(
+        select(_pub.c.version).where(_pub.c.year == year, _pub.c.state.in_(["draft", "publicizing"]))
+    ).scalar()
     if open_ is not None:
         raise PublicationError(f"{year} 年度第 {open_} 版尚未发布，请先发布或继续公示该版本")
-    snap = conn.execute(select(_snap).where(_snap.c.period_key == str(year))
-                        .order_by(_snap.c.id.desc()).limit(1)).mappings().first()
+    snap = (
+        conn.execute(select(_snap).where(_snap.c.period_key == str(year)).order_by(_snap.c.id.desc()).limit(1))
+        .mappings()
+        .first()
+    )
     if snap is None:
         raise PublicationError(f"{year} 年度尚无计算结果，请先运行 python -m metrics refresh")
     last_published = conn.execute(select(func.max(_pub.c.published_at)).where(_pub.c.year == year)).scalar()
@@ -70,12 +77,32 @@ def draft(conn: Connection, viewer: Viewer, year: int, note: str | None = None) 
         raise PublicationError(f"找不到 {year} 年度的考核方案文件")
     text = path.read_text(encoding="utf-8")
     version = (conn.execute(select(func.max(_pub.c.version)).where(_pub.c.year == year)).scalar() or 0) + 1
-    pub_id = conn.execute(insert(_pub).values(
-        year=year, version=version, state="draft", snapshot_id=snap["id"], input_digest=snap["input_digest"],
-        scheme_text=text, scheme_digest=hashlib.sha256(text.encode()).hexdigest(), note=note,
-        created_by=viewer.username, created_at=utcnow()).returning(_pub.c.id)).scalar_one()
-    audit.record(conn, viewer.username, "publication.draft", f"publication:{pub_id}", year=year, version=version,
-                 snapshot_id=snap["id"], input_digest=snap["input_digest"])
+    pub_id = conn.execute(
+        insert(_pub)
+        .values(
+            year=year,
+            version=version,
+            state="draft",
+            snapshot_id=snap["id"],
+            input_digest=snap["input_digest"],
+            scheme_text=text,
+            scheme_digest=hashlib.sha256(text.encode()).hexdigest(),
+            note=note,
+            created_by=viewer.username,
+            created_at=utcnow(),
+        )
+        .returning(_pub.c.id)
+    ).scalar_one()
+    audit.record(
+        conn,
+        viewer.username,
+        "publication.draft",
+        f"publication:{pub_id}",
+        year=year,
+        version=version,
+        snapshot_id=snap["id"],
+        input_digest=snap["input_digest"],
+    )
     return pub_id
 
 
@@ -87,10 +114,18 @@ def publicize(conn: Connection, viewer: Viewer, pub_id: int, start: date, workda
     days = workdays or settings_for(pub["year"]).publicity_workdays
     day_before = start - timedelta(days=1)
     end = calendar_for(day_before, start).add_one(day_before, days)
-    conn.execute(update(_pub).where(_pub.c.id == pub_id).values(state="publicizing", publicity_start=start,
-                                                                publicity_end=end))
-    audit.record(conn, viewer.username, "publication.publicize", f"publication:{pub_id}",
-                 start=start.isoformat(), end=end.isoformat(), workdays=days)
+    conn.execute(
+        update(_pub).where(_pub.c.id == pub_id).values(state="publicizing", publicity_start=start, publicity_end=end)
+    )
+    audit.record(
+        conn,
+        viewer.username,
+        "publication.publicize",
+        f"publication:{pub_id}",
+        start=start.isoformat(),
+        end=end.isoformat(),
+        workdays=days,
+    )
     return end
 
 
@@ -101,16 +136,26 @@ def publish(conn: Connection, viewer: Viewer, pub_id: int, today: date) -> None:
     _require_state(pub, "publicizing", "发布")
     if today <= pub["publicity_end"]:
         raise PublicationError(f"公示期到 {pub['publicity_end']:%Y-%m-%d} 结束，之后才能发布")
-    waiting = conn.execute(select(func.count()).where(_appeal.c.year == pub["year"],
-                                                      _appeal.c.state == "pending")).scalar_one()
+    waiting = conn.execute(
+        select(func.count()).where(_appeal.c.year == pub["year"], _appeal.c.state == "pending")
+    ).scalar_one()
     if waiting:
         raise PublicationError(f"{pub['year']} 年度还有 {waiting} 件申诉待复核，复核完毕后才能发布")
-    conn.execute(update(_pub).where(_pub.c.year == pub["year"], _pub.c.state == "published")
-                 .values(state="superseded"))
-    conn.execute(update(_pub).where(_pub.c.id == pub_id).values(state="published", published_at=utcnow(),
-                                                                published_by=viewer.username))
-    audit.record(conn, viewer.username, "publication.publish", f"publication:{pub_id}", year=pub["year"],
-                 version=pub["version"], input_digest=pub["input_digest"])
+    conn.execute(update(_pub).where(_pub.c.year == pub["year"], _pub.c.state == "published").values(state="superseded"))
+    conn.execute(
+        update(_pub)
+        .where(_pub.c.id == pub_id)
+        .values(state="published", published_at=utcnow(), published_by=viewer.username)
+    )
+    audit.record(
+        conn,
+        viewer.username,
+        "publication.publish",
+        f"publication:{pub_id}",
+        year=pub["year"],
+        version=pub["version"],
+        input_digest=pub["input_digest"],
+    )
 
 
 def versions(conn: Connection, viewer: Viewer, year: int) -> list[dict]:

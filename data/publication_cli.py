@@ -1,5 +1,6 @@
 """`python -m data publication draft|publicize|publish|verify|list`: the yearly appraisal's
 publication from the shell. Whoever runs it acts as an administrator (`cli:<login>` in the audit log)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,8 +23,10 @@ def cmd_publication(args) -> int:
         with engine.connect() as conn:
             for p in publication.versions(conn, viewer, args.year):
                 period = f"公示 {p['publicity_start']}～{p['publicity_end']}" if p["publicity_start"] else ""
-                print(f"{p['id']:>4}  第 {p['version']} 版  {PUBLICATION_STATES[p['state']]}  {period}  "
-                      f"输入摘要 {p['input_digest'][:12]}")
+                print(
+                    f"{p['id']:>4}  第 {p['version']} 版  {PUBLICATION_STATES[p['state']]}  {period}  "
+                    f"输入摘要 {p['input_digest'][:12]}"
+                )
         return 0
     if args.pub_cmd == "verify":
         with engine.connect() as conn:

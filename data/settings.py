@@ -3,6 +3,7 @@
 Every setting is documented in the README's "Settings" table and tested in
 tests/data/test_settings.py.
 """
+
 from __future__ import annotations
 
 import os

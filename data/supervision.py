@@ -5,6 +5,7 @@ department asks for a new deadline, a leader decides). 逾期 is not a state: me
 derives it from the deadline. Every move is checked here — whatever a page or a forged request
 sends — and writes a SupervisionEvent and an audit row in the same transaction.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,13 @@ _ext = ExtensionRequest.__table__
 _rect = Rectification.__table__
 
 # Who the viewer is to one item: the two department cases differ by the item's lead department.
-ITEM_ROLES = {"inspector": "督察组", "own_dept": "本部门联络员", "other_dept": "其他部门联络员",
-              "leader": "领导小组", "admin": "管理员"}
+ITEM_ROLES = {
+    "inspector": "督察组",
+    "own_dept": "本部门联络员",
+    "other_dept": "其他部门联络员",
+    "leader": "领导小组",
+    "admin": "管理员",
+}
 
 
 class TransitionError(ValueError):
@@ -114,8 +120,9 @@ def get_item(conn: Connection, viewer: Viewer, item_id: int, *, for_update: bool
     return dict(row)
 
 
-def list_items(conn: Connection, viewer: Viewer, states: Iterable[str] | None = None,
-               dept_id: int | None = None) -> list[dict]:
+def list_items(
+    conn: Connection, viewer: Viewer, states: Iterable[str] | None = None, dept_id: int | None = None
+) -> list[dict]:
     """Items the viewer may see, earliest deadline first."""
     stmt = select(_item).where(_visible(viewer))
     if states:
@@ -149,22 +156,65 @@ def evidence_now(conn: Connection, viewer: Viewer, item_id: int) -> list[dict]:
     for row in evidence(conn, viewer, item_id):
         source = row["snapshot"].get("snapshot_id")
         period = conn.execute(select(snap.c.period_key).where(snap.c.id == source)).scalar() if source else None
-        latest = conn.execute(select(snap.c.id).where(snap.c.period_key == period).order_by(snap.c.id.desc())
-                              .limit(1)).scalar() if period else None
-        still = None if latest is None else conn.execute(select(ev.c.id).where(
-            ev.c.snapshot_id == latest, ev.c.dept_id == item["dept_id"], ev.c.indicator == row["indicator"],
-            ev.c.item_type == row["item_type"], ev.c.item_key == row["item_key"])).first() is not None
+        latest = (
+            conn.execute(
+                select(snap.c.id).where(snap.c.period_key == period).order_by(snap.c.id.desc()).limit(1)
+            ).scalar()
+            if period
+            else None
+        )
+        still = (
+            None
+            if latest is None
+            else conn.execute(
+                select(ev.c.id).where(
+                    ev.c.snapshot_id == latest,
+                    ev.c.dept_id == item["dept_id"],
+                    ev.c.indicator == row["indicator"],
+                    ev.c.item_type == row["item_type"],
+                    ev.c.item_key == row["item_key"],
+                )
+            ).first()
+            is not None
+        )
         out.append({**row, "still_open": still})
     return out
 
 
-def _log(conn: Connection, viewer: Viewer, role: str, item_id: int, action: str, from_state: str | None,
-         to_state: str, reason: str | None, **detail) -> None:
-    conn.execute(insert(_event).values(item_id=item_id, at=utcnow(), actor=viewer.username, role=role,
-                                       action=action, from_state=from_state, to_state=to_state, reason=reason,
-                                       detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None))
-    audit.record(conn, viewer.username, f"supervision.{action}", f"supervision_item:{item_id}",
-                 from_state=from_state, to_state=to_state, reason=reason, **detail)
+def _log(
+    conn: Connection,
+    viewer: Viewer,
+    role: str,
+    item_id: int,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    reason: str | None,
+    **detail,
+) -> None:
+    conn.execute(
+        insert(_event).values(
+            item_id=item_id,
+            at=utcnow(),
+            actor=viewer.username,
+            role=role,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+        )
+    )
+    audit.record(
+        conn,
+        viewer.username,
+        f"supervision.{action}",
+        f"supervision_item:{item_id}",
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        **detail,
+    )
 
 
 def _need_text(value: str | None, what: str) -> str:
@@ -173,10 +223,22 @@ def _need_text(value: str | None, what: str) -> str:
     return value.strip()
 
 
-def create_item(conn: Connection, viewer: Viewer, *, dept_id: int, kind: str, title: str, problem: str,
-                requirement: str, issued_on: date, workdays: int, severity: str = "normal",
-                indicator: str | None = None, assisting: Iterable[int] = (),
-                evidence_rows: Iterable[dict] = ()) -> int:
+def create_item(
+    conn: Connection,
+    viewer: Viewer,
+    *,
+    dept_id: int,
+    kind: str,
+    title: str,
+    problem: str,
+    requirement: str,
+    issued_on: date,
+    workdays: int,
+    severity: str = "normal",
+    indicator: str | None = None,
+    assisting: Iterable[int] = (),
+    evidence_rows: Iterable[dict] = (),
+) -> int:
     """Draft and send a 督办事项; the deadline is `workdays` working days after `issued_on`.
     `evidence_rows` (EvidenceItem-shaped dicts) are frozen as they are now."""
     role = item_role(viewer, dept_id)
@@ -190,25 +252,66 @@ def create_item(conn: Connection, viewer: Viewer, *, dept_id: int, kind: str, ti
         raise TransitionError("整改期限应至少为 1 个工作日")
     assisting = sorted(set(assisting) - {dept_id})
     deadline = calendar_for(issued_on, issued_on).add_one(issued_on, workdays)
-    item_id = conn.execute(insert(_item).values(
-        dept_id=dept_id, kind=kind, indicator=indicator, title=_need_text(title, "督办事项标题"),
-        problem=_need_text(problem, "存在的问题"), requirement=_need_text(requirement, "整改要求"),
-        severity=severity, state="pending", issued_on=issued_on, deadline=deadline, created_by=viewer.username,
-        created_at=utcnow(), returns=0).returning(_item.c.id)).scalar_one()
+    item_id = conn.execute(
+        insert(_item)
+        .values(
+            dept_id=dept_id,
+            kind=kind,
+            indicator=indicator,
+            title=_need_text(title, "督办事项标题"),
+            problem=_need_text(problem, "存在的问题"),
+            requirement=_need_text(requirement, "整改要求"),
+            severity=severity,
+            state="pending",
+            issued_on=issued_on,
+            deadline=deadline,
+            created_by=viewer.username,
+            created_at=utcnow(),
+            returns=0,
+        )
+        .returning(_item.c.id)
+    ).scalar_one()
     if assisting:
         conn.execute(insert(_assist), [{"item_id": item_id, "dept_id": d} for d in assisting])
-    frozen = [{"item_id": item_id, "indicator": r.get("indicator") or indicator or "", "item_type": r["item_type"],
-               "item_key": str(r["item_key"])[:200], "snapshot": json.dumps(r, ensure_ascii=False, default=str)}
-              for r in evidence_rows]
+    frozen = [
+        {
+            "item_id": item_id,
+            "indicator": r.get("indicator") or indicator or "",
+            "item_type": r["item_type"],
+            "item_key": str(r["item_key"])[:200],
+            "snapshot": json.dumps(r, ensure_ascii=False, default=str),
+        }
+        for r in evidence_rows
+    ]
     if frozen:
         conn.execute(insert(_evidence), frozen)
-    _log(conn, viewer, role, item_id, "create", None, "pending", None, dept_id=dept_id,
-         deadline=deadline.isoformat(), workdays=workdays, assisting=assisting, evidence=len(frozen))
+    _log(
+        conn,
+        viewer,
+        role,
+        item_id,
+        "create",
+        None,
+        "pending",
+        None,
+        dept_id=dept_id,
+        deadline=deadline.isoformat(),
+        workdays=workdays,
+        assisting=assisting,
+        evidence=len(frozen),
+    )
     return item_id
 
 
-def _move(conn: Connection, viewer: Viewer, item_id: int, action: str, reason: str | None = None,
-          values: dict | None = None, **detail) -> dict:
+def _move(
+    conn: Connection,
+    viewer: Viewer,
+    item_id: int,
+    action: str,
+    reason: str | None = None,
+    values: dict | None = None,
+    **detail,
+) -> dict:
     """Check and apply one move on a locked row (`values`: other columns it sets); returns the
     item as it was before."""
     values = values or {}
@@ -226,19 +329,28 @@ def acknowledge(conn: Connection, viewer: Viewer, item_id: int) -> None:
     _move(conn, viewer, item_id, "acknowledge")
 
 
-def submit(conn: Connection, viewer: Viewer, item_id: int, text: str,
-           files: Iterable[tuple[str, bytes]] = ()) -> int:
+def submit(conn: Connection, viewer: Viewer, item_id: int, text: str, files: Iterable[tuple[str, bytes]] = ()) -> int:
     """整改反馈 with its files, sent for verification; returns the rectification id."""
     text = _need_text(text, "整改情况")
     files = list(files)
     for filename, content in files:
         attachments.validate(filename, content)
     item = _move(conn, viewer, item_id, "submit")
-    rect_id = conn.execute(insert(_rect).values(item_id=item_id, author=viewer.username, text=text,
-                                                submitted_at=utcnow()).returning(_rect.c.id)).scalar_one()
+    rect_id = conn.execute(
+        insert(_rect)
+        .values(item_id=item_id, author=viewer.username, text=text, submitted_at=utcnow())
+        .returning(_rect.c.id)
+    ).scalar_one()
     for filename, content in files:
-        attachments.store(conn, viewer, owner_kind="rectification", owner_id=rect_id, dept_id=item["dept_id"],
-                          filename=filename, content=content)
+        attachments.store(
+            conn,
+            viewer,
+            owner_kind="rectification",
+            owner_id=rect_id,
+            dept_id=item["dept_id"],
+            filename=filename,
+            content=content,
+        )
     return rect_id
 
 
@@ -271,9 +383,18 @@ def request_extension(conn: Connection, viewer: Viewer, item_id: int, new_deadli
     if _pending_extension(conn, item_id) is not None:
         raise TransitionError("该督办事项已有一份延期申请待领导审批，请等待审批结果")
     _move(conn, viewer, item_id, "request_extension", reason, requested_deadline=new_deadline)
-    return conn.execute(insert(_ext).values(item_id=item_id, requested_by=viewer.username, requested_at=utcnow(),
-                                            new_deadline=new_deadline, reason=reason, decision="pending")
-                        .returning(_ext.c.id)).scalar_one()
+    return conn.execute(
+        insert(_ext)
+        .values(
+            item_id=item_id,
+            requested_by=viewer.username,
+            requested_at=utcnow(),
+            new_deadline=new_deadline,
+            reason=reason,
+            decision="pending",
+        )
+        .returning(_ext.c.id)
+    ).scalar_one()
 
 
 def decide_extension(conn: Connection, viewer: Viewer, item_id: int, approve: bool, reason: str | None = None) -> None:
@@ -287,9 +408,16 @@ def decide_extension(conn: Connection, viewer: Viewer, item_id: int, approve: bo
         reason = _need_text(reason, "不同意延期的理由")
     values = {"deadline": request["new_deadline"]} if approve else {}
     _move(conn, viewer, item_id, "decide_extension", reason, values, approved=approve)
-    conn.execute(update(_ext).where(_ext.c.id == request["id"]).values(
-        decision="approved" if approve else "rejected", decided_by=viewer.username, decided_at=utcnow(),
-        decision_reason=reason))
+    conn.execute(
+        update(_ext)
+        .where(_ext.c.id == request["id"])
+        .values(
+            decision="approved" if approve else "rejected",
+            decided_by=viewer.username,
+            decided_at=utcnow(),
+            decision_reason=reason,
+        )
+    )
 
 
 def rectifications(conn: Connection, viewer: Viewer, item_id: int) -> list[dict]:

@@ -4,6 +4,7 @@ They belong to the scheme because they are part of the year's rules the departme
 about; data/ reads the TOML itself (it imports nothing from metrics/). Missing keys take the
 defaults below, so an older scheme file still works.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -12,11 +13,24 @@ from pathlib import Path
 
 from data.settings import get_settings
 
-FINDING_KINDS = {"resource": "目录资源未按时更新", "request": "共享申请超时答复", "objection": "数据异议超时处理",
-                 "complaint": "投诉工单超时办结", "service": "接口服务故障", "unused": "资源无人调用",
-                 "indicator": "指标整体偏低"}
-DEFAULT_DEADLINES = {"resource": 5, "request": 5, "objection": 5, "complaint": 5, "service": 3, "unused": 10,
-                     "indicator": 15}
+FINDING_KINDS = {
+    "resource": "目录资源未按时更新",
+    "request": "共享申请超时答复",
+    "objection": "数据异议超时处理",
+    "complaint": "投诉工单超时办结",
+    "service": "接口服务故障",
+    "unused": "资源无人调用",
+    "indicator": "指标整体偏低",
+}
+DEFAULT_DEADLINES = {
+    "resource": 5,
+    "request": 5,
+    "objection": 5,
+    "complaint": 5,
+    "service": 3,
+    "unused": 10,
+    "indicator": 15,
+}
 
 
 class SupervisionSettingsError(ValueError):
@@ -30,7 +44,7 @@ class SupervisionSettings:
     escalate_after_workdays: int = 5
     publicity_workdays: int = 5
     appeal_window_workdays: int = 5
-    interview_bottom: int = 3   # 约谈: in the bottom N of the category …
+    interview_bottom: int = 3  # 约谈: in the bottom N of the category …
     interview_periods: int = 3  # … for K consecutive months
 
     def deadline_for(self, kind: str) -> int:

@@ -4,6 +4,7 @@ This is how the first administrator is made: there is no default password outsid
 mode. A password is typed at a prompt, read from stdin (--password-stdin), or generated
 and shown once. Hashes are never printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,9 @@ def resolve_dept(conn, name: str | None) -> int | None:
         return None
     dept_id = conn.execute(select(Department.id).where(Department.name == name)).scalar()
     if dept_id is None:
-        raise UserError(f"部门 {name!r} 不存在：请先用 python -m data dept add 登记，"
-                        "或用 python -m data dept list 查看准确名称")
+        raise UserError(
+            f"部门 {name!r} 不存在：请先用 python -m data dept add 登记，或用 python -m data dept list 查看准确名称"
+        )
     return dept_id
 
 
@@ -65,8 +67,10 @@ def cmd_user(args) -> int:
         with engine.connect() as conn:
             for u in list_users(conn):
                 state = "停用" if u["disabled"] else ("锁定" if u["locked_until"] else "正常")
-                print(f'{u["username"]:<20} {ROLES[u["role"]]:<6} {u["display_name"]:<16} '
-                      f'{u["dept_name"] or "-":<16} {u["email"] or "-":<24} {state}')
+                print(
+                    f"{u['username']:<20} {ROLES[u['role']]:<6} {u['display_name']:<16} "
+                    f"{u['dept_name'] or '-':<16} {u['email'] or '-':<24} {state}"
+                )
         return 0
     actor = cli_actor()
     with engine.begin() as conn:
@@ -75,9 +79,16 @@ def cmd_user(args) -> int:
             if role is None:
                 raise UserError(f"未知角色 {args.role!r}：应为 {'、'.join(ROLES)}")
             password, generated = obtain_password(args)
-            create_user(conn, args.username, role, password, actor=actor,
-                        display_name=args.display_name, dept_id=resolve_dept(conn, args.dept),
-                        email=args.email)
+            create_user(
+                conn,
+                args.username,
+                role,
+                password,
+                actor=actor,
+                display_name=args.display_name,
+                dept_id=resolve_dept(conn, args.dept),
+                email=args.email,
+            )
             print(f"已创建用户 {args.username}（{ROLES[role]}）")
         elif args.user_cmd == "disable":
             set_disabled(conn, args.username, not args.enable, actor=actor)
@@ -99,13 +110,13 @@ def add_user_parser(sub: argparse._SubParsersAction) -> None:
     usub = user.add_subparsers(dest="user_cmd", required=True)
     add = usub.add_parser("add", help="create an account")
     add.add_argument("username")
-    add.add_argument("--role", required=True,
-                     help="leader|inspector|department|admin (or 领导小组/督察组/部门联络员/管理员)")
+    add.add_argument(
+        "--role", required=True, help="leader|inspector|department|admin (or 领导小组/督察组/部门联络员/管理员)"
+    )
     add.add_argument("--dept", help="department name, required for --role department")
     add.add_argument("--display-name")
     add.add_argument("--email", help="e-mail used by single sign-on")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from the first line of stdin")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     disable = usub.add_parser("disable", help="disable an account (--enable to undo)")
     disable.add_argument("username")
     disable.add_argument("--enable", action="store_true")

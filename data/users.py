@@ -5,12 +5,12 @@ Every function takes an open Connection so the change and its audit row commit t
 call the same functions. Passwords are never stored, printed or logged in clear; a hash
 never leaves this module.
 """
+
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
 
 from pwdlib import PasswordHash
 from sqlalchemy import func, insert, select, update
@@ -37,9 +37,9 @@ class UserError(ValueError):
 
 @dataclass(frozen=True)
 class LoginResult:
-    viewer: Optional[Viewer]
+    viewer: Viewer | None
     message: str = ""
-    locked_until: Optional[datetime] = None
+    locked_until: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,8 +61,7 @@ def generate_password() -> str:
 
 
 def _viewer(row) -> Viewer:
-    return Viewer(username=row.username, role=row.role, dept_id=row.dept_id,
-                  display_name=row.display_name)
+    return Viewer(username=row.username, role=row.role, dept_id=row.dept_id, display_name=row.display_name)
 
 
 def _get(conn: Connection, username: str):
@@ -72,9 +71,17 @@ def _get(conn: Connection, username: str):
     return row
 
 
-def create_user(conn: Connection, username: str, role: str, password: str, *, actor: str,
-                display_name: str | None = None, dept_id: int | None = None,
-                email: str | None = None) -> int:
+def create_user(
+    conn: Connection,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    actor: str,
+    display_name: str | None = None,
+    dept_id: int | None = None,
+    email: str | None = None,
+) -> int:
     """Add an account; a department user must name its department, no other role may."""
     username = (username or "").strip()
     if not username or any(ch.isspace() for ch in username) or len(username) > 100:
@@ -94,11 +101,19 @@ def create_user(conn: Connection, username: str, role: str, password: str, *, ac
     if email and conn.execute(select(_users.c.id).where(_users.c.email == email)).first():
         raise UserError(f"邮箱 {email} 已绑定其他用户")
     user_id = conn.execute(
-        insert(_users).values(
-            username=username, display_name=(display_name or "").strip() or username,
-            role=role, dept_id=dept_id, email=email, password_hash=hash_password(password),
-            disabled=False, failed_attempts=0, created_at=utcnow(),
-        ).returning(_users.c.id)
+        insert(_users)
+        .values(
+            username=username,
+            display_name=(display_name or "").strip() or username,
+            role=role,
+            dept_id=dept_id,
+            email=email,
+            password_hash=hash_password(password),
+            disabled=False,
+            failed_attempts=0,
+            created_at=utcnow(),
+        )
+        .returning(_users.c.id)
     ).scalar_one()
     record(conn, actor, "user.add", username, role=role, dept_id=dept_id, email=email)
     return user_id
@@ -117,29 +132,42 @@ def reset_password(conn: Connection, username: str, password: str, *, actor: str
     """Set a new password and lift any lockout."""
     _get(conn, username)
     conn.execute(
-        update(_users).where(_users.c.username == username).values(
-            password_hash=hash_password(password), failed_attempts=0, locked_until=None)
+        update(_users)
+        .where(_users.c.username == username)
+        .values(password_hash=hash_password(password), failed_attempts=0, locked_until=None)
     )
     record(conn, actor, "user.reset_password", username)
 
 
 def unlock(conn: Connection, username: str, *, actor: str) -> None:
     _get(conn, username)
-    conn.execute(update(_users).where(_users.c.username == username)
-                 .values(failed_attempts=0, locked_until=None))
+    conn.execute(update(_users).where(_users.c.username == username).values(failed_attempts=0, locked_until=None))
     record(conn, actor, "user.unlock", username)
 
 
 def list_users(conn: Connection) -> list[dict]:
     """Every account with its department name; never the hash."""
-    rows = conn.execute(
-        select(_users.c.username, _users.c.display_name, _users.c.role, _users.c.dept_id,
-               Department.name.label("dept_name"), _users.c.email, _users.c.disabled,
-               _users.c.failed_attempts, _users.c.locked_until, _users.c.created_at,
-               _users.c.last_login_at)
-        .select_from(_users.outerjoin(Department.__table__, Department.id == _users.c.dept_id))
-        .order_by(_users.c.username)
-    ).mappings().all()
+    rows = (
+        conn.execute(
+            select(
+                _users.c.username,
+                _users.c.display_name,
+                _users.c.role,
+                _users.c.dept_id,
+                Department.name.label("dept_name"),
+                _users.c.email,
+                _users.c.disabled,
+                _users.c.failed_attempts,
+                _users.c.locked_until,
+                _users.c.created_at,
+                _users.c.last_login_at,
+            )
+            .select_from(_users.outerjoin(Department.__table__, Department.id == _users.c.dept_id))
+            .order_by(_users.c.username)
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in rows]
 
 
@@ -158,8 +186,9 @@ def _locked_message(until: datetime) -> str:
     return f"账号因多次密码错误已锁定，请于 {local_time(until)} 后再试，或联系管理员解锁"
 
 
-def authenticate(conn: Connection, username: str, password: str,
-                 now: datetime | None = None, method: str = "password") -> LoginResult:
+def authenticate(
+    conn: Connection, username: str, password: str, now: datetime | None = None, method: str = "password"
+) -> LoginResult:
     """Check a password; count failures, lock after the configured number, audit each try.
 
     `now` (naive UTC) is injectable so tests move the clock instead of sleeping.
@@ -167,9 +196,9 @@ def authenticate(conn: Connection, username: str, password: str,
     settings = get_settings()
     now = now or utcnow()
     username = (username or "").strip()
-    bad = LoginResult(None, "用户名或密码错误。"
-                            f"连续输错 {settings.login_max_failures} 次将锁定 "
-                            f"{settings.login_lock_minutes} 分钟")
+    bad = LoginResult(
+        None, f"用户名或密码错误。连续输错 {settings.login_max_failures} 次将锁定 {settings.login_lock_minutes} 分钟"
+    )
     row = conn.execute(select(_users).where(_users.c.username == username)).first()
     if row is None:
         _hasher.verify(password or "", _DUMMY_HASH)
@@ -195,36 +224,32 @@ def authenticate(conn: Connection, username: str, password: str,
 def _count_failure(conn: Connection, row, now: datetime, bad: LoginResult) -> LoginResult:
     settings = get_settings()
     failures = conn.execute(
-        update(_users).where(_users.c.id == row.id)
+        update(_users)
+        .where(_users.c.id == row.id)
         .values(failed_attempts=_users.c.failed_attempts + 1, locked_until=None)
         .returning(_users.c.failed_attempts)
     ).scalar_one()
-    record(conn, row.username, "login.failure", row.username, reason="bad_password",
-           failures=failures)
+    record(conn, row.username, "login.failure", row.username, reason="bad_password", failures=failures)
     if failures < settings.login_max_failures:
         return bad
     until = now + timedelta(minutes=settings.login_lock_minutes)
     # The count restarts with the lock, so after it expires the user has a fresh allowance.
-    conn.execute(update(_users).where(_users.c.id == row.id)
-                 .values(failed_attempts=0, locked_until=until))
-    record(conn, row.username, "user.locked", row.username, until=until,
-           failures=failures)
+    conn.execute(update(_users).where(_users.c.id == row.id).values(failed_attempts=0, locked_until=until))
+    record(conn, row.username, "user.locked", row.username, until=until, failures=failures)
     return LoginResult(None, _locked_message(until), until)
 
 
 def login_by_email(conn: Connection, email: str) -> LoginResult:
     """Single sign-on: the identity provider vouched for `email`; map it to an account."""
     email = (email or "").strip().lower()
-    row = conn.execute(select(_users).where(func.lower(_users.c.email) == email)).first() \
-        if email else None
+    row = conn.execute(select(_users).where(func.lower(_users.c.email) == email)).first() if email else None
     if row is None:
-        record(conn, email or "(无邮箱)", "login.failure", email, reason="unknown_email",
-               method="oidc")
-        return LoginResult(None, f"统一身份认证账号 {email or '（无邮箱）'} 未绑定本系统用户，"
-                                 "请联系管理员在用户管理中登记该邮箱")
+        record(conn, email or "(无邮箱)", "login.failure", email, reason="unknown_email", method="oidc")
+        return LoginResult(
+            None, f"统一身份认证账号 {email or '（无邮箱）'} 未绑定本系统用户，请联系管理员在用户管理中登记该邮箱"
+        )
     if row.disabled:
-        record(conn, row.username, "login.failure", row.username, reason="disabled",
-               method="oidc")
+        record(conn, row.username, "login.failure", row.username, reason="disabled", method="oidc")
         return LoginResult(None, "账号已停用，请联系管理员")
     conn.execute(update(_users).where(_users.c.id == row.id).values(last_login_at=utcnow()))
     record(conn, row.username, "login.success", row.username, method="oidc")
@@ -242,22 +267,28 @@ def ensure_demo_users(engine: Engine) -> list[tuple[str, str, str]]:
     Department users are bound to the first 市直部门 and the first 区县 of the register.
     """
     if not get_settings().demo_mode:
-        raise UserError("演示账号只能在演示模式下创建（PAOBAN_DEMO_MODE=1）；"
-                        "正式环境请用 python -m data user add 创建账号")
+        raise UserError(
+            "演示账号只能在演示模式下创建（PAOBAN_DEMO_MODE=1）；正式环境请用 python -m data user add 创建账号"
+        )
     with engine.begin() as conn:
-        accounts = [("demo_leader", "leader", None, "演示-领导小组"),
-                    ("demo_inspector", "inspector", None, "演示-督察组"),
-                    ("demo_admin", "admin", None, "演示-管理员")]
+        accounts = [
+            ("demo_leader", "leader", None, "演示-领导小组"),
+            ("demo_inspector", "inspector", None, "演示-督察组"),
+            ("demo_admin", "admin", None, "演示-管理员"),
+        ]
         for n, category in enumerate(("city_dept", "district"), start=1):
-            dept = conn.execute(select(Department.id, Department.name)
-                                .where(Department.category == category)
-                                .order_by(Department.id).limit(1)).first()
+            dept = conn.execute(
+                select(Department.id, Department.name)
+                .where(Department.category == category)
+                .order_by(Department.id)
+                .limit(1)
+            ).first()
             if dept is not None:
-                accounts.append((f"demo_dept_{n}", "department", dept.id,
-                                 f"演示-{dept.name}联络员"))
+                accounts.append((f"demo_dept_{n}", "department", dept.id, f"演示-{dept.name}联络员"))
         existing = set(conn.execute(select(_users.c.username)).scalars())
         for username, role, dept_id, display_name in accounts:
             if username not in existing:
-                create_user(conn, username, role, DEMO_PASSWORD, actor="demo",
-                            display_name=display_name, dept_id=dept_id)
+                create_user(
+                    conn, username, role, DEMO_PASSWORD, actor="demo", display_name=display_name, dept_id=dept_id
+                )
     return [(username, role, DEMO_PASSWORD) for username, role, _, _ in accounts]

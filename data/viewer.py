@@ -1,8 +1,8 @@
 """Who is looking: every read query takes a Viewer and filters by its role."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 ALL_DEPT_ROLES = frozenset({"leader", "inspector", "admin"})
 
@@ -15,7 +15,7 @@ class AccessDenied(PermissionError):
 class Viewer:
     username: str
     role: str  # leader | inspector | department | admin
-    dept_id: Optional[int] = None
+    dept_id: int | None = None
     display_name: str = ""
 
     @property

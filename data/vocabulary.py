@@ -4,6 +4,7 @@ and update frequencies (their spellings, canonical form, Chinese label and slots
 Collectors map source spellings to these codes, metrics compute with them and pages show
 their labels; a new value is added here and nowhere else.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,15 @@ SATISFACTION_SPELLINGS = spellings(SATISFACTION)
 # Update frequencies -------------------------------------------------------------------
 
 FREQUENCY_LABELS = {
-    "realtime": "实时", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季度",
-    "half_yearly": "每半年", "yearly": "每年", "irregular": "不定期", "unknown": "未知",
+    "realtime": "实时",
+    "daily": "每日",
+    "weekly": "每周",
+    "monthly": "每月",
+    "quarterly": "每季度",
+    "half_yearly": "每半年",
+    "yearly": "每年",
+    "irregular": "不定期",
+    "unknown": "未知",
 }
 # Stored for a resource whose catalog gives no frequency or one not understood: kept in every
 # catalog indicator, left out of update_on_time and flagged in its evidence.
@@ -49,15 +57,39 @@ NOTE_LENGTH = 500  # the stored note (CatalogResource.update_note) is cut to thi
 STANDARD_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "half_yearly", "yearly")
 FREQUENCY_SPELLINGS = {
     **spellings(FREQUENCY_LABELS),
-    "每天": "daily", "每季": "quarterly", "continuous": "realtime", "annual": "yearly",
+    "每天": "daily",
+    "每季": "quarterly",
+    "continuous": "realtime",
+    "annual": "yearly",
     # as portals write them (hour and minute levels are real-time)
-    "实时更新": "realtime", "小时级": "realtime", "分钟级": "realtime", "秒级": "realtime",
-    "每小时": "realtime", "每分钟": "realtime", "日": "daily", "日度": "daily", "日更": "daily",
-    "周": "weekly", "周度": "weekly", "月": "monthly", "月度": "monthly", "季": "quarterly",
-    "季度": "quarterly", "每季度一次": "quarterly", "半年": "half_yearly", "半年度": "half_yearly",
-    "年": "yearly", "年度": "yearly", "每年度": "yearly",
-    "不更新": "irregular", "按需": "irregular", "按需更新": "irregular", "不定时": "irregular",
-    "每两周": "every_2_weeks", "双周": "every_2_weeks", "每旬": "every_10_days",
+    "实时更新": "realtime",
+    "小时级": "realtime",
+    "分钟级": "realtime",
+    "秒级": "realtime",
+    "每小时": "realtime",
+    "每分钟": "realtime",
+    "日": "daily",
+    "日度": "daily",
+    "日更": "daily",
+    "周": "weekly",
+    "周度": "weekly",
+    "月": "monthly",
+    "月度": "monthly",
+    "季": "quarterly",
+    "季度": "quarterly",
+    "每季度一次": "quarterly",
+    "半年": "half_yearly",
+    "半年度": "half_yearly",
+    "年": "yearly",
+    "年度": "yearly",
+    "每年度": "yearly",
+    "不更新": "irregular",
+    "按需": "irregular",
+    "按需更新": "irregular",
+    "不定时": "irregular",
+    "每两周": "every_2_weeks",
+    "双周": "every_2_weeks",
+    "每旬": "every_10_days",
 }
 # A trailing "更新" or "一次" adds nothing (每月更新, 每年一次); the bracket holds a note.
 FREQUENCY_SUFFIX_RE = re.compile(r"(?:更新|一次)+$")
@@ -65,10 +97,22 @@ NOTE_RE = re.compile(r"^(.*?)\s*[(（\[【]\s*(.*?)\s*[)）\]】]\s*$", re.S)
 CN_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 DCAT_UNITS = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
 DCAT_RE = re.compile(r"^R/P(?:(\d+)([DWMY])|T\d+[HMS])$")
-EVERY_N_RE = re.compile(r"^(?:每|every_?)\s*(\d+|[一二两三四五六七八九十])\s*(个)?\s*(日|天|周|星期|月|days?|weeks?|months?)$")
-UNIT_WORDS = {"日": "days", "天": "days", "周": "weeks", "星期": "weeks", "月": "months",
-              "day": "days", "days": "days", "week": "weeks", "weeks": "weeks",
-              "month": "months", "months": "months"}
+EVERY_N_RE = re.compile(
+    r"^(?:每|every_?)\s*(\d+|[一二两三四五六七八九十])\s*(个)?\s*(日|天|周|星期|月|days?|weeks?|months?)$"
+)
+UNIT_WORDS = {
+    "日": "days",
+    "天": "days",
+    "周": "weeks",
+    "星期": "weeks",
+    "月": "months",
+    "day": "days",
+    "days": "days",
+    "week": "weeks",
+    "weeks": "weeks",
+    "month": "months",
+    "months": "months",
+}
 # The canonical "every N units" form, counted from registration.
 EVERY_RE = re.compile(r"every_(\d+)_(days|weeks|months)")
 
@@ -144,8 +188,13 @@ def _every(n: int, unit: str, calendar: bool) -> str | None:
 STANDARD_DAYS = {"daily": 1, "weekly": 7, "monthly": 28, "quarterly": 90, "half_yearly": 181, "yearly": 365}
 STANDARD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 CALENDAR = {  # frequency → (unit, length); calendar slots are aligned, not anchored
-    "realtime": ("day", 1), "daily": ("day", 1), "weekly": ("day", 7), "monthly": ("month", 1),
-    "quarterly": ("month", 3), "half_yearly": ("month", 6), "yearly": ("month", 12),
+    "realtime": ("day", 1),
+    "daily": ("day", 1),
+    "weekly": ("day", 7),
+    "monthly": ("month", 1),
+    "quarterly": ("month", 3),
+    "half_yearly": ("month", 6),
+    "yearly": ("month", 12),
 }
 
 
@@ -198,15 +247,28 @@ EVERY_UNIT_LABELS = {"days": "日", "weeks": "周", "months": "个月"}
 
 LOGIN_METHODS = {"password": "密码", "oidc": "统一身份认证"}
 SOURCE_KINDS = {
-    "department": "部门清单", "catalog": "资源目录", "resource_update": "资源更新记录",
-    "exchange_call": "接口调用日志", "sharing_request": "共享申请", "data_objection": "数据异议",
-    "complaint": "投诉工单", "office_kpi": "办件指标",
+    "department": "部门清单",
+    "catalog": "资源目录",
+    "resource_update": "资源更新记录",
+    "exchange_call": "接口调用日志",
+    "sharing_request": "共享申请",
+    "data_objection": "数据异议",
+    "complaint": "投诉工单",
+    "office_kpi": "办件指标",
 }
 # audit target "kind:key" → what the kind is; the key is a category, a department id or a name
 AUDIT_TARGETS = {
-    "ranking": "排名", "bulletin": "通报", "evidence": "部门证据", "faults": "错误码", "failed_calls": "失败调用",
-    "gains": "提分清单", "my_scores": "我的得分", "sources": "数据源状态", "quarantine": "隔离记录",
-    "score_snapshot": "评分快照", "score_adjustment": "得分调整",
+    "ranking": "排名",
+    "bulletin": "通报",
+    "evidence": "部门证据",
+    "faults": "错误码",
+    "failed_calls": "失败调用",
+    "gains": "提分清单",
+    "my_scores": "我的得分",
+    "sources": "数据源状态",
+    "quarantine": "隔离记录",
+    "score_snapshot": "评分快照",
+    "score_adjustment": "得分调整",
 }
 
 

@@ -3,6 +3,7 @@
 chinese_calendar knows a fixed range of years; outside it we count Monday–Friday and
 record the year, so explanations can say the deadline is an approximation.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -60,8 +61,7 @@ class WorkdayCalendar:
         return out.iloc[0].date()
 
     def notes(self) -> list[str]:
-        return [f"{y} 年的法定节假日与调休安排尚未收录，按周一至周五计算工作日"
-                for y in sorted(self.used_fallback)]
+        return [f"{y} 年的法定节假日与调休安排尚未收录，按周一至周五计算工作日" for y in sorted(self.used_fallback)]
 
 
 def calendar_for(first: date, last: date) -> WorkdayCalendar:

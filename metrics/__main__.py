@@ -1,13 +1,14 @@
 """Command line: score, explain, adjust, publish, verify, refresh.
 
-    python -m metrics score --period 2026-Q2 [--as-of 2026-05-20] [--category 市直部门] [--format table|csv|json]
-    python -m metrics explain --dept 市数据局 --period 2026
-    python -m metrics adjust --dept 市数据局 --kind bonus --points 2 --reason "…" --author 张三 [--period 2026]
-    python -m metrics publish --year 2026 [--by 张三]
-    python -m metrics verify --year 2026
-    python -m metrics verify-publication --year 2026
-    python -m metrics refresh
+python -m metrics score --period 2026-Q2 [--as-of 2026-05-20] [--category 市直部门] [--format table|csv|json]
+python -m metrics explain --dept 市数据局 --period 2026
+python -m metrics adjust --dept 市数据局 --kind bonus --points 2 --reason "…" --author 张三 [--period 2026]
+python -m metrics publish --year 2026 [--by 张三]
+python -m metrics verify --year 2026
+python -m metrics verify-publication --year 2026
+python -m metrics refresh
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,9 @@ from datetime import date
 
 import pandas as pd
 
+from data import publication
 from data.db import DatabaseConfigError, get_engine
 from data.entry import run
-from data import publication
 from data.models import PUBLICATION_STATES
 from data.periods import PeriodError
 from data.viewer import Viewer
@@ -34,17 +35,27 @@ def _score_table(a, category: str | None) -> pd.DataFrame:
         d = d[d["category"] == category]
     ind = a.indicators[a.indicators["dept_id"].isin(d["dept_id"])]
     wide = ind.pivot(index="dept_id", columns="key", values="value")
-    names = {**{i.key: i.name for i in a.scheme.indicators.values()},
-             **{f"dim:{k}": f"{v}得分" for k, v in a.scheme.dimension_names.items()}}
+    names = {
+        **{i.key: i.name for i in a.scheme.indicators.values()},
+        **{f"dim:{k}": f"{v}得分" for k, v in a.scheme.dimension_names.items()},
+    }
     order = [k for k in names if k in wide.columns]
     wide = wide[order].round(2).rename(columns=names)
-    out = pd.DataFrame({
-        "类别": d["category"].map(a.scheme.categories).to_numpy(), "排名": d["rank"].to_numpy(),
-        "部门": d["name"].to_numpy(), "总分": d["total"].to_numpy(), "等次": d["tier"].to_numpy(),
-        "加分": d["bonus"].to_numpy(), "扣分": d["deduction"].to_numpy(),
-        "一票否决": d["vetoed"].map({True: "是", False: ""}).to_numpy(),
-        "上期总分": d["prev_total"].to_numpy(), "上期排名": d["prev_rank"].to_numpy()},
-        index=d["dept_id"].to_numpy())
+    out = pd.DataFrame(
+        {
+            "类别": d["category"].map(a.scheme.categories).to_numpy(),
+            "排名": d["rank"].to_numpy(),
+            "部门": d["name"].to_numpy(),
+            "总分": d["total"].to_numpy(),
+            "等次": d["tier"].to_numpy(),
+            "加分": d["bonus"].to_numpy(),
+            "扣分": d["deduction"].to_numpy(),
+            "一票否决": d["vetoed"].map({True: "是", False: ""}).to_numpy(),
+            "上期总分": d["prev_total"].to_numpy(),
+            "上期排名": d["prev_rank"].to_numpy(),
+        },
+        index=d["dept_id"].to_numpy(),
+    )
     return out.join(wide).reset_index(drop=True)
 
 
@@ -58,12 +69,24 @@ def cmd_score(args, engine) -> int:
     if args.format == "csv":
         table.to_csv(sys.stdout, index=False)
     elif args.format == "json":
-        print(json.dumps({"period": a.period.key, "as_of": a.as_of.isoformat(), "scheme_version": a.scheme.version,
-                          "input_digest": a.input_digest, "notes": a.notes,
-                          "departments": json.loads(table.to_json(orient="records", force_ascii=False))},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "period": a.period.key,
+                    "as_of": a.as_of.isoformat(),
+                    "scheme_version": a.scheme.version,
+                    "input_digest": a.input_digest,
+                    "notes": a.notes,
+                    "departments": json.loads(table.to_json(orient="records", force_ascii=False)),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
-        print(f"考核期 {a.period.key}（{a.period.start} 至 {a.period.end}），评价日 {a.as_of}，方案版本 {a.scheme.version}")
+        print(
+            f"考核期 {a.period.key}（{a.period.start} 至 {a.period.end}），评价日 {a.as_of}，方案版本 {a.scheme.version}"
+        )
         for note in a.notes:
             print(f"说明：{note}")
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
@@ -79,8 +102,17 @@ def cmd_explain(args, engine) -> int:
         return 2
     dept = match.iloc[0]
     rows = a.indicators[a.indicators["dept_id"] == dept["dept_id"]]
-    print(explain.department_text(dept, rows, a.evidence[a.evidence["dept_id"] == dept["dept_id"]],
-                                  a.gains[a.gains["dept_id"] == dept["dept_id"]], a.scheme, a.period.key, a.as_of))
+    print(
+        explain.department_text(
+            dept,
+            rows,
+            a.evidence[a.evidence["dept_id"] == dept["dept_id"]],
+            a.gains[a.gains["dept_id"] == dept["dept_id"]],
+            a.scheme,
+            a.period.key,
+            a.as_of,
+        )
+    )
     return 0
 
 
@@ -119,8 +151,10 @@ def cmd_verify_publication(args, engine) -> int:
     for p in shown:
         v = publications.verify_version(engine, p["id"])
         failed += not v.identical
-        print(f"第 {p['version']} 版（{PUBLICATION_STATES[p['state']]}，快照 {v.snapshot_id}）："
-              + ("重算结果与发布时完全一致" if v.identical else "重算结果不一致"))
+        print(
+            f"第 {p['version']} 版（{PUBLICATION_STATES[p['state']]}，快照 {v.snapshot_id}）："
+            + ("重算结果与发布时完全一致" if v.identical else "重算结果不一致")
+        )
         for line in v.differences:
             print(f"  {line}")
     return 1 if failed else 0
@@ -137,7 +171,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("score", help="各部门指标、维度得分、总分、等次与排名")
     s.add_argument("--period", required=True, help="2026、2026-Q2、2026-05 或 2026-01-01..2026-03-31")
-    s.add_argument("--as-of", type=date.fromisoformat, help="评价日（默认：今天与“考核期末 + 期内最长宽限天数”中较早者）")
+    s.add_argument(
+        "--as-of", type=date.fromisoformat, help="评价日（默认：今天与“考核期末 + 期内最长宽限天数”中较早者）"
+    )
     s.add_argument("--category", help="市直部门 或 区县")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.set_defaults(func=cmd_score)

@@ -1,5 +1,6 @@
 """One period's assessment from input frames: indicators → scores → tiers, ranks,
 explanations, evidence and 提分清单. Pure: frames in, frames out."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,23 +11,52 @@ import pandas as pd
 from data.periods import Period
 from metrics import exemptions, explain
 from metrics.gains import GAIN_COLUMNS, gain_items
-from metrics.indicators import (COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts, concat)
+from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts, concat
 from metrics.indicators.complaints import complaint_indicators
 from metrics.indicators.office import office_indicators
-from metrics.indicators.sharing import (call_indicators, catalog_indicators, objection_indicators,
-                                        request_indicators)
+from metrics.indicators.sharing import call_indicators, catalog_indicators, objection_indicators, request_indicators
 from metrics.indicators.updates import update_indicators
 from metrics.inputs import Context, PeriodInputs, has_records
 from metrics.scheme import Scheme
 from metrics.scoring import adjusted_total, adjustment_totals, rank_departments, score_units
 
-FAMILIES = (catalog_indicators, call_indicators, request_indicators, objection_indicators,
-            update_indicators, complaint_indicators, office_indicators)
-DEPT_COLUMNS = ["dept_id", "name", "category", "base_total", "bonus", "deduction", "vetoed", "total", "tier",
-                "quota_demoted", "rank", "prev_total", "prev_rank"]
+FAMILIES = (
+    catalog_indicators,
+    call_indicators,
+    request_indicators,
+    objection_indicators,
+    update_indicators,
+    complaint_indicators,
+    office_indicators,
+)
+DEPT_COLUMNS = [
+    "dept_id",
+    "name",
+    "category",
+    "base_total",
+    "bonus",
+    "deduction",
+    "vetoed",
+    "total",
+    "tier",
+    "quota_demoted",
+    "rank",
+    "prev_total",
+    "prev_rank",
+]
 NO_RECORDS = "该期无数据：期内没有任何更新、调用、申请、异议、投诉或办件记录，不计分、不排名"
-INDICATOR_COLUMNS = ["dept_id", "key", "dimension", "value", "score", "numerator", "denominator", "weight",
-                     "status", "explanation"]
+INDICATOR_COLUMNS = [
+    "dept_id",
+    "key",
+    "dimension",
+    "value",
+    "score",
+    "numerator",
+    "denominator",
+    "weight",
+    "status",
+    "explanation",
+]
 
 
 @dataclass
@@ -36,10 +66,10 @@ class Assessment:
     scheme: Scheme
     input_digest: str
     departments: pd.DataFrame  # DEPT_COLUMNS, ordered by category then rank
-    indicators: pd.DataFrame   # INDICATOR_COLUMNS: indicator rows and 'dim:<dimension>' rows
-    evidence: pd.DataFrame     # EVIDENCE_COLUMNS
-    gains: pd.DataFrame        # gains.GAIN_COLUMNS
-    notes: list[str]           # period-wide notes (e.g. calendar fallback)
+    indicators: pd.DataFrame  # INDICATOR_COLUMNS: indicator rows and 'dim:<dimension>' rows
+    evidence: pd.DataFrame  # EVIDENCE_COLUMNS
+    gains: pd.DataFrame  # gains.GAIN_COLUMNS
+    notes: list[str]  # period-wide notes (e.g. calendar fallback)
 
 
 def assessed_departments(departments: pd.DataFrame, period: Period, as_of: date, scheme: Scheme) -> pd.DataFrame:
@@ -54,12 +84,23 @@ def _parts(inputs: PeriodInputs, ctx: Context) -> dict[str, pd.DataFrame]:
     parts = Parts()
     for family in FAMILIES:
         parts.extend(family(inputs, ctx))
-    return {"counts": concat(parts.counts, COUNT_COLUMNS), "evidence": concat(parts.evidence, EVIDENCE_COLUMNS),
-            "fixes": concat(parts.fixes, FIX_COLUMNS), "notes": concat(parts.notes, NOTE_COLUMNS)}
+    return {
+        "counts": concat(parts.counts, COUNT_COLUMNS),
+        "evidence": concat(parts.evidence, EVIDENCE_COLUMNS),
+        "fixes": concat(parts.fixes, FIX_COLUMNS),
+        "notes": concat(parts.notes, NOTE_COLUMNS),
+    }
 
 
-def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
-           previous: pd.DataFrame | None = None, input_digest: str = "", detailed: bool = True) -> Assessment:
+def assess(
+    inputs: PeriodInputs,
+    period: Period,
+    as_of: date,
+    scheme: Scheme,
+    previous: pd.DataFrame | None = None,
+    input_digest: str = "",
+    detailed: bool = True,
+) -> Assessment:
     """previous: dept_id, total, rank of the previous period of the same length (optional).
     detailed=False skips explanations and 提分清单 (enough for a previous period's totals)."""
     depts = assessed_departments(inputs.departments, period, as_of, scheme)
@@ -86,19 +127,40 @@ def assess(inputs: PeriodInputs, period: Period, as_of: date, scheme: Scheme,
     scores["vetoed"] = adj["vetoed"].to_numpy()
     scores["total"] = adjusted_total(base, adj["bonus"], adj["deduction"]).round(2).to_numpy()
     scores = rank_departments(scores, scheme)
-    prev = (previous if previous is not None else pd.DataFrame(columns=["dept_id", "total", "rank"])).set_index("dept_id")
+    prev = (previous if previous is not None else pd.DataFrame(columns=["dept_id", "total", "rank"])).set_index(
+        "dept_id"
+    )
     scores["prev_total"] = scores["dept_id"].map(prev["total"]).astype(float)
     scores["prev_rank"] = scores["dept_id"].map(prev["rank"]).astype("Int64")
-    scores = scores.sort_values(["category", "rank", "dept_id"], na_position="last")[DEPT_COLUMNS].reset_index(drop=True)
+    scores = scores.sort_values(["category", "rank", "dept_id"], na_position="last")[DEPT_COLUMNS].reset_index(
+        drop=True
+    )
 
     if not detailed:
-        return Assessment(period, as_of, scheme, input_digest, scores, pd.DataFrame(columns=INDICATOR_COLUMNS),
-                          evidence, pd.DataFrame(columns=GAIN_COLUMNS), period_notes)
+        return Assessment(
+            period,
+            as_of,
+            scheme,
+            input_digest,
+            scores,
+            pd.DataFrame(columns=INDICATOR_COLUMNS),
+            evidence,
+            pd.DataFrame(columns=GAIN_COLUMNS),
+            period_notes,
+        )
     gains = gain_items(counts, fixes, adj, scheme)
     indicators = _explained(ind, dims, evidence, notes, period_notes, scheme)
-    return Assessment(period, as_of, scheme, input_digest, scores, indicators,
-                      evidence.sort_values(["dept_id", "indicator", "item_key"]).reset_index(drop=True),
-                      gains, period_notes)
+    return Assessment(
+        period,
+        as_of,
+        scheme,
+        input_digest,
+        scores,
+        indicators,
+        evidence.sort_values(["dept_id", "indicator", "item_key"]).reset_index(drop=True),
+        gains,
+        period_notes,
+    )
 
 
 def _unscored(ind: pd.DataFrame, dims: pd.DataFrame, base: pd.Series):
@@ -108,24 +170,53 @@ def _unscored(ind: pd.DataFrame, dims: pd.DataFrame, base: pd.Series):
     return ind, dims, base * float("nan")
 
 
-def _explained(ind: pd.DataFrame, dims: pd.DataFrame, evidence: pd.DataFrame, notes: pd.DataFrame,
-               period_notes: list[str], scheme: Scheme) -> pd.DataFrame:
+def _explained(
+    ind: pd.DataFrame,
+    dims: pd.DataFrame,
+    evidence: pd.DataFrame,
+    notes: pd.DataFrame,
+    period_notes: list[str],
+    scheme: Scheme,
+) -> pd.DataFrame:
     keys = evidence.groupby(["dept_id", "indicator"])["item_key"].apply(list).to_dict()
     dept_notes = notes.groupby(["dept_id", "indicator"])["note"].apply(list).to_dict()
     rows = []
     for r in ind.itertuples():
         extra = [n for n in period_notes if "工作日" not in n or r.indicator in explain.DEADLINE_INDICATORS]
-        exp = explain.indicator_explanation(r, scheme, dept_notes.get((r.unit, r.indicator), []) + extra,
-                                            keys.get((r.unit, r.indicator), []))
-        rows.append({"dept_id": r.unit, "key": r.indicator, "dimension": r.dimension, "value": r.value,
-                     "score": r.score, "numerator": r.numerator, "denominator": r.denominator,
-                     "weight": r.weight, "status": r.status, "explanation": exp})
+        exp = explain.indicator_explanation(
+            r, scheme, dept_notes.get((r.unit, r.indicator), []) + extra, keys.get((r.unit, r.indicator), [])
+        )
+        rows.append(
+            {
+                "dept_id": r.unit,
+                "key": r.indicator,
+                "dimension": r.dimension,
+                "value": r.value,
+                "score": r.score,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "weight": r.weight,
+                "status": r.status,
+                "explanation": exp,
+            }
+        )
     by_unit_dim: dict[tuple, list[dict]] = {}
     for r in ind[["unit", "dimension", "indicator", "score", "status"]].to_dict("records"):
         by_unit_dim.setdefault((r["unit"], r["dimension"]), []).append(r)
     for r in dims.itertuples():
         exp = explain.dimension_explanation(r.dimension, r, by_unit_dim[(r.unit, r.dimension)], scheme)
-        rows.append({"dept_id": r.unit, "key": f"dim:{r.dimension}", "dimension": r.dimension, "value": r.score,
-                     "score": r.score, "numerator": exp["numerator"], "denominator": exp["denominator"],
-                     "weight": r.weight, "status": r.status, "explanation": exp})
+        rows.append(
+            {
+                "dept_id": r.unit,
+                "key": f"dim:{r.dimension}",
+                "dimension": r.dimension,
+                "value": r.score,
+                "score": r.score,
+                "numerator": exp["numerator"],
+                "denominator": exp["denominator"],
+                "weight": r.weight,
+                "status": r.status,
+                "explanation": exp,
+            }
+        )
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

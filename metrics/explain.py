@@ -1,4 +1,5 @@
 """How each number was made, in words and numbers a department clerk can check."""
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,15 @@ STATUS_NOTES = {
 }
 DEADLINE_INDICATORS = ("request_on_time", "objection_on_time", "complaint_on_time")
 EVIDENCE_KEYS_SHOWN = 50
-STATUS_LABELS = {"late": "逾期办理", "overdue": "逾期未办", "open": "逾期未办", "unused": "未被使用",
-                 "failing": "调用失败", "unmounted": "未挂接", "flagged": "待核实"}
+STATUS_LABELS = {
+    "late": "逾期办理",
+    "overdue": "逾期未办",
+    "open": "逾期未办",
+    "unused": "未被使用",
+    "failing": "调用失败",
+    "unmounted": "未挂接",
+    "flagged": "待核实",
+}
 
 
 def _num(x):
@@ -33,16 +41,20 @@ def indicator_explanation(row, scheme: Scheme, notes: list[str], evidence_keys: 
     return {
         "label": ind.name,
         "formula": d.formula,
-        "inputs": [{"label": d.numerator, "value": _num(row.numerator)},
-                   {"label": d.denominator, "value": _num(row.denominator)}],
+        "inputs": [
+            {"label": d.numerator, "value": _num(row.numerator)},
+            {"label": d.denominator, "value": _num(row.denominator)},
+        ],
         "numerator": _num(row.numerator),
         "denominator": _num(row.denominator),
         "value": _num(row.value),
         "unit": d.unit,
         "score": _num(row.score),
         "weight": _num(row.weight),
-        "scoring": (f"线性计分：{ind.floor:g}{d.unit} 得 0 分，{ind.target:g}{d.unit} 得 100 分，其间按比例"
-                    f"{'（越低越好）' if ind.direction == 'lower' else ''}"),
+        "scoring": (
+            f"线性计分：{ind.floor:g}{d.unit} 得 0 分，{ind.target:g}{d.unit} 得 100 分，其间按比例"
+            f"{'（越低越好）' if ind.direction == 'lower' else ''}"
+        ),
         "scheme_version": scheme.version,
         "notes": all_notes,
         "evidence_keys": evidence_keys[:EVIDENCE_KEYS_SHOWN],
@@ -73,17 +85,27 @@ def dimension_explanation(dim_key: str, dim_row, ind_rows: list[dict], scheme: S
     }
 
 
-def department_text(dept: pd.Series, indicators: pd.DataFrame, evidence: pd.DataFrame, gains: pd.DataFrame,
-                    scheme: Scheme, period_key: str, as_of) -> str:
+def department_text(
+    dept: pd.Series,
+    indicators: pd.DataFrame,
+    evidence: pd.DataFrame,
+    gains: pd.DataFrame,
+    scheme: Scheme,
+    period_key: str,
+    as_of,
+) -> str:
     """A plain-text account of one department's score, for the CLI and printouts."""
+
     def fmt(x, unit=""):
         return "无数据" if x is None or pd.isna(x) else f"{x:.2f}{unit}"
 
-    lines = [f"{dept['name']}（{scheme.categories.get(dept['category'], dept['category'])}）"
-             f"  考核期 {period_key}  评价日 {as_of}  方案版本 {scheme.version}",
-             f"总分 {fmt(dept['total'])}  等次 {dept['tier'] or '无'}  排名 {dept['rank'] if pd.notna(dept['rank']) else '无'}"
-             f"  （加权得分 {fmt(dept['base_total'])} + 加分 {dept['bonus']:g} − 扣分 {dept['deduction']:g}"
-             f"{'，一票否决' if dept['vetoed'] else ''}{'，受优秀比例限制' if dept.get('quota_demoted') else ''}）"]
+    lines = [
+        f"{dept['name']}（{scheme.categories.get(dept['category'], dept['category'])}）"
+        f"  考核期 {period_key}  评价日 {as_of}  方案版本 {scheme.version}",
+        f"总分 {fmt(dept['total'])}  等次 {dept['tier'] or '无'}  排名 {dept['rank'] if pd.notna(dept['rank']) else '无'}"
+        f"  （加权得分 {fmt(dept['base_total'])} + 加分 {dept['bonus']:g} − 扣分 {dept['deduction']:g}"
+        f"{'，一票否决' if dept['vetoed'] else ''}{'，受优秀比例限制' if dept.get('quota_demoted') else ''}）",
+    ]
     if pd.notna(dept.get("prev_total")):
         lines.append(f"上期总分 {fmt(dept['prev_total'])}，变化 {dept['total'] - dept['prev_total']:+.2f}")
     for dim in scheme.dimensions:
@@ -92,16 +114,20 @@ def department_text(dept: pd.Series, indicators: pd.DataFrame, evidence: pd.Data
         for ind in dim.indicators:
             row = indicators[indicators["key"] == ind.key].iloc[0]
             e = row["explanation"]
-            lines.append(f"  {ind.name}：{fmt(row['value'], e['unit'])}  得分 {fmt(row['score'])}  权重 {row['weight']:.2f}"
-                         f"  = {e['numerator'] if e['numerator'] is not None else 0:g} / "
-                         f"{e['denominator'] if e['denominator'] is not None else 0:g}")
+            lines.append(
+                f"  {ind.name}：{fmt(row['value'], e['unit'])}  得分 {fmt(row['score'])}  权重 {row['weight']:.2f}"
+                f"  = {e['numerator'] if e['numerator'] is not None else 0:g} / "
+                f"{e['denominator'] if e['denominator'] is not None else 0:g}"
+            )
             lines.append(f"    公式：{e['formula']}")
             lines.extend(f"    说明：{n}" for n in e["notes"])
     if len(evidence):
         lines.append("\n【问题明细】")
         for r in evidence.head(30).itertuples():
             due = "" if pd.isna(r.due_at) else f"  截止 {pd.Timestamp(r.due_at).date()}"
-            lines.append(f"  [{scheme.indicators[r.indicator].name}] {r.label}（{STATUS_LABELS.get(r.status, r.status)}）{due}")
+            lines.append(
+                f"  [{scheme.indicators[r.indicator].name}] {r.label}（{STATUS_LABELS.get(r.status, r.status)}）{due}"
+            )
         if len(evidence) > 30:
             lines.append(f"  …共 {len(evidence)} 条")
     if len(gains):

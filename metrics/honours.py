@@ -1,4 +1,5 @@
 """红榜 and 黑榜: who the 通报 praises and who it names, by the scheme's [honours] rule."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """Everything one period's computation reads, as frames, and the digest that identifies it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -93,8 +94,12 @@ class Context:
 
 
 # record frame → the column dating each record (its local day decides the period it is in)
-DATED_RECORDS = {"updates": "updated_at", "requests": "submitted_at", "objections": "raised_at",
-                 "complaints": "received_at"}
+DATED_RECORDS = {
+    "updates": "updated_at",
+    "requests": "submitted_at",
+    "objections": "raised_at",
+    "complaints": "received_at",
+}
 
 
 def has_records(inputs: PeriodInputs, ctx: Context) -> bool:
@@ -113,8 +118,9 @@ def has_records(inputs: PeriodInputs, ctx: Context) -> bool:
 
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """table[key] for each key (missing → NA), keeping keys' index and table's dtype."""
-    return pd.Series(table[~table.index.duplicated()].reindex(keys.to_numpy()).to_numpy(), index=keys.index,
-                     dtype=table.dtype)
+    return pd.Series(
+        table[~table.index.duplicated()].reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=table.dtype
+    )
 
 
 def days_int(s: pd.Series | pd.Index) -> np.ndarray:

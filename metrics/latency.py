@@ -1,6 +1,7 @@
 """A service's response time from the duration histogram the collector keeps per month
 (data.models.DURATION_BUCKETS_MS): the mean from the exact sums, the P95 as the bound of
 the bucket it falls in (a histogram that adds up across batches cannot say more)."""
+
 from __future__ import annotations
 
 import math

@@ -1,5 +1,6 @@
 """Which periods the metrics keep fresh, and the day a period is judged as of; the Period
 value itself is in data/periods.py."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -13,8 +14,11 @@ from metrics.scheme import Scheme
 
 def periods_of_year(y: int, until: date) -> list[Period]:
     """The year, its quarters and months that have started by `until`."""
-    out = [p for p in [year(y)] + [quarter(y, q) for q in range(1, 5)]
-           + [month(y, m) for m in range(1, 13)] if p.start <= until]
+    out = [
+        p
+        for p in [year(y)] + [quarter(y, q) for q in range(1, 5)] + [month(y, m) for m in range(1, 13)]
+        if p.start <= until
+    ]
     return out
 
 

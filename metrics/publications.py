@@ -1,6 +1,7 @@
 """Recompute a publication version (data.publication) bit for bit: with the scheme text stored
 with it, and with the exemptions and adjustments as they were when its snapshot was computed,
 so a later accepted appeal leaves the earlier version verifiable."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -9,9 +10,9 @@ from sqlalchemy.engine import Engine
 
 from data import appeals
 from data.models import DeptScore, IndicatorScore, Publication, ScoreSnapshot
+from data.periods import Period
 from metrics import snapshots
 from metrics.assessment import assess
-from data.periods import Period
 from metrics.scheme import parse_scheme
 
 
@@ -22,10 +23,16 @@ def verify_version(engine: Engine, publication_id: int) -> snapshots.Verificatio
         if pub is None:
             raise snapshots.PublishError(f"发布版本 {publication_id} 不存在")
         snap = conn.execute(select(snap_t).where(snap_t.c.id == pub["snapshot_id"])).mappings().one()
-        stored_depts = pd.DataFrame(conn.execute(select(DeptScore.__table__).where(
-            DeptScore.__table__.c.snapshot_id == snap["id"])).mappings().all())
-        stored_inds = pd.DataFrame(conn.execute(select(IndicatorScore.__table__).where(
-            IndicatorScore.__table__.c.snapshot_id == snap["id"])).mappings().all())
+        stored_depts = pd.DataFrame(
+            conn.execute(select(DeptScore.__table__).where(DeptScore.__table__.c.snapshot_id == snap["id"]))
+            .mappings()
+            .all()
+        )
+        stored_inds = pd.DataFrame(
+            conn.execute(select(IndicatorScore.__table__).where(IndicatorScore.__table__.c.snapshot_id == snap["id"]))
+            .mappings()
+            .all()
+        )
         names = snapshots.frames.departments(conn).set_index("dept_id")["name"].to_dict()
         period = Period.parse(snap["period_key"])
         inputs = snapshots.load_inputs(conn, period, snap["as_of"])
@@ -34,14 +41,25 @@ def verify_version(engine: Engine, publication_id: int) -> snapshots.Verificatio
     inputs.adjustments = adjustments[adjustments["created_at"] <= pd.Timestamp(snap["computed_at"])]
     scheme = parse_scheme(pub["scheme_text"])
     a = assess(inputs, period, snap["as_of"], scheme, None, inputs.digest(period, snap["as_of"], scheme))
-    result = snapshots.Verification(snap["id"], snap["as_of"], a.input_digest == pub["input_digest"],
-                                    scheme.digest == pub["scheme_digest"])
+    result = snapshots.Verification(
+        snap["id"], snap["as_of"], a.input_digest == pub["input_digest"], scheme.digest == pub["scheme_digest"]
+    )
     if not result.scheme_same:
         result.differences.append("保存的方案文本与其摘要不符")
-    snapshots._compare(result, stored_depts.set_index("dept_id") if len(stored_depts) else pd.DataFrame(),
-                       a.departments.set_index("dept_id"), snapshots.DEPT_FIELDS, lambda d: names.get(d, d))
+    snapshots._compare(
+        result,
+        stored_depts.set_index("dept_id") if len(stored_depts) else pd.DataFrame(),
+        a.departments.set_index("dept_id"),
+        snapshots.DEPT_FIELDS,
+        lambda d: names.get(d, d),
+    )
     if len(stored_inds):
         stored_inds = stored_inds.set_index(["dept_id", "key"])
-    snapshots._compare(result, stored_inds, a.indicators.set_index(["dept_id", "key"]), snapshots.INDICATOR_FIELDS,
-                       lambda k: f"{names.get(k[0], k[0])} {k[1]}")
+    snapshots._compare(
+        result,
+        stored_inds,
+        a.indicators.set_index(["dept_id", "key"]),
+        snapshots.INDICATOR_FIELDS,
+        lambda k: f"{names.get(k[0], k[0])} {k[1]}",
+    )
     return result

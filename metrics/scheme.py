@@ -3,6 +3,7 @@
 Errors name the offending key (e.g. `dimensions[1].indicators[0].floor`) so the
 administrator editing the file knows where to look.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,6 +43,7 @@ class Dimension:
 @dataclass(frozen=True)
 class Honours:
     """The 红榜/黑榜 rule of the 通报: 1/divisor of each category, within [minimum, maximum]."""
+
     divisor: int
     minimum: int
     maximum: int
@@ -100,8 +102,10 @@ def _indicator(raw: dict, where: str, dimension: str) -> Indicator:
     if floor == target:
         raise SchemeError(f"考核方案 {where}floor 与 target 相同（{floor}），无法线性计分")
     if (direction == "higher") != (target > floor):
-        raise SchemeError(f"考核方案 {where}target/floor：direction={direction} 时"
-                          f"{'target 应大于 floor' if direction == 'higher' else 'target 应小于 floor'}")
+        raise SchemeError(
+            f"考核方案 {where}target/floor：direction={direction} 时"
+            f"{'target 应大于 floor' if direction == 'higher' else 'target 应小于 floor'}"
+        )
     if weight <= 0:
         raise SchemeError(f"考核方案 {where}weight 应大于 0")
     return Indicator(key, _need(raw, "name", where, str), dimension, weight, floor, target, direction)
@@ -137,8 +141,7 @@ def parse_scheme(text: str) -> Scheme:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SchemeError(f"考核方案不是合法的 TOML：{exc}") from exc
-    dims = tuple(_dimension(d, f"dimensions[{n}].") for n, d in
-                 enumerate(_need(raw, "dimensions", "", list)))
+    dims = tuple(_dimension(d, f"dimensions[{n}].") for n, d in enumerate(_need(raw, "dimensions", "", list)))
     total = sum(d.weight for d in dims)
     if abs(total - 100) > 1e-9:
         raise SchemeError(f"考核方案 dimensions 的权重之和为 {total:g}，应为 100")

@@ -3,6 +3,7 @@
 `score_units` works on any "unit" (a department, or a what-if scenario of one in
 gains.py), so the 提分清单 recomputes totals with exactly the rules used for ranking.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,9 +23,19 @@ def score_units(counts: pd.DataFrame, units: pd.Index, scheme: Scheme) -> tuple[
     An indicator without denominator is N/A and its weight goes to the dimension's other
     indicators; a dimension with no indicator left gives its weight to the other dimensions.
     """
-    meta = pd.DataFrame([{"indicator": i.key, "dimension": i.dimension, "w": i.weight, "floor": i.floor,
-                          "target": i.target, "factor": DEFINITIONS[i.key].factor}
-                         for i in scheme.indicators.values()])
+    meta = pd.DataFrame(
+        [
+            {
+                "indicator": i.key,
+                "dimension": i.dimension,
+                "w": i.weight,
+                "floor": i.floor,
+                "target": i.target,
+                "factor": DEFINITIONS[i.key].factor,
+            }
+            for i in scheme.indicators.values()
+        ]
+    )
     sums = counts.groupby(["unit", "indicator"])[["numerator", "denominator"]].sum()
     grid = pd.MultiIndex.from_product([units, meta["indicator"]], names=["unit", "indicator"])
     ind = sums.reindex(grid, fill_value=0).reset_index().merge(meta, on="indicator")
@@ -47,9 +58,13 @@ def score_units(counts: pd.DataFrame, units: pd.Index, scheme: Scheme) -> tuple[
     base = (dims["weight"] * dims["score"].fillna(0)).groupby(dims["unit"]).sum() / 100
     base[scale.groupby(dims["unit"]).first() <= 0] = np.nan
 
-    ind = ind.merge(dims[["unit", "dimension", "weight", "aw"]].rename(columns={"weight": "dim_weight", "aw": "dim_aw"}),
-                    on=["unit", "dimension"])
-    ind["weight"] = np.where(ind["dim_aw"] > 0, ind["dim_weight"] * ind["aw"] / ind["dim_aw"].where(ind["dim_aw"] > 0, 1), 0.0)
+    ind = ind.merge(
+        dims[["unit", "dimension", "weight", "aw"]].rename(columns={"weight": "dim_weight", "aw": "dim_aw"}),
+        on=["unit", "dimension"],
+    )
+    ind["weight"] = np.where(
+        ind["dim_aw"] > 0, ind["dim_weight"] * ind["aw"] / ind["dim_aw"].where(ind["dim_aw"] > 0, 1), 0.0
+    )
     ind_cols = ["unit", "indicator", "dimension", "numerator", "denominator", "value", "score", "status", "weight"]
     return ind[ind_cols], dims[["unit", "dimension", "score", "weight", "status"]], base.reindex(units)
 
@@ -60,8 +75,9 @@ def adjustment_totals(adjustments: pd.DataFrame, dept_ids: pd.Index, scheme: Sch
     counts = adjustments.groupby(["dept_id", "kind"]).size().unstack(fill_value=0)
     out = pd.DataFrame(index=dept_ids)
     out["bonus"] = by_kind.get("bonus", pd.Series(dtype=float)).reindex(dept_ids).fillna(0).clip(0, scheme.bonus_cap)
-    out["deduction"] = (by_kind.get("deduction", pd.Series(dtype=float)).reindex(dept_ids).fillna(0)
-                        .clip(0, scheme.deduction_cap))
+    out["deduction"] = (
+        by_kind.get("deduction", pd.Series(dtype=float)).reindex(dept_ids).fillna(0).clip(0, scheme.deduction_cap)
+    )
     out["vetoed"] = counts.get("veto", pd.Series(dtype=int)).reindex(dept_ids).fillna(0) > 0
     return out
 
@@ -84,8 +100,11 @@ def tiers(totals: pd.Series, vetoed: pd.Series, scheme: Scheme) -> tuple[pd.Seri
     """
     t = scheme.tiers
     rounded = totals.round(2)
-    tier = pd.Series(np.select([rounded >= t["excellent"], rounded >= t["good"], rounded >= t["fair"]],
-                               TIERS[:3], TIERS[3]), index=totals.index, dtype=object)
+    tier = pd.Series(
+        np.select([rounded >= t["excellent"], rounded >= t["good"], rounded >= t["fair"]], TIERS[:3], TIERS[3]),
+        index=totals.index,
+        dtype=object,
+    )
     tier[vetoed] = "较差"
     tier[totals.isna()] = None
     quota = int(np.floor(scheme.excellent_quota * totals.notna().sum() + 1e-9))

@@ -2,6 +2,7 @@
 month/quarter/year fresh after collector runs, publish and verify yearly appraisals, and
 record manual adjustments. The only metrics module (with __main__) that touches the store.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from data import appeals, audit, frames
-from data.departments import name_index
 from data.clock import local_today, utcnow
+from data.departments import name_index
 from data.load import plain
 from data.models import DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot
 from data.periods import Period, year
@@ -69,8 +70,16 @@ def judged_on(engine: Engine, period: Period, today: date) -> date:
         return evaluation_day(period, load_scheme(period.year), frequencies(conn), today)
 
 
-def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache: dict, *,
-                with_previous: bool = True, inputs: PeriodInputs | None = None) -> Assessment:
+def _assessment(
+    engine: Engine,
+    period: Period,
+    as_of: date,
+    today: date,
+    cache: dict,
+    *,
+    with_previous: bool = True,
+    inputs: PeriodInputs | None = None,
+) -> Assessment:
     """Assess `period`; the previous period of the same length (as of its judged_on day)
     supplies prev_total / prev_rank. `cache` holds (assessment, has_previous) by (key, as_of)."""
     hit = cache.get((period.key, as_of))
@@ -85,8 +94,9 @@ def _assessment(engine: Engine, period: Period, as_of: date, today: date, cache:
         prev = period.previous()
         previous = _assessment(engine, prev, judged_on(engine, prev, today), today, cache, with_previous=False)
         previous = previous.departments[["dept_id", "total", "rank"]]
-    result = assess(inputs, period, as_of, scheme, previous, inputs.digest(period, as_of, scheme),
-                    detailed=with_previous)
+    result = assess(
+        inputs, period, as_of, scheme, previous, inputs.digest(period, as_of, scheme), detailed=with_previous
+    )
     cache[(period.key, as_of)] = (result, with_previous)
     return result
 
@@ -104,29 +114,96 @@ def _day(value):
 
 def write_snapshot(conn: Connection, a: Assessment, status: str = "current", published_by: str | None = None) -> int:
     now = utcnow()
-    snap_id = conn.execute(insert(SNAPSHOT_TABLE).values(
-        period_key=a.period.key, period_kind=a.period.kind, period_start=a.period.start, period_end=a.period.end,
-        as_of=a.as_of, scheme_version=a.scheme.version, input_digest=a.input_digest, status=status,
-        computed_at=now, published_at=now if status == "published" else None, published_by=published_by,
-    ).returning(SNAPSHOT_TABLE.c.id)).scalar_one()
-    dept_rows = [{"snapshot_id": snap_id, **{c: plain(getattr(r, c)) for c in (
-        "dept_id", "category", "total", "base_total", "bonus", "deduction", "vetoed", "tier", "rank",
-        "prev_total", "prev_rank")}} for r in a.departments.itertuples()]
-    ind_rows = [{"snapshot_id": snap_id, "dept_id": int(r.dept_id), "key": r.key, "dimension": r.dimension,
-                 "value": plain(r.value), "score": plain(r.score), "numerator": plain(r.numerator),
-                 "denominator": plain(r.denominator), "weight": plain(r.weight), "status": r.status,
-                 "explanation": json.dumps(r.explanation, ensure_ascii=False)} for r in a.indicators.itertuples()]
-    ev_rows = [{"snapshot_id": snap_id, "dept_id": int(r.dept_id), "indicator": r.indicator,
-                "item_type": r.item_type, "item_key": str(r.item_key)[:200], "label": str(r.label)[:500],
-                "status": r.status, "due_at": _day(r.due_at),
-                "done_at": None if pd.isna(r.done_at) else pd.Timestamp(r.done_at).to_pydatetime(),
-                "detail": json.dumps(r.detail, ensure_ascii=False, default=str)} for r in a.evidence.itertuples()]
-    gain_rows = [{"snapshot_id": snap_id, "dept_id": int(r.dept_id), "indicator": r.indicator,
-                  "item_type": r.item_type, "item_key": str(r.item_key)[:200], "action": r.action,
-                  "points": float(r.points), "deadline": _day(r.deadline), "upcoming": bool(r.upcoming)}
-                 for r in a.gains.itertuples()]
-    for model, rows in ((DeptScore, dept_rows), (IndicatorScore, ind_rows), (EvidenceItem, ev_rows),
-                        (GainItem, gain_rows)):
+    snap_id = conn.execute(
+        insert(SNAPSHOT_TABLE)
+        .values(
+            period_key=a.period.key,
+            period_kind=a.period.kind,
+            period_start=a.period.start,
+            period_end=a.period.end,
+            as_of=a.as_of,
+            scheme_version=a.scheme.version,
+            input_digest=a.input_digest,
+            status=status,
+            computed_at=now,
+            published_at=now if status == "published" else None,
+            published_by=published_by,
+        )
+        .returning(SNAPSHOT_TABLE.c.id)
+    ).scalar_one()
+    dept_rows = [
+        {
+            "snapshot_id": snap_id,
+            **{
+                c: plain(getattr(r, c))
+                for c in (
+                    "dept_id",
+                    "category",
+                    "total",
+                    "base_total",
+                    "bonus",
+                    "deduction",
+                    "vetoed",
+                    "tier",
+                    "rank",
+                    "prev_total",
+                    "prev_rank",
+                )
+            },
+        }
+        for r in a.departments.itertuples()
+    ]
+    ind_rows = [
+        {
+            "snapshot_id": snap_id,
+            "dept_id": int(r.dept_id),
+            "key": r.key,
+            "dimension": r.dimension,
+            "value": plain(r.value),
+            "score": plain(r.score),
+            "numerator": plain(r.numerator),
+            "denominator": plain(r.denominator),
+            "weight": plain(r.weight),
+            "status": r.status,
+            "explanation": json.dumps(r.explanation, ensure_ascii=False),
+        }
+        for r in a.indicators.itertuples()
+    ]
+    ev_rows = [
+        {
+            "snapshot_id": snap_id,
+            "dept_id": int(r.dept_id),
+            "indicator": r.indicator,
+            "item_type": r.item_type,
+            "item_key": str(r.item_key)[:200],
+            "label": str(r.label)[:500],
+            "status": r.status,
+            "due_at": _day(r.due_at),
+            "done_at": None if pd.isna(r.done_at) else pd.Timestamp(r.done_at).to_pydatetime(),
+            "detail": json.dumps(r.detail, ensure_ascii=False, default=str),
+        }
+        for r in a.evidence.itertuples()
+    ]
+    gain_rows = [
+        {
+            "snapshot_id": snap_id,
+            "dept_id": int(r.dept_id),
+            "indicator": r.indicator,
+            "item_type": r.item_type,
+            "item_key": str(r.item_key)[:200],
+            "action": r.action,
+            "points": float(r.points),
+            "deadline": _day(r.deadline),
+            "upcoming": bool(r.upcoming),
+        }
+        for r in a.gains.itertuples()
+    ]
+    for model, rows in (
+        (DeptScore, dept_rows),
+        (IndicatorScore, ind_rows),
+        (EvidenceItem, ev_rows),
+        (GainItem, gain_rows),
+    ):
         if rows:
             conn.execute(insert(model.__table__), rows)
     return snap_id
@@ -134,8 +211,12 @@ def write_snapshot(conn: Connection, a: Assessment, status: str = "current", pub
 
 def _latest_current_digest(conn: Connection, period_key: str) -> str | None:
     t = SNAPSHOT_TABLE
-    return conn.execute(select(t.c.input_digest).where(t.c.period_key == period_key, t.c.status == "current")
-                        .order_by(t.c.id.desc()).limit(1)).scalar()
+    return conn.execute(
+        select(t.c.input_digest)
+        .where(t.c.period_key == period_key, t.c.status == "current")
+        .order_by(t.c.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 def _store_current(engine: Engine, a: Assessment) -> int | None:
@@ -145,8 +226,11 @@ def _store_current(engine: Engine, a: Assessment) -> int | None:
             return None
         snap_id = write_snapshot(conn, a)
         t = SNAPSHOT_TABLE
-        conn.execute(update(t).where(t.c.period_key == a.period.key, t.c.status == "current", t.c.id != snap_id)
-                     .values(status="superseded"))
+        conn.execute(
+            update(t)
+            .where(t.c.period_key == a.period.key, t.c.status == "current", t.c.id != snap_id)
+            .values(status="superseded")
+        )
     return snap_id
 
 
@@ -181,8 +265,13 @@ def refresh_current(engine: Engine, today: date | None = None) -> list[int]:
 
 def published_snapshot(conn: Connection, year_: int):
     t = SNAPSHOT_TABLE
-    return conn.execute(select(t).where(t.c.period_key == str(year_), t.c.status == "published")
-                        .order_by(t.c.id.desc()).limit(1)).mappings().first()
+    return (
+        conn.execute(
+            select(t).where(t.c.period_key == str(year_), t.c.status == "published").order_by(t.c.id.desc()).limit(1)
+        )
+        .mappings()
+        .first()
+    )
 
 
 def publish(engine: Engine, year_: int, by: str, today: date | None = None) -> int:
@@ -193,13 +282,23 @@ def publish(engine: Engine, year_: int, by: str, today: date | None = None) -> i
     with engine.connect() as conn:
         existing = published_snapshot(conn, year_)
     if existing is not None:
-        raise PublishError(f"{year_} 年度考核结果已于 {existing['published_at']:%Y-%m-%d %H:%M}（UTC）"
-                           f"由 {existing['published_by']} 发布，不能重复发布")
+        raise PublishError(
+            f"{year_} 年度考核结果已于 {existing['published_at']:%Y-%m-%d %H:%M}（UTC）"
+            f"由 {existing['published_by']} 发布，不能重复发布"
+        )
     a = _assessment(engine, period, as_of, today or local_today(), {})
     with engine.begin() as conn:
         snap_id = write_snapshot(conn, a, status="published", published_by=by)
-        audit.record(conn, by, "score.publish", f"score_snapshot:{snap_id}", period=period.key,
-                     as_of=as_of.isoformat(), scheme_version=a.scheme.version, input_digest=a.input_digest)
+        audit.record(
+            conn,
+            by,
+            "score.publish",
+            f"score_snapshot:{snap_id}",
+            period=period.key,
+            as_of=as_of.isoformat(),
+            scheme_version=a.scheme.version,
+            input_digest=a.input_digest,
+        )
     return snap_id
 
 
@@ -233,22 +332,39 @@ def verify(engine: Engine, year_: int) -> Verification:
         snap = published_snapshot(conn, year_)
         if snap is None:
             raise PublishError(f"{year_} 年度考核结果尚未发布")
-        stored_depts = pd.DataFrame(conn.execute(select(DeptScore.__table__).where(
-            DeptScore.__table__.c.snapshot_id == snap["id"])).mappings().all())
-        stored_inds = pd.DataFrame(conn.execute(select(IndicatorScore.__table__).where(
-            IndicatorScore.__table__.c.snapshot_id == snap["id"])).mappings().all())
+        stored_depts = pd.DataFrame(
+            conn.execute(select(DeptScore.__table__).where(DeptScore.__table__.c.snapshot_id == snap["id"]))
+            .mappings()
+            .all()
+        )
+        stored_inds = pd.DataFrame(
+            conn.execute(select(IndicatorScore.__table__).where(IndicatorScore.__table__.c.snapshot_id == snap["id"]))
+            .mappings()
+            .all()
+        )
         names = frames.departments(conn).set_index("dept_id")["name"].to_dict()
     a = compute(engine, snap["period_key"], snap["as_of"])
-    result = Verification(snap["id"], snap["as_of"], a.input_digest == snap["input_digest"],
-                          a.scheme.version == snap["scheme_version"])
+    result = Verification(
+        snap["id"], snap["as_of"], a.input_digest == snap["input_digest"], a.scheme.version == snap["scheme_version"]
+    )
     if not result.scheme_same:
         result.differences.append(f"方案版本不同：发布时 {snap['scheme_version']}，现在 {a.scheme.version}")
-    _compare(result, stored_depts.set_index("dept_id") if len(stored_depts) else pd.DataFrame(),
-             a.departments.set_index("dept_id"), DEPT_FIELDS, lambda d: names.get(d, d))
+    _compare(
+        result,
+        stored_depts.set_index("dept_id") if len(stored_depts) else pd.DataFrame(),
+        a.departments.set_index("dept_id"),
+        DEPT_FIELDS,
+        lambda d: names.get(d, d),
+    )
     if len(stored_inds):
         stored_inds = stored_inds.set_index(["dept_id", "key"])
-    _compare(result, stored_inds, a.indicators.set_index(["dept_id", "key"]), INDICATOR_FIELDS,
-             lambda k: f"{names.get(k[0], k[0])} {k[1]}")
+    _compare(
+        result,
+        stored_inds,
+        a.indicators.set_index(["dept_id", "key"]),
+        INDICATOR_FIELDS,
+        lambda k: f"{names.get(k[0], k[0])} {k[1]}",
+    )
     return result
 
 
@@ -267,8 +383,16 @@ def _compare(result: Verification, stored: pd.DataFrame, fresh: pd.DataFrame, fi
 ADJUSTMENT_KINDS = {"bonus": "加分", "deduction": "扣分", "veto": "一票否决"}
 
 
-def add_adjustment(engine: Engine, dept: str, kind: str, points: float, reason: str, author: str,
-                   period_key: str | None = None, today: date | None = None) -> int:
+def add_adjustment(
+    engine: Engine,
+    dept: str,
+    kind: str,
+    points: float,
+    reason: str,
+    author: str,
+    period_key: str | None = None,
+    today: date | None = None,
+) -> int:
     """Record a manual bonus, deduction or veto with its audit row (one transaction).
     Without a period it applies to the yearly appraisal of the current year."""
     if kind not in ADJUSTMENT_KINDS:
@@ -288,10 +412,28 @@ def add_adjustment(engine: Engine, dept: str, kind: str, points: float, reason: 
         if dept_id is None:
             raise ValueError(f"未知部门 {dept!r}：请核对部门名称或别名")
         t = ScoreAdjustment.__table__
-        adj_id = conn.execute(insert(t).values(
-            dept_id=dept_id, year=period.year, period_key=None if period.kind == "year" else period.key,
-            kind=kind, points=0.0 if kind == "veto" else float(points), reason=reason.strip(), author=author.strip(),
-            created_at=utcnow()).returning(t.c.id)).scalar_one()
-        audit.record(conn, author.strip(), f"score.{kind}", f"score_adjustment:{adj_id}", dept=dept.strip(),
-                     period=period.key, points=points, reason=reason.strip())
+        adj_id = conn.execute(
+            insert(t)
+            .values(
+                dept_id=dept_id,
+                year=period.year,
+                period_key=None if period.kind == "year" else period.key,
+                kind=kind,
+                points=0.0 if kind == "veto" else float(points),
+                reason=reason.strip(),
+                author=author.strip(),
+                created_at=utcnow(),
+            )
+            .returning(t.c.id)
+        ).scalar_one()
+        audit.record(
+            conn,
+            author.strip(),
+            f"score.{kind}",
+            f"score_adjustment:{adj_id}",
+            dept=dept.strip(),
+            period=period.key,
+            points=points,
+            reason=reason.strip(),
+        )
     return adj_id

@@ -6,6 +6,7 @@ An item still with its department (待签收 or 整改中; once submitted it wai
 - escalated ('escalate') once overdue by at least `escalate_after` working days: it goes on the
   leadership's 逾期督办 list and into the 通报.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,8 +25,9 @@ def overdue_workdays(deadlines: pd.Series, today: date, calendar: WorkdayCalenda
     return calendar.count_after(deadlines, today)
 
 
-def reminders(items: pd.DataFrame, today: date, remind_before: int, escalate_after: int,
-              calendar: WorkdayCalendar | None = None) -> pd.DataFrame:
+def reminders(
+    items: pd.DataFrame, today: date, remind_before: int, escalate_after: int, calendar: WorkdayCalendar | None = None
+) -> pd.DataFrame:
     """items: id, dept_id, state, deadline → one row per open item that needs a message today."""
     open_ = items[items["state"].isin(OPEN_STATES)]
     if open_.empty:
@@ -34,10 +36,20 @@ def reminders(items: pd.DataFrame, today: date, remind_before: int, escalate_aft
     cal = calendar or calendar_for(min(deadlines.min().date(), today), max(deadlines.max().date(), today))
     late = overdue_workdays(open_["deadline"], today, cal)
     horizon = pd.Timestamp(cal.add_one(today, remind_before))
-    kind = np.select([late >= escalate_after, late > 0, (deadlines >= pd.Timestamp(today)) & (deadlines <= horizon)],
-                     ["escalate", "overdue", "remind"], default="")
-    out = pd.DataFrame({"item_id": open_["id"].to_numpy(), "dept_id": open_["dept_id"].to_numpy(), "kind": kind,
-                        "deadline": deadlines.dt.date.to_numpy(), "overdue_workdays": late.to_numpy()})
+    kind = np.select(
+        [late >= escalate_after, late > 0, (deadlines >= pd.Timestamp(today)) & (deadlines <= horizon)],
+        ["escalate", "overdue", "remind"],
+        default="",
+    )
+    out = pd.DataFrame(
+        {
+            "item_id": open_["id"].to_numpy(),
+            "dept_id": open_["dept_id"].to_numpy(),
+            "kind": kind,
+            "deadline": deadlines.dt.date.to_numpy(),
+            "overdue_workdays": late.to_numpy(),
+        }
+    )
     return out[out["kind"] != ""].reset_index(drop=True)
 
 
@@ -51,7 +63,8 @@ def interview_list(ranks: pd.DataFrame, bottom: int, periods: int) -> pd.DataFra
     recent = ranks[ranks["period_key"].isin(keys)].copy()
     size = recent.groupby(["period_key", "category"])["rank"].transform("count")
     recent["bottom"] = recent["rank"].notna() & (recent["rank"] > size - bottom)
-    hits = recent.groupby(["dept_id", "category"]).agg(n=("bottom", "sum"),
-                                                        ranks=("rank", lambda r: [int(x) for x in r]))
+    hits = recent.groupby(["dept_id", "category"]).agg(
+        n=("bottom", "sum"), ranks=("rank", lambda r: [int(x) for x in r])
+    )
     out = hits[hits["n"] == periods].reset_index()[["dept_id", "category", "ranks"]]
     return out.sort_values(["category", "dept_id"]).reset_index(drop=True)

@@ -4,6 +4,7 @@
 PAOBAN_TEST_PG_URL (scripts/pg_test_server.sh prints one); without it the PostgreSQL
 cases skip, unless PAOBAN_REQUIRE_PG=1 (set by CI), where a skip becomes a failure.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Readers turn a source into batches of raw records plus the cursor after each batch."""
+
 from __future__ import annotations
 
 from collectors.config import SourceConfig

@@ -1,14 +1,16 @@
 """What every reader yields: batches of raw records with the cursor that follows them,
 and file-level problems the run reports before going on with the next file."""
+
 from __future__ import annotations
 
 import copy
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -37,12 +39,16 @@ class Batch:
             return [self.raw[p] for p in positions]
         rows = self.records.iloc[positions]
         if self.raw_style == "csv":
-            return [",".join("" if _missing(v) else str(v) for v in row)
-                    for row in rows.itertuples(index=False, name=None)]
+            return [
+                ",".join("" if _missing(v) else str(v) for v in row) for row in rows.itertuples(index=False, name=None)
+            ]
         names = [str(k) for k in rows.columns]
-        return [json.dumps({k: _jsonable(v) for k, v in zip(names, row) if not _missing(v)},
-                           ensure_ascii=False, default=str)
-                for row in rows.itertuples(index=False, name=None)]
+        return [
+            json.dumps(
+                {k: _jsonable(v) for k, v in zip(names, row) if not _missing(v)}, ensure_ascii=False, default=str
+            )
+            for row in rows.itertuples(index=False, name=None)
+        ]
 
 
 @dataclass
@@ -142,7 +148,8 @@ def frame_of(records: list[dict]) -> pd.DataFrame:
     for col in frame.columns:
         if frame[col].map(lambda v: isinstance(v, (dict, list))).any():
             frame[col] = frame[col].map(
-                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+            )
             nested.append(str(col).strip())
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.attrs[NESTED_COLUMNS] = nested

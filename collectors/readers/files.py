@@ -1,10 +1,11 @@
 """File drop folder: CSV, XLSX, JSON and JSON Lines, each file resumed where it stopped."""
+
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -37,8 +38,15 @@ from collectors.readers.tracking import (
     list_drop_folder,
 )
 
-FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-                    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMAT_BY_SUFFIX = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 STREAM_FORMATS = ("csv", "jsonl")
 MIN_BLOCK = 1 << 16
 # A run's first blocks are 1/8, 1/4 and 1/2 of a batch: its first rows are stored sooner,
@@ -127,9 +135,16 @@ class FileReader:
             stop = min(start + step, total)
             entry.records, entry.complete = stop, stop >= total
             self.tracker.store(match)
-            yield Batch(frame.iloc[start:stop], lines[start:stop], snapshot(self.cursor), name,
-                        "json", size if entry.complete else 0, bad if start == 0 else [],
-                        raw[start:stop] if raw is not None else None)
+            yield Batch(
+                frame.iloc[start:stop],
+                lines[start:stop],
+                snapshot(self.cursor),
+                name,
+                "json",
+                size if entry.complete else 0,
+                bad if start == 0 else [],
+                raw[start:stop] if raw is not None else None,
+            )
 
     def retry_after_change(self, match: Match, name: str) -> Iterator[FileNote]:
         """A file that failed under another configuration is read again, and the run says so."""
@@ -157,16 +172,16 @@ class FileReader:
             yield FileSkipped(name, entry.error, size)
             return
         if match.known and entry.offset >= size:
-            yield FileSkipped(name, NOTHING_NEW if entry.name == name
-                              else f"内容与已导入的文件 {entry.name} 相同", size)
+            yield FileSkipped(
+                name, NOTHING_NEW if entry.name == name else f"内容与已导入的文件 {entry.name} 相同", size
+            )
             return
         entry.name = name
         with path.open("rb") as fh:
             if entry.encoding is None:
                 sample = fh.read(HEAD_BYTES)
                 at_end = len(sample) == size
-                entry.encoding = (self.cfg.encoding if self.cfg.encoding != "auto"
-                                     else detect_encoding(sample, at_end))
+                entry.encoding = self.cfg.encoding if self.cfg.encoding != "auto" else detect_encoding(sample, at_end)
                 if fmt == "csv":
                     if b"\n" not in sample and not (at_end and settled):
                         yield FileSkipped(name, "表头尚未写完，下次再读", size)
@@ -199,8 +214,9 @@ class FileReader:
             entry.offset += cut
             entry.line += rows
             self.tracker.store(match)
-            yield Batch(frame, lines, snapshot(self.cursor), name, "csv" if fmt == "csv" else "json",
-                        cut + done_before, bad)
+            yield Batch(
+                frame, lines, snapshot(self.cursor), name, "csv" if fmt == "csv" else "json", cut + done_before, bad
+            )
             done_before = 0
             block_size = max(block_size, min(full, 2 * block_size))
 
@@ -247,13 +263,16 @@ def parse_csv_rows(data: bytes, columns: list[str], first: int):
         parity = np.cumsum([line.count(b'"') % 2 for line in lines]) % 2
         opened = int(np.flatnonzero((parity == 1) & (np.r_[0, parity[:-1]] == 0))[-1])
         before = b"".join(line + b"\n" for line in lines[:opened])
-        after = b"\n".join(lines[opened + 1:])
+        after = b"\n".join(lines[opened + 1 :])
         head = parse_csv_rows(before, columns, first) if before else None
         at = first + (head[3] if head else 0)
         tail = parse_csv_rows(after, columns, at + 1) if after.strip() else None
         parts = [p for p in (head, tail) if p is not None]
-        bad = [*(head[2] if head else []), (at, lines[opened].decode("utf-8", errors="replace").rstrip("\r"),
-                                            UNCLOSED_QUOTE), *(tail[2] if tail else [])]
+        bad = [
+            *(head[2] if head else []),
+            (at, lines[opened].decode("utf-8", errors="replace").rstrip("\r"), UNCLOSED_QUOTE),
+            *(tail[2] if tail else []),
+        ]
         frame = pd.concat([p[0] for p in parts], ignore_index=True) if parts else pd.DataFrame(columns=columns)
         numbers = np.concatenate([p[1] for p in parts]) if parts else np.array([], dtype=np.int64)
         return frame, numbers, bad, sum(p[3] for p in parts) + 1
@@ -264,8 +283,13 @@ def parse_csv_rows(data: bytes, columns: list[str], first: int):
     def on_invalid(row) -> str:
         bad_numbers.append(row.number)
         if row.text.strip():
-            bad.append((first + row.number - 1, row.text,
-                        f"该行有 {row.actual_columns} 列，表头有 {expected} 列：请检查是否多了或少了逗号、引号未闭合"))
+            bad.append(
+                (
+                    first + row.number - 1,
+                    row.text,
+                    f"该行有 {row.actual_columns} 列，表头有 {expected} 列：请检查是否多了或少了逗号、引号未闭合",
+                )
+            )
         return "skip"
 
     try:
@@ -286,12 +310,13 @@ def parse_csv_rows(data: bytes, columns: list[str], first: int):
 def _read_csv(data: bytes, columns: list[str], on_invalid) -> pa.Table:
     return pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=columns, use_threads=False,
-                                       block_size=max(1 << 20, len(data) + 1)),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True,
-                                         ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+        read_options=pacsv.ReadOptions(column_names=columns, use_threads=False, block_size=max(1 << 20, len(data) + 1)),
+        parse_options=pacsv.ParseOptions(
+            invalid_row_handler=on_invalid, newlines_in_values=True, ignore_empty_lines=False
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in columns}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
     )
 
 

@@ -1,11 +1,12 @@
 """HTTP JSON with a page cursor: each page is a batch; the cursor is the page to ask next."""
+
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -47,11 +48,15 @@ class HttpReader:
             records = records_in(doc, self.cfg.records_path)
             if records is None:
                 raise SourceUnavailable(
-                    f"接口响应中 records_path = {self.cfg.records_path!r} 处不是记录列表：请检查配置")
+                    f"接口响应中 records_path = {self.cfg.records_path!r} 处不是记录列表：请检查配置"
+                )
             following = dig(doc, self.cfg.next_cursor_path) if self.cfg.next_cursor_path else None
             good = [r for r in records if isinstance(r, dict)]
-            bad = [(i, json.dumps(r, ensure_ascii=False), "该记录不是 JSON 对象：每条记录应是 {...}")
-                   for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
+            bad = [
+                (i, json.dumps(r, ensure_ascii=False), "该记录不是 JSON 对象：每条记录应是 {...}")
+                for i, r in enumerate(records, start=1)
+                if not isinstance(r, dict)
+            ]
             lines = np.array([i for i, r in enumerate(records, start=1) if isinstance(r, dict)], dtype=np.int64)
             seen.add(page)
             more = following not in (None, "") and following not in seen

@@ -1,5 +1,6 @@
 """XLSX as office staff make them: title rows above the header, merged cells, dates as
 Excel serial numbers or as text."""
+
 from __future__ import annotations
 
 import io
@@ -21,7 +22,9 @@ def read_xlsx(data: bytes, cfg: SourceConfig) -> tuple[pd.DataFrame, np.ndarray]
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise UnreadableFile("不是有效的 Excel (.xlsx) 文件，或文件已损坏/被截断：请用 Excel 打开后另存为 .xlsx") from exc
+        raise UnreadableFile(
+            "不是有效的 Excel (.xlsx) 文件，或文件已损坏/被截断：请用 Excel 打开后另存为 .xlsx"
+        ) from exc
     try:
         sheet = book.worksheets[cfg.sheet] if isinstance(cfg.sheet, int) else book[cfg.sheet]
     except (IndexError, KeyError) as exc:
@@ -34,7 +37,7 @@ def read_xlsx(data: bytes, cfg: SourceConfig) -> tuple[pd.DataFrame, np.ndarray]
     if fill_merged(sheet, below_row=header + 1):
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     columns = unique_names(rows[header])
-    body = rows[header + 1:]
+    body = rows[header + 1 :]
     numbers = np.arange(header + 2, header + 2 + len(body), dtype=np.int64)
     keep = [i for i, r in enumerate(body) if any(v is not None and str(v).strip() for v in r)]
     width = len(columns)

@@ -1,8 +1,9 @@
 """SQL: a query against another database, resumed after its incremental column."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,8 @@ class SqlReader:
                 columns = list(result.keys())
                 if cfg.incremental_column and cfg.incremental_column not in columns:
                     raise SourceUnavailable(
-                        f"查询结果中没有增量列 {cfg.incremental_column!r}：查询返回的列为 {'、'.join(columns)}")
+                        f"查询结果中没有增量列 {cfg.incremental_column!r}：查询返回的列为 {'、'.join(columns)}"
+                    )
                 yield from self._batches(result, columns)
         except SQLAlchemyError as exc:
             raise SourceUnavailable(f"查询数据库 {shown} 失败：{exc.__class__.__name__}: {exc}") from exc

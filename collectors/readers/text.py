@@ -1,4 +1,5 @@
 """Encodings and header rows of text exports (CSV from Chinese office systems)."""
+
 from __future__ import annotations
 
 import codecs

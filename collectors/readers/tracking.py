@@ -5,6 +5,7 @@ changes nothing. Stream formats (CSV, JSON Lines) that keep growing are known by
 hash of their first bytes and resumed at a byte offset; whole-document formats (XLSX,
 JSON, X-Road) by the hash of the whole file and resumed at a record count.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,16 @@ HEAD_BYTES = 64 * 1024
 IGNORED_PREFIXES = (".", "~$")
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp")
 # SourceConfig fields that only schedule or size a run: changing them re-reads nothing
-RUN_ONLY = ("name", "base_dir", "interval_minutes", "enabled", "batch_rows", "settle_seconds",
-            "dedupe_keep_days", "timeout_seconds")
+RUN_ONLY = (
+    "name",
+    "base_dir",
+    "interval_minutes",
+    "enabled",
+    "batch_rows",
+    "settle_seconds",
+    "dedupe_keep_days",
+    "timeout_seconds",
+)
 CONFIG_CHANGED = "配置已变更，重新读取"
 
 
@@ -26,8 +35,7 @@ def config_digest(cfg) -> str:
     """A digest of what decides how a source's files are read, mapped and validated: a file
     that failed under one digest is read again under another."""
     kept = {k: v for k, v in asdict(cfg).items() if k not in RUN_ONLY}
-    return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False)
-                          .encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def sha256_of(path: Path, limit: int | None = None) -> str:
@@ -48,8 +56,11 @@ def list_drop_folder(folder: Path, pattern: str) -> list[Path]:
     """Files matching the glob, oldest first (then by name), skipping temp files."""
     if not folder.is_dir():
         return []
-    found = [p for p in folder.glob(pattern) if p.is_file()
-             and not p.name.startswith(IGNORED_PREFIXES) and not p.name.endswith(IGNORED_SUFFIXES)]
+    found = [
+        p
+        for p in folder.glob(pattern)
+        if p.is_file() and not p.name.startswith(IGNORED_PREFIXES) and not p.name.endswith(IGNORED_SUFFIXES)
+    ]
     return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
 
 
@@ -77,9 +88,10 @@ class FileEntry:
     error: str | None = None
     config: str | None = None  # the config digest the error was found under
 
-    STORED = {"stream": ("mode", "name", "head", "head_len", "offset", "encoding", "columns", "line", "error",
-                         "config"),
-              "whole": ("mode", "name", "records", "complete", "error", "config")}
+    STORED = {
+        "stream": ("mode", "name", "head", "head_len", "offset", "encoding", "columns", "line", "error", "config"),
+        "whole": ("mode", "name", "records", "complete", "error", "config"),
+    }
 
     def fail(self, reason: str, config: str) -> None:
         self.error, self.config = reason, config

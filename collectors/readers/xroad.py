@@ -8,6 +8,7 @@ with the Client copy first: the store counts the first and the rest as duplicate
 run log reads the same whether the copies come in one file or in two. The Client copy
 wins because its requestInTs and responseOutTs span the call as the consumer saw it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -108,8 +109,10 @@ def multipart_attachment(data: bytes) -> bytes:
     else:
         first = data.lstrip().split(b"\n", 1)[0].strip()
         if not first.startswith(b"--"):
-            raise UnreadableFile("既不是 JSON 也不是 multipart 响应：X-Road 来源只接受操作监控 JSON 或 "
-                                 "getSecurityServerOperationalData 的响应")
+            raise UnreadableFile(
+                "既不是 JSON 也不是 multipart 响应：X-Road 来源只接受操作监控 JSON 或 "
+                "getSecurityServerOperationalData 的响应"
+            )
         boundary = first[2:]
     for part in data.split(b"--" + boundary)[1:]:
         if part.startswith(b"--"):
@@ -123,13 +126,16 @@ def multipart_attachment(data: bytes) -> bytes:
             body = base64.b64decode(body)
         if body.startswith(GZIP_MAGIC) or "gzip" in headers:
             return body
-    raise UnreadableFile("multipart 响应中没有 gzip 附件：请确认请求的是 getSecurityServerOperationalData 且记录数不为 0")
+    raise UnreadableFile(
+        "multipart 响应中没有 gzip 附件：请确认请求的是 getSecurityServerOperationalData 且记录数不为 0"
+    )
 
 
 def member(records: pd.DataFrame, prefix: str) -> pd.Series:
     """X-Road member as INSTANCE:CLASS:CODE, or INSTANCE:CLASS:CODE:SUBSYSTEM when a
     subsystem is named: the instance (EE, DEV, …) is part of the identity, so members of
     two instances never merge. A record without an instance is named CLASS:CODE[:SUBSYSTEM]."""
+
     def col(name):
         full = f"{prefix}{name}"
         if full not in records.columns:
@@ -168,8 +174,17 @@ def message_call_ids(frame: pd.DataFrame, client: pd.Series, service: pd.Series,
     return ids
 
 
-EMPTY_CALLS = ["call_id", "requested_at", "consumer_dept", "provider_dept", "service_code", "succeeded",
-               "status_code", "fault_code", "duration_ms"]
+EMPTY_CALLS = [
+    "call_id",
+    "requested_at",
+    "consumer_dept",
+    "provider_dept",
+    "service_code",
+    "succeeded",
+    "status_code",
+    "fault_code",
+    "duration_ms",
+]
 
 
 def calls_from_records(records: list[dict], window_ms: float):
@@ -184,27 +199,33 @@ def calls_from_records(records: list[dict], window_ms: float):
     client, service = member(frame, "client"), member(frame, "service")
     service_code = frame["serviceCode"].astype("string") if "serviceCode" in frame.columns else None
     request_id = frame["xRequestId"].astype("string").str.strip().replace("", pd.NA)
-    by_message = message_call_ids(frame, client, service if service_code is None else service + ":" + service_code,
-                                  window_ms)
+    by_message = message_call_ids(
+        frame, client, service if service_code is None else service + ":" + service_code, window_ms
+    )
     call_id = request_id.astype("object").where(request_id.notna(), by_message)
     position = pd.Series(np.arange(len(frame)), index=frame.index)
     first = position.groupby(call_id.fillna(position.astype(str).radd("#")), sort=False).transform("min")
     is_client = frame["securityServerType"].astype("string").str.lower().eq("client").fillna(False)
-    order = pd.DataFrame({"first": first, "rank": np.where(is_client, 0, 1), "pos": position}) \
-        .sort_values(["first", "rank", "pos"], kind="stable")["pos"].to_numpy()
+    order = (
+        pd.DataFrame({"first": first, "rank": np.where(is_client, 0, 1), "pos": position})
+        .sort_values(["first", "rank", "pos"], kind="stable")["pos"]
+        .to_numpy()
+    )
     chosen = frame.iloc[order]
     start = pd.to_numeric(chosen["requestInTs"], errors="coerce")
     end = pd.to_numeric(chosen["responseOutTs"], errors="coerce")
-    calls = pd.DataFrame({
-        "call_id": call_id.iloc[order],
-        "requested_at": start,
-        "consumer_dept": client.iloc[order],
-        "provider_dept": service.iloc[order],
-        "service_code": chosen.get("serviceCode"),
-        "succeeded": chosen.get("succeeded"),
-        "status_code": chosen.get("statusCode"),
-        "fault_code": chosen.get("faultCode"),
-        "duration_ms": (end - start).astype("Float64"),
-    }).reset_index(drop=True)
+    calls = pd.DataFrame(
+        {
+            "call_id": call_id.iloc[order],
+            "requested_at": start,
+            "consumer_dept": client.iloc[order],
+            "provider_dept": service.iloc[order],
+            "service_code": chosen.get("serviceCode"),
+            "succeeded": chosen.get("succeeded"),
+            "status_code": chosen.get("statusCode"),
+            "fault_code": chosen.get("faultCode"),
+            "duration_ms": (end - start).astype("Float64"),
+        }
+    ).reset_index(drop=True)
     raw = [json.dumps(records[i], ensure_ascii=False) for i in order]
     return calls, order, raw

@@ -1,11 +1,12 @@
 """用户管理: list, add, disable, unlock and reset accounts; every change is audit-logged."""
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.auth import current_viewer
+from data.clock import utcnow
 from data.db import get_engine
 from data.departments import list_departments
-from data.clock import utcnow
 from data.models import ROLES
 from data.users import (
     UserError,
@@ -53,8 +54,7 @@ with add_tab:
     if role == "department":
         if not dept_names:
             st.warning("还没有登记任何部门：请先用 python -m data dept add 登记部门。")
-        dept_id = st.selectbox("所属部门", list(dept_names), format_func=dept_names.get,
-                               key="new_dept")
+        dept_id = st.selectbox("所属部门", list(dept_names), format_func=dept_names.get, key="new_dept")
     with st.form("new_user", clear_on_submit=True):
         username = st.text_input("用户名（登录用，不含空格）")
         display_name = st.text_input("姓名")
@@ -64,8 +64,16 @@ with add_tab:
             initial = password or generate_password()
             try:
                 with engine.begin() as conn:
-                    create_user(conn, username, role, initial, actor=viewer.username,
-                                display_name=display_name, dept_id=dept_id, email=email)
+                    create_user(
+                        conn,
+                        username,
+                        role,
+                        initial,
+                        actor=viewer.username,
+                        display_name=display_name,
+                        dept_id=dept_id,
+                        email=email,
+                    )
             except UserError as exc:
                 st.error(str(exc))
             else:
@@ -78,25 +86,27 @@ with engine.connect() as conn:
     users = list_users(conn)
 with table_area:
     st.dataframe(
-        pd.DataFrame({
-            "用户名": [u["username"] for u in users],
-            "姓名": [u["display_name"] for u in users],
-            "角色": [ROLES[u["role"]] for u in users],
-            "所属部门": [u["dept_name"] or "" for u in users],
-            "邮箱": [u["email"] or "" for u in users],
-            "状态": [status(u) for u in users],
-            "锁定至": [shown_time(u["locked_until"]) if locked(u) else "" for u in users],
-            "最近登录": [shown_time(u["last_login_at"]) for u in users],
-        }),
-        hide_index=True, width="stretch",
+        pd.DataFrame(
+            {
+                "用户名": [u["username"] for u in users],
+                "姓名": [u["display_name"] for u in users],
+                "角色": [ROLES[u["role"]] for u in users],
+                "所属部门": [u["dept_name"] or "" for u in users],
+                "邮箱": [u["email"] or "" for u in users],
+                "状态": [status(u) for u in users],
+                "锁定至": [shown_time(u["locked_until"]) if locked(u) else "" for u in users],
+                "最近登录": [shown_time(u["last_login_at"]) for u in users],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )
 
 with change_tab:
     if not users:
         st.info("还没有用户。")
     else:
-        labels = {u["username"]: f'{u["username"]}（{u["display_name"]}，{status(u)}）'
-                  for u in users}
+        labels = {u["username"]: f"{u['username']}（{u['display_name']}，{status(u)}）" for u in users}
         chosen = st.selectbox("选择用户", list(labels), format_func=labels.get, key="chosen_user")
         user = next(u for u in users if u["username"] == chosen)
         left, middle, right = st.columns(3)

@@ -1,6 +1,7 @@
 """申诉: a department appeals one indicator of a period (naming evidence rows, with reason and
 files); the inspector reviews each: 驳回, or 采纳 as an exemption of those rows or as a score
 adjustment. Leader and admin read. Window and caps are the data layer's to check."""
+
 import pandas as pd
 import streamlit as st
 
@@ -27,11 +28,21 @@ def label_of(period_key: str, key: str) -> str:
 
 with engine.connect() as conn:
     filed = appeals.list_appeals(conn, viewer)
-table = pd.DataFrame([{"编号": a["id"], "部门": names.get(a["dept_id"], ""), "周期": a["period_key"],
-                       "指标": label_of(a["period_key"], a["indicator"]), "状态": APPEAL_STATES[a["state"]],
-                       "复核结论": DECISIONS[a["effect"] or "reject"] if a["state"] != "pending" else "",
-                       "复核意见": a["review_reason"] or "", "提出时间": f"{to_local(a['filed_at']):%Y-%m-%d}"}
-                      for a in filed])
+table = pd.DataFrame(
+    [
+        {
+            "编号": a["id"],
+            "部门": names.get(a["dept_id"], ""),
+            "周期": a["period_key"],
+            "指标": label_of(a["period_key"], a["indicator"]),
+            "状态": APPEAL_STATES[a["state"]],
+            "复核结论": DECISIONS[a["effect"] or "reject"] if a["state"] != "pending" else "",
+            "复核意见": a["review_reason"] or "",
+            "提出时间": f"{to_local(a['filed_at']):%Y-%m-%d}",
+        }
+        for a in filed
+    ]
+)
 if table.empty:
     st.info("还没有申诉。")
 else:
@@ -39,33 +50,50 @@ else:
 
 if filed:
     st.subheader("查看申诉")
-    shown = {a["id"]: f"#{a['id']} {names.get(a['dept_id'], '')} {a['period_key']} "
-                      f"{label_of(a['period_key'], a['indicator'])}（{APPEAL_STATES[a['state']]}）" for a in filed}
+    shown = {
+        a["id"]: f"#{a['id']} {names.get(a['dept_id'], '')} {a['period_key']} "
+        f"{label_of(a['period_key'], a['indicator'])}（{APPEAL_STATES[a['state']]}）"
+        for a in filed
+    }
     pending = [a["id"] for a in filed if a["state"] == "pending"]
-    chosen = st.selectbox("申诉", list(shown), format_func=shown.get, key="ap_item",
-                          index=list(shown).index(pending[0]) if pending else 0)
+    chosen = st.selectbox(
+        "申诉", list(shown), format_func=shown.get, key="ap_item", index=list(shown).index(pending[0]) if pending else 0
+    )
     with engine.connect() as conn:
         appeal = appeals.get_appeal(conn, viewer, chosen)
     st.markdown(f"**申诉理由**：{appeal['reason']}")
     if appeal["evidence"]:
-        st.dataframe(pd.DataFrame([{"类型": e["item_type"], "编号": e["item_key"], "名称": e["label"] or ""}
-                                   for e in appeal["evidence"]]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [{"类型": e["item_type"], "编号": e["item_key"], "名称": e["label"] or ""} for e in appeal["evidence"]]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     for att in appeal["attachments"]:
         with engine.connect() as conn:
             filename, media_type, content = attachments.download(conn, viewer, att["id"])
-        st.download_button(f"下载附件：{filename}", content, file_name=filename, mime=media_type,
-                           key=f"ap_att_{att['id']}", on_click="ignore")
+        st.download_button(
+            f"下载附件：{filename}",
+            content,
+            file_name=filename,
+            mime=media_type,
+            key=f"ap_att_{att['id']}",
+            on_click="ignore",
+        )
     if viewer.role == "inspector" and appeal["state"] == "pending":
-        decision = st.radio("复核结论", list(DECISIONS), format_func=DECISIONS.get, horizontal=True,
-                            key="ap_decision")
+        decision = st.radio("复核结论", list(DECISIONS), format_func=DECISIONS.get, horizontal=True, key="ap_decision")
         kind, points = None, None
         if decision == "adjustment":
             kind = st.selectbox("调整方式", list(ADJUSTMENT_KINDS), format_func=ADJUSTMENT_KINDS.get, key="ap_kind")
             points = st.number_input("分值", min_value=0.0, step=0.5, key="ap_points")
         reason = st.text_area("复核意见", key="ap_reason")
         if st.button("提交复核结论", type="primary", key="ap_review"):
-            act(engine, "提交复核结论", lambda conn: appeals.review(conn, viewer, chosen, decision, reason,
-                                                                 kind=kind, points=points))
+            act(
+                engine,
+                "提交复核结论",
+                lambda conn: appeals.review(conn, viewer, chosen, decision, reason, kind=kind, points=points),
+            )
 
 if viewer.role == "department" and viewer.dept_id is not None:
     st.subheader("提出申诉")
@@ -78,18 +106,35 @@ if viewer.role == "department" and viewer.dept_id is not None:
     period_key = st.selectbox("考核周期", keys, key="ap_new_period")
     snapshot_id = int(periods.iloc[keys.index(period_key)]["snapshot_id"])
     scores = read(queries.indicator_scores, viewer, snapshot_id, dept_id=viewer.dept_id)
-    indicator = st.selectbox("申诉的指标", list(scores["key"]), format_func=lambda k: label_of(period_key, k),
-                             key="ap_new_indicator")
+    indicator = st.selectbox(
+        "申诉的指标", list(scores["key"]), format_func=lambda k: label_of(period_key, k), key="ap_new_indicator"
+    )
     evidence = read(queries.evidence, viewer, snapshot_id, dept_id=viewer.dept_id)
     evidence = evidence[evidence["indicator"] == indicator]
-    picked = st.multiselect("有异议的证据行（可不选）", list(evidence.index), key="ap_new_rows",
-                            format_func=lambda i: f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}")
+    picked = st.multiselect(
+        "有异议的证据行（可不选）",
+        list(evidence.index),
+        key="ap_new_rows",
+        format_func=lambda i: f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}",
+    )
     reason = st.text_area("申诉理由", key="ap_new_reason")
-    files = st.file_uploader("佐证材料（PDF、图片、Word、Excel，每个不超过 10 MB）", accept_multiple_files=True,
-                             key="ap_new_files")
+    files = st.file_uploader(
+        "佐证材料（PDF、图片、Word、Excel，每个不超过 10 MB）", accept_multiple_files=True, key="ap_new_files"
+    )
     if st.button("提交申诉", type="primary", key="ap_file"):
         rows = [evidence.loc[i, ["item_type", "item_key", "label"]].to_dict() for i in picked]
         uploads = [(f.name, f.getvalue()) for f in files or []]
-        act(engine, "提交申诉", lambda conn: appeals.file_appeal(
-            conn, viewer, period_key=period_key, indicator=indicator, reason=reason, today=today,
-            evidence=rows, files=uploads))
+        act(
+            engine,
+            "提交申诉",
+            lambda conn: appeals.file_appeal(
+                conn,
+                viewer,
+                period_key=period_key,
+                indicator=indicator,
+                reason=reason,
+                today=today,
+                evidence=rows,
+                files=uploads,
+            ),
+        )

@@ -1,4 +1,5 @@
 """部门详情: one department's indicators, explanations, evidence and call partners."""
+
 import streamlit as st
 
 from dashboard import charts
@@ -41,7 +42,9 @@ categories = dict(zip(visible["dept_id"], visible["category"]))
 # or by the ranking's drill-down) and seeds the widget before it is drawn, so no pick is lost.
 st.session_state["department_pick"] = requested if requested in ids else ids[0]
 dept_id = st.selectbox(
-    "部门", ids, format_func=lambda i: f"{names[i]}（{category_label(categories[i])}）",
+    "部门",
+    ids,
+    format_func=lambda i: f"{names[i]}（{category_label(categories[i])}）",
     key="department_pick",
     on_change=lambda: st.session_state.update({SELECTED_DEPT: int(st.session_state["department_pick"])}),
 )
@@ -61,8 +64,10 @@ if no_data(shown):
     st.stop()
 own = read(queries.ranking, viewer, snapshot_id, dept_id=dept["dept_id"])
 if own.empty:
-    st.info(founded_note(dept["name"], dept["active_from"], period)
-            or f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。")
+    st.info(
+        founded_note(dept["name"], dept["active_from"], period)
+        or f"{dept['name']}在{label}没有得分（可能尚未纳入考核）。"
+    )
     st.stop()
 score_header(own.iloc[0], dept["name"], period)
 
@@ -86,21 +91,47 @@ groups = evidence_groups(evidence)
 for n, (title, rows) in enumerate(groups.items()):
     rows = evidence_rows.loc[rows.index]
     with st.expander(f"{title}（{len(rows)}）", expanded=bool(len(rows)) and n == 0):
-        table_with_csv(rows.drop(columns=["部门", "类型"]), viewer, target=f"evidence:{dept['dept_id']}",
-                       period=period.key, file_name=f"{title}_{file_stem}.csv",
-                       key=f"evidence_csv_{n}", empty="本期没有此类问题。", wide=("详情",))
+        table_with_csv(
+            rows.drop(columns=["部门", "类型"]),
+            viewer,
+            target=f"evidence:{dept['dept_id']}",
+            period=period.key,
+            file_name=f"{title}_{file_stem}.csv",
+            key=f"evidence_csv_{n}",
+            empty="本期没有此类问题。",
+            wide=("详情",),
+        )
 
 st.subheader("接口调用")
 days = read(queries.failures_by_day, viewer, dept["dept_id"], period)
 labels = fault_labels()
-fault_rows = faults.assign(first_at=to_local_series(faults["first_at"]), last_at=to_local_series(faults["last_at"]),
-                           fault_code=faults["fault_code"].map(lambda c: fault_label(c, labels)))
-fault_rows = fault_rows.rename(columns={"service_code": "服务编码", "fault_code": "错误码", "failures": "失败次数",
-                                        "first_at": "首次失败", "last_at": "最近失败"})
-failed_rows = failed.assign(requested_at=to_local_series(failed["requested_at"]),
-                            fault_code=failed["fault_code"].map(lambda c: fault_label(c, labels))).rename(columns={
-    "requested_at": "调用时间", "service_code": "服务编码", "consumer": "调用方", "fault_code": "错误码",
-    "status_code": "状态码", "duration_ms": "耗时（毫秒）"})
+fault_rows = faults.assign(
+    first_at=to_local_series(faults["first_at"]),
+    last_at=to_local_series(faults["last_at"]),
+    fault_code=faults["fault_code"].map(lambda c: fault_label(c, labels)),
+)
+fault_rows = fault_rows.rename(
+    columns={
+        "service_code": "服务编码",
+        "fault_code": "错误码",
+        "failures": "失败次数",
+        "first_at": "首次失败",
+        "last_at": "最近失败",
+    }
+)
+failed_rows = failed.assign(
+    requested_at=to_local_series(failed["requested_at"]),
+    fault_code=failed["fault_code"].map(lambda c: fault_label(c, labels)),
+).rename(
+    columns={
+        "requested_at": "调用时间",
+        "service_code": "服务编码",
+        "consumer": "调用方",
+        "fault_code": "错误码",
+        "status_code": "状态码",
+        "duration_ms": "耗时（毫秒）",
+    }
+)
 if days.empty:
     st.caption("本期没有调用本部门接口的记录。")
 else:
@@ -108,13 +139,26 @@ else:
 left, right = st.columns(2)
 with left:
     st.markdown("**主要错误码**")
-    table_with_csv(fault_rows, viewer, target=f"faults:{dept['dept_id']}", period=period.key,
-                   file_name=f"错误码_{file_stem}.csv", key="faults_csv", empty="本期没有失败的调用。")
+    table_with_csv(
+        fault_rows,
+        viewer,
+        target=f"faults:{dept['dept_id']}",
+        period=period.key,
+        file_name=f"错误码_{file_stem}.csv",
+        key="faults_csv",
+        empty="本期没有失败的调用。",
+    )
 with right:
     st.markdown("**最近失败的调用（北京时间，最多 200 条）**")
-    table_with_csv(failed_rows, viewer, target=f"failed_calls:{dept['dept_id']}",
-                   period=period.key, file_name=f"失败调用_{file_stem}.csv",
-                   key="failed_csv", empty="本期没有失败的调用。")
+    table_with_csv(
+        failed_rows,
+        viewer,
+        target=f"failed_calls:{dept['dept_id']}",
+        period=period.key,
+        file_name=f"失败调用_{file_stem}.csv",
+        key="failed_csv",
+        empty="本期没有失败的调用。",
+    )
 partners = read(queries.call_partners, viewer, dept["dept_id"], period)
 st.markdown("**谁调用谁**（左：调用本部门接口的部门；右：本部门调用的部门）")
 if partners.empty:
@@ -130,9 +174,21 @@ else:
     st.plotly_chart(charts.trend(trend), width="stretch", key="department_trend")
 
 st.subheader("导出")
-download("下载证据 Excel 工作簿", viewer, target=f"evidence:{dept['dept_id']}",
-         period=period.key, kind="xlsx", file_name=f"证据_{file_stem}.xlsx",
-         mime=XLSX_MIME, key="department_xlsx",
-         build=lambda: workbook({"指标得分": indicator_table(indicators, scheme),
-                                 "问题清单": evidence_rows, "主要错误码": fault_rows,
-                                 "失败调用": failed_rows}))
+download(
+    "下载证据 Excel 工作簿",
+    viewer,
+    target=f"evidence:{dept['dept_id']}",
+    period=period.key,
+    kind="xlsx",
+    file_name=f"证据_{file_stem}.xlsx",
+    mime=XLSX_MIME,
+    key="department_xlsx",
+    build=lambda: workbook(
+        {
+            "指标得分": indicator_table(indicators, scheme),
+            "问题清单": evidence_rows,
+            "主要错误码": fault_rows,
+            "失败调用": failed_rows,
+        }
+    ),
+)

@@ -1,4 +1,5 @@
 """消息: the viewer's own messages (督办 下发, 催办, 逾期, 申诉结果 …), newest first."""
+
 import streamlit as st
 
 from dashboard.auth import current_viewer

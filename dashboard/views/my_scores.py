@@ -1,4 +1,5 @@
 """我的得分: a department's own scores, how each was made, what to fix, and where it stands."""
+
 import streamlit as st
 
 from dashboard import charts
@@ -29,8 +30,10 @@ if no_data(shown):
     st.stop()
 own = read(queries.ranking, viewer, snapshot_id, dept_id=viewer.dept_id)
 if own.empty:
-    st.info((founded_note(dept["name"], dept["active_from"], period)
-             or f"本部门在{label}没有得分（可能尚未纳入考核）。") + "如有疑问请联系跑办管理员。")
+    st.info(
+        (founded_note(dept["name"], dept["active_from"], period) or f"本部门在{label}没有得分（可能尚未纳入考核）。")
+        + "如有疑问请联系跑办管理员。"
+    )
     st.stop()
 row = own.iloc[0]
 score_header(row, dept["name"], period)
@@ -45,9 +48,16 @@ file_stem = f"{dept['name']}_{period.key}"
 
 st.subheader("提分清单")
 st.caption("按可提分值从高到低排列；“临近期限”表示期限在两周内，请优先处理。")
-table_with_csv(gain_rows, viewer, target=f"gains:{viewer.dept_id}", period=period.key,
-               file_name=f"提分清单_{file_stem}.csv", key="gains_csv",
-               empty="本期没有可提分的事项，继续保持。", wide=("怎么做",))
+table_with_csv(
+    gain_rows,
+    viewer,
+    target=f"gains:{viewer.dept_id}",
+    period=period.key,
+    file_name=f"提分清单_{file_stem}.csv",
+    key="gains_csv",
+    empty="本期没有可提分的事项，继续保持。",
+    wide=("怎么做",),
+)
 
 st.subheader("各项指标")
 peers = read(queries.indicator_distribution, viewer, snapshot_id, dept["category"])
@@ -67,11 +77,20 @@ with left:
 with right:
     st.subheader("得分分布（匿名）")
     st.caption(f"{category_label(dept['category'])}各单位总分的分布，不显示其他单位名称。")
-    st.plotly_chart(charts.distribution(
-        totals, scheme.tiers, you=None if missing(row["total"]) else float(row["total"])), width="stretch",
-                    key="mine_distribution")
+    st.plotly_chart(
+        charts.distribution(totals, scheme.tiers, you=None if missing(row["total"]) else float(row["total"])),
+        width="stretch",
+        key="mine_distribution",
+    )
 
-download("下载本部门得分与提分清单（Excel）", viewer, target=f"my_scores:{viewer.dept_id}",
-         period=period.key, kind="xlsx", file_name=f"我的得分_{file_stem}.xlsx",
-         mime=XLSX_MIME, key="mine_xlsx",
-         build=lambda: workbook({"指标得分": indicator_table(indicators, scheme), "提分清单": gain_rows}))
+download(
+    "下载本部门得分与提分清单（Excel）",
+    viewer,
+    target=f"my_scores:{viewer.dept_id}",
+    period=period.key,
+    kind="xlsx",
+    file_name=f"我的得分_{file_stem}.xlsx",
+    mime=XLSX_MIME,
+    key="mine_xlsx",
+    build=lambda: workbook({"指标得分": indicator_table(indicators, scheme), "提分清单": gain_rows}),
+)

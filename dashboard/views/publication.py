@@ -1,5 +1,6 @@
 """考核发布: the yearly appraisal's versions, 草稿 → 公示 → 发布, and the check that a shown version
 still recomputes to what was published. Leader and admin; the data layer checks order and waits."""
+
 import pandas as pd
 import streamlit as st
 
@@ -28,10 +29,21 @@ def when(ts) -> str:
     return f"{to_local(ts):%Y-%m-%d %H:%M}" if ts is not None else ""
 
 
-table = pd.DataFrame([{"版本": p["version"], "状态": PUBLICATION_STATES[p["state"]], "计算结果": p["snapshot_id"],
-                       "公示开始": p["publicity_start"], "公示结束": p["publicity_end"],
-                       "发布时间": when(p["published_at"]), "发布人": p["published_by"] or "",
-                       "说明": p["note"] or ""} for p in shown])
+table = pd.DataFrame(
+    [
+        {
+            "版本": p["version"],
+            "状态": PUBLICATION_STATES[p["state"]],
+            "计算结果": p["snapshot_id"],
+            "公示开始": p["publicity_start"],
+            "公示结束": p["publicity_end"],
+            "发布时间": when(p["published_at"]),
+            "发布人": p["published_by"] or "",
+            "说明": p["note"] or "",
+        }
+        for p in shown
+    ]
+)
 if table.empty:
     st.info(f"{year} 年度还没有发布版本。年度结果计算完成后，可在下方起草第 1 版。")
 else:
@@ -49,8 +61,10 @@ elif open_["state"] == "draft":
         act(engine, "开始公示", lambda conn: publication.publicize(conn, viewer, open_["id"], start))
 else:
     st.subheader(f"第 {open_['version']} 版：公示中")
-    st.caption(f"公示期 {open_['publicity_start']:%Y-%m-%d} 至 {open_['publicity_end']:%Y-%m-%d}；"
-               "公示期结束且申诉全部复核后可以发布。")
+    st.caption(
+        f"公示期 {open_['publicity_start']:%Y-%m-%d} 至 {open_['publicity_end']:%Y-%m-%d}；"
+        "公示期结束且申诉全部复核后可以发布。"
+    )
     if st.button("发布", type="primary", key="pb_publish"):
         act(engine, "发布", lambda conn: publication.publish(conn, viewer, open_["id"], today))
 

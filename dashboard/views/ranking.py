@@ -1,4 +1,5 @@
 """排名总览: who ranks where in a period, by category, with drill-down and exports."""
+
 import streamlit as st
 
 from dashboard import charts
@@ -65,12 +66,15 @@ def change_style(value):
 st.subheader("排名")
 selection = st.dataframe(
     table.style.map(tier_style, subset=["等次"]).map(change_style, subset=["变化"]).format(precision=2),
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
     column_order=[c for c in table.columns if c != "类别"],
-    placeholder=NO_DATA, height=min(35 * (len(table) + 1) + 3, 740),
+    placeholder=NO_DATA,
+    height=min(35 * (len(table) + 1) + 3, 740),
     key="ranking_table",
-    column_config={"总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100,
-                                                          format="%.2f")},
+    column_config={"总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100, format="%.2f")},
 )
 
 
@@ -84,8 +88,9 @@ if chosen_rows:
     open_department(int(ranking.iloc[chosen_rows[0]]["dept_id"]))
 pick, open_col = st.columns([3, 1], vertical_alignment="bottom")
 names = dict(zip(ranking["dept_id"], ranking["department"]))
-target = pick.selectbox("查看部门详情（也可点击表格中的一行）", list(names), format_func=names.__getitem__,
-                        key="ranking_drill")
+target = pick.selectbox(
+    "查看部门详情（也可点击表格中的一行）", list(names), format_func=names.__getitem__, key="ranking_drill"
+)
 if open_col.button("打开部门详情", key="ranking_open", type="primary"):
     open_department(int(target))
 
@@ -94,30 +99,61 @@ st.subheader("导出")
 red, black = honour_lists(ranking, scheme.honours)
 weak = ranking[ranking["tier"] == "较差"]
 problems = {
-    r["department"]: problem_lines(indicators[indicators["dept_id"] == r["dept_id"]],
-                                   read(queries.evidence, viewer, snapshot_id, dept_id=int(r["dept_id"])), scheme)
+    r["department"]: problem_lines(
+        indicators[indicators["dept_id"] == r["dept_id"]],
+        read(queries.evidence, viewer, snapshot_id, dept_id=int(r["dept_id"])),
+        scheme,
+    )
     for r in weak.to_dict("records")
 }
 short = ["排名", "部门", "总分", "等次"]
-intro = (f"根据{scheme.year}年度考核方案（版本 {shown.scheme_version}），对{label}"
-         f"{category_label(category)}共 {len(ranking)} 个单位进行了考核，数据截至 {shown.as_of}。"
-         f"等次分布：" + "，".join(f"{t} {int((ranking['tier'] == t).sum())} 个" for t in TIERS) + "。")
+intro = (
+    f"根据{scheme.year}年度考核方案（版本 {shown.scheme_version}），对{label}"
+    f"{category_label(category)}共 {len(ranking)} 个单位进行了考核，数据截至 {shown.as_of}。"
+    f"等次分布：" + "，".join(f"{t} {int((ranking['tier'] == t).sum())} 个" for t in TIERS) + "。"
+)
 file_stem = f"{period.key}_{category_label(category)}"
 c1, c2, c3 = st.columns(3)
 with c1:
-    download("下载 Excel 工作簿", viewer, target=f"ranking:{category}", period=period.key,
-             kind="xlsx", file_name=f"排名_{file_stem}.xlsx", mime=XLSX_MIME, key="ranking_xlsx",
-             build=lambda: workbook({"排名": table, "指标得分": indicator_table(indicators, scheme)}))
+    download(
+        "下载 Excel 工作簿",
+        viewer,
+        target=f"ranking:{category}",
+        period=period.key,
+        kind="xlsx",
+        file_name=f"排名_{file_stem}.xlsx",
+        mime=XLSX_MIME,
+        key="ranking_xlsx",
+        build=lambda: workbook({"排名": table, "指标得分": indicator_table(indicators, scheme)}),
+    )
 with c2:
-    download("下载 Word 通报", viewer, target=f"bulletin:{category}", period=period.key,
-             kind="docx", file_name=f"通报_{file_stem}.docx", mime=DOCX_MIME, key="ranking_docx",
-             build=lambda: bulletin(f"{label}{category_label(category)}考核情况通报", intro,
-                                    ranking_table(ranking, scheme)[short],
-                                    ranking_table(red, scheme)[short],
-                                    ranking_table(black, scheme)[short], problems))
+    download(
+        "下载 Word 通报",
+        viewer,
+        target=f"bulletin:{category}",
+        period=period.key,
+        kind="docx",
+        file_name=f"通报_{file_stem}.docx",
+        mime=DOCX_MIME,
+        key="ranking_docx",
+        build=lambda: bulletin(
+            f"{label}{category_label(category)}考核情况通报",
+            intro,
+            ranking_table(ranking, scheme)[short],
+            ranking_table(red, scheme)[short],
+            ranking_table(black, scheme)[short],
+            problems,
+        ),
+    )
 with c3:
-    csv_download(table, viewer, target=f"ranking:{category}", period=period.key,
-                 file_name=f"排名_{file_stem}.csv", key="ranking_csv")
+    csv_download(
+        table,
+        viewer,
+        target=f"ranking:{category}",
+        period=period.key,
+        file_name=f"排名_{file_stem}.csv",
+        key="ranking_csv",
+    )
 
 heat, spread, moved = st.tabs(["计分卡", "总分分布", "进退步"])
 with heat:
@@ -125,11 +161,13 @@ with heat:
     if indicators.empty:
         st.caption("本期没有指标得分。")
     else:
-        st.plotly_chart(charts.scorecard(indicators, list(ranking["department"]), scheme),
-                        width="stretch", key="ranking_scorecard")
+        st.plotly_chart(
+            charts.scorecard(indicators, list(ranking["department"]), scheme), width="stretch", key="ranking_scorecard"
+        )
 with spread:
-    st.plotly_chart(charts.distribution(list(scored["total"]), scheme.tiers), width="stretch",
-                    key="ranking_distribution")
+    st.plotly_chart(
+        charts.distribution(list(scored["total"]), scheme.tiers), width="stretch", key="ranking_distribution"
+    )
 with moved:
     if ranking["prev_total"].notna().any():
         st.plotly_chart(charts.movers(ranking), width="stretch", key="ranking_movers")

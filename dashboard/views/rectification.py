@@ -1,5 +1,6 @@
 """我的整改: a department's own 督办事项 (those it leads or assists); 签收, 整改反馈 with files,
 and 申请延期. The data layer refuses anything the department may not do."""
+
 from datetime import timedelta
 
 import streamlit as st
@@ -42,8 +43,9 @@ elif item["state"] == "pending":
 elif item["state"] == "rectifying":
     st.subheader("提交整改反馈")
     text = st.text_area("整改情况（做了什么、何时完成、如何防止再次发生）", key="rc_text")
-    files = st.file_uploader("佐证材料（PDF、图片、Word、Excel，每个不超过 10 MB）", accept_multiple_files=True,
-                             key="rc_files")
+    files = st.file_uploader(
+        "佐证材料（PDF、图片、Word、Excel，每个不超过 10 MB）", accept_multiple_files=True, key="rc_files"
+    )
     if st.button("提交整改反馈", type="primary", key="rc_submit"):
         uploads = [(f.name, f.getvalue()) for f in files or []]
         act(engine, "提交整改反馈", lambda conn: supervision.submit(conn, viewer, chosen, text, uploads))
@@ -59,5 +61,8 @@ if lead and item["state"] in ("pending", "rectifying"):
             new_deadline = st.date_input("申请延至", value=item["deadline"] + timedelta(days=7), key="rc_ext_date")
             reason = st.text_area("延期理由", key="rc_ext_reason")
             if st.button("提交延期申请", key="rc_ext"):
-                act(engine, "提交延期申请",
-                    lambda conn: supervision.request_extension(conn, viewer, chosen, new_deadline, reason))
+                act(
+                    engine,
+                    "提交延期申请",
+                    lambda conn: supervision.request_extension(conn, viewer, chosen, new_deadline, reason),
+                )

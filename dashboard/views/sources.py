@@ -1,4 +1,5 @@
 """数据源状态: collector health, quarantined rows and the assessment scheme in force."""
+
 import pandas as pd
 import streamlit as st
 
@@ -12,7 +13,6 @@ from data.clock import to_local_series
 from data.settings import get_settings
 from data.vocabulary import SOURCE_KINDS
 from metrics.scheme import available_years, load_scheme, scheme_path, schemes_dir
-
 
 
 def source_labels() -> dict[str, str]:
@@ -37,44 +37,67 @@ status = read(queries.source_status, viewer)
 names = source_labels()
 st.subheader("采集运行")
 if status.empty:
-    st.info("还没有任何采集记录。请在数据源配置（sources.toml）中配置数据源并启动采集："
-            "`make run` 会同时启动采集进程，也可运行 `python -m collectors run` 手动采集一次。")
+    st.info(
+        "还没有任何采集记录。请在数据源配置（sources.toml）中配置数据源并启动采集："
+        "`make run` 会同时启动采集进程，也可运行 `python -m collectors run` 手动采集一次。"
+    )
 else:
     failing = status[status["status"] == "failed"]
     if not failing.empty:
-        st.error("以下数据源最近一次采集失败：" + "、".join(names.get(x, x) for x in failing["source"])
-                 + "。请查看错误信息并处理。")
-    shown = pd.DataFrame({
-        "数据源": [names.get(x, x) for x in status["source"]],
-        "最近一次状态": [RUN_STATUS.get(s, s) for s in status["status"]],
-        "开始": to_local_series(status["started_at"]),
-        "结束": to_local_series(status["finished_at"]),
-        "读取": status["rows_read"],
-        "入库": status["rows_loaded"],
-        "重复": status["rows_duplicate"],
-        "隔离": status["rows_quarantined"],
-        "最近成功": to_local_series(status["last_ok_at"]),
-        "距最近成功（小时）": status["lag_hours"],
-        "游标更新": to_local_series(status["cursor_updated_at"]),
-        "隔离行累计": status["quarantine_total"],
-        "错误信息": status["error"].fillna(""),
-    })
-    table_with_csv(shown, viewer, target="sources", period="", file_name="数据源状态.csv",
-                   key="sources_csv", empty="")
+        st.error(
+            "以下数据源最近一次采集失败："
+            + "、".join(names.get(x, x) for x in failing["source"])
+            + "。请查看错误信息并处理。"
+        )
+    shown = pd.DataFrame(
+        {
+            "数据源": [names.get(x, x) for x in status["source"]],
+            "最近一次状态": [RUN_STATUS.get(s, s) for s in status["status"]],
+            "开始": to_local_series(status["started_at"]),
+            "结束": to_local_series(status["finished_at"]),
+            "读取": status["rows_read"],
+            "入库": status["rows_loaded"],
+            "重复": status["rows_duplicate"],
+            "隔离": status["rows_quarantined"],
+            "最近成功": to_local_series(status["last_ok_at"]),
+            "距最近成功（小时）": status["lag_hours"],
+            "游标更新": to_local_series(status["cursor_updated_at"]),
+            "隔离行累计": status["quarantine_total"],
+            "错误信息": status["error"].fillna(""),
+        }
+    )
+    table_with_csv(shown, viewer, target="sources", period="", file_name="数据源状态.csv", key="sources_csv", empty="")
 
 st.subheader("隔离行")
 st.caption("时间均为北京时间。未能入库的行及原因。按原因修正源文件或在部门别名中补充名称后，重新采集即可。")
 sources = [""] + list(status["source"]) if not status.empty else [""]
 chosen = st.selectbox("数据源", sources, format_func=lambda s: names.get(s, s) or "全部", key="quarantine_source")
 held = read(queries.quarantined, viewer, chosen or None)
-held_rows = held.assign(created_at=to_local_series(held["created_at"]),
-                        source=held["source"].map(lambda x: names.get(x, x)),
-                        kind=held["kind"].map(lambda k: SOURCE_KINDS.get(k, k))).rename(columns={"id": "编号", "source": "数据源", "kind": "记录类型", "file": "文件",
-                                 "line": "行号", "reason": "原因", "raw": "原始内容",
-                                 "created_at": "隔离时间"})
-table_with_csv(held_rows, viewer, target=f"quarantine:{chosen or 'all'}", period="",
-               file_name=f"隔离行_{chosen or '全部'}.csv", key="quarantine_csv",
-               empty="没有隔离行。")
+held_rows = held.assign(
+    created_at=to_local_series(held["created_at"]),
+    source=held["source"].map(lambda x: names.get(x, x)),
+    kind=held["kind"].map(lambda k: SOURCE_KINDS.get(k, k)),
+).rename(
+    columns={
+        "id": "编号",
+        "source": "数据源",
+        "kind": "记录类型",
+        "file": "文件",
+        "line": "行号",
+        "reason": "原因",
+        "raw": "原始内容",
+        "created_at": "隔离时间",
+    }
+)
+table_with_csv(
+    held_rows,
+    viewer,
+    target=f"quarantine:{chosen or 'all'}",
+    period="",
+    file_name=f"隔离行_{chosen or '全部'}.csv",
+    key="quarantine_csv",
+    empty="没有隔离行。",
+)
 
 st.subheader("考核方案")
 years = available_years()
@@ -83,14 +106,26 @@ if not years:
     st.stop()
 year = st.selectbox("年度", years[::-1], key="scheme_year")
 scheme = load_scheme(year)
-st.caption(f"版本 {scheme.version}；优秀 ≥ {scheme.tiers['excellent']:g}（不超过同类 "
-           f"{scheme.excellent_quota:.0%}），良好 ≥ {scheme.tiers['good']:g}，一般 ≥ {scheme.tiers['fair']:g}，"
-           f"以下为较差。")
-indicators = pd.DataFrame([
-    {"维度": dimension_label(scheme, d.key), "维度权重": d.weight, "指标": i.name, "指标权重": i.weight,
-     "0 分线": i.floor, "满分线": i.target, "方向": "越高越好" if i.direction == "higher" else "越低越好"}
-    for d in scheme.dimensions for i in d.indicators
-])
+st.caption(
+    f"版本 {scheme.version}；优秀 ≥ {scheme.tiers['excellent']:g}（不超过同类 "
+    f"{scheme.excellent_quota:.0%}），良好 ≥ {scheme.tiers['good']:g}，一般 ≥ {scheme.tiers['fair']:g}，"
+    f"以下为较差。"
+)
+indicators = pd.DataFrame(
+    [
+        {
+            "维度": dimension_label(scheme, d.key),
+            "维度权重": d.weight,
+            "指标": i.name,
+            "指标权重": i.weight,
+            "0 分线": i.floor,
+            "满分线": i.target,
+            "方向": "越高越好" if i.direction == "higher" else "越低越好",
+        }
+        for d in scheme.dimensions
+        for i in d.indicators
+    ]
+)
 st.dataframe(indicators, hide_index=True, width="stretch", height=35 * (len(indicators) + 1) + 3)
 with st.expander("方案原文（TOML）"):
     st.code(scheme_path(scheme.year).read_text(encoding="utf-8"), language="toml")

@@ -1,6 +1,7 @@
 """督查督办: the inspector's list of 督办事项 (leader and admin read it), one item opened with its
 frozen evidence, timeline and files, 退回 / 核验销号, a new 督办单 from a department's evidence rows,
 and the 整改台账 download. The data layer decides who may do what; this page only asks it."""
+
 import streamlit as st
 
 from dashboard.auth import current_viewer
@@ -21,8 +22,13 @@ today = local_today()
 st.title("督查督办")
 names = dict(read(queries.departments, viewer)[["dept_id", "name"]].itertuples(index=False))
 
-states = st.multiselect("状态", list(SUPERVISION_STATES), default=["pending", "rectifying", "verifying"],
-                        format_func=SUPERVISION_STATES.get, key="sv_states")
+states = st.multiselect(
+    "状态",
+    list(SUPERVISION_STATES),
+    default=["pending", "rectifying", "verifying"],
+    format_func=SUPERVISION_STATES.get,
+    key="sv_states",
+)
 with engine.connect() as conn:
     items = supervision.list_items(conn, viewer, states or None)
 table = item_table(items, names, today)
@@ -34,9 +40,17 @@ else:
     st.dataframe(overdue_red(table), hide_index=True, width="stretch", placeholder="—")
 with engine.connect() as conn:
     everything = item_table(supervision.list_items(conn, viewer), names, today)
-download("下载整改台账（Excel）", viewer, target="supervision_ledger", period=today.isoformat(), kind="xlsx",
-         file_name=f"整改台账_{today:%Y%m%d}.xlsx", mime=XLSX_MIME, key="sv_ledger",
-         build=lambda: workbook({"整改台账": everything}))
+download(
+    "下载整改台账（Excel）",
+    viewer,
+    target="supervision_ledger",
+    period=today.isoformat(),
+    kind="xlsx",
+    file_name=f"整改台账_{today:%Y%m%d}.xlsx",
+    mime=XLSX_MIME,
+    key="sv_ledger",
+    build=lambda: workbook({"整改台账": everything}),
+)
 
 
 st.subheader("查看督办事项")
@@ -77,18 +91,44 @@ if viewer.role == "inspector":
         if evidence.empty:
             st.caption(f"{names[dept_id]}在 {key} 没有问题证据，可另选周期或不附证据下发。")
         options = list(evidence.index)
-        picked = st.multiselect("选取证据", options, key="sv_new_rows", format_func=lambda i: (
-            f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}（{evidence.at[i, 'status']}）"))
-        rows = [{k: v for k, v in evidence.loc[i].to_dict().items()} | {"snapshot_id": int(latest["snapshot_id"])}
-                for i in picked]
+        picked = st.multiselect(
+            "选取证据",
+            options,
+            key="sv_new_rows",
+            format_func=lambda i: (
+                f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}（{evidence.at[i, 'status']}）"
+            ),
+        )
+        rows = [
+            {k: v for k, v in evidence.loc[i].to_dict().items()} | {"snapshot_id": int(latest["snapshot_id"])}
+            for i in picked
+        ]
     kind = st.selectbox("督办类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, key="sv_new_kind")
     title = st.text_input("督办事项标题", key="sv_new_title")
     problem = st.text_area("存在的问题", key="sv_new_problem")
     requirement = st.text_area("整改要求", key="sv_new_requirement")
     severity = st.selectbox("严重程度", list(SEVERITIES), format_func=SEVERITIES.get, key="sv_new_severity")
-    workdays = st.number_input("整改期限（工作日）", min_value=1, value=settings_for(today.year).deadline_for(kind),
-                               key=f"sv_new_workdays_{kind}")
+    workdays = st.number_input(
+        "整改期限（工作日）",
+        min_value=1,
+        value=settings_for(today.year).deadline_for(kind),
+        key=f"sv_new_workdays_{kind}",
+    )
     if st.button("下发督办单", type="primary", key="sv_create"):
-        act(engine, "下发督办单", lambda conn: supervision.create_item(
-            conn, viewer, dept_id=dept_id, kind=kind, title=title, problem=problem, requirement=requirement,
-            issued_on=today, workdays=int(workdays), severity=severity, evidence_rows=rows))
+        act(
+            engine,
+            "下发督办单",
+            lambda conn: supervision.create_item(
+                conn,
+                viewer,
+                dept_id=dept_id,
+                kind=kind,
+                title=title,
+                problem=problem,
+                requirement=requirement,
+                issued_on=today,
+                workdays=int(workdays),
+                severity=severity,
+                evidence_rows=rows,
+            ),
+        )

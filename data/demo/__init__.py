@@ -18,6 +18,7 @@ with `--end` and are printed by every run):
   mostly about a failing online system;
 - 市营商环境建设局 is created mid-year: active from 2026-05-01.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,13 +66,20 @@ def add_command(subparsers) -> None:
 
 
 def _run_args(args: argparse.Namespace) -> int:
-    return run(seed=args.seed, end=args.end, calls=args.calls, out=args.out,
-               if_empty=args.if_empty, files_only=args.files_only)
+    return run(
+        seed=args.seed, end=args.end, calls=args.calls, out=args.out, if_empty=args.if_empty, files_only=args.files_only
+    )
 
 
-def run(seed: int = DEFAULT_SEED, end: date | None = None, calls: int = DEFAULT_CALLS,
-        out: Path | None = None, if_empty: bool = False, files_only: bool = False,
-        database_url: str | None = None) -> int:
+def run(
+    seed: int = DEFAULT_SEED,
+    end: date | None = None,
+    calls: int = DEFAULT_CALLS,
+    out: Path | None = None,
+    if_empty: bool = False,
+    files_only: bool = False,
+    database_url: str | None = None,
+) -> int:
     """Write the demo files and sources.toml, then (unless files_only) load them by
     running the collectors as a subprocess and create the demo accounts. Exit code."""
     out = Path(out or get_settings().demo_dir)

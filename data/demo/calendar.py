@@ -4,6 +4,7 @@ Working days use the official holidays from `chinese_calendar` where it knows th
 and plain weekends elsewhere; the weekend make-up days (调休) are ignored, which is
 close enough for generating plausible answer delays.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ class Window:
     end: date
 
     @classmethod
-    def ending(cls, end: date) -> "Window":
+    def ending(cls, end: date) -> Window:
         return cls(add_months(end + timedelta(days=1), -12), end)
 
     def months(self) -> list[date]:
@@ -66,7 +67,7 @@ class WorkCalendar:
     holidays: np.ndarray
 
     @classmethod
-    def around(cls, window: Window) -> "WorkCalendar":
+    def around(cls, window: Window) -> WorkCalendar:
         return cls(weekday_holidays(window.start - timedelta(days=31), window.end + timedelta(days=120)))
 
     def is_workday(self, days: np.ndarray) -> np.ndarray:

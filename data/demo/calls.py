@@ -1,9 +1,10 @@
 """Exchange calls, streamed month by month: who calls which service, when, and how
 it went (about 2 % failures; one provider down for two days)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -13,10 +14,17 @@ from data.demo.generate import City
 from data.demo.streams import rng_for
 from data.periods import add_months
 
-HOUR_WEIGHTS = np.array([0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4, 7, 8, 7.5,
-                         4, 5, 7.5, 8, 7, 5, 2.5, 1.5, 1.2, 0.9, 0.6, 0.3])
-FAULTS = (("TIMEOUT", 504), ("SERVICE_ERROR", 500), ("AUTH_DENIED", 403),
-          ("PARAM_INVALID", 400), ("NO_DATA", 404), ("SERVICE_UNAVAILABLE", 503))
+HOUR_WEIGHTS = np.array(
+    [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4, 7, 8, 7.5, 4, 5, 7.5, 8, 7, 5, 2.5, 1.5, 1.2, 0.9, 0.6, 0.3]
+)
+FAULTS = (
+    ("TIMEOUT", 504),
+    ("SERVICE_ERROR", 500),
+    ("AUTH_DENIED", 403),
+    ("PARAM_INVALID", 400),
+    ("NO_DATA", 404),
+    ("SERVICE_UNAVAILABLE", 503),
+)
 FAULT_MIX = (0.35, 0.25, 0.12, 0.15, 0.13, 0.0)
 OUTAGE_FAULT_MIX = (0.3, 0.0, 0.0, 0.0, 0.0, 0.7)
 TIMEOUT_MS = 30_000
@@ -38,13 +46,17 @@ def call_pairs(city: City) -> pd.DataFrame:
         k = min(1 + rng.poisson(2.5), len(depts) - 1)
         consumers = rng.choice(len(depts), k, replace=False, p=w / w.sum())
         start = max(np.datetime64(s.registered_at, "D"), active[s.provider])
-        frames.append(pd.DataFrame({
-            "service_code": s.service_code,
-            "provider": s.provider,
-            "consumer": consumers,
-            "weight": pop * rng.lognormal(0, 0.8, k),
-            "start": np.maximum(active[consumers], start),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "service_code": s.service_code,
+                    "provider": s.provider,
+                    "consumer": consumers,
+                    "weight": pop * rng.lognormal(0, 0.8, k),
+                    "start": np.maximum(active[consumers], start),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -86,20 +98,24 @@ def call_months(city: City, n_calls: int) -> Iterator[tuple[date, pd.DataFrame]]
         provider = pairs["provider"].to_numpy()[pair]
         down = (provider == outage) & np.isin(day, outage_days)
         failed = down | (rng.random(n) < fail_p[provider])
-        fault = np.where(down, rng.choice(len(FAULTS), n, p=OUTAGE_FAULT_MIX),
-                         rng.choice(len(FAULTS), n, p=FAULT_MIX))
+        fault = np.where(down, rng.choice(len(FAULTS), n, p=OUTAGE_FAULT_MIX), rng.choice(len(FAULTS), n, p=FAULT_MIX))
         ok_ms = rng.lognormal(np.log(median_ms[provider]), 0.6)
         err_ms = np.where(fault == 0, TIMEOUT_MS + rng.integers(0, 800, n), rng.lognormal(np.log(40), 0.7))
         seq = np.arange(n) - np.searchsorted(day, day, side="left") + 1
         stamp = day.astype("datetime64[D]").astype(str).astype(object)
-        yield m, pd.DataFrame({
-            "call_id": "JH" + pd.Series(stamp).str.replace("-", "") + pd.Series(seq).map("{:08d}".format),
-            "requested_at": at,
-            "consumer": pairs["consumer"].to_numpy()[pair],
-            "provider": provider,
-            "service_code": pairs["service_code"].to_numpy()[pair],
-            "succeeded": ~failed,
-            "status_code": np.where(failed, fault_status[fault], 200),
-            "fault_code": np.where(failed, fault_names[fault], None),
-            "duration_ms": np.maximum(np.where(failed, err_ms, ok_ms), 1).astype(np.int64),
-        })
+        yield (
+            m,
+            pd.DataFrame(
+                {
+                    "call_id": "JH" + pd.Series(stamp).str.replace("-", "") + pd.Series(seq).map("{:08d}".format),
+                    "requested_at": at,
+                    "consumer": pairs["consumer"].to_numpy()[pair],
+                    "provider": provider,
+                    "service_code": pairs["service_code"].to_numpy()[pair],
+                    "succeeded": ~failed,
+                    "status_code": np.where(failed, fault_status[fault], 200),
+                    "fault_code": np.where(failed, fault_names[fault], None),
+                    "duration_ms": np.maximum(np.where(failed, err_ms, ok_ms), 1).astype(np.int64),
+                }
+            ),
+        )

@@ -1,5 +1,6 @@
 """Sharing requests, data objections and complaints (records with a deadline and a
 reply), and the monthly office KPIs the complaint volumes follow."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,8 +15,9 @@ from data.demo.streams import rng_for
 from data.periods import add_months
 
 
-def choose_active(rng, days: np.ndarray, weights: np.ndarray, depts: pd.DataFrame,
-                  exclude: np.ndarray | None = None) -> np.ndarray:
+def choose_active(
+    rng, days: np.ndarray, weights: np.ndarray, depts: pd.DataFrame, exclude: np.ndarray | None = None
+) -> np.ndarray:
     """For each day (datetime64[D]), a department code drawn by weight among those
     active that day and, row by row, other than `exclude`."""
     active = depts["active_day"].to_numpy()
@@ -83,8 +85,9 @@ REQUESTS = 2600
 OBJECTIONS = 520
 
 
-def requests_frame(seed: int, window: Window, cal: WorkCalendar, depts: pd.DataFrame,
-                   catalog: pd.DataFrame) -> pd.DataFrame:
+def requests_frame(
+    seed: int, window: Window, cal: WorkCalendar, depts: pd.DataFrame, catalog: pd.DataFrame
+) -> pd.DataFrame:
     rng = rng_for(seed, "requests")
     submitted = office_times(rng, window, cal, REQUESTS)
     days = submitted.astype("datetime64[D]")
@@ -93,22 +96,28 @@ def requests_frame(seed: int, window: Window, cal: WorkCalendar, depts: pd.DataF
     provider = choose_active(rng, days, weights, depts)
     requester = choose_active(rng, days, consumer_weights(depts), depts, exclude=provider)
     q = depts["quality"].to_numpy()[provider]
-    answered = answered_or_open(reply_times(rng, cal, submitted, rng.poisson(1 + 9 * (1 - q) ** 2)),
-                                rng.random(REQUESTS) < 0.25 * (1 - q) ** 2, window)
+    answered = answered_or_open(
+        reply_times(rng, cal, submitted, rng.poisson(1 + 9 * (1 - q) ** 2)),
+        rng.random(REQUESTS) < 0.25 * (1 - q) ** 2,
+        window,
+    )
     decision = rng.choice(np.array(["同意", "不同意"], dtype=object), REQUESTS, p=[0.82, 0.18])
-    return pd.DataFrame({
-        "request_id": [f"SQ{d:%Y%m%d}{i:05d}" for i, d in enumerate(submitted.astype(object), 1)],
-        "requester": requester,
-        "provider": provider,
-        "resource_code": pick_resource(rng, conditional, provider, days),
-        "submitted_at": submitted,
-        "answered_at": answered,
-        "decision": np.where(np.isnat(answered), None, decision),
-    })
+    return pd.DataFrame(
+        {
+            "request_id": [f"SQ{d:%Y%m%d}{i:05d}" for i, d in enumerate(submitted.astype(object), 1)],
+            "requester": requester,
+            "provider": provider,
+            "resource_code": pick_resource(rng, conditional, provider, days),
+            "submitted_at": submitted,
+            "answered_at": answered,
+            "decision": np.where(np.isnat(answered), None, decision),
+        }
+    )
 
 
-def objections_frame(seed: int, window: Window, cal: WorkCalendar, depts: pd.DataFrame,
-                     catalog: pd.DataFrame) -> pd.DataFrame:
+def objections_frame(
+    seed: int, window: Window, cal: WorkCalendar, depts: pd.DataFrame, catalog: pd.DataFrame
+) -> pd.DataFrame:
     rng = rng_for(seed, "objections")
     raised = office_times(rng, window, cal, OBJECTIONS)
     days = raised.astype("datetime64[D]")
@@ -118,21 +127,25 @@ def objections_frame(seed: int, window: Window, cal: WorkCalendar, depts: pd.Dat
     provider = choose_active(rng, days, weights, depts)
     raised_by = choose_active(rng, days, consumer_weights(depts), depts, exclude=provider)
     q = quality[provider]
-    resolved = answered_or_open(reply_times(rng, cal, raised, rng.poisson(1.5 + 10 * (1 - q) ** 2)),
-                                rng.random(OBJECTIONS) < 0.3 * (1 - q) ** 2, window)
-    return pd.DataFrame({
-        "objection_id": [f"YY{d:%Y%m%d}{i:04d}" for i, d in enumerate(raised.astype(object), 1)],
-        "raised_by": raised_by,
-        "provider": provider,
-        "resource_code": pick_resource(rng, mounted, provider, days),
-        "kind": rng.choice(np.array(C.OBJECTION_KINDS, dtype=object), OBJECTIONS, p=[0.45, 0.35, 0.2]),
-        "raised_at": raised,
-        "resolved_at": resolved,
-    })
+    resolved = answered_or_open(
+        reply_times(rng, cal, raised, rng.poisson(1.5 + 10 * (1 - q) ** 2)),
+        rng.random(OBJECTIONS) < 0.3 * (1 - q) ** 2,
+        window,
+    )
+    return pd.DataFrame(
+        {
+            "objection_id": [f"YY{d:%Y%m%d}{i:04d}" for i, d in enumerate(raised.astype(object), 1)],
+            "raised_by": raised_by,
+            "provider": provider,
+            "resource_code": pick_resource(rng, mounted, provider, days),
+            "kind": rng.choice(np.array(C.OBJECTION_KINDS, dtype=object), OBJECTIONS, p=[0.45, 0.35, 0.2]),
+            "raised_at": raised,
+            "resolved_at": resolved,
+        }
+    )
 
 
-SEASON = {1: 1.05, 2: 0.7, 3: 1.1, 4: 1.0, 5: 0.95, 6: 1.0, 7: 1.05, 8: 1.0, 9: 1.0,
-          10: 0.8, 11: 1.0, 12: 1.1}
+SEASON = {1: 1.05, 2: 0.7, 3: 1.1, 4: 1.0, 5: 0.95, 6: 1.0, 7: 1.05, 8: 1.0, 9: 1.0, 10: 0.8, 11: 1.0, 12: 1.1}
 
 
 def kpis_frame(seed: int, window: Window, depts: pd.DataFrame) -> pd.DataFrame:
@@ -151,20 +164,23 @@ def kpis_frame(seed: int, window: Window, depts: pd.DataFrame) -> pd.DataFrame:
     completed = rng.binomial(received, 0.93 + 0.06 * q)
     reviews = rng.binomial(completed, 0.35)
     bad = rng.binomial(reviews, 0.002 + 0.05 * (1 - q) ** 2)
-    return pd.DataFrame({
-        "dept": code,
-        "month": month,
-        "cases_received": received,
-        "cases_completed": completed,
-        "cases_on_time": rng.binomial(completed, 0.80 + 0.195 * q),
-        "cases_online": rng.binomial(received, 0.35 + 0.6 * q),
-        "reviews_good": reviews - bad,
-        "reviews_bad": bad,
-    })
+    return pd.DataFrame(
+        {
+            "dept": code,
+            "month": month,
+            "cases_received": received,
+            "cases_completed": completed,
+            "cases_on_time": rng.binomial(completed, 0.80 + 0.195 * q),
+            "cases_online": rng.binomial(received, 0.35 + 0.6 * q),
+            "reviews_good": reviews - bad,
+            "reviews_bad": bad,
+        }
+    )
 
 
-def complaints_frame(seed: int, window: Window, cal: WorkCalendar, depts: pd.DataFrame,
-                     kpis: pd.DataFrame, story: Story) -> pd.DataFrame:
+def complaints_frame(
+    seed: int, window: Window, cal: WorkCalendar, depts: pd.DataFrame, kpis: pd.DataFrame, story: Story
+) -> pd.DataFrame:
     """Tickets in proportion to each department's cases and quality; the rising
     department's tickets multiply in the last quarter, mostly about a failing system."""
     rng = rng_for(seed, "complaints")
@@ -189,11 +205,14 @@ def complaints_frame(seed: int, window: Window, cal: WorkCalendar, depts: pd.Dat
     base = rng.choice(categories, n, p=[0.2, 0.14, 0.12, 0.08, 0.1, 0.12, 0.06, 0.06, 0.06, 0.06])
     category = np.where(rise & (rng.random(n) < 0.5), "系统故障", base)
     q = quality[dept]
-    due = np.where(rng.random(n) < 0.25,
-                   cal.add_workdays(day, rng.integers(1, 4, n)).astype("datetime64[s]") + 18 * 3600,
-                   np.datetime64("NaT"))
-    closed = answered_or_open(reply_times(rng, cal, received, rng.poisson(1 + 8 * (1 - q) ** 2)),
-                              rng.random(n) < 0.2 * (1 - q) ** 2, window)
+    due = np.where(
+        rng.random(n) < 0.25,
+        cal.add_workdays(day, rng.integers(1, 4, n)).astype("datetime64[s]") + 18 * 3600,
+        np.datetime64("NaT"),
+    )
+    closed = answered_or_open(
+        reply_times(rng, cal, received, rng.poisson(1 + 8 * (1 - q) ** 2)), rng.random(n) < 0.2 * (1 - q) ** 2, window
+    )
     p_bad = 0.02 + 0.35 * (1 - q) ** 2 + np.where(rise, 0.2, 0)
     p_good = 0.5 + 0.45 * q - np.where(rise, 0.2, 0)
     u = rng.random(n)
@@ -201,16 +220,18 @@ def complaints_frame(seed: int, window: Window, cal: WorkCalendar, depts: pd.Dat
     unrated = np.isnat(closed) | (rng.random(n) < 0.22)
     subjects = depts["subjects"].to_numpy()
     subject = [subjects[d][i % len(subjects[d])] for d, i in zip(dept, rng.integers(0, 1000, n))]
-    frame = pd.DataFrame({
-        "dept": dept,
-        "channel": rng.choice(np.array(["12345热线", "好差评"], dtype=object), n, p=[0.68, 0.32]),
-        "category": category,
-        "summary": [f"市民反映办理{s}相关业务时{C.COMPLAINT_ISSUES[c]}" for s, c in zip(subject, category)],
-        "received_at": received,
-        "due_at": due,
-        "closed_at": closed,
-        "satisfaction": np.where(unrated, "未评价", rated),
-    }).sort_values(["received_at", "dept"], kind="stable", ignore_index=True)
+    frame = pd.DataFrame(
+        {
+            "dept": dept,
+            "channel": rng.choice(np.array(["12345热线", "好差评"], dtype=object), n, p=[0.68, 0.32]),
+            "category": category,
+            "summary": [f"市民反映办理{s}相关业务时{C.COMPLAINT_ISSUES[c]}" for s, c in zip(subject, category)],
+            "received_at": received,
+            "due_at": due,
+            "closed_at": closed,
+            "satisfaction": np.where(unrated, "未评价", rated),
+        }
+    ).sort_values(["received_at", "dept"], kind="stable", ignore_index=True)
     stamp = frame["received_at"].dt.strftime("%Y%m%d")
     frame.insert(0, "ticket_id", "GD" + stamp + (frame.groupby(stamp).cumcount() + 1).map("{:04d}".format))
     return frame

@@ -3,6 +3,7 @@
 Department columns hold integer codes (row numbers of the departments frame); the
 export turns them into names and aliases. Timestamps are naive local time.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,9 +23,15 @@ FREQUENCY_MIX = (0.05, 0.14, 0.10, 0.30, 0.14, 0.05, 0.12, 0.06, 0.02, 0.02)
 # label → (slot kind, length, grace days); calendar-aligned except the 'every' kinds,
 # which count from the registration day.
 SLOTS = {
-    "实时": ("day", 1, 1), "每日": ("day", 1, 1), "每周": ("week", 1, 2),
-    "每月": ("month", 1, 5), "每季度": ("month", 3, 10), "每半年": ("month", 6, 15),
-    "每年": ("month", 12, 30), "每 2 日": ("every_days", 2, 1), "每 3 月": ("every_months", 3, 10),
+    "实时": ("day", 1, 1),
+    "每日": ("day", 1, 1),
+    "每周": ("week", 1, 2),
+    "每月": ("month", 1, 5),
+    "每季度": ("month", 3, 10),
+    "每半年": ("month", 6, 15),
+    "每年": ("month", 12, 30),
+    "每 2 日": ("every_days", 2, 1),
+    "每 3 月": ("every_months", 3, 10),
 }
 
 
@@ -38,18 +45,19 @@ def departments_frame(seed: int, story: Story) -> pd.DataFrame:
             q = 0.95
         elif spec.name in C.WEAK:
             q = 0.2
-        rows.append({
-            "name": spec.name,
-            "category": category,
-            "aliases": spec.aliases,
-            "spellings": (spec.name, *spec.aliases, formal_spelling(spec.name, category)),
-            "active_from": story.new_dept_from if spec.name == story.new_dept else None,
-            "active_day": np.datetime64(story.new_dept_from if spec.name == story.new_dept
-                                        else "1970-01-01", "D"),
-            "quality": float(q),
-            "monthly_cases": spec.monthly_cases,
-            "subjects": spec.subjects,
-        })
+        rows.append(
+            {
+                "name": spec.name,
+                "category": category,
+                "aliases": spec.aliases,
+                "spellings": (spec.name, *spec.aliases, formal_spelling(spec.name, category)),
+                "active_from": story.new_dept_from if spec.name == story.new_dept else None,
+                "active_day": np.datetime64(story.new_dept_from if spec.name == story.new_dept else "1970-01-01", "D"),
+                "quality": float(q),
+                "monthly_cases": spec.monthly_cases,
+                "subjects": spec.subjects,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -87,16 +95,20 @@ def catalog_frame(seed: int, window: Window, depts: pd.DataFrame, story: Story) 
         freq = rng.choice(FREQUENCIES, n, p=mix / mix.sum())
         registered = registration_days(rng, n, window, d.active_from)
         seq = np.arange(1, n + 1)
-        frames.append(pd.DataFrame({
-            "resource_code": [f"SL-{code + 1:03d}-{s:04d}" for s in seq],
-            "name": names,
-            "provider": code,
-            "share_type": share,
-            "mounted": mounted,
-            "service_code": [f"SVC-{code + 1:03d}-{s:04d}" if m else None for s, m in zip(seq, mounted)],
-            "update_frequency": freq,
-            "registered_at": registered,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "resource_code": [f"SL-{code + 1:03d}-{s:04d}" for s in seq],
+                    "name": names,
+                    "provider": code,
+                    "share_type": share,
+                    "mounted": mounted,
+                    "service_code": [f"SVC-{code + 1:03d}-{s:04d}" if m else None for s, m in zip(seq, mounted)],
+                    "update_frequency": freq,
+                    "registered_at": registered,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -112,6 +124,7 @@ def registration_days(rng, n: int, window: Window, active_from: date | None) -> 
 
 
 # -- update events -------------------------------------------------------------------
+
 
 def slots(label: str, registered: np.datetime64, window: Window) -> tuple[np.ndarray, np.ndarray, int]:
     """(starts, ends, grace) of the slots that begin on or after registration and whose
@@ -142,8 +155,7 @@ def slots(label: str, registered: np.datetime64, window: Window) -> tuple[np.nda
     return starts[keep], ends[keep], grace
 
 
-def updates_frame(seed: int, window: Window, catalog: pd.DataFrame, depts: pd.DataFrame,
-                  story: Story) -> pd.DataFrame:
+def updates_frame(seed: int, window: Window, catalog: pd.DataFrame, depts: pd.DataFrame, story: Story) -> pd.DataFrame:
     """Update events: each slot is updated on time, late or not at all, by the provider's
     quality; irregular resources update a few times at random."""
     rng = rng_for(seed, "updates")
@@ -167,17 +179,25 @@ def updates_frame(seed: int, window: Window, catalog: pd.DataFrame, depts: pd.Da
             on_time = u < p_on
             late = ~on_time & (u < p_on + (1 - p_on) * 0.5)
             span = (e - s).astype(int) + grace + 1
-            days = np.where(on_time, s + (rng.random(len(s)) * span).astype(int),
-                            e + grace + 1 + rng.geometric(0.25, len(s)))[on_time | late]
+            days = np.where(
+                on_time, s + (rng.random(len(s)) * span).astype(int), e + grace + 1 + rng.geometric(0.25, len(s))
+            )[on_time | late]
         at = days.astype("datetime64[s]") + rng.integers(8 * 3600, 20 * 3600, len(days))
         keep = (at >= start) & (at <= end)
         if row.provider == stale and row.update_frequency == "每月":
             keep &= at < stale_since
         at = np.unique(at[keep])
-        frames.append(pd.DataFrame({"resource_code": row.resource_code, "provider": row.provider,
-                                    "updated_at": at, "rows": rng.integers(1, 50_000, len(at))}))
-    return pd.concat(frames, ignore_index=True).sort_values(["updated_at", "resource_code"],
-                                                             ignore_index=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "resource_code": row.resource_code,
+                    "provider": row.provider,
+                    "updated_at": at,
+                    "rows": rng.integers(1, 50_000, len(at)),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).sort_values(["updated_at", "resource_code"], ignore_index=True)
 
 
 def last_updated(seed: int, window: Window, catalog: pd.DataFrame, updates: pd.DataFrame) -> pd.Series:

@@ -6,16 +6,18 @@ UTF-8, UTF-8 with BOM or GBK; XLSX with a title row above a Chinese header; JSON
 Department names are spelled inconsistently, as in real exports: the register name,
 a register alias, or a long form only the source's own alias table knows.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import shutil
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,11 +29,26 @@ from data.demo.generate import City
 from data.demo.streams import rng_for
 from data.vocabulary import SHARE_TYPES
 
-KINDS = ("department", "catalog", "resource_update", "exchange_call", "sharing_request",
-         "data_objection", "complaint", "office_kpi")
+KINDS = (
+    "department",
+    "catalog",
+    "resource_update",
+    "exchange_call",
+    "sharing_request",
+    "data_objection",
+    "complaint",
+    "office_kpi",
+)
 # Share of rows, per kind, whose department is not spelled with its register name.
-ALIAS_RATE = {"catalog": 0.1, "resource_update": 0.05, "exchange_call": 0.15,
-              "sharing_request": 0.2, "data_objection": 0.1, "complaint": 0.3, "office_kpi": 0.1}
+ALIAS_RATE = {
+    "catalog": 0.1,
+    "resource_update": 0.05,
+    "exchange_call": 0.15,
+    "sharing_request": 0.2,
+    "data_objection": 0.1,
+    "complaint": 0.3,
+    "office_kpi": 0.1,
+}
 
 
 @dataclass
@@ -117,14 +134,17 @@ def _text(ts: Any, fmt: str) -> str | None:
 
 # -- CSV ----------------------------------------------------------------------------
 
+
 def write_departments(city: City, export: Export) -> None:
     d = city.departments
-    frame = pd.DataFrame({
-        "名称": d["name"],
-        "类别": d["category"],
-        "别名": d["aliases"].map("、".join),
-        "起始日期": d["active_from"].map(lambda a: a.isoformat() if a else ""),
-    })
+    frame = pd.DataFrame(
+        {
+            "名称": d["name"],
+            "类别": d["category"],
+            "别名": d["aliases"].map("、".join),
+            "起始日期": d["active_from"].map(lambda a: a.isoformat() if a else ""),
+        }
+    )
     frame.to_csv(_new_file(export, "department", "departments.csv"), index=False, encoding="utf-8")
     export.rows["department"] = len(frame)
 
@@ -133,40 +153,54 @@ def write_calls(city: City, n_calls: int, export: Export) -> None:
     """One GBK file per month, written as each month is generated."""
     spell = Speller(city, "exchange_call", export)
     for month, calls in call_months(city, n_calls):
-        frame = pd.DataFrame({
-            "调用流水号": calls["call_id"],
-            "调用时间": calls["requested_at"],
-            "调用方部门": spell(calls["consumer"]),
-            "提供方部门": spell(calls["provider"]),
-            "服务编码": calls["service_code"],
-            "调用结果": np.where(calls["succeeded"], "成功", "失败"),
-            "状态码": calls["status_code"],
-            "错误码": calls["fault_code"],
-            "响应时长(毫秒)": calls["duration_ms"],
-        })
-        frame.to_csv(_new_file(export, "exchange_call", f"exchange_{month:%Y-%m}.csv"), index=False,
-                     encoding="gbk", lineterminator="\r\n", date_format="%Y-%m-%d %H:%M:%S")
+        frame = pd.DataFrame(
+            {
+                "调用流水号": calls["call_id"],
+                "调用时间": calls["requested_at"],
+                "调用方部门": spell(calls["consumer"]),
+                "提供方部门": spell(calls["provider"]),
+                "服务编码": calls["service_code"],
+                "调用结果": np.where(calls["succeeded"], "成功", "失败"),
+                "状态码": calls["status_code"],
+                "错误码": calls["fault_code"],
+                "响应时长(毫秒)": calls["duration_ms"],
+            }
+        )
+        frame.to_csv(
+            _new_file(export, "exchange_call", f"exchange_{month:%Y-%m}.csv"),
+            index=False,
+            encoding="gbk",
+            lineterminator="\r\n",
+            date_format="%Y-%m-%d %H:%M:%S",
+        )
         export.rows["exchange_call"] += len(frame)
 
 
 def write_requests(city: City, export: Export) -> None:
     r = city.requests
     spell = Speller(city, "sharing_request", export)
-    frame = pd.DataFrame({
-        "申请编号": r["request_id"],
-        "申请部门": spell(r["requester"]),
-        "提供部门": spell(r["provider"]),
-        "资源代码": r["resource_code"],
-        "申请时间": r["submitted_at"],
-        "答复时间": r["answered_at"],
-        "答复结果": r["decision"],
-    })
-    frame.to_csv(_new_file(export, "sharing_request", f"sharing_requests_{city.window.end:%Y%m%d}.csv"),
-                 index=False, encoding="utf-8-sig", date_format="%Y-%m-%d %H:%M:%S")
+    frame = pd.DataFrame(
+        {
+            "申请编号": r["request_id"],
+            "申请部门": spell(r["requester"]),
+            "提供部门": spell(r["provider"]),
+            "资源代码": r["resource_code"],
+            "申请时间": r["submitted_at"],
+            "答复时间": r["answered_at"],
+            "答复结果": r["decision"],
+        }
+    )
+    frame.to_csv(
+        _new_file(export, "sharing_request", f"sharing_requests_{city.window.end:%Y%m%d}.csv"),
+        index=False,
+        encoding="utf-8-sig",
+        date_format="%Y-%m-%d %H:%M:%S",
+    )
     export.rows["sharing_request"] = len(frame)
 
 
 # -- JSON Lines ---------------------------------------------------------------------
+
 
 def _write_jsonl(path: Path, records: Iterable[dict]) -> int:
     n = 0
@@ -189,8 +223,10 @@ def write_updates(city: City, export: Export) -> None:
         idx = np.flatnonzero(month == m)
         export.rows["resource_update"] += _write_jsonl(
             _new_file(export, "resource_update", f"update_log_{m}.jsonl"),
-            ({"resourceCode": codes[i], "orgName": org[i], "updateTime": stamp[i],
-              "rowCount": int(rows[i])} for i in idx),
+            (
+                {"resourceCode": codes[i], "orgName": org[i], "updateTime": stamp[i], "rowCount": int(rows[i])}
+                for i in idx
+            ),
         )
 
 
@@ -202,16 +238,27 @@ def write_objections(city: City, export: Export) -> None:
     iso = "%Y-%m-%dT%H:%M:%S+08:00"
     export.rows["data_objection"] = _write_jsonl(
         _new_file(export, "data_objection", f"objections_{city.window.end:%Y%m%d}.jsonl"),
-        ({"异议编号": r.objection_id, "提出部门": raised_by[i], "数据提供部门": provider[i],
-          "资源代码": r.resource_code, "异议类型": r.kind, "提出时间": _text(r.raised_at, iso),
-          "办结时间": _text(r.resolved_at, iso)} for i, r in enumerate(o.itertuples())),
+        (
+            {
+                "异议编号": r.objection_id,
+                "提出部门": raised_by[i],
+                "数据提供部门": provider[i],
+                "资源代码": r.resource_code,
+                "异议类型": r.kind,
+                "提出时间": _text(r.raised_at, iso),
+                "办结时间": _text(r.resolved_at, iso),
+            }
+            for i, r in enumerate(o.itertuples())
+        ),
     )
 
 
 # -- XLSX ---------------------------------------------------------------------------
 
-def write_xlsx(path: Path, created: datetime, title: str, header: list[str],
-               rows: Iterable[list], widths: list[int]) -> int:
+
+def write_xlsx(
+    path: Path, created: datetime, title: str, header: list[str], rows: Iterable[list], widths: list[int]
+) -> int:
     """A sheet with a merged title row above the header, like office exports."""
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     wb.set_properties({"created": created, "author": "示例市大数据发展管理局"})
@@ -264,16 +311,39 @@ def write_catalog(city: City, export: Export) -> None:
     c = city.catalog
     at = export_at(city)
     provider = Speller(city, "catalog", export)(c["provider"])
-    rows = ([r.resource_code, r.name, provider[i], SHARE_TYPES[r.share_type], r.update_frequency,
-             "已挂接" if r.mounted else "未挂接", r.service_code if r.mounted else None,
-             _py(r.registered_at).date(), _py(r.last_updated_at), at]
-            for i, r in enumerate(c.itertuples()))
+    rows = (
+        [
+            r.resource_code,
+            r.name,
+            provider[i],
+            SHARE_TYPES[r.share_type],
+            r.update_frequency,
+            "已挂接" if r.mounted else "未挂接",
+            r.service_code if r.mounted else None,
+            _py(r.registered_at).date(),
+            _py(r.last_updated_at),
+            at,
+        ]
+        for i, r in enumerate(c.itertuples())
+    )
     export.rows["catalog"] = write_xlsx(
-        _new_file(export, "catalog", f"catalog_{city.window.end:%Y%m%d}.xlsx"), at,
+        _new_file(export, "catalog", f"catalog_{city.window.end:%Y%m%d}.xlsx"),
+        at,
         f"示例市政务数据共享目录（导出时间：{at:%Y-%m-%d %H:%M}）",
-        ["资源代码", "资源名称", "提供部门", "共享类型", "更新频率", "是否挂接", "服务编码",
-         "登记日期", "最近更新时间", "导出时间"],
-        rows, [14, 36, 24, 12, 10, 10, 16, 12, 20, 20],
+        [
+            "资源代码",
+            "资源名称",
+            "提供部门",
+            "共享类型",
+            "更新频率",
+            "是否挂接",
+            "服务编码",
+            "登记日期",
+            "最近更新时间",
+            "导出时间",
+        ],
+        rows,
+        [14, 36, 24, 12, 10, 10, 16, 12, 20, 20],
     )
 
 
@@ -281,16 +351,28 @@ def write_complaints(city: City, export: Export) -> None:
     c = city.complaints
     dept = Speller(city, "complaint", export)(c["dept"])
     w = city.window
-    rows = ([r.ticket_id, r.channel, dept[i], r.category, r.summary, _cn_minute(r.received_at),
-             _cn_minute(r.due_at), _slash_second(r.closed_at), r.satisfaction]
-            for i, r in enumerate(c.itertuples()))
+    rows = (
+        [
+            r.ticket_id,
+            r.channel,
+            dept[i],
+            r.category,
+            r.summary,
+            _cn_minute(r.received_at),
+            _cn_minute(r.due_at),
+            _slash_second(r.closed_at),
+            r.satisfaction,
+        ]
+        for i, r in enumerate(c.itertuples())
+    )
     export.rows["complaint"] = write_xlsx(
-        _new_file(export, "complaint", f"complaints_{w.end:%Y%m%d}.xlsx"), export_at(city),
+        _new_file(export, "complaint", f"complaints_{w.end:%Y%m%d}.xlsx"),
+        export_at(city),
         f"示例市12345热线及好差评工单明细（{w.start.year}年{w.start.month}月{w.start.day}日至"
         f"{w.end.year}年{w.end.month}月{w.end.day}日）",
-        ["工单编号", "来源渠道", "承办单位", "诉求类别", "诉求摘要", "受理时间", "办理时限", "办结时间",
-         "满意度"],
-        rows, [18, 10, 24, 10, 48, 18, 18, 18, 8],
+        ["工单编号", "来源渠道", "承办单位", "诉求类别", "诉求摘要", "受理时间", "办理时限", "办结时间", "满意度"],
+        rows,
+        [18, 10, 24, 10, 48, 18, 18, 18, 8],
     )
 
 
@@ -298,14 +380,26 @@ def write_kpis(city: City, export: Export) -> None:
     k = city.kpis
     dept = Speller(city, "office_kpi", export)(k["dept"])
     w = city.window
-    rows = ([f"{r.month.year}年{r.month.month}月", dept[i], r.cases_received, r.cases_completed,
-             r.cases_on_time, r.cases_online, r.reviews_good, r.reviews_bad]
-            for i, r in enumerate(k.itertuples()))
+    rows = (
+        [
+            f"{r.month.year}年{r.month.month}月",
+            dept[i],
+            r.cases_received,
+            r.cases_completed,
+            r.cases_on_time,
+            r.cases_online,
+            r.reviews_good,
+            r.reviews_bad,
+        ]
+        for i, r in enumerate(k.itertuples())
+    )
     export.rows["office_kpi"] = write_xlsx(
-        _new_file(export, "office_kpi", f"office_kpi_{w.end:%Y%m}.xlsx"), export_at(city),
+        _new_file(export, "office_kpi", f"office_kpi_{w.end:%Y%m}.xlsx"),
+        export_at(city),
         f"示例市政务服务中心部门办件情况统计表（{w.start:%Y年%m月}—{w.end:%Y年%m月}）",
         ["统计月份", "部门名称", "受理量", "办结量", "按时办结量", "全程网办量", "好评数", "差评数"],
-        rows, [12, 24, 10, 10, 12, 12, 10, 10],
+        rows,
+        [12, 24, 10, 10, 12, 12, 10, 10],
     )
 
 
@@ -313,55 +407,109 @@ def write_kpis(city: City, export: Export) -> None:
 
 SOURCES: dict[str, dict[str, Any]] = {
     "department": {
-        "name": "demo-departments", "glob": "*.csv", "encoding": "utf-8",
+        "name": "demo-departments",
+        "glob": "*.csv",
+        "encoding": "utf-8",
         "columns": {"名称": "name", "类别": "category", "别名": "aliases", "起始日期": "active_from"},
     },
     "catalog": {
-        "name": "demo-catalog", "glob": "*.xlsx",
-        "columns": {"资源代码": "resource_code", "资源名称": "name", "提供部门": "provider_dept",
-                    "共享类型": "share_type", "更新频率": "update_frequency", "是否挂接": "mounted",
-                    "服务编码": "service_code", "登记日期": "registered_at",
-                    "最近更新时间": "last_updated_at", "导出时间": "snapshot_at"},
-        "values": {"mounted": {"已挂接": True, "未挂接": False},
-                   "share_type": {label: key for key, label in SHARE_TYPES.items()}},
+        "name": "demo-catalog",
+        "glob": "*.xlsx",
+        "columns": {
+            "资源代码": "resource_code",
+            "资源名称": "name",
+            "提供部门": "provider_dept",
+            "共享类型": "share_type",
+            "更新频率": "update_frequency",
+            "是否挂接": "mounted",
+            "服务编码": "service_code",
+            "登记日期": "registered_at",
+            "最近更新时间": "last_updated_at",
+            "导出时间": "snapshot_at",
+        },
+        "values": {
+            "mounted": {"已挂接": True, "未挂接": False},
+            "share_type": {label: key for key, label in SHARE_TYPES.items()},
+        },
     },
     "resource_update": {
-        "name": "demo-update-log", "glob": "*.jsonl",
-        "columns": {"resourceCode": "resource_code", "updateTime": "updated_at",
-                    "orgName": "provider_dept"},
+        "name": "demo-update-log",
+        "glob": "*.jsonl",
+        "columns": {"resourceCode": "resource_code", "updateTime": "updated_at", "orgName": "provider_dept"},
     },
     "exchange_call": {
-        "name": "demo-exchange-log", "glob": "*.csv", "encoding": "gb18030",
-        "columns": {"调用流水号": "call_id", "调用时间": "requested_at", "调用方部门": "consumer_dept",
-                    "提供方部门": "provider_dept", "服务编码": "service_code", "调用结果": "succeeded",
-                    "状态码": "status_code", "错误码": "fault_code", "响应时长(毫秒)": "duration_ms"},
+        "name": "demo-exchange-log",
+        "glob": "*.csv",
+        "encoding": "gb18030",
+        "columns": {
+            "调用流水号": "call_id",
+            "调用时间": "requested_at",
+            "调用方部门": "consumer_dept",
+            "提供方部门": "provider_dept",
+            "服务编码": "service_code",
+            "调用结果": "succeeded",
+            "状态码": "status_code",
+            "错误码": "fault_code",
+            "响应时长(毫秒)": "duration_ms",
+        },
         "values": {"succeeded": {"成功": True, "失败": False}},
     },
     "sharing_request": {
-        "name": "demo-sharing-requests", "glob": "*.csv",
-        "columns": {"申请编号": "request_id", "申请部门": "requester_dept", "提供部门": "provider_dept",
-                    "资源代码": "resource_code", "申请时间": "submitted_at", "答复时间": "answered_at",
-                    "答复结果": "decision"},
+        "name": "demo-sharing-requests",
+        "glob": "*.csv",
+        "columns": {
+            "申请编号": "request_id",
+            "申请部门": "requester_dept",
+            "提供部门": "provider_dept",
+            "资源代码": "resource_code",
+            "申请时间": "submitted_at",
+            "答复时间": "answered_at",
+            "答复结果": "decision",
+        },
         "values": {"decision": {"同意": "approved", "不同意": "rejected"}},
     },
     "data_objection": {
-        "name": "demo-objections", "glob": "*.jsonl",
-        "columns": {"异议编号": "objection_id", "提出部门": "raised_by", "数据提供部门": "provider_dept",
-                    "资源代码": "resource_code", "异议类型": "kind", "提出时间": "raised_at",
-                    "办结时间": "resolved_at"},
+        "name": "demo-objections",
+        "glob": "*.jsonl",
+        "columns": {
+            "异议编号": "objection_id",
+            "提出部门": "raised_by",
+            "数据提供部门": "provider_dept",
+            "资源代码": "resource_code",
+            "异议类型": "kind",
+            "提出时间": "raised_at",
+            "办结时间": "resolved_at",
+        },
     },
     "complaint": {
-        "name": "demo-complaints", "glob": "*.xlsx",
+        "name": "demo-complaints",
+        "glob": "*.xlsx",
         "date_formats": ["%Y年%m月%d日 %H:%M", "%Y/%m/%d %H:%M:%S"],
-        "columns": {"工单编号": "ticket_id", "来源渠道": "channel", "承办单位": "dept",
-                    "诉求类别": "category", "诉求摘要": "summary", "受理时间": "received_at",
-                    "办理时限": "due_at", "办结时间": "closed_at", "满意度": "satisfaction"},
+        "columns": {
+            "工单编号": "ticket_id",
+            "来源渠道": "channel",
+            "承办单位": "dept",
+            "诉求类别": "category",
+            "诉求摘要": "summary",
+            "受理时间": "received_at",
+            "办理时限": "due_at",
+            "办结时间": "closed_at",
+            "满意度": "satisfaction",
+        },
     },
     "office_kpi": {
-        "name": "demo-office-kpi", "glob": "*.xlsx",
-        "columns": {"统计月份": "month", "部门名称": "dept", "受理量": "cases_received",
-                    "办结量": "cases_completed", "按时办结量": "cases_on_time",
-                    "全程网办量": "cases_online", "好评数": "reviews_good", "差评数": "reviews_bad"},
+        "name": "demo-office-kpi",
+        "glob": "*.xlsx",
+        "columns": {
+            "统计月份": "month",
+            "部门名称": "dept",
+            "受理量": "cases_received",
+            "办结量": "cases_completed",
+            "按时办结量": "cases_on_time",
+            "全程网办量": "cases_online",
+            "好评数": "reviews_good",
+            "差评数": "reviews_bad",
+        },
     },
 }
 
@@ -378,8 +526,7 @@ def _toml(value: Any) -> str:
 
 def sources_toml(city: City, export: Export) -> str:
     lines = [
-        f"# 示例市 demo sources, written by `python -m data demo --seed {city.seed} "
-        f"--end {city.window.end}`.",
+        f"# 示例市 demo sources, written by `python -m data demo --seed {city.seed} --end {city.window.end}`.",
         "# Paths are relative to this file; see docs/sources.md.",
         "",
         "[defaults]",
@@ -389,8 +536,14 @@ def sources_toml(city: City, export: Export) -> str:
     ]
     for kind in KINDS:
         spec = SOURCES[kind]
-        lines += ["", "[[source]]", f"name = {_toml(spec['name'])}", f"kind = {_toml(kind)}",
-                  'reader = "files"', f"path = {_toml(f'drop/{kind}')}"]
+        lines += [
+            "",
+            "[[source]]",
+            f"name = {_toml(spec['name'])}",
+            f"kind = {_toml(kind)}",
+            'reader = "files"',
+            f"path = {_toml(f'drop/{kind}')}",
+        ]
         for key in ("glob", "encoding", "date_formats"):
             if key in spec:
                 lines.append(f"{key} = {_toml(spec[key])}")

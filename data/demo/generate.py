@@ -1,5 +1,6 @@
 """Build the demo city: one pandas DataFrame per record kind except the exchange calls,
 which `data.demo.calls.call_months` streams month by month."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from data.demo.calendar import WorkCalendar, Window
+from data.demo.calendar import Window, WorkCalendar
 from data.demo.casework import complaints_frame, kpis_frame, objections_frame, requests_frame
 from data.demo.catalog import catalog_frame, departments_frame, last_updated, updates_frame
 from data.demo.story import Story, story_for
@@ -42,7 +43,13 @@ def build_city(seed: int, end: date) -> City:
     catalog["last_updated_at"] = last_updated(seed, window, catalog, updates)
     kpis = kpis_frame(seed, window, depts)
     return City(
-        seed, window, cal, story, depts, catalog, updates,
+        seed,
+        window,
+        cal,
+        story,
+        depts,
+        catalog,
+        updates,
         requests=requests_frame(seed, window, cal, depts, catalog),
         objections=objections_frame(seed, window, cal, depts, catalog),
         complaints=complaints_frame(seed, window, cal, depts, kpis, story),

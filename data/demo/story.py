@@ -1,4 +1,5 @@
 """The story an inspector should find, with dates that follow the window."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from data.demo import city as C
-from data.demo.calendar import WorkCalendar, Window, month_start
+from data.demo.calendar import Window, WorkCalendar, month_start
 from data.periods import add_months
 
 
@@ -33,8 +34,7 @@ class Story:
             f"表现较差：{'、'.join(self.weak)}",
             f"服务中断：{self.outage_provider} 的全部接口在 {d1} 与 {d2} 两天调用全部失败",
             f"停止更新：{self.stale_provider} 的按月更新资源自 {self.stale_since} 起没有任何更新",
-            f"投诉激增：{self.complaint_rise} 自 {self.rise_from} 起投诉量约为此前的 "
-            f"{C.COMPLAINT_RISE_FACTOR} 倍",
+            f"投诉激增：{self.complaint_rise} 自 {self.rise_from} 起投诉量约为此前的 {C.COMPLAINT_RISE_FACTOR} 倍",
             f"年中新设：{self.new_dept} 自 {self.new_dept_from} 起纳入考核",
         ]
 

@@ -5,6 +5,7 @@ the people trying the demo, so the demo city's pinned numbers stay as they are.
 
 Item and appeal dates follow the demo's end date; the event log records when the demo was loaded.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,16 @@ REQUIREMENTS = {
     "unused": "梳理无人调用的资源，推动需求部门对接或申请调整目录",
 }
 # (days before the end it was issued, where it got to)
-PLAN = [(200, "closed_returned"), (160, "closed"), (120, "closed"), (70, "verifying"), (45, "rectifying_extended"),
-        (40, "rectifying_overdue"), (25, "pending_overdue"), (4, "pending")]
+PLAN = [
+    (200, "closed_returned"),
+    (160, "closed"),
+    (120, "closed"),
+    (70, "verifying"),
+    (45, "rectifying_extended"),
+    (40, "rectifying_overdue"),
+    (25, "pending_overdue"),
+    (4, "pending"),
+]
 
 
 KIND_ORDER = ("resource", "request", "complaint", "service", "objection", "unused")
@@ -63,7 +72,9 @@ def _advance(conn, item_id: int, dept_id: int, plan: str, deadline: date) -> Non
         return
     supervision.acknowledge(conn, dept, item_id)
     if plan == "rectifying_extended":
-        supervision.request_extension(conn, dept, item_id, deadline + timedelta(days=14), "需协调上级系统改造，申请延期两周")
+        supervision.request_extension(
+            conn, dept, item_id, deadline + timedelta(days=14), "需协调上级系统改造，申请延期两周"
+        )
         supervision.decide_extension(conn, LEADER, item_id, True, "同意延期")
     if plan.startswith("rectifying"):
         return
@@ -86,17 +97,26 @@ def seed_supervision(engine: Engine) -> dict[str, int]:
         end = snap["as_of"]
         names = dict(conn.execute(select(Department.id, Department.name)).all())
         evidence = _evidence_by_dept(conn, snap["id"])
-        depts = sorted(evidence, key=lambda d: -len(evidence[d]))[:len(PLAN)]
+        depts = sorted(evidence, key=lambda d: -len(evidence[d]))[: len(PLAN)]
         days = settings_for(end.year)
         for n, ((before, plan), dept_id) in enumerate(zip(PLAN, depts)):
             rows = _pick(evidence[dept_id], KIND_ORDER[n % len(KIND_ORDER)])
             kind = rows[0]["item_type"]
             issued = end - timedelta(days=before)
             item_id = supervision.create_item(
-                conn, INSPECTOR, dept_id=dept_id, kind=kind, indicator=rows[0]["indicator"],
-                title=f"{names[dept_id]}{FINDING_KINDS[kind]}", problem="；".join(r["label"] for r in rows),
-                requirement=REQUIREMENTS[kind], issued_on=issued, workdays=days.deadline_for(kind),
-                severity="serious" if plan.endswith("overdue") else "normal", evidence_rows=rows)
+                conn,
+                INSPECTOR,
+                dept_id=dept_id,
+                kind=kind,
+                indicator=rows[0]["indicator"],
+                title=f"{names[dept_id]}{FINDING_KINDS[kind]}",
+                problem="；".join(r["label"] for r in rows),
+                requirement=REQUIREMENTS[kind],
+                issued_on=issued,
+                workdays=days.deadline_for(kind),
+                severity="serious" if plan.endswith("overdue") else "normal",
+                evidence_rows=rows,
+            )
             _advance(conn, item_id, dept_id, plan, supervision.get_item(conn, INSPECTOR, item_id)["deadline"])
         filed = _appeals(conn, depts, end)
     return {"items": min(len(PLAN), len(depts)), "appeals": filed}
@@ -110,11 +130,16 @@ def _appeals(conn, depts: list[int], end: date) -> int:
         key = f"{month:%Y-%m}"
         dept = Viewer(f"demo_dept_{dept_id}", "department", dept_id=dept_id)
         next_month = (month + timedelta(days=32)).replace(day=1)  # inside the month's appeal window
-        appeal_id = appeals.file_appeal(conn, dept, period_key=key, indicator="request_on_time",
-                                        reason="部分申请因申请方材料不全退回补正，不应计为超期", today=next_month)
+        appeal_id = appeals.file_appeal(
+            conn,
+            dept,
+            period_key=key,
+            indicator="request_on_time",
+            reason="部分申请因申请方材料不全退回补正，不应计为超期",
+            today=next_month,
+        )
         if outcome == "reject":
             appeals.review(conn, INSPECTOR, appeal_id, "reject", "经核对，退回补正前已超过答复时限，维持原结果")
         elif outcome == "adjustment":
             appeals.review(conn, INSPECTOR, appeal_id, "adjustment", "情况属实，酌情加分", kind="bonus", points=1)
     return min(len(depts), 3)
-

@@ -1,4 +1,5 @@
 """Alembic environment: runs against the engine handed over by data.migrate."""
+
 from alembic import context
 from sqlmodel import SQLModel
 

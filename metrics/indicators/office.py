@@ -1,4 +1,5 @@
 """政务服务: case_on_time, online_rate, good_review_rate from the monthly service-centre counters."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -13,14 +14,26 @@ def period_months(inputs: PeriodInputs, ctx: Context) -> pd.DataFrame:
     k = inputs.office
     first = pd.Timestamp(ctx.period.start.replace(day=1))
     active = ctx.active_from(k["dept_id"]).dt.to_period("M").dt.to_timestamp()
-    keep = (ctx.assessed(k["dept_id"]) & (k["month"] >= first) & (k["month"] <= ctx.end_ts)
-            & (k["month"] <= ctx.as_of_ts) & ~(k["month"] < active))
+    keep = (
+        ctx.assessed(k["dept_id"])
+        & (k["month"] >= first)
+        & (k["month"] <= ctx.end_ts)
+        & (k["month"] <= ctx.as_of_ts)
+        & ~(k["month"] < active)
+    )
     return k[keep].groupby("dept_id")[[c for c in k.columns if c.startswith(("cases_", "reviews_"))]].sum()
 
 
 def _ratio(sums: pd.DataFrame, indicator: str, numerator: pd.Series, denominator: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({"dept_id": sums.index, "indicator": indicator, "numerator": numerator.to_numpy(),
-                         "denominator": denominator.to_numpy()}, columns=COUNT_COLUMNS)
+    return pd.DataFrame(
+        {
+            "dept_id": sums.index,
+            "indicator": indicator,
+            "numerator": numerator.to_numpy(),
+            "denominator": denominator.to_numpy(),
+        },
+        columns=COUNT_COLUMNS,
+    )
 
 
 def office_indicators(inputs: PeriodInputs, ctx: Context):

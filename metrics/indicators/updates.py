@@ -9,6 +9,7 @@ rule from its catalog last-updated date. A 每 N … resource without a registra
 no slots to count from: it is judged by the snapshot rule in every period. A resource whose
 frequency is unknown is flagged, not counted.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -75,14 +76,23 @@ def _slot_table(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if not len(starts):
             continue
         n = len(starts)
-        parts.append(pd.DataFrame({
-            "ridx": np.repeat(group.index.to_numpy(), n),
-            "start": np.tile(starts, len(group)).astype("datetime64[ns]"),
-            "end": np.tile(ends, len(group)).astype("datetime64[ns]"),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ridx": np.repeat(group.index.to_numpy(), n),
+                    "start": np.tile(starts, len(group)).astype("datetime64[ns]"),
+                    "end": np.tile(ends, len(group)).astype("datetime64[ns]"),
+                }
+            )
+        )
     if not parts:
-        return pd.DataFrame({"ridx": pd.Series(dtype="int64"), "start": pd.Series(dtype="datetime64[ns]"),
-                             "end": pd.Series(dtype="datetime64[ns]")})
+        return pd.DataFrame(
+            {
+                "ridx": pd.Series(dtype="int64"),
+                "start": pd.Series(dtype="datetime64[ns]"),
+                "end": pd.Series(dtype="datetime64[ns]"),
+            }
+        )
     table = pd.concat(parts, ignore_index=True)
     expected_from = res["expected_from"].reindex(table["ridx"]).to_numpy()
     return table[~(table["start"].to_numpy() < expected_from)].reset_index(drop=True)
@@ -148,20 +158,31 @@ def update_indicators(inputs: PeriodInputs, ctx: Context) -> Parts:
     per_res = table.groupby("ridx")["judged"].any()
     snap_idx = per_res.index[~per_res.to_numpy()].union(res.index[res["undated"]])
     hist = table[table["due"]]
-    hist_counts = pd.DataFrame({"dept_id": res["dept_id"].to_numpy()[hist["ridx"].to_numpy()],
-                                "on_time": hist["on_time"].astype(int).to_numpy()})
+    hist_counts = pd.DataFrame(
+        {
+            "dept_id": res["dept_id"].to_numpy()[hist["ridx"].to_numpy()],
+            "on_time": hist["on_time"].astype(int).to_numpy(),
+        }
+    )
     snap = _snapshot_rule(res.loc[snap_idx], ctx)
     both = pd.concat([hist_counts, pd.DataFrame({"dept_id": snap["dept_id"], "on_time": snap["on_time"].astype(int)})])
     counts = both.groupby("dept_id").agg(numerator=("on_time", "sum"), denominator=("on_time", "size")).reset_index()
     counts["indicator"] = "update_on_time"
 
     for dept, n in snap[~res.loc[snap.index, "undated"]].groupby("dept_id").size().items():
-        notes.loc[len(notes)] = (dept, f"{n} 个资源在本期的更新周期均早于其首次观测，按目录快照规则（最近更新日期）判定一次")
+        notes.loc[len(notes)] = (
+            dept,
+            f"{n} 个资源在本期的更新周期均早于其首次观测，按目录快照规则（最近更新日期）判定一次",
+        )
     notes["indicator"] = "update_on_time"
     evidence, fixes = _history_items(table, res, ctx)
     snap_evidence, snap_fixes = _snapshot_items(snap)
-    return Parts([counts[COUNT_COLUMNS]], [evidence, snap_evidence, _unknown_items(uncounted)], [fixes, snap_fixes],
-                 [notes[NOTE_COLUMNS]])
+    return Parts(
+        [counts[COUNT_COLUMNS]],
+        [evidence, snap_evidence, _unknown_items(uncounted)],
+        [fixes, snap_fixes],
+        [notes[NOTE_COLUMNS]],
+    )
 
 
 def _snapshot_rule(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -178,13 +199,23 @@ def _snapshot_rule(res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
 
 def _unknown_items(res: pd.DataFrame) -> pd.DataFrame:
     """Resources whose frequency the catalog left blank or wrote unreadably: flagged for a clerk."""
-    return pd.DataFrame({
-        "dept_id": res["dept_id"], "indicator": "update_on_time", "item_type": "resource",
-        "item_key": res["resource_code"], "label": res["name"], "status": "flagged",
-        "due_at": pd.NaT, "done_at": pd.NaT,
-        "detail": [with_note({"说明": UNKNOWN_FREQUENCY_FLAG + "：请在目录中登记更新频率"}, note, "目录原文")
-                   for note in res["update_note"]],
-    }, columns=EVIDENCE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "dept_id": res["dept_id"],
+            "indicator": "update_on_time",
+            "item_type": "resource",
+            "item_key": res["resource_code"],
+            "label": res["name"],
+            "status": "flagged",
+            "due_at": pd.NaT,
+            "done_at": pd.NaT,
+            "detail": [
+                with_note({"说明": UNKNOWN_FREQUENCY_FLAG + "：请在目录中登记更新频率"}, note, "目录原文")
+                for note in res["update_note"]
+            ],
+        },
+        columns=EVIDENCE_COLUMNS,
+    )
 
 
 def with_note(detail: dict, note, key: str = "更新说明") -> dict:
@@ -205,64 +236,138 @@ def _history_items(table: pd.DataFrame, res: pd.DataFrame, ctx: Context):
     missed = table[table["due"] & ~table["on_time"]].sort_values(["ridx", "end"])
     shown = missed.groupby("ridx").tail(SLOTS_SHOWN)
     listed: dict[int, list] = {}
-    for r, s, e, d in zip(shown["ridx"].to_numpy(), shown["start"].dt.strftime("%Y-%m-%d"),
-                          shown["end"].dt.strftime("%Y-%m-%d"), _day_text(shown["due_day"].to_numpy())):
+    for r, s, e, d in zip(
+        shown["ridx"].to_numpy(),
+        shown["start"].dt.strftime("%Y-%m-%d"),
+        shown["end"].dt.strftime("%Y-%m-%d"),
+        _day_text(shown["due_day"].to_numpy()),
+    ):
         listed.setdefault(int(r), []).append({"周期开始": s, "周期结束": e, "应更新截止": d})
     per = missed.groupby("ridx").agg(n=("end", "size"), last_due=("due_day", "last"), after=("updated_since", "last"))
     item = res.loc[per.index]
     last_due = _day_text(per["last_due"].to_numpy())
     n = per["n"].to_numpy()
-    evidence = pd.DataFrame({
-        "dept_id": item["dept_id"].to_numpy(), "indicator": "update_on_time", "item_type": "resource",
-        "item_key": item["resource_code"].to_numpy(), "label": item["name"].to_numpy(),
-        "status": np.where(per["after"].to_numpy(), "late", "overdue"),
-        "due_at": pd.to_datetime(last_due), "done_at": pd.NaT,
-        "detail": [with_note({"逾期周期数": int(k), "更新频率": f, "逾期周期": listed[int(r)]}, note)
-                   for r, k, f, note in zip(per.index, n, item["update_frequency"], item["update_note"])]},
-        columns=EVIDENCE_COLUMNS)
+    evidence = pd.DataFrame(
+        {
+            "dept_id": item["dept_id"].to_numpy(),
+            "indicator": "update_on_time",
+            "item_type": "resource",
+            "item_key": item["resource_code"].to_numpy(),
+            "label": item["name"].to_numpy(),
+            "status": np.where(per["after"].to_numpy(), "late", "overdue"),
+            "due_at": pd.to_datetime(last_due),
+            "done_at": pd.NaT,
+            "detail": [
+                with_note({"逾期周期数": int(k), "更新频率": f, "逾期周期": listed[int(r)]}, note)
+                for r, k, f, note in zip(per.index, n, item["update_frequency"], item["update_note"])
+            ],
+        },
+        columns=EVIDENCE_COLUMNS,
+    )
     names = "资源「" + item["name"].astype(str) + "」（" + item["resource_code"].astype(str) + "）"
-    overdue_fixes = pd.DataFrame({
-        "dept_id": item["dept_id"].to_numpy(), "indicator": "update_on_time", "item_type": "resource",
-        "item_key": item["resource_code"].to_numpy(),
-        "action": (names + "有 " + pd.Series(n, index=item.index).astype(str) + " 个更新周期未按时更新（最近一期应于 "
-                   + pd.Series(last_due, index=item.index) + " 前更新）：立即更新并按频率保持更新").to_numpy(),
-        "deadline": pd.NaT, "upcoming": False, "fix_num": n, "fix_den": 0, "base_num": 0, "base_den": 0},
-        columns=FIX_COLUMNS)
+    overdue_fixes = pd.DataFrame(
+        {
+            "dept_id": item["dept_id"].to_numpy(),
+            "indicator": "update_on_time",
+            "item_type": "resource",
+            "item_key": item["resource_code"].to_numpy(),
+            "action": (
+                names
+                + "有 "
+                + pd.Series(n, index=item.index).astype(str)
+                + " 个更新周期未按时更新（最近一期应于 "
+                + pd.Series(last_due, index=item.index)
+                + " 前更新）：立即更新并按频率保持更新"
+            ).to_numpy(),
+            "deadline": pd.NaT,
+            "upcoming": False,
+            "fix_num": n,
+            "fix_den": 0,
+            "base_num": 0,
+            "base_den": 0,
+        },
+        columns=FIX_COLUMNS,
+    )
 
     as_of = days_int(pd.Series([ctx.as_of_ts]))[0]
-    soon = table[table["judged"] & ~table["due"] & ~table["started"]
-                 & (table["due_day"] <= as_of + ctx.scheme.upcoming_days)]
+    soon = table[
+        table["judged"] & ~table["due"] & ~table["started"] & (table["due_day"] <= as_of + ctx.scheme.upcoming_days)
+    ]
     per = soon.groupby("ridx").agg(k=("end", "size"), first_due=("due_day", "min"))
     item = res.loc[per.index]
     first_due = _day_text(per["first_due"].to_numpy())
     k = per["k"].to_numpy()
-    upcoming_fixes = pd.DataFrame({
-        "dept_id": item["dept_id"].to_numpy(), "indicator": "update_on_time", "item_type": "resource",
-        "item_key": item["resource_code"].to_numpy(),
-        "action": ("按时更新资源「" + item["name"].astype(str) + "」（" + item["resource_code"].astype(str) + "）："
-                   + pd.Series(first_due, index=item.index) + " 前需完成本期更新").to_numpy(),
-        "deadline": pd.to_datetime(first_due), "upcoming": True, "fix_num": k, "fix_den": k, "base_num": 0,
-        "base_den": k}, columns=FIX_COLUMNS)
+    upcoming_fixes = pd.DataFrame(
+        {
+            "dept_id": item["dept_id"].to_numpy(),
+            "indicator": "update_on_time",
+            "item_type": "resource",
+            "item_key": item["resource_code"].to_numpy(),
+            "action": (
+                "按时更新资源「"
+                + item["name"].astype(str)
+                + "」（"
+                + item["resource_code"].astype(str)
+                + "）："
+                + pd.Series(first_due, index=item.index)
+                + " 前需完成本期更新"
+            ).to_numpy(),
+            "deadline": pd.to_datetime(first_due),
+            "upcoming": True,
+            "fix_num": k,
+            "fix_den": k,
+            "base_num": 0,
+            "base_den": k,
+        },
+        columns=FIX_COLUMNS,
+    )
     return evidence, pd.concat([overdue_fixes, upcoming_fixes], ignore_index=True)
 
 
 def _snapshot_items(snap: pd.DataFrame):
     bad = snap[~snap["on_time"]]
-    evidence = pd.DataFrame({
-        "dept_id": bad["dept_id"], "indicator": "update_on_time", "item_type": "resource",
-        "item_key": bad["resource_code"], "label": bad["name"],
-        "status": bad["flagged"].map({True: "flagged", False: "overdue"}),
-        "due_at": bad["bound"], "done_at": bad["last"],
-        "detail": [with_note({"判定方式": "目录快照规则",
-                              "最近更新日期": None if pd.isna(last) else last.date().isoformat(),
-                              "说明": ("目录未登记最近更新日期，或该日期晚于评价日" if flag
-                                     else "最近更新日期距今已超过一个更新周期加宽限期")}, note)
-                   for last, flag, note in zip(bad["last"], bad["flagged"], bad["update_note"])],
-    }, columns=EVIDENCE_COLUMNS)
-    fixes = pd.DataFrame({
-        "dept_id": bad["dept_id"], "indicator": "update_on_time", "item_type": "resource",
-        "item_key": bad["resource_code"],
-        "action": "更新资源「" + bad["name"] + "」（" + bad["resource_code"] + "）并在目录中登记最近更新日期",
-        "deadline": pd.NaT, "upcoming": False, "fix_num": 1, "fix_den": 0, "base_num": 0, "base_den": 0,
-    }, columns=FIX_COLUMNS)
+    evidence = pd.DataFrame(
+        {
+            "dept_id": bad["dept_id"],
+            "indicator": "update_on_time",
+            "item_type": "resource",
+            "item_key": bad["resource_code"],
+            "label": bad["name"],
+            "status": bad["flagged"].map({True: "flagged", False: "overdue"}),
+            "due_at": bad["bound"],
+            "done_at": bad["last"],
+            "detail": [
+                with_note(
+                    {
+                        "判定方式": "目录快照规则",
+                        "最近更新日期": None if pd.isna(last) else last.date().isoformat(),
+                        "说明": (
+                            "目录未登记最近更新日期，或该日期晚于评价日"
+                            if flag
+                            else "最近更新日期距今已超过一个更新周期加宽限期"
+                        ),
+                    },
+                    note,
+                )
+                for last, flag, note in zip(bad["last"], bad["flagged"], bad["update_note"])
+            ],
+        },
+        columns=EVIDENCE_COLUMNS,
+    )
+    fixes = pd.DataFrame(
+        {
+            "dept_id": bad["dept_id"],
+            "indicator": "update_on_time",
+            "item_type": "resource",
+            "item_key": bad["resource_code"],
+            "action": "更新资源「" + bad["name"] + "」（" + bad["resource_code"] + "）并在目录中登记最近更新日期",
+            "deadline": pd.NaT,
+            "upcoming": False,
+            "fix_num": 1,
+            "fix_den": 0,
+            "base_num": 0,
+            "base_den": 0,
+        },
+        columns=FIX_COLUMNS,
+    )
     return evidence, fixes

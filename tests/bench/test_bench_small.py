@@ -5,6 +5,7 @@ real product end to end and that its numbers are sane: the store counted every v
 row of the generated file once, its daily rollup equals DuckDB's, and the report holds
 every section with a verdict.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,15 +25,17 @@ SIZES = (20_000, 100_000)
 
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
-    cfg = BenchConfig(sizes=SIZES, engines=("sqlite",), workdir=tmp_path_factory.mktemp("bench"),
-                      repeat=1, days=2, snapshots="year")
+    cfg = BenchConfig(
+        sizes=SIZES, engines=("sqlite",), workdir=tmp_path_factory.mktemp("bench"), repeat=1, days=2, snapshots="year"
+    )
     messages: list[str] = []
     return run_bench(cfg, messages.append)
 
 
 def _write(path: Path, rows: int, chunk_rows: int):
-    return write_exchange_log(path, build_world(3), rows, date(2026, 1, 1), 10, seed=3,
-                              id_prefix="T", chunk_rows=chunk_rows)
+    return write_exchange_log(
+        path, build_world(3), rows, date(2026, 1, 1), 10, seed=3, id_prefix="T", chunk_rows=chunk_rows
+    )
 
 
 def test_generated_log_is_deterministic_and_counted_as_written(tmp_path):
@@ -97,8 +100,7 @@ def test_every_measurement_ran_on_each_size(small_run):
 @pytest.mark.slow
 def test_report_has_every_section_with_verdicts(small_run):
     text = render(small_run)
-    for heading in ("## Machine", "## 1. Ingest", "## 2. Memory", "## 3. Scoring", "## 4. Pages",
-                    "## 5. Incremental"):
+    for heading in ("## Machine", "## 1. Ingest", "## 2. Memory", "## 3. Scoring", "## 4. Pages", "## 5. Incremental"):
         assert heading in text
     assert "logical CPUs (nproc)" in text and "duckdb" in text
     assert "Problems found" not in text

@@ -1,4 +1,5 @@
 """A measured child's peak memory is its own, whatever the benchmark process holds."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Small builders for collector tests: a source config, a department register, counts."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +25,7 @@ def source(base: Path, **options) -> SourceConfig:
 def register(engine, names: list[str], category: str = "市直部门", aliases: dict | None = None) -> None:
     aliases = aliases or {}
     with engine.begin() as conn:
-        add_departments(conn, [{"name": n, "category": category, "aliases": aliases.get(n, [])}
-                               for n in names])
+        add_departments(conn, [{"name": n, "category": category, "aliases": aliases.get(n, [])} for n in names])
 
 
 def count(engine, table: str) -> int:
@@ -51,5 +51,3 @@ def all_rows(engine, sql: str) -> list[tuple]:
 def quarantine_rows(engine) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(Quarantine.__table__).order_by(Quarantine.id)).mappings()]
-
-

@@ -1,4 +1,5 @@
 """sources.toml: what loads, and errors that name the file, the key and what is expected."""
+
 from __future__ import annotations
 
 import tomllib
@@ -61,29 +62,50 @@ def test_complete_config_loads_with_defaults_and_paths_relative_to_the_file(tmp_
 
 def test_batch_rows_set_in_defaults_or_per_source_wins_over_the_kind(tmp_path):
     body = GOOD.replace("interval_minutes = 5\n", "interval_minutes = 5\nbatch_rows = 5000\n", 1)
-    body = body.replace('interval_minutes = 30\n', 'interval_minutes = 30\nbatch_rows = 700\n')
+    body = body.replace("interval_minutes = 30\n", "interval_minutes = 30\nbatch_rows = 700\n")
     log, hotline = load_config(write(tmp_path, body)).sources
     assert (log.batch_rows, hotline.batch_rows) == (5000, 700)
 
 
-@pytest.mark.parametrize("body, expected", [
-    ('[[source]]\nname = "a"\nkind = "bogus"\nreader = "files"\npath = "x"', ["source[0]", "kind", "exchange_call"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "ftp"\npath = "x"', ["reader", "files | sql | http | xroad"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"', ["path", "缺失"]),
-    ('[[source]]\nname = "A b"\nkind = "complaint"\nreader = "files"\npath = "x"', ["name", "小写字母"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\nglobb = "*"', ["globb", "不适用"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\n[source.columns]\n"编号" = "call_id"',
-     ["columns.'编号'", "call_id", "ticket_id"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\ntimezone = "Mars/Base"', ["timezone", "Asia/Shanghai"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\ninterval_minutes = "often"', ["interval_minutes", "数字"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "xroad"\npath = "x"', ["kind", "exchange_call"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "sql"\nurl = "sqlite://"\nquery = "SELECT 1 WHERE x > :cursor"',
-     ["incremental_column"]),
-    ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\n[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "y"',
-     ["'a'", "重复"]),
-    ('[defaults]\nintervall = 3', ["defaults.intervall"]),
-    ('[[source]\nname = ', ["TOML"]),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            '[[source]]\nname = "a"\nkind = "bogus"\nreader = "files"\npath = "x"',
+            ["source[0]", "kind", "exchange_call"],
+        ),
+        (
+            '[[source]]\nname = "a"\nkind = "complaint"\nreader = "ftp"\npath = "x"',
+            ["reader", "files | sql | http | xroad"],
+        ),
+        ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"', ["path", "缺失"]),
+        ('[[source]]\nname = "A b"\nkind = "complaint"\nreader = "files"\npath = "x"', ["name", "小写字母"]),
+        ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\nglobb = "*"', ["globb", "不适用"]),
+        (
+            '[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\n[source.columns]\n"编号" = "call_id"',
+            ["columns.'编号'", "call_id", "ticket_id"],
+        ),
+        (
+            '[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\ntimezone = "Mars/Base"',
+            ["timezone", "Asia/Shanghai"],
+        ),
+        (
+            '[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\ninterval_minutes = "often"',
+            ["interval_minutes", "数字"],
+        ),
+        ('[[source]]\nname = "a"\nkind = "complaint"\nreader = "xroad"\npath = "x"', ["kind", "exchange_call"]),
+        (
+            '[[source]]\nname = "a"\nkind = "complaint"\nreader = "sql"\nurl = "sqlite://"\nquery = "SELECT 1 WHERE x > :cursor"',
+            ["incremental_column"],
+        ),
+        (
+            '[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "x"\n[[source]]\nname = "a"\nkind = "complaint"\nreader = "files"\npath = "y"',
+            ["'a'", "重复"],
+        ),
+        ("[defaults]\nintervall = 3", ["defaults.intervall"]),
+        ("[[source]\nname = ", ["TOML"]),
+    ],
+)
 def test_invalid_config_names_file_key_and_expectation(tmp_path, body, expected):
     path = write(tmp_path, body)
     with pytest.raises(ConfigError) as err:
@@ -108,5 +130,13 @@ def test_every_example_in_the_sources_documentation_is_valid(tmp_path):
     kinds = set()
     for block in blocks:
         kinds |= {s.kind for s in parse_config(tomllib.loads(block), tmp_path / "sources.toml").sources}
-    assert kinds == {"department", "catalog", "resource_update", "exchange_call", "sharing_request",
-                     "data_objection", "complaint", "office_kpi"}
+    assert kinds == {
+        "department",
+        "catalog",
+        "resource_update",
+        "exchange_call",
+        "sharing_request",
+        "data_objection",
+        "complaint",
+        "office_kpi",
+    }

@@ -1,4 +1,5 @@
 """催办 into inboxes and e-mail over a real SMTP server on 127.0.0.1 (aiosmtpd), on both engines."""
+
 from __future__ import annotations
 
 import json
@@ -53,16 +54,23 @@ def smtp():
 def loop(engine):
     loop = load(engine)
     with engine.begin() as conn:
-        create_user(conn, "tongji", "department", "Tj-2026-passw0rd!", actor="t", dept_id=loop.own,
-                    email="tongji@example.gov.cn")
+        create_user(
+            conn,
+            "tongji",
+            "department",
+            "Tj-2026-passw0rd!",
+            actor="t",
+            dept_id=loop.own,
+            email="tongji@example.gov.cn",
+        )
         create_user(conn, "lingdao", "leader", "Ld-2026-passw0rd!", actor="t")
     return loop
 
 
 def test_reminders_once_per_item_and_escalation_reaches_leaders(engine, loop):
     with engine.begin() as conn:
-        soon = new_item(conn, loop, workdays=3)   # deadline 10-08
-        late = new_item(conn, loop, workdays=1)   # deadline 9-29: on 10-08 late by 9-30 and 10-08
+        soon = new_item(conn, loop, workdays=3)  # deadline 10-08
+        late = new_item(conn, loop, workdays=1)  # deadline 9-29: on 10-08 late by 9-30 and 10-08
     assert queue_reminders(engine, date(2026, 10, 8)) == 4  # soon: remind ×2 (dept, inspector); late: overdue ×2
     assert queue_reminders(engine, date(2026, 10, 8)) == 0
     with engine.connect() as conn:
@@ -140,5 +148,9 @@ def test_webhook_posts_one_group_message_per_event_and_retries_a_refusal(engine,
     finally:
         server.shutdown()
     assert len(Robot.received) == 2
-    assert Robot.received[1] == {"msgtype": "text", "text": {
-        "content": "【催办】目录资源逾期未更新\n督办事项「目录资源逾期未更新」将于 2026-10-08 到期，请按期完成整改并在系统中提交整改反馈。"}}
+    assert Robot.received[1] == {
+        "msgtype": "text",
+        "text": {
+            "content": "【催办】目录资源逾期未更新\n督办事项「目录资源逾期未更新」将于 2026-10-08 到期，请按期完成整改并在系统中提交整改反馈。"
+        },
+    }

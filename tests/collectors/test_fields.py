@@ -1,5 +1,6 @@
 """Fields that are not plain columns: dotted paths into nested JSON (DCAT / data.json),
 constants, extracts by pattern and a catalog's snapshot date, through a full run."""
+
 from __future__ import annotations
 
 import json
@@ -19,18 +20,35 @@ from data.models import CatalogResource
 from metrics import snapshots
 from tests.collectors.helpers import FIXTURES, REPO, all_rows, reasons, register, source
 
-DATA_JSON = {"conformsTo": "https://project-open-data.cio.gov/v1.1/schema", "dataset": [
-    {"identifier": "D1", "title": "企业名录", "accrualPeriodicity": "R/P1M",
-     "publisher": {"@type": "org:Organization", "name": "市市场监管局"},
-     "contactPoint": {"@type": "vcard:Contact", "fn": "张三"},
-     "distribution": [{"@type": "dcat:Distribution", "format": "CSV"},
-                      {"@type": "dcat:Distribution", "accessURL": "https://data.example.cn/api/d1"}]},
-    {"identifier": "D2", "title": "年鉴", "accrualPeriodicity": "R/P1Y",
-     "publisher": {"@type": "org:Organization", "name": "市统计局"},
-     "distribution": [{"accessURL": "https://data.example.cn/api/d2"}]},
-    {"identifier": "D3", "title": "无名", "accrualPeriodicity": "R/P1Y",
-     "publisher": {"@type": "org:Organization", "subOrganizationOf": {"name": "省政府"}}},
-]}
+DATA_JSON = {
+    "conformsTo": "https://project-open-data.cio.gov/v1.1/schema",
+    "dataset": [
+        {
+            "identifier": "D1",
+            "title": "企业名录",
+            "accrualPeriodicity": "R/P1M",
+            "publisher": {"@type": "org:Organization", "name": "市市场监管局"},
+            "contactPoint": {"@type": "vcard:Contact", "fn": "张三"},
+            "distribution": [
+                {"@type": "dcat:Distribution", "format": "CSV"},
+                {"@type": "dcat:Distribution", "accessURL": "https://data.example.cn/api/d1"},
+            ],
+        },
+        {
+            "identifier": "D2",
+            "title": "年鉴",
+            "accrualPeriodicity": "R/P1Y",
+            "publisher": {"@type": "org:Organization", "name": "市统计局"},
+            "distribution": [{"accessURL": "https://data.example.cn/api/d2"}],
+        },
+        {
+            "identifier": "D3",
+            "title": "无名",
+            "accrualPeriodicity": "R/P1Y",
+            "publisher": {"@type": "org:Organization", "subOrganizationOf": {"name": "省政府"}},
+        },
+    ],
+}
 
 
 def write(tmp_path, name: str, text: str) -> None:
@@ -40,30 +58,53 @@ def write(tmp_path, name: str, text: str) -> None:
 
 
 def catalog_rows(engine) -> list[tuple]:
-    return all_rows(engine, "SELECT resource_code, name, provider_dept_id, update_frequency, service_code "
-                            "FROM catalog_resource ORDER BY resource_code")
+    return all_rows(
+        engine,
+        "SELECT resource_code, name, provider_dept_id, update_frequency, service_code "
+        "FROM catalog_resource ORDER BY resource_code",
+    )
 
 
 def test_dotted_paths_list_index_and_first_non_empty(engine, tmp_path):
     register(engine, ["市市场监管局", "市统计局"])
     write(tmp_path, "data.json", json.dumps(DATA_JSON, ensure_ascii=False))
-    cfg = source(tmp_path, kind="catalog", records_path="dataset", columns={
-        "identifier": "resource_code", "title": "name", "publisher.name": "provider_dept",
-        "accrualPeriodicity": "update_frequency", "distribution.accessURL": "service_code"})
+    cfg = source(
+        tmp_path,
+        kind="catalog",
+        records_path="dataset",
+        columns={
+            "identifier": "resource_code",
+            "title": "name",
+            "publisher.name": "provider_dept",
+            "accrualPeriodicity": "update_frequency",
+            "distribution.accessURL": "service_code",
+        },
+    )
     run = run_source(engine, cfg)
     assert (run.counts.rows_read, run.counts.rows_loaded, run.counts.rows_quarantined) == (3, 2, 1)
     # distribution.accessURL: the first distribution without one is passed over
-    assert catalog_rows(engine) == [("D1", "企业名录", 1, "monthly", "https://data.example.cn/api/d1"),
-                                    ("D2", "年鉴", 2, "yearly", "https://data.example.cn/api/d2")]
+    assert catalog_rows(engine) == [
+        ("D1", "企业名录", 1, "monthly", "https://data.example.cn/api/d1"),
+        ("D2", "年鉴", 2, "yearly", "https://data.example.cn/api/d2"),
+    ]
     assert reasons(engine) == ["缺少必填字段 provider_dept（源列 'publisher.name'）：请在源数据中补全"]
 
 
 def test_a_list_index_picks_one_element(engine, tmp_path):
     register(engine, ["市市场监管局", "市统计局"])
     write(tmp_path, "data.json", json.dumps(DATA_JSON, ensure_ascii=False))
-    cfg = source(tmp_path, kind="catalog", records_path="dataset", columns={
-        "identifier": "resource_code", "title": "name", "publisher.name": "provider_dept",
-        "accrualPeriodicity": "update_frequency", "distribution.0.accessURL": "service_code"})
+    cfg = source(
+        tmp_path,
+        kind="catalog",
+        records_path="dataset",
+        columns={
+            "identifier": "resource_code",
+            "title": "name",
+            "publisher.name": "provider_dept",
+            "accrualPeriodicity": "update_frequency",
+            "distribution.0.accessURL": "service_code",
+        },
+    )
     run_source(engine, cfg)
     assert [r[4] for r in catalog_rows(engine)] == [None, "https://data.example.cn/api/d2"]
 
@@ -71,14 +112,24 @@ def test_a_list_index_picks_one_element(engine, tmp_path):
 def test_a_whole_object_mapped_to_a_text_field_is_quarantined(engine, tmp_path):
     register(engine, ["市市场监管局", "市统计局"])
     write(tmp_path, "data.json", json.dumps(DATA_JSON, ensure_ascii=False))
-    cfg = source(tmp_path, kind="catalog", records_path="dataset", create_unknown_departments=True, columns={
-        "identifier": "resource_code", "title": "name", "publisher": "provider_dept",
-        "accrualPeriodicity": "update_frequency"})
+    cfg = source(
+        tmp_path,
+        kind="catalog",
+        records_path="dataset",
+        create_unknown_departments=True,
+        columns={
+            "identifier": "resource_code",
+            "title": "name",
+            "publisher": "provider_dept",
+            "accrualPeriodicity": "update_frequency",
+        },
+    )
     run = run_source(engine, cfg)
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (0, 3)
     assert set(reasons(engine)) == {
         "列 'publisher' 是一个对象或列表，不能作为字段 provider_dept 的取值：请在 [source.columns] 中指向其中的"
-        "具体字段，如 \"publisher.name\"，或用 \"publisher.0.name\" 取列表第一项"}
+        '具体字段，如 "publisher.name"，或用 "publisher.0.name" 取列表第一项'
+    }
     assert all_rows(engine, "SELECT name FROM department ORDER BY id") == [("市市场监管局",), ("市统计局",)]
 
 
@@ -92,8 +143,12 @@ T3,无地区的留言,2026-03-02 11:00
 def test_constant_department_for_a_file_of_one_unit(engine, tmp_path):
     register(engine, ["市公安局"])
     write(tmp_path, "hotline.csv", HOTLINE)
-    cfg = source(tmp_path, kind="complaint", columns={"工单号": "ticket_id", "受理时间": "received_at"},
-                 constants={"dept": "市公安局"})
+    cfg = source(
+        tmp_path,
+        kind="complaint",
+        columns={"工单号": "ticket_id", "受理时间": "received_at"},
+        constants={"dept": "市公安局"},
+    )
     run = run_source(engine, cfg)
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (3, 0)
     assert all_rows(engine, "SELECT DISTINCT dept_id FROM complaint") == [(1,)]
@@ -102,18 +157,28 @@ def test_constant_department_for_a_file_of_one_unit(engine, tmp_path):
 def test_department_extracted_from_the_subject(engine, tmp_path):
     register(engine, ["A3区", "A12县"])
     write(tmp_path, "hotline.csv", HOTLINE)
-    cfg = source(tmp_path, kind="complaint", columns={"工单号": "ticket_id", "受理时间": "received_at"},
-                 extract={"dept": {"from": "留言主题", "pattern": "(A\\d+[区县市])"}})
+    cfg = source(
+        tmp_path,
+        kind="complaint",
+        columns={"工单号": "ticket_id", "受理时间": "received_at"},
+        extract={"dept": {"from": "留言主题", "pattern": "(A\\d+[区县市])"}},
+    )
     run = run_source(engine, cfg)
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (2, 1)
     assert all_rows(engine, "SELECT ticket_id, dept_id FROM complaint ORDER BY ticket_id") == [("T1", 1), ("T2", 2)]
-    assert reasons(engine) == ["字段 dept 取自列 '留言主题'，按规则 (A\\d+[区县市]) 未匹配到：请核对该行的 留言主题，"
-                               "或调整 [source.extract] 中的 pattern"]
+    assert reasons(engine) == [
+        "字段 dept 取自列 '留言主题'，按规则 (A\\d+[区县市]) 未匹配到：请核对该行的 留言主题，"
+        "或调整 [source.extract] 中的 pattern"
+    ]
 
 
 CATALOG = "标题,来源部门,更新频率,更新时间\n年鉴,市统计局,每年,2023-06-12\n"
-CATALOG_COLUMNS = {"标题": "name", "来源部门": "provider_dept", "更新频率": "update_frequency",
-                   "更新时间": "last_updated_at"}
+CATALOG_COLUMNS = {
+    "标题": "name",
+    "来源部门": "provider_dept",
+    "更新频率": "update_frequency",
+    "更新时间": "last_updated_at",
+}
 
 
 def snapshot_times(engine) -> list[tuple]:
@@ -138,32 +203,51 @@ def test_snapshot_at_from_the_file_name(engine, tmp_path):
     run = run_source(engine, cfg)
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (1, 1)
     assert snapshot_times(engine) == [(datetime(2023, 6, 16, 16),) * 2]
-    assert reasons(engine) == ["文件名 'catalog_latest.csv' 中找不到快照日期（snapshot_at_pattern = '(\\\\d{8})'）："
-                               "请按约定命名文件，或在数据源中填写 snapshot_at"]
+    assert reasons(engine) == [
+        "文件名 'catalog_latest.csv' 中找不到快照日期（snapshot_at_pattern = '(\\\\d{8})'）："
+        "请按约定命名文件，或在数据源中填写 snapshot_at"
+    ]
 
 
 def test_real_portal_catalog_evaluated_at_the_day_it_was_crawled(engine, tmp_path):
     # the Anhui (六安) open-data catalog, crawled in June 2023: every resource's history starts then
     (tmp_path / "drop").mkdir()
     shutil.copy(FIXTURES / "opendata_catalog_anhui_luan.json", tmp_path / "drop")
-    cfg = source(tmp_path, kind="catalog", glob="*.json", create_unknown_departments=True, snapshot_at="2023-06-17",
-                 columns={"标题": "name", "来源部门": "provider_dept", "更新频率": "update_frequency",
-                          "更新时间": "last_updated_at", "发布时间": "registered_at"})
+    cfg = source(
+        tmp_path,
+        kind="catalog",
+        glob="*.json",
+        create_unknown_departments=True,
+        snapshot_at="2023-06-17",
+        columns={
+            "标题": "name",
+            "来源部门": "provider_dept",
+            "更新频率": "update_frequency",
+            "更新时间": "last_updated_at",
+            "发布时间": "registered_at",
+        },
+    )
     run = run_source(engine, cfg)
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (546, 0)
     assert set(snapshot_times(engine)) == {(datetime(2023, 6, 16, 16),) * 2}
 
 
-@pytest.mark.parametrize("options, message", [
-    (dict(kind="complaint", constants={"dept": ""}), "constants.dept 应为非空"),
-    (dict(kind="complaint", constants={"owner": "x"}), "constants.owner 不是 complaint 的字段"),
-    (dict(kind="complaint", columns={"部门": "dept"}, constants={"dept": "x"}), "已由 [source.columns]"),
-    (dict(kind="complaint", extract={"dept": {"from": "主题"}}), "extract.dept 应写成"),
-    (dict(kind="complaint", extract={"dept": {"from": "主题", "pattern": "("}}), "不是有效的正则表达式"),
-    (dict(kind="complaint", snapshot_at="2023-06-17"), "只适用于 kind = \"catalog\""),
-    (dict(kind="catalog", snapshot_at_pattern=""), "snapshot_at_pattern 应为正则表达式字符串"),
-    (dict(kind="catalog", reader="http", url="http://x", snapshot_at_pattern="(\\d{8})"), "只适用于 reader = \"files\""),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(kind="complaint", constants={"dept": ""}), "constants.dept 应为非空"),
+        (dict(kind="complaint", constants={"owner": "x"}), "constants.owner 不是 complaint 的字段"),
+        (dict(kind="complaint", columns={"部门": "dept"}, constants={"dept": "x"}), "已由 [source.columns]"),
+        (dict(kind="complaint", extract={"dept": {"from": "主题"}}), "extract.dept 应写成"),
+        (dict(kind="complaint", extract={"dept": {"from": "主题", "pattern": "("}}), "不是有效的正则表达式"),
+        (dict(kind="complaint", snapshot_at="2023-06-17"), '只适用于 kind = "catalog"'),
+        (dict(kind="catalog", snapshot_at_pattern=""), "snapshot_at_pattern 应为正则表达式字符串"),
+        (
+            dict(kind="catalog", reader="http", url="http://x", snapshot_at_pattern="(\\d{8})"),
+            '只适用于 reader = "files"',
+        ),
+    ],
+)
 def test_config_errors_name_the_key(tmp_path, options, message):
     with pytest.raises(ConfigError, match=None) as err:
         source(tmp_path, **options)
@@ -214,11 +298,13 @@ def test_documented_examples_run_as_written(engine, tmp_path, example):
     if example == "snapshot-at":
         t = CatalogResource.__table__
         with engine.connect() as conn:
-            stored = conn.execute(select(t.c.name, t.c.update_frequency, t.c.update_note, t.c.first_seen_at)
-                                  .order_by(t.c.name)).all()
+            stored = conn.execute(
+                select(t.c.name, t.c.update_frequency, t.c.update_note, t.c.first_seen_at).order_by(t.c.name)
+            ).all()
         assert [tuple(r) for r in stored] == [
             ("统计公报", "unknown", None, datetime(2023, 6, 16, 16)),
-            ("统计年鉴", "yearly", "更新说明：每年一月更新", datetime(2023, 6, 16, 16))]
+            ("统计年鉴", "yearly", "更新说明：每年一月更新", datetime(2023, 6, 16, 16)),
+        ]
 
 
 def test_catalog_frequencies_from_file_to_scores(engine, tmp_path):
@@ -227,18 +313,35 @@ def test_catalog_frequencies_from_file_to_scores(engine, tmp_path):
     # 名录: 每 3 月 without registration, last updated 01-15 → snapshot rule: on time while
     #        as_of ≤ 04-15 + 10 days; as of 04-10 → 1 of 1. update_on_time = 1/2; mount 3/3, open 3/3.
     register(engine, ["市统计局"])
-    write(tmp_path, "catalog.csv", "代码,标题,来源部门,共享类型,更新频率,是否挂接,更新时间,登记日期\n"
-                                   "R1,年鉴,市统计局,有条件共享,偶尔,是,2026-01-15,2025-01-01\n"
-                                   "R2,公报,市统计局,有条件共享,每月(更新说明:暂无新业务数据产生),是,2026-02-20,2025-01-01\n"
-                                   "R3,名录,市统计局,有条件共享,每 3 月,是,2026-01-15,\n")
-    cfg = source(tmp_path, kind="catalog", snapshot_at="2026-03-01", columns={
-        "代码": "resource_code", "标题": "name", "来源部门": "provider_dept", "共享类型": "share_type",
-        "更新频率": "update_frequency", "是否挂接": "mounted", "更新时间": "last_updated_at", "登记日期": "registered_at"})
+    write(
+        tmp_path,
+        "catalog.csv",
+        "代码,标题,来源部门,共享类型,更新频率,是否挂接,更新时间,登记日期\n"
+        "R1,年鉴,市统计局,有条件共享,偶尔,是,2026-01-15,2025-01-01\n"
+        "R2,公报,市统计局,有条件共享,每月(更新说明:暂无新业务数据产生),是,2026-02-20,2025-01-01\n"
+        "R3,名录,市统计局,有条件共享,每 3 月,是,2026-01-15,\n",
+    )
+    cfg = source(
+        tmp_path,
+        kind="catalog",
+        snapshot_at="2026-03-01",
+        columns={
+            "代码": "resource_code",
+            "标题": "name",
+            "来源部门": "provider_dept",
+            "共享类型": "share_type",
+            "更新频率": "update_frequency",
+            "是否挂接": "mounted",
+            "更新时间": "last_updated_at",
+            "登记日期": "registered_at",
+        },
+    )
     assert run_source(engine, cfg).counts.rows_loaded == 3
     a = snapshots.compute(engine, "2026-03", date(2026, 4, 10))
     ind = a.indicators.set_index("key")
-    assert {k: (ind.loc[k, "numerator"], ind.loc[k, "denominator"]) for k in ("update_on_time", "mount_rate", "open_rate")} \
-        == {"update_on_time": (1, 2), "mount_rate": (3, 3), "open_rate": (3, 3)}
+    assert {
+        k: (ind.loc[k, "numerator"], ind.loc[k, "denominator"]) for k in ("update_on_time", "mount_rate", "open_rate")
+    } == {"update_on_time": (1, 2), "mount_rate": (3, 3), "open_rate": (3, 3)}
     ev = a.evidence[a.evidence["indicator"] == "update_on_time"].set_index("item_key")
     assert ev.loc["R1", "status"] == "flagged"
     assert ev.loc["R1", "detail"] == {"说明": "更新频率缺失或无法识别：请在目录中登记更新频率", "目录原文": "偶尔"}

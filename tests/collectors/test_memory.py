@@ -1,4 +1,5 @@
 """The collector keeps freed memory (collectors.memory) on this machine's glibc."""
+
 from __future__ import annotations
 
 import subprocess

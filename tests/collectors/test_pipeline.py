@@ -1,6 +1,7 @@
 """The two-process path for exchange-call files (collectors.pipeline) stores exactly what
 the sequential path stores, from a forked worker or one started by a fork server, and a
 worker's failure fails the run with a reason instead of hanging or losing batches."""
+
 from __future__ import annotations
 
 import os
@@ -19,9 +20,9 @@ from tests.collectors.helpers import all_rows, count, quarantine_rows, register,
 
 TABLES = {
     "exchange_daily": "day, provider_dept_id, consumer_dept_id, service_code, calls, failures, duration_sum_ms, "
-                      "duration_count",
+    "duration_count",
     "exchange_service_month": "month, provider_dept_id, service_code, calls, failures, duration_sum_ms, "
-                              "duration_count, " + ", ".join(f"h{i}" for i in range(12)),
+    "duration_count, " + ", ".join(f"h{i}" for i in range(12)),
     "exchange_partner_month": "month, provider_dept_id, consumer_dept_id, calls, failures",
     "exchange_fault_month": "month, provider_dept_id, service_code, fault_code, failures",
     "exchange_call": "call_id, requested_at, consumer_dept_id, provider_dept_id, service_code, fault_code, duration_ms",
@@ -42,8 +43,7 @@ def drop_logs(tmp_path) -> None:
     """7,000 rows in two exports; the second repeats the last 1,000 calls of the first."""
     (tmp_path / "drop").mkdir()
     first = write_exchange_log(tmp_path / "drop" / "a.csv", 4000, unknown_every=300, days=40, seed=5)
-    second = write_exchange_log(tmp_path / "drop" / "b.csv", 3000, unknown_every=250, days=40, seed=6,
-                                first_id=4000)
+    second = write_exchange_log(tmp_path / "drop" / "b.csv", 3000, unknown_every=250, days=40, seed=6, first_id=4000)
     second.iloc[:1000] = first.iloc[3000:].to_numpy()
     second.to_csv(tmp_path / "drop" / "b.csv", index=False)
 

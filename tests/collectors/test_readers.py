@@ -1,5 +1,6 @@
 """Readers on their own: encodings, header rows, malformed lines, growing files, XLSX,
 JSON/JSON Lines, X-Road documents, HTTP pages and SQL increments."""
+
 from __future__ import annotations
 
 import gzip
@@ -59,14 +60,20 @@ def test_csv_title_rows_above_header_are_skipped_and_line_numbers_kept(tmp_path)
 
 
 def test_csv_malformed_lines_are_returned_with_their_line_and_text(tmp_path):
-    text = CSV_TEXT + "T3,市民政局\n\"T4\",\"市水利局\n二处\",2026-03-07 08:00:00\nT5,市财政局,2026-03-08 08:00:00,多余\nT6,市审计局,2026-03-09 08:00:00\n"
+    text = (
+        CSV_TEXT
+        + 'T3,市民政局\n"T4","市水利局\n二处",2026-03-07 08:00:00\nT5,市财政局,2026-03-08 08:00:00,多余\nT6,市审计局,2026-03-09 08:00:00\n'
+    )
     drop(tmp_path, "t.csv", text.encode("utf-8"))
     got, _ = batches(source(tmp_path, kind="complaint", columns=COLUMNS))
     b = got[0]
     assert b.records["工单编号"].tolist() == ["T1", "T2", "T4", "T6"]
     assert b.records["承办单位"].tolist()[2] == "市水利局\n二处"  # quoted newline kept inside the field
     # Rows numbered as a spreadsheet shows them: T4's two-line field is one row (row 5).
-    assert [(line, raw) for line, raw, _ in b.bad_rows] == [(4, "T3,市民政局"), (6, "T5,市财政局,2026-03-08 08:00:00,多余")]
+    assert [(line, raw) for line, raw, _ in b.bad_rows] == [
+        (4, "T3,市民政局"),
+        (6, "T5,市财政局,2026-03-08 08:00:00,多余"),
+    ]
     assert b.lines.tolist() == [2, 3, 5, 7]
     assert "2 列" in b.bad_rows[0][2] and "3 列" in b.bad_rows[0][2]
 
@@ -93,9 +100,16 @@ def test_a_cursor_stored_before_file_entries_were_typed_still_resumes(tmp_path):
     """A cursor as the collector stored it when each file's entry was a plain dict."""
     data = CSV_TEXT.encode()
     path = drop(tmp_path, "log.csv", data)
-    stream = {"mode": "stream", "name": "log.csv", "head": hashlib.sha256(data).hexdigest(),
-              "head_len": len(data), "offset": len(data), "encoding": "utf-8",
-              "columns": ["工单编号", "承办单位", "受理时间"], "line": 4}
+    stream = {
+        "mode": "stream",
+        "name": "log.csv",
+        "head": hashlib.sha256(data).hexdigest(),
+        "head_len": len(data),
+        "offset": len(data),
+        "encoding": "utf-8",
+        "columns": ["工单编号", "承办单位", "受理时间"],
+        "line": 4,
+    }
     whole = {"mode": "whole", "name": "old.json", "records": 3, "complete": True}
     cursor = {"files": {f"s:{stream['head']}:{len(data)}": stream, "w:0f": whole}}
     with path.open("ab") as fh:
@@ -107,8 +121,13 @@ def test_a_cursor_stored_before_file_entries_were_typed_still_resumes(tmp_path):
     grown = len(data) + len("T3,市民政局,2026-03-07 08:00:00\n".encode())
     assert stored["w:0f"] == whole
     (entry,) = [e for k, e in stored.items() if k.startswith("s:")]
-    assert entry == {**stream, "head": hashlib.sha256(path.read_bytes()).hexdigest(), "head_len": grown,
-                     "offset": grown, "line": 5}
+    assert entry == {
+        **stream,
+        "head": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "head_len": grown,
+        "offset": grown,
+        "line": 5,
+    }
 
 
 def test_copy_under_another_name_is_recognised(tmp_path):
@@ -140,14 +159,16 @@ def test_xlsx_title_rows_merged_cells_and_serial_dates(tmp_path):
     ws.merge_cells("A1:D1")
     ws.append([])
     ws.append(["统计月份", "部门名称", "受理量", "办结时间"])
-    ws.append([46082, "市人社局", 120, 46086.397326389])   # 46082 = 2026-03-01
+    ws.append([46082, "市人社局", 120, 46086.397326389])  # 46082 = 2026-03-01
     ws.append([None, None, 80, "2026年3月5日"])
     ws.merge_cells("A4:A5")
     ws.merge_cells("B4:B5")
     ws.append([])
     (tmp_path / "drop").mkdir()
     wb.save(tmp_path / "drop" / "kpi.xlsx")
-    cfg = source(tmp_path, kind="office_kpi", columns={"统计月份": "month", "部门名称": "dept", "受理量": "cases_received"})
+    cfg = source(
+        tmp_path, kind="office_kpi", columns={"统计月份": "month", "部门名称": "dept", "受理量": "cases_received"}
+    )
     got, _ = batches(cfg)
     frame = got[0].records
     assert got[0].lines.tolist() == [4, 5]
@@ -180,14 +201,18 @@ def test_whole_documents_resume_at_the_record_count(tmp_path):
 
 def multipart(records: list[dict]) -> bytes:
     payload = gzip.compress(json.dumps({"records": records}).encode())
-    soap = (b"<SOAP-ENV:Envelope><SOAP-ENV:Body><om:getSecurityServerOperationalDataResponse>"
-            b"<om:recordsCount>%d</om:recordsCount><om:records>cid:operational-monitoring-data.json.gz"
-            b"</om:records></om:getSecurityServerOperationalDataResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"
-            % len(records))
-    return (b"--jetty771207119h3h10dty\r\ncontent-type:text/xml;charset=UTF-8\r\n\r\n" + soap +
-            b"\r\n--jetty771207119h3h10dty\r\ncontent-type:application/gzip\r\ncontent-transfer-encoding:binary\r\n"
-            b"content-id:<operational-monitoring-data.json.gz>\r\n\r\n" + payload +
-            b"\r\n--jetty771207119h3h10dty--\r\n")
+    soap = (
+        b"<SOAP-ENV:Envelope><SOAP-ENV:Body><om:getSecurityServerOperationalDataResponse>"
+        b"<om:recordsCount>%d</om:recordsCount><om:records>cid:operational-monitoring-data.json.gz"
+        b"</om:records></om:getSecurityServerOperationalDataResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+        % len(records)
+    )
+    return (
+        b"--jetty771207119h3h10dty\r\ncontent-type:text/xml;charset=UTF-8\r\n\r\n"
+        + soap
+        + b"\r\n--jetty771207119h3h10dty\r\ncontent-type:application/gzip\r\ncontent-transfer-encoding:binary\r\n"
+        b"content-id:<operational-monitoring-data.json.gz>\r\n\r\n" + payload + b"\r\n--jetty771207119h3h10dty--\r\n"
+    )
 
 
 def test_xroad_documents_json_gzip_and_multipart():
@@ -220,6 +245,7 @@ class Pages(BaseHTTPRequestHandler):
 
     def do_GET(self):
         from urllib.parse import parse_qs, urlparse
+
         query = parse_qs(urlparse(self.path).query)
         page = query.get("cursor", [None])[0]
         Pages.asked.append((page, query.get("size", [None])[0]))
@@ -246,8 +272,15 @@ def http_url():
 
 
 def test_http_pages_follow_the_cursor_and_resume_at_the_last_page(tmp_path, http_url):
-    cfg = source(tmp_path, kind="complaint", reader="http", url=http_url, records_path="data.items",
-                 next_cursor_path="data.next", params={"size": 2})
+    cfg = source(
+        tmp_path,
+        kind="complaint",
+        reader="http",
+        url=http_url,
+        records_path="data.items",
+        next_cursor_path="data.next",
+        params={"size": 2},
+    )
     got, _ = batches(cfg)
     assert [b.records["工单编号"].tolist() for b in got] == [["T1", "T2"], ["T3"]]
     assert [b.cursor for b in got] == [{"page": "p2"}, {"page": "p2"}]
@@ -260,13 +293,24 @@ def test_sql_reads_after_the_incremental_value_without_splitting_ties(tmp_path):
     db = tmp_path / "hotline.db"
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE tickets (id TEXT, updated TIMESTAMP)")
-    rows = [("T1", "2026-03-01 08:00:00"), ("T2", "2026-03-02 08:00:00"), ("T3", "2026-03-02 08:00:00"),
-            ("T4", "2026-03-03 08:00:00")]
+    rows = [
+        ("T1", "2026-03-01 08:00:00"),
+        ("T2", "2026-03-02 08:00:00"),
+        ("T3", "2026-03-02 08:00:00"),
+        ("T4", "2026-03-03 08:00:00"),
+    ]
     con.executemany("INSERT INTO tickets VALUES (?, ?)", rows)
     con.commit()
-    cfg = source(tmp_path, kind="complaint", reader="sql", url=f"sqlite:///{db}", batch_rows=2,
-                 query="SELECT id AS ticket_id, updated FROM tickets WHERE updated > :cursor ORDER BY updated",
-                 incremental_column="updated", initial_cursor="1970-01-01")
+    cfg = source(
+        tmp_path,
+        kind="complaint",
+        reader="sql",
+        url=f"sqlite:///{db}",
+        batch_rows=2,
+        query="SELECT id AS ticket_id, updated FROM tickets WHERE updated > :cursor ORDER BY updated",
+        incremental_column="updated",
+        initial_cursor="1970-01-01",
+    )
     got, _ = batches(cfg)
     assert [b.records["ticket_id"].tolist() for b in got] == [["T1"], ["T2", "T3"], ["T4"]]
     assert got[-1].cursor == {"incremental": {"value": "2026-03-03 08:00:00", "type": "plain"}}
@@ -278,8 +322,15 @@ def test_sql_reads_after_the_incremental_value_without_splitting_ties(tmp_path):
 
 
 def test_api_records_without_mapped_columns_fail_the_run_and_keep_the_cursor(sqlite_engine, tmp_path, http_url):
-    cfg = source(tmp_path, kind="complaint", reader="http", url=http_url, records_path="data.items",
-                 next_cursor_path="data.next", columns={"编号": "ticket_id"})
+    cfg = source(
+        tmp_path,
+        kind="complaint",
+        reader="http",
+        url=http_url,
+        records_path="data.items",
+        next_cursor_path="data.next",
+        columns={"编号": "ticket_id"},
+    )
     run = run_source(sqlite_engine, cfg)
     assert run.status == "failed" and "缺少必需的列 ticket_id（源列 '编号'）" in run.error
     assert read_cursor(sqlite_engine, "test-source") == {}

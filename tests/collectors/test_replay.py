@@ -1,5 +1,6 @@
 """A clerk fixes a mistake and replays: the register loads first, quarantined rows are
 re-validated against the current config and register and loaded exactly once."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,13 +21,15 @@ def write(base: Path, folder: str, name: str, text: str) -> None:
 
 
 def complaints(base: Path, **options):
-    return source(base, **{"name": "complaints", "kind": "complaint", "path": "tickets", "columns": COMPLAINT_COLUMNS,
-                           **options})
+    return source(
+        base, **{"name": "complaints", "kind": "complaint", "path": "tickets", "columns": COMPLAINT_COLUMNS, **options}
+    )
 
 
 def register_source(base: Path):
-    return source(base, name="register", kind="department", path="register",
-                  columns={"部门名称": "name", "类别": "category"})
+    return source(
+        base, name="register", kind="department", path="register", columns={"部门名称": "name", "类别": "category"}
+    )
 
 
 def test_department_sources_load_first_whatever_their_order(engine, tmp_path):
@@ -40,8 +43,12 @@ def test_department_sources_load_first_whatever_their_order(engine, tmp_path):
 
 
 def test_replay_loads_rows_the_register_now_knows_exactly_once(engine, tmp_path):
-    write(tmp_path, "tickets", "t.csv", "工单号,承办单位,受理时间\nT1,市新设局,2026-03-05\n"
-                                        "T2,市公安局,2026-03-06\nT3,市公安局,2026-02-30\n")
+    write(
+        tmp_path,
+        "tickets",
+        "t.csv",
+        "工单号,承办单位,受理时间\nT1,市新设局,2026-03-05\nT2,市公安局,2026-03-06\nT3,市公安局,2026-02-30\n",
+    )
     cfg = complaints(tmp_path)
     register(engine, ["市公安局"])
     first = run_source(engine, cfg)
@@ -57,8 +64,9 @@ def test_replay_loads_rows_the_register_now_knows_exactly_once(engine, tmp_path)
     held = quarantine_rows(engine)
     assert [(r["line"], r["raw"], r["run_id"]) for r in held] == [(4, "T3,市公安局,2026-02-30", again.run_id)]
     assert held[0]["reason"].startswith("字段 received_at 的时间 '2026-02-30' 无法识别")
-    assert all_rows(engine, f"SELECT rows_read, rows_loaded, status FROM collector_run WHERE id = {replayed.run_id}") \
-        == [(1, 1, "ok")]
+    assert all_rows(
+        engine, f"SELECT rows_read, rows_loaded, status FROM collector_run WHERE id = {replayed.run_id}"
+    ) == [(1, 1, "ok")]
 
 
 def test_replay_uses_the_fixed_alias_and_keeps_what_cannot_be_a_record(engine, tmp_path):
@@ -82,19 +90,23 @@ def documented_config() -> str:
 
 def test_the_documented_replay_runs(tmp_path):
     full = documented_config()
-    (tmp_path / "sources.toml").write_text(full.split("[source.aliases]")[0] + full.split("# added after")[1]
-                                           .split("\n", 1)[1], encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        full.split("[source.aliases]")[0] + full.split("# added after")[1].split("\n", 1)[1], encoding="utf-8"
+    )
     write(tmp_path, "tickets", "t.csv", "工单号,承办单位,受理时间\nT1,公安,2026-03-05\n")
     write(tmp_path, "register", "d.csv", "部门名称,类别\n市公安局,市直部门\n")
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
     first = collectors("once", "--config", str(tmp_path / "sources.toml"), "--no-refresh", env=env)
     assert "[hotline] 1 行已隔离" in first.stdout, first.stderr
     (tmp_path / "sources.toml").write_text(full, encoding="utf-8")
-    done = collectors("replay", "--config", str(tmp_path / "sources.toml"), "--reason", "未知部门",
-                      "--no-refresh", env=env)
+    done = collectors(
+        "replay", "--config", str(tmp_path / "sources.toml"), "--reason", "未知部门", "--no-refresh", env=env
+    )
     assert done.returncode == 0, done.stderr
     assert [line.split()[:6] for line in done.stdout.splitlines()[1:]] == [
-        ["register", "成功", "0", "0", "0", "0"], ["hotline", "成功", "1", "1", "0", "0"]]
+        ["register", "成功", "0", "0", "0", "0"],
+        ["hotline", "成功", "1", "1", "0", "0"],
+    ]
 
 
 def test_a_file_that_failed_is_read_again_when_the_mapping_changes(engine, tmp_path):
@@ -120,7 +132,8 @@ def test_a_missing_column_names_the_files_headers_and_the_closest(engine, tmp_pa
     run = run_source(engine, complaints(tmp_path))
     assert run.files[0]["reason"] == (
         "缺少必需的列 ticket_id（源列 '工单号'）；文件中的列为：工单编号、承办单位、受理时间；"
-        "'工单编号' 可能对应 ticket_id。请检查 [source.columns] 列映射或表头行")
+        "'工单编号' 可能对应 ticket_id。请检查 [source.columns] 列映射或表头行"
+    )
 
 
 def test_a_file_without_any_header_says_so(engine, tmp_path):

@@ -1,5 +1,6 @@
 """One process per source (the lock in the store), retries of transient database errors,
 the scheduler's jobs, and the score refresh after a run that loaded rows."""
+
 from __future__ import annotations
 
 import subprocess
@@ -21,8 +22,11 @@ from tests.collectors.helpers import count, register, source
 
 def hold(engine, owner: str, expires_in: timedelta) -> None:
     with engine.begin() as conn:
-        conn.execute(insert(SourceLock.__table__).values(source="test-source", owner=owner,
-                                                         acquired_at=utcnow(), expires_at=utcnow() + expires_in))
+        conn.execute(
+            insert(SourceLock.__table__).values(
+                source="test-source", owner=owner, acquired_at=utcnow(), expires_at=utcnow() + expires_in
+            )
+        )
 
 
 def test_a_second_process_does_not_run_a_locked_source(engine, tmp_path):
@@ -65,11 +69,14 @@ def test_transient_database_errors_are_retried_and_others_are_not():
 
 
 def test_scheduler_has_one_guarded_job_per_enabled_source(sqlite_engine, tmp_path):
-    config = CollectorConfig(tmp_path / "sources.toml", (
-        source(tmp_path, kind="complaint", name="hotline", interval_minutes=5),
-        source(tmp_path, kind="catalog", name="catalog", interval_minutes=60),
-        source(tmp_path, kind="office_kpi", name="paused", enabled=False),
-    ))
+    config = CollectorConfig(
+        tmp_path / "sources.toml",
+        (
+            source(tmp_path, kind="complaint", name="hotline", interval_minutes=5),
+            source(tmp_path, kind="catalog", name="catalog", interval_minutes=60),
+            source(tmp_path, kind="office_kpi", name="paused", enabled=False),
+        ),
+    )
     jobs = {job.id: job for job in build_scheduler(sqlite_engine, config).get_jobs()}
     assert sorted(jobs) == ["catalog", "hotline"]
     assert jobs["hotline"].trigger.interval == timedelta(minutes=5)
@@ -84,8 +91,16 @@ def test_run_once_refreshes_scores_only_when_rows_were_loaded(sqlite_engine, tmp
     register(sqlite_engine, ["市公安局"])
     folder = tmp_path / "drop"
     folder.mkdir()
-    config = CollectorConfig(tmp_path / "sources.toml", (source(
-        tmp_path, kind="complaint", columns={"工单号": "ticket_id", "承办单位": "dept", "受理时间": "received_at"}),))
+    config = CollectorConfig(
+        tmp_path / "sources.toml",
+        (
+            source(
+                tmp_path,
+                kind="complaint",
+                columns={"工单号": "ticket_id", "承办单位": "dept", "受理时间": "received_at"},
+            ),
+        ),
+    )
     summaries, error = run_once(sqlite_engine, config)
     assert summaries[0].counts.rows_loaded == 0 and error is None
     assert count(sqlite_engine, "score_snapshot") == 0

@@ -2,6 +2,7 @@
 engines: for every text, department and integer field of every kind, a row with a NUL, a
 control byte, text one character longer than its column, or a number beyond its column's
 type sits next to a good row, and the run loads the good row and quarantines the others."""
+
 from __future__ import annotations
 
 import csv
@@ -17,20 +18,60 @@ from tests.collectors.helpers import all_rows, quarantine_rows, register, source
 # One good record per kind, canonical field → text; "{i}" makes each row's key its own.
 GOOD = {
     "department": {"name": "部门{i}", "category": "市直部门", "aliases": "别名{i}"},
-    "catalog": {"resource_code": "R{i}", "name": "目录", "provider_dept": "甲局", "update_frequency": "每月",
-                "service_code": "S1"},
+    "catalog": {
+        "resource_code": "R{i}",
+        "name": "目录",
+        "provider_dept": "甲局",
+        "update_frequency": "每月",
+        "service_code": "S1",
+    },
     "resource_update": {"resource_code": "R{i}", "updated_at": "2026-03-01 08:00:00", "provider_dept": "甲局"},
-    "exchange_call": {"call_id": "c{i}", "requested_at": "2026-03-01 08:00:00", "consumer_dept": "甲局",
-                      "provider_dept": "乙局", "service_code": "S1", "succeeded": "失败", "status_code": "500",
-                      "fault_code": "F", "duration_ms": "12"},
-    "sharing_request": {"request_id": "q{i}", "requester_dept": "甲局", "provider_dept": "乙局",
-                        "submitted_at": "2026-03-01 08:00:00", "resource_code": "R1", "decision": "同意"},
-    "data_objection": {"objection_id": "o{i}", "raised_by": "甲局", "provider_dept": "乙局",
-                       "raised_at": "2026-03-01 08:00:00", "resource_code": "R1", "kind": "错误"},
-    "complaint": {"ticket_id": "t{i}", "dept": "甲局", "received_at": "2026-03-01 08:00:00", "limit_workdays": "5",
-                  "category": "咨询", "channel": "12345", "summary": "摘要"},
-    "office_kpi": {"dept": "甲局", "month": "{year}-03", "cases_received": "1", "cases_completed": "1",
-                   "cases_on_time": "1", "cases_online": "1", "reviews_good": "1", "reviews_bad": "0"},
+    "exchange_call": {
+        "call_id": "c{i}",
+        "requested_at": "2026-03-01 08:00:00",
+        "consumer_dept": "甲局",
+        "provider_dept": "乙局",
+        "service_code": "S1",
+        "succeeded": "失败",
+        "status_code": "500",
+        "fault_code": "F",
+        "duration_ms": "12",
+    },
+    "sharing_request": {
+        "request_id": "q{i}",
+        "requester_dept": "甲局",
+        "provider_dept": "乙局",
+        "submitted_at": "2026-03-01 08:00:00",
+        "resource_code": "R1",
+        "decision": "同意",
+    },
+    "data_objection": {
+        "objection_id": "o{i}",
+        "raised_by": "甲局",
+        "provider_dept": "乙局",
+        "raised_at": "2026-03-01 08:00:00",
+        "resource_code": "R1",
+        "kind": "错误",
+    },
+    "complaint": {
+        "ticket_id": "t{i}",
+        "dept": "甲局",
+        "received_at": "2026-03-01 08:00:00",
+        "limit_workdays": "5",
+        "category": "咨询",
+        "channel": "12345",
+        "summary": "摘要",
+    },
+    "office_kpi": {
+        "dept": "甲局",
+        "month": "{year}-03",
+        "cases_received": "1",
+        "cases_completed": "1",
+        "cases_on_time": "1",
+        "cases_online": "1",
+        "reviews_good": "1",
+        "reviews_bad": "0",
+    },
 }
 
 
@@ -43,13 +84,19 @@ def poison(kind: str, fld: str, ftype: str) -> list[tuple[str, str]]:
             values.append(("长" * (longest + 1), f"长 {longest + 1} 字，超过数据库上限 {longest} 字"))
         return values
     largest = column_limits(kind, fld, ftype, False)[1]
-    return [(str(largest + 1), f"超出数据库可保存的范围（-{largest + 1} 至 {largest}）"),
-            ("99999999999999999999999", "超出数据库可保存的范围")]
+    return [
+        (str(largest + 1), f"超出数据库可保存的范围（-{largest + 1} 至 {largest}）"),
+        ("99999999999999999999999", "超出数据库可保存的范围"),
+    ]
 
 
 def cases(kind: str) -> list[tuple[str, str, str]]:
-    return [(fld, value, words) for fld, ftype in field_types(kind).items()
-            if fld in GOOD[kind] and ftype in ("str", "dept", "int") for value, words in poison(kind, fld, ftype)]
+    return [
+        (fld, value, words)
+        for fld, ftype in field_types(kind).items()
+        if fld in GOOD[kind] and ftype in ("str", "dept", "int")
+        for value, words in poison(kind, fld, ftype)
+    ]
 
 
 def csv_text(kind: str, rows: list[dict]) -> str:
@@ -90,7 +137,9 @@ def test_an_unpaired_surrogate_from_a_json_escape_does_not_stop_the_file(engine,
     (tmp_path / "drop").mkdir()
     (tmp_path / "drop" / "tickets.json").write_text(
         '[{"ticket_id": "t1", "dept": "甲局", "received_at": "2026-03-01 08:00", "summary": "坏\\ud800字"},'
-        ' {"ticket_id": "t2", "dept": "甲局", "received_at": "2026-03-01 09:00"}]', encoding="utf-8")
+        ' {"ticket_id": "t2", "dept": "甲局", "received_at": "2026-03-01 09:00"}]',
+        encoding="utf-8",
+    )
     run = run_source(engine, source(tmp_path, kind="complaint", glob="*.json"))
     assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (2, 0) and run.error is None
     assert all_rows(engine, "SELECT summary FROM complaint WHERE ticket_id = 't1'") == [("坏\ufffd字",)]
@@ -101,7 +150,9 @@ def test_a_lone_surrogate_next_to_a_number_in_one_column_does_not_stop_the_file(
     (tmp_path / "drop").mkdir()
     (tmp_path / "drop" / "depts.json").write_text(
         '[{"name": "坏\\ud800字", "category": "市直部门"}, {"name": 1000000000000000000000000000000,'
-        ' "category": "市直部门"}]', encoding="utf-8")
+        ' "category": "市直部门"}]',
+        encoding="utf-8",
+    )
     run = run_source(engine, source(tmp_path, kind="department", glob="*.json", create_unknown_departments=True))
     assert run.status != "failed" and run.error is None
     assert run.counts.rows_read == run.counts.rows_loaded + run.counts.rows_quarantined == 2

@@ -1,6 +1,7 @@
 """X-Road as its operators run it: X-Road 6 records paired on messageId, JSON Lines
 exports, members of two instances, and a run log that counts copies alike whether they
 come in one file or in two. Every input is written out here, record by record."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,33 @@ from tests.collectors.helpers import count, quarantine_rows, register, scalar, s
 T0 = 1767225600000  # 2026-01-01 00:00:00 UTC, in ms
 
 
-def record(side: str, at: int, *, request_id: str | None = None, message_id: str | None = None,
-           instance: str = "EE", client: str = "GOV:1:app", service: str = "GOV:2", ok: bool = True) -> dict:
+def record(
+    side: str,
+    at: int,
+    *,
+    request_id: str | None = None,
+    message_id: str | None = None,
+    instance: str = "EE",
+    client: str = "GOV:1:app",
+    service: str = "GOV:2",
+    ok: bool = True,
+) -> dict:
     """One operational-monitoring record as a security server writes it."""
     cls, code, *sub = client.split(":")
     s_cls, s_code = service.split(":")
-    rec = {"securityServerType": side, "requestInTs": at, "responseOutTs": at + 100,
-           "clientXRoadInstance": instance, "clientMemberClass": cls, "clientMemberCode": code,
-           "serviceXRoadInstance": instance, "serviceMemberClass": s_cls, "serviceMemberCode": s_code,
-           "serviceCode": "getPerson", "succeeded": ok}
+    rec = {
+        "securityServerType": side,
+        "requestInTs": at,
+        "responseOutTs": at + 100,
+        "clientXRoadInstance": instance,
+        "clientMemberClass": cls,
+        "clientMemberCode": code,
+        "serviceXRoadInstance": instance,
+        "serviceMemberClass": s_cls,
+        "serviceMemberCode": s_code,
+        "serviceCode": "getPerson",
+        "succeeded": ok,
+    }
     if sub:
         rec["clientSubsystemCode"] = sub[0]
     if request_id:
@@ -51,13 +70,19 @@ def counts(run) -> tuple:
 def test_xroad6_copies_pair_on_message_id_client_and_service_within_the_window(engine, tmp_path):
     register(engine, ["甲局", "乙局"])
     hour = 3_600_000
-    drop(tmp_path, "ops.json", [
-        record("Client", T0, message_id="m1"), record("Producer", T0 + 20, message_id="m1"),
-        # the same messageId, another service: another call
-        record("Client", T0 + 50, message_id="m1", service="GOV:1"),
-        # the client uses m1 again an hour later (beyond the 10-minute window): another call
-        record("Producer", T0 + hour + 30, message_id="m1"), record("Client", T0 + hour, message_id="m1"),
-    ])
+    drop(
+        tmp_path,
+        "ops.json",
+        [
+            record("Client", T0, message_id="m1"),
+            record("Producer", T0 + 20, message_id="m1"),
+            # the same messageId, another service: another call
+            record("Client", T0 + 50, message_id="m1", service="GOV:1"),
+            # the client uses m1 again an hour later (beyond the 10-minute window): another call
+            record("Producer", T0 + hour + 30, message_id="m1"),
+            record("Client", T0 + hour, message_id="m1"),
+        ],
+    )
     run = run_source(engine, xroad(tmp_path))
     # 5 records = 3 calls: (m1, GOV:2) twice an hour apart, each with 2 copies, and (m1, GOV:1) once.
     assert counts(run) == (5, 3, 2, 0)
@@ -68,8 +93,10 @@ def test_xroad6_copies_pair_on_message_id_client_and_service_within_the_window(e
 
 def test_a_call_split_over_two_files_counts_as_in_one(engine, tmp_path):
     register(engine, ["甲局", "乙局"])
-    pairs = [(record("Client", T0 + i * 1000, request_id=f"r{i}"),
-              record("Producer", T0 + i * 1000 + 5, request_id=f"r{i}")) for i in range(3)]
+    pairs = [
+        (record("Client", T0 + i * 1000, request_id=f"r{i}"), record("Producer", T0 + i * 1000 + 5, request_id=f"r{i}"))
+        for i in range(3)
+    ]
     drop(tmp_path, "one.json", [r for pair in pairs for r in pair])
     one = run_source(engine, xroad(tmp_path))
     (tmp_path / "drop" / "one.json").unlink()
@@ -87,8 +114,12 @@ def test_json_lines_are_read_and_a_broken_line_costs_that_line(engine, tmp_path)
     register(engine, ["甲局", "乙局"])
     folder = tmp_path / "drop"
     folder.mkdir()
-    lines = [json.dumps(record("Client", T0, request_id="a")), json.dumps(record("Producer", T0 + 5, request_id="a")),
-             '{"securityServerType": "Client", "requestInTs": 17', json.dumps(record("Client", T0 + 9, request_id="b"))]
+    lines = [
+        json.dumps(record("Client", T0, request_id="a")),
+        json.dumps(record("Producer", T0 + 5, request_id="a")),
+        '{"securityServerType": "Client", "requestInTs": 17',
+        json.dumps(record("Client", T0 + 9, request_id="b")),
+    ]
     (folder / "ops.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     run = run_source(engine, xroad(tmp_path))
     # 3 whole records (2 calls, one duplicate copy) + 1 cut line quarantined.
@@ -98,8 +129,11 @@ def test_json_lines_are_read_and_a_broken_line_costs_that_line(engine, tmp_path)
 
 
 def test_members_of_two_instances_never_merge(engine, tmp_path):
-    drop(tmp_path, "ops.json", [record("Client", T0, request_id="a", instance="EE"),
-                                record("Client", T0 + 1, request_id="b", instance="DEV")])
+    drop(
+        tmp_path,
+        "ops.json",
+        [record("Client", T0, request_id="a", instance="EE"), record("Client", T0 + 1, request_id="b", instance="DEV")],
+    )
     run = run_source(engine, source(tmp_path, kind="exchange_call", reader="xroad", create_unknown_departments=True))
     assert counts(run) == (2, 2, 0, 0)
     assert sorted(run.created_departments) == ["DEV:GOV:1:app", "DEV:GOV:2", "EE:GOV:1:app", "EE:GOV:2"]
@@ -107,8 +141,11 @@ def test_members_of_two_instances_never_merge(engine, tmp_path):
 
 def test_a_subsystem_falls_back_to_its_member_within_the_instance(engine, tmp_path):
     register(engine, ["甲局", "乙局"])
-    drop(tmp_path, "ops.json", [record("Client", T0, request_id="a"),
-                                record("Client", T0 + 1, request_id="b", instance="DEV")])
+    drop(
+        tmp_path,
+        "ops.json",
+        [record("Client", T0, request_id="a"), record("Client", T0 + 1, request_id="b", instance="DEV")],
+    )
     run = run_source(engine, xroad(tmp_path))
     assert counts(run) == (2, 1, 0, 1)
     assert "未知部门 'DEV:GOV:1:app'" in quarantine_rows(engine)[0]["reason"]

@@ -4,6 +4,7 @@ AppTest of dashboard/app.py pointed at that store (SQLite and PostgreSQL).
 Each department also gets catalog resources and complaint tickets with codes that name
 it, so an access test can look for another department's identifying data by string.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,16 +46,33 @@ class DashboardStore:
 
 def _identifying_rows(conn, fx: score_fixture.Fixture) -> None:
     for n, (name, dept_id) in enumerate(fx.dept.items(), start=1):
-        conn.execute(insert(CatalogResource.__table__), [{
-            "resource_code": f"ZY-{n:02d}-{k:03d}", "name": f"{name}目录资源{k}",
-            "provider_dept_id": dept_id, "share_type": "conditional",
-            "update_frequency": "每月", "mounted": k == 1,
-        } for k in (1, 2)])
-        conn.execute(insert(Complaint.__table__), [{
-            "ticket_id": f"GD-{n:02d}-{k:04d}", "dept_id": dept_id,
-            "received_at": datetime(2026, 10, 9 + k, 2, 0), "satisfaction": "unrated",
-            "summary": f"{name}办事排队时间长",
-        } for k in (1, 2)])
+        conn.execute(
+            insert(CatalogResource.__table__),
+            [
+                {
+                    "resource_code": f"ZY-{n:02d}-{k:03d}",
+                    "name": f"{name}目录资源{k}",
+                    "provider_dept_id": dept_id,
+                    "share_type": "conditional",
+                    "update_frequency": "每月",
+                    "mounted": k == 1,
+                }
+                for k in (1, 2)
+            ],
+        )
+        conn.execute(
+            insert(Complaint.__table__),
+            [
+                {
+                    "ticket_id": f"GD-{n:02d}-{k:04d}",
+                    "dept_id": dept_id,
+                    "received_at": datetime(2026, 10, 9 + k, 2, 0),
+                    "satisfaction": "unrated",
+                    "summary": f"{name}办事排队时间长",
+                }
+                for k in (1, 2)
+            ],
+        )
 
 
 @pytest.fixture
@@ -66,17 +84,27 @@ def dashboard_store(db_url, monkeypatch) -> DashboardStore:
     engine = get_engine()
     fx = score_fixture.load(engine)
     store = DashboardStore(db_url, fx)
-    accounts = [("root", "admin", None), ("leader", "leader", None),
-                ("inspector", "inspector", None)]
-    accounts += [(f"dept_{n}", "department", dept_id)
-                 for n, dept_id in enumerate(fx.dept.values(), start=1)]
+    accounts = [("root", "admin", None), ("leader", "leader", None), ("inspector", "inspector", None)]
+    accounts += [(f"dept_{n}", "department", dept_id) for n, dept_id in enumerate(fx.dept.values(), start=1)]
     with engine.begin() as conn:
         _identifying_rows(conn, fx)
-        conn.execute(insert(AppUser.__table__), [
-            {"username": username, "display_name": username, "role": role, "dept_id": dept_id,
-             "email": f"{username}@example.gov.cn", "password_hash": password_hash(),
-             "disabled": False, "failed_attempts": 0, "created_at": datetime(2026, 11, 1)}
-            for username, role, dept_id in accounts])
+        conn.execute(
+            insert(AppUser.__table__),
+            [
+                {
+                    "username": username,
+                    "display_name": username,
+                    "role": role,
+                    "dept_id": dept_id,
+                    "email": f"{username}@example.gov.cn",
+                    "password_hash": password_hash(),
+                    "disabled": False,
+                    "failed_attempts": 0,
+                    "created_at": datetime(2026, 11, 1),
+                }
+                for username, role, dept_id in accounts
+            ],
+        )
     store.users = {username: (role, dept_id) for username, role, dept_id in accounts}
     yield store
     st.cache_data.clear()

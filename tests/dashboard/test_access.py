@@ -7,15 +7,16 @@ identifying data, not even when it asks for another department by query paramete
 by planting values in session state. Pages are checked generically, so a page added
 later is covered without touching this file.
 """
+
 from __future__ import annotations
 
 import html
 import io
 import json
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import select
@@ -56,9 +57,10 @@ def allowed(role: str) -> list[str]:
 
 # ---- what a page delivered: every string in the element tree, and every download ----
 
+
 def _proto_strings(message) -> Iterator[str]:
     for _field, value in message.ListFields():
-        for item in (value if hasattr(value, "extend") else [value]):
+        for item in value if hasattr(value, "extend") else [value]:
             if hasattr(item, "ListFields"):
                 yield from _proto_strings(item)
             elif isinstance(item, str):
@@ -90,8 +92,11 @@ def file_text(data: bytes) -> str:
     """Text of a download: the XML parts of xlsx/docx, or decoded CSV/plain text."""
     if data[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "\n".join(html.unescape(archive.read(n).decode("utf-8", "replace"))
-                             for n in archive.namelist() if n.endswith(".xml"))
+            return "\n".join(
+                html.unescape(archive.read(n).decode("utf-8", "replace"))
+                for n in archive.namelist()
+                if n.endswith(".xml")
+            )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -109,11 +114,9 @@ def downloads(monkeypatch) -> list[tuple[str, Callable[[], object]]]:
     captured: list[tuple[str, Callable[[], object]]] = []
     real_add, real_deferred = MediaFileManager.add, MediaFileManager.add_deferred
 
-    def add(self, path_or_data, mimetype, coordinates, file_name=None,
-            is_for_static_download=False):
+    def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         captured.append((file_name or "", lambda: path_or_data))
-        return real_add(self, path_or_data, mimetype, coordinates, file_name,
-                        is_for_static_download)
+        return real_add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
 
     def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
         captured.append((file_name or "", data_callable))
@@ -138,6 +141,7 @@ def delivered(at: AppTest, downloads: list) -> str:
 
 # ---- what a department must not see ----
 
+
 def foreign_identifiers(dept_id: int) -> dict[str, str]:
     """Strings that identify another department's data → whose they are.
 
@@ -150,8 +154,7 @@ def foreign_identifiers(dept_id: int) -> dict[str, str]:
         names = dict(conn.execute(select(Department.id, Department.name)).all())
         partners = set()
         for table in (ExchangeDaily, ExchangeCall):
-            for provider, consumer in conn.execute(
-                    select(table.provider_dept_id, table.consumer_dept_id).distinct()):
+            for provider, consumer in conn.execute(select(table.provider_dept_id, table.consumer_dept_id).distinct()):
                 if dept_id in (provider, consumer):
                     partners |= {provider, consumer}
         found: dict[str, str] = {}
@@ -165,23 +168,27 @@ def foreign_identifiers(dept_id: int) -> dict[str, str]:
         for owner, name in names.items():
             if owner not in partners:
                 add(owner, name)
-        for owner, alias in conn.execute(select(DepartmentAlias.department_id,
-                                                DepartmentAlias.alias)):
+        for owner, alias in conn.execute(select(DepartmentAlias.department_id, DepartmentAlias.alias)):
             if owner not in partners:
                 add(owner, alias)
-        for row in conn.execute(select(EvidenceItem.dept_id, EvidenceItem.item_key,
-                                       EvidenceItem.label)):
+        for row in conn.execute(select(EvidenceItem.dept_id, EvidenceItem.item_key, EvidenceItem.label)):
             add(*row)
         for row in conn.execute(select(GainItem.dept_id, GainItem.item_key, GainItem.action)):
             add(*row)
         for row in conn.execute(select(Complaint.dept_id, Complaint.ticket_id, Complaint.summary)):
             add(*row)
         for owner, code, name, service in conn.execute(
-                select(CatalogResource.provider_dept_id, CatalogResource.resource_code,
-                       CatalogResource.name, CatalogResource.service_code)):
+            select(
+                CatalogResource.provider_dept_id,
+                CatalogResource.resource_code,
+                CatalogResource.name,
+                CatalogResource.service_code,
+            )
+        ):
             add(owner, code, name, None if owner in partners else service)
-        for owner, service in conn.execute(select(ExchangeDaily.provider_dept_id,
-                                                  ExchangeDaily.service_code).distinct()):
+        for owner, service in conn.execute(
+            select(ExchangeDaily.provider_dept_id, ExchangeDaily.service_code).distinct()
+        ):
             if owner not in partners:
                 add(owner, service)
     return found
@@ -214,12 +221,10 @@ def explore(at: AppTest, downloads: list, forbidden, where: str) -> int:
     """Try every option of every select box and radio on the page, one widget at a time."""
     runs = 0
     seen: set[tuple] = set()
-    queue = [(w.type, w.key or w.label) for kind in ("radio", "selectbox")
-             for w in getattr(at, kind)]
+    queue = [(w.type, w.key or w.label) for kind in ("radio", "selectbox") for w in getattr(at, kind)]
     while queue and runs < EXPLORE_LIMIT:
         ident = queue.pop(0)
-        widget = next((w for w in list(at.radio) + list(at.selectbox) if (w.type, w.key or w.label) == ident),
-                      None)
+        widget = next((w for w in list(at.radio) + list(at.selectbox) if (w.type, w.key or w.label) == ident), None)
         if widget is None:
             continue
         for index in range(len(widget.options)):
@@ -231,16 +236,19 @@ def explore(at: AppTest, downloads: list, forbidden, where: str) -> int:
             at.run()
             runs += 1
             check_page(at, downloads, forbidden, f"{where} [{ident[1]}={label}]")
-            queue += [(w.type, w.key or w.label) for w in list(at.radio) + list(at.selectbox)
-                      if (w.type, w.key or w.label) not in queue]
-            widget = next((w for w in list(at.radio) + list(at.selectbox)
-                           if (w.type, w.key or w.label) == ident), None)
+            queue += [
+                (w.type, w.key or w.label)
+                for w in list(at.radio) + list(at.selectbox)
+                if (w.type, w.key or w.label) not in queue
+            ]
+            widget = next((w for w in list(at.radio) + list(at.selectbox) if (w.type, w.key or w.label) == ident), None)
             if widget is None:
                 break
     return runs
 
 
 # ---- the matrix ----
+
 
 def page_ran(at: AppTest) -> str | None:
     """File name of the page the last run executed (None for the login form)."""
@@ -257,10 +265,10 @@ def test_every_role_opens_its_pages_and_no_other(app, dashboard_store, downloads
     username = next(u for u, (r, _) in dashboard_store.users.items() if r == role)
     login(app, username)
     # the navigation app.py declared after login holds exactly the role's pages
-    assert sorted(Path(i["script_path"]).name for i in app._registered_pages.values()
-                  if i.get("script_path")) == sorted(allowed(role))
-    forbidden = foreign_identifiers(dashboard_store.users[username][1]) \
-        if role == "department" else None
+    assert sorted(
+        Path(i["script_path"]).name for i in app._registered_pages.values() if i.get("script_path")
+    ) == sorted(allowed(role))
+    forbidden = foreign_identifiers(dashboard_store.users[username][1]) if role == "department" else None
     for page in allowed(role):
         app.switch_page(f"views/{page}").run()
         check_page(app, downloads, forbidden, f"{role} {page}")
@@ -287,8 +295,13 @@ def test_a_page_run_without_the_navigation_refuses_the_wrong_role(dashboard_stor
 
 
 # (own, other): `other` has evidence or is not an exchange partner of `own`
-DEPT_CASES = [("市卫健委", "市人社局"), ("市人社局", "西湖区"), ("西湖区", "市卫健委"),
-              ("滨江区", "西湖区"), ("市公安局", "滨江区")]
+DEPT_CASES = [
+    ("市卫健委", "市人社局"),
+    ("市人社局", "西湖区"),
+    ("西湖区", "市卫健委"),
+    ("滨江区", "西湖区"),
+    ("市公安局", "滨江区"),
+]
 
 
 @pytest.mark.parametrize("own, other", DEPT_CASES)
@@ -325,14 +338,16 @@ def test_department_never_sees_another_department(app, dashboard_store, download
 
 # ---- login, lockout, expiry, logout ----
 
+
 def login_form_shown(at: AppTest) -> bool:
     return "用户名" in [t.label for t in at.text_input] and "viewer" not in at.session_state
 
 
 def audit_actions(username: str) -> list[tuple[str, str | None]]:
     with get_engine().connect() as conn:
-        rows = conn.execute(select(AuditLog.action, AuditLog.detail)
-                            .where(AuditLog.actor == username).order_by(AuditLog.id)).all()
+        rows = conn.execute(
+            select(AuditLog.action, AuditLog.detail).where(AuditLog.actor == username).order_by(AuditLog.id)
+        ).all()
     return [(a, json.loads(d).get("reason") if d else None) for a, d in rows]
 
 
@@ -349,7 +364,9 @@ def test_login_form_rejects_then_locks(app, dashboard_store):
     submit_login(app, "inspector")  # the right password, but locked
     assert login_form_shown(app) and "已锁定" in app.error[0].value
     assert audit_actions("inspector") == [("login.failure", "bad_password")] * 5 + [
-        ("user.locked", None), ("login.failure", "locked")]
+        ("user.locked", None),
+        ("login.failure", "locked"),
+    ]
 
 
 def test_expired_session_goes_back_to_login(app, dashboard_store, monkeypatch):
@@ -384,9 +401,15 @@ def test_disabled_account_is_sent_back_to_login(app, dashboard_store):
 
 
 def test_single_sign_on_maps_email_to_user(app, dashboard_store):
-    app.secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
-                            "cookie_secret": "x" * 32, "client_id": "c", "client_secret": "s",
-                            "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}}
+    app.secrets = {
+        "auth": {
+            "redirect_uri": "http://localhost:8501/oauth2callback",
+            "cookie_secret": "x" * 32,
+            "client_id": "c",
+            "client_secret": "s",
+            "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+        }
+    }
     app.user = {"is_logged_in": False}
     app.run()
     assert "使用统一身份认证登录" in [b.label for b in app.button]
@@ -408,6 +431,7 @@ def test_without_sso_config_identity_claims_are_ignored(app, dashboard_store):
 
 # ---- the admin pages ----
 
+
 def test_admin_adds_user_and_resets_password_with_audit(app, dashboard_store):
     login(app, "root")
     app.switch_page("views/admin_users.py").run()
@@ -427,7 +451,8 @@ def test_admin_adds_user_and_resets_password_with_audit(app, dashboard_store):
     fresh = AppTest.from_file(APP, default_timeout=30)
     login(fresh, "xihu_liaison", new_password)
     assert fresh.session_state["viewer"] == Viewer(
-        "xihu_liaison", "department", dashboard_store.fixture.dept["西湖区"], "李四")
+        "xihu_liaison", "department", dashboard_store.fixture.dept["西湖区"], "李四"
+    )
     assert [a for a, _ in audit_actions("root")][-2:] == ["user.add", "user.reset_password"]
     with get_engine().connect() as conn:
         dumped = repr(conn.execute(select(AuditLog)).all())

@@ -1,14 +1,21 @@
 """Trends draw a running period apart from the closed ones: dashed, open marker, 进行中."""
+
 from __future__ import annotations
 
 import pandas as pd
 
 from dashboard import charts
 
-HISTORY = pd.DataFrame({
-    "period_key": ["2026-09", "2026-10", "2026-11"], "period_start": ["2026-09-01", "2026-10-01", "2026-11-01"],
-    "complete": [True, True, False], "total": [85.0, 92.5, 38.0], "rank": [2, 1, 1], "tier": ["良好", "优秀", "较差"],
-})
+HISTORY = pd.DataFrame(
+    {
+        "period_key": ["2026-09", "2026-10", "2026-11"],
+        "period_start": ["2026-09-01", "2026-10-01", "2026-11-01"],
+        "complete": [True, True, False],
+        "total": [85.0, 92.5, 38.0],
+        "rank": [2, 1, 1],
+        "tier": ["良好", "优秀", "较差"],
+    }
+)
 
 
 def test_the_running_month_is_a_dashed_segment_labelled_running():

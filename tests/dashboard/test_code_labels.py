@@ -1,4 +1,5 @@
 """Pages show Chinese labels, not codes: audit targets and login methods on 审计日志."""
+
 from __future__ import annotations
 
 from data import audit

@@ -1,4 +1,5 @@
 """Exports opened back with openpyxl / python-docx; formula injection; audit rows."""
+
 from __future__ import annotations
 
 import io
@@ -14,26 +15,29 @@ from sqlalchemy import select
 from dashboard.exports import audited, bulletin, csv_bytes, display_width, safe_text, workbook
 from dashboard.format import scheme_for
 from dashboard.tables import problem_lines, ranking_table
-from metrics.honours import honour_lists
 from data import queries
 from data.models import AuditLog
 from data.viewer import Viewer
+from metrics.honours import honour_lists
 from tests.dashboard.score_fixture import load
 
 LEADER = Viewer("lead", "leader")
 
 
-@pytest.mark.parametrize("raw, shown", [
-    ("=1+1", "'=1+1"),
-    ("+86 571", "'+86 571"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=1", "'\t=1"),
-    ("\r=1", "'\r=1"),
-    ("市公安局", "市公安局"),
-    ("a=b", "a=b"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 571", "'+86 571"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("市公安局", "市公安局"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
 def test_safe_text(raw, shown):
     assert safe_text(raw) == shown
 
@@ -46,8 +50,7 @@ def test_display_width_counts_wide_characters_twice():
 
 def test_workbook_sheets_header_widths_and_injection():
     views = {
-        "排名": pd.DataFrame({"部门": ["市公安局", "=HYPERLINK(\"http://x\")"], "总分": [92.5, 55.0],
-                             "排名": [1, 2]}),
+        "排名": pd.DataFrame({"部门": ["市公安局", '=HYPERLINK("http://x")'], "总分": [92.5, 55.0], "排名": [1, 2]}),
         "问题/清单": pd.DataFrame({"编号": ["@cmd"], "期限": [pd.NaT]}),
     }
     book = openpyxl.load_workbook(io.BytesIO(workbook(views)))
@@ -57,7 +60,7 @@ def test_workbook_sheets_header_widths_and_injection():
     assert [c.value for c in sheet[1]] == ["部门", "总分", "排名"]
     assert sheet["B2"].value == 92.5 and sheet["C3"].value == 2
     injected = sheet["A3"]
-    assert injected.data_type == "s" and injected.value == "'=HYPERLINK(\"http://x\")"
+    assert injected.data_type == "s" and injected.value == '\'=HYPERLINK("http://x")'
     # 市公安局 is 8 columns wide, the injected text 22 + the apostrophe = 23; +2 padding
     assert sheet.column_dimensions["A"].width == pytest.approx(25, abs=1)
     # 总分 header 4, "92.5" 4 → 4 + 2
@@ -95,8 +98,9 @@ def test_honour_lists_per_category(frames):
 def test_problem_lines_name_the_lowest_indicators_with_evidence(frames):
     fx, _, indicators, evidence = frames
     health = fx.dept["市卫健委"]
-    lines = problem_lines(indicators[indicators["dept_id"] == health],
-                          evidence[evidence["dept_id"] == health], scheme_for(2026))
+    lines = problem_lines(
+        indicators[indicators["dept_id"] == health], evidence[evidence["dept_id"] == health], scheme_for(2026)
+    )
     assert lines == [
         "数据更新及时率：指标值 65%，得分 12.50，涉及问题 1 项。",
         "接口调用成功率：指标值 92%，得分 21.10。",
@@ -110,14 +114,23 @@ def test_bulletin_document(frames):
     short = ["排名", "部门", "总分", "等次"]
     city = ranking[ranking["category"] == "city_dept"]
     red, black = honour_lists(city, scheme.honours)
-    data = bulletin("2026年10月市直部门考核情况通报", "说明文字。", ranking_table(city, scheme)[short],
-                    ranking_table(red, scheme)[short], ranking_table(black, scheme)[short],
-                    {"市卫健委": ["数据更新及时率：得分 12.50。"]})
+    data = bulletin(
+        "2026年10月市直部门考核情况通报",
+        "说明文字。",
+        ranking_table(city, scheme)[short],
+        ranking_table(red, scheme)[short],
+        ranking_table(black, scheme)[short],
+        {"市卫健委": ["数据更新及时率：得分 12.50。"]},
+    )
     doc = Document(io.BytesIO(data))
     texts = [p.text for p in doc.paragraphs]
     assert texts[0] == "2026年10月市直部门考核情况通报"
-    assert ["一、排名情况", "二、红榜", "三、黑榜", "四、较差部门主要问题"] == [
-        t for t in texts if t[:2] in ("一、", "二、", "三、", "四、")]
+    assert [t for t in texts if t[:2] in ("一、", "二、", "三、", "四、")] == [
+        "一、排名情况",
+        "二、红榜",
+        "三、黑榜",
+        "四、较差部门主要问题",
+    ]
     assert "数据更新及时率：得分 12.50。" in texts
     ranking_rows = [[c.text for c in row.cells] for row in doc.tables[0].rows]
     assert ranking_rows[0] == short
@@ -143,11 +156,21 @@ def test_export_is_audited(engine):
 def test_evidence_details_read_as_sentences():
     from dashboard.tables import detail_text
 
-    detail = {"逾期周期数": 2, "更新频率": "weekly", "共享类型": "conditional", "最近更新日期": None,
-              "逾期周期": [{"周期开始": "2026-10-05", "应更新截止": "2026-10-13"},
-                           {"周期开始": "2026-10-12", "应更新截止": "2026-10-20"}]}
+    detail = {
+        "逾期周期数": 2,
+        "更新频率": "weekly",
+        "共享类型": "conditional",
+        "最近更新日期": None,
+        "逾期周期": [
+            {"周期开始": "2026-10-05", "应更新截止": "2026-10-13"},
+            {"周期开始": "2026-10-12", "应更新截止": "2026-10-20"},
+        ],
+    }
     assert [detail_text(v) for v in detail.values()] == [
-        "2", "每周", "有条件共享", "无",
+        "2",
+        "每周",
+        "有条件共享",
+        "无",
         "周期开始 2026-10-05，应更新截止 2026-10-13；周期开始 2026-10-12，应更新截止 2026-10-20",
     ]
 
@@ -155,16 +178,23 @@ def test_evidence_details_read_as_sentences():
 def test_evidence_groups_cover_every_row_once():
     from dashboard.tables import evidence_groups
 
-    evidence = pd.DataFrame({
-        "item_type": ["resource", "resource", "resource", "request", "service", "resource"],
-        "indicator": ["update_on_time", "mount_rate", "usage_rate", "request_on_time", "call_success",
-                      "open_rate"],
-        "status": ["late", "unmounted", "unused", "open", "failing", "flagged"],
-    })
+    evidence = pd.DataFrame(
+        {
+            "item_type": ["resource", "resource", "resource", "request", "service", "resource"],
+            "indicator": ["update_on_time", "mount_rate", "usage_rate", "request_on_time", "call_success", "open_rate"],
+            "status": ["late", "unmounted", "unused", "open", "failing", "flagged"],
+        }
+    )
     groups = evidence_groups(evidence)
     sizes = {title: len(rows) for title, rows in groups.items() if len(rows)}
-    assert sizes == {"逾期或未按时更新的资源": 1, "未挂接的资源": 1, "无人调用的资源": 1,
-                     "逾期或未答复的共享申请": 1, "失败的接口服务": 1, "其他问题": 1}
+    assert sizes == {
+        "逾期或未按时更新的资源": 1,
+        "未挂接的资源": 1,
+        "无人调用的资源": 1,
+        "逾期或未答复的共享申请": 1,
+        "失败的接口服务": 1,
+        "其他问题": 1,
+    }
     assert sorted(i for rows in groups.values() for i in rows.index) == list(range(6))
 
 
@@ -172,8 +202,9 @@ def test_unranked_department_is_blank_not_text():
     """A department without a rank (no total) leaves the cell empty; numpy numbers stay numbers."""
     import numpy as np
 
-    frame = pd.DataFrame({"排名": pd.array([1, None], dtype="Int64"), "部门": ["甲", "乙"],
-                          "总分": [np.float64(91.5), np.nan]})
+    frame = pd.DataFrame(
+        {"排名": pd.array([1, None], dtype="Int64"), "部门": ["甲", "乙"], "总分": [np.float64(91.5), np.nan]}
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(workbook({"排名": frame})))["排名"]
     assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [[1, "甲", 91.5], [None, "乙", None]]
     doc = Document(io.BytesIO(bulletin("通报", "", frame, frame, frame, {})))

@@ -4,6 +4,7 @@ The numbers on a page must equal the stored snapshot (tests/dashboard/score_fixt
 pickers must switch period and category, the drill-down must reach the right department,
 and a department viewer must not reach another department by query parameter or state.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,8 @@ from data.clock import utcnow
 from data.db import forget_engines, get_engine
 from data.users import create_user
 from data.viewer import Viewer
-from tests.dashboard.conftest import PASSWORD, login
 from metrics import snapshots
+from tests.dashboard.conftest import PASSWORD, login
 from tests.dashboard.score_fixture import CITY, DISTRICT, INDICATOR_ROWS, TOTALS
 from tests.metrics.store import seed
 
@@ -30,8 +31,7 @@ PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 def page_text(at: AppTest) -> str:
     """Everything a person could read on the page, as one string."""
     parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "error",
-                 "warning", "code"):
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "error", "warning", "code"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [e.label for e in at.expander]
@@ -51,8 +51,11 @@ def expected_rows(period: str, names: list[str]) -> list[tuple]:
     arrows = {}
     for name in names:
         rank, prev = TOTALS[period][name][2], TOTALS[period][name][4]
-        arrows[name] = "新" if prev is None else ("—" if prev == rank else
-                                                  (f"↑{prev - rank}" if prev > rank else f"↓{rank - prev}"))
+        arrows[name] = (
+            "新"
+            if prev is None
+            else ("—" if prev == rank else (f"↑{prev - rank}" if prev > rank else f"↓{rank - prev}"))
+        )
     rows = [(TOTALS[period][n][2], n, TOTALS[period][n][0], TOTALS[period][n][1], arrows[n]) for n in names]
     return sorted(rows)
 
@@ -105,8 +108,10 @@ def test_drill_down_reaches_the_chosen_department(app, dashboard_store):
     assert metrics[:3] == [("总分", "55.00"), ("排名", "第 3 名"), ("等次", "较差")]
     scores = [m.value for m in at.metric if m.label == "得分"]
     # cards in the scheme's order: mount_rate, call_success, update_on_time, complaints_per_10k
-    assert scores == [f"{INDICATOR_ROWS['市卫健委'][k][1]:.2f}" for k in
-                      ("mount_rate", "call_success", "update_on_time", "complaints_per_10k")]
+    assert scores == [
+        f"{INDICATOR_ROWS['市卫健委'][k][1]:.2f}"
+        for k in ("mount_rate", "call_success", "update_on_time", "complaints_per_10k")
+    ]
     text = page_text(at)
     assert "医疗机构执业登记信息" in text and "'=出生医学证明信息" not in text
 
@@ -146,8 +151,9 @@ def test_department_page_refuses_another_department_to_a_department_viewer(dashb
     """department.py run directly (navigation would hide it) shows nothing of the department asked for."""
     fx = dashboard_store.fixture
     at = AppTest.from_file(PAGES / "department.py", default_timeout=30)
-    at.session_state["viewer"] = Viewer(dashboard_store.dept_user("市卫健委"), "department",
-                                        dept_id=fx.dept["市卫健委"])
+    at.session_state["viewer"] = Viewer(
+        dashboard_store.dept_user("市卫健委"), "department", dept_id=fx.dept["市卫健委"]
+    )
     at.session_state["last_seen"] = utcnow()
     at.query_params["dept"] = str(fx.dept["市公安局"])
     at.run()
@@ -187,8 +193,7 @@ def empty_app(db_url, monkeypatch) -> AppTest:
 def test_empty_store_says_what_to_do(empty_app):
     at = open_page(login(empty_app, "leader"), "ranking.py")
     assert "python -m data demo" in at.info[0].value
-    at = open_page(login(AppTest.from_file(PAGES.parent / "app.py", default_timeout=30), "root"),
-                   "sources.py")
+    at = open_page(login(AppTest.from_file(PAGES.parent / "app.py", default_timeout=30), "root"), "sources.py")
     assert "还没有任何采集记录" in at.info[0].value
 
 
@@ -214,8 +219,11 @@ def scored_app(db_url, monkeypatch) -> AppTest:
 def test_ranking_page_equals_the_metrics_cli(scored_app, db_url):
     out = subprocess.run(
         [sys.executable, "-m", "metrics", "score", "--period", "2026-10", "--format", "json"],
-        env={**os.environ, "DATABASE_URL": db_url}, capture_output=True, text=True,
-        cwd=PAGES.parents[1])
+        env={**os.environ, "DATABASE_URL": db_url},
+        capture_output=True,
+        text=True,
+        cwd=PAGES.parents[1],
+    )
     assert out.returncode == 0, out.stderr
     cli = {d["部门"]: d for d in json.loads(out.stdout)["departments"]}
     at = open_page(login(scored_app, "leader"), "ranking.py")

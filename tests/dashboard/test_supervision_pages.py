@@ -1,24 +1,24 @@
 """AppTest of the supervision pages on the dashboard store: the inspector creates, returns and
 closes a 督办单 through the page, overdue items show their working days late, and a
 department cannot open 督查督办."""
+
 from __future__ import annotations
 
 import io
 from datetime import date, datetime
 
 import openpyxl
-
 import pytest
 from sqlalchemy import insert
 from streamlit.testing.v1 import AppTest
 
+from dashboard.exports import workbook
+from dashboard.inbox import inbox_title
+from dashboard.supervision_tables import ITEM_COLUMNS, item_table
 from data import appeals, notifications, supervision
 from data.db import get_engine
 from data.models import ScoreSnapshot
 from data.viewer import Viewer
-from dashboard.inbox import inbox_title
-from dashboard.exports import workbook
-from dashboard.supervision_tables import ITEM_COLUMNS, item_table
 from tests.dashboard.conftest import APP, login
 from tests.dashboard.test_pages import open_page, page_text
 
@@ -26,14 +26,31 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _item(id_, state, deadline):
-    return {"id": id_, "dept_id": 1, "kind": "resource", "title": "t", "severity": "normal", "state": state,
-            "issued_on": date(2026, 11, 20), "deadline": deadline, "returns": 0, "closed_at": None}
+    return {
+        "id": id_,
+        "dept_id": 1,
+        "kind": "resource",
+        "title": "t",
+        "severity": "normal",
+        "state": state,
+        "issued_on": date(2026, 11, 20),
+        "deadline": deadline,
+        "returns": 0,
+        "closed_at": None,
+    }
 
 
 def test_overdue_counts_working_days_while_with_the_department():
     # deadline Fri 27 Nov; today Thu 3 Dec: Mon 30 Nov, Tue 1, Wed 2, Thu 3 Dec → 4 working days
-    table = item_table([_item(1, "rectifying", date(2026, 11, 27)), _item(2, "verifying", date(2026, 11, 27)),
-                        _item(3, "pending", date(2026, 12, 4))], {1: "市卫健委"}, date(2026, 12, 3))
+    table = item_table(
+        [
+            _item(1, "rectifying", date(2026, 11, 27)),
+            _item(2, "verifying", date(2026, 11, 27)),
+            _item(3, "pending", date(2026, 12, 4)),
+        ],
+        {1: "市卫健委"},
+        date(2026, 12, 3),
+    )
     assert list(table["逾期工作日"]) == [4, 0, 0]
     assert list(table["状态"]) == ["整改中", "待核验", "待签收"]
     assert list(table["部门"]) == ["市卫健委"] * 3
@@ -107,9 +124,17 @@ def test_department_has_no_supervision_page(app, dashboard_store):
 
 
 def _issue(conn, dept_id: int, title: str) -> int:
-    return supervision.create_item(conn, Viewer("inspector", "inspector"), dept_id=dept_id, kind="resource",
-                                   title=title, problem="资源超期未更新", requirement="按月更新",
-                                   issued_on=date(2026, 11, 20), workdays=5)
+    return supervision.create_item(
+        conn,
+        Viewer("inspector", "inspector"),
+        dept_id=dept_id,
+        kind="resource",
+        title=title,
+        problem="资源超期未更新",
+        requirement="按月更新",
+        issued_on=date(2026, 11, 20),
+        workdays=5,
+    )
 
 
 def test_department_acknowledges_uploads_submits_and_asks_extension(app, dashboard_store):
@@ -172,10 +197,16 @@ def test_appeal_window_refusal_and_inspector_exemption(app, dashboard_store):
 
     dept = Viewer("x", "department", dept_id=health)
     with get_engine().begin() as conn:  # 2026-10 ends Sat 31 Oct; 3 Nov is within 5 working days
-        appeal_id = appeals.file_appeal(conn, dept, period_key="2026-10", indicator="update_on_time",
-                                        reason="该资源已于 9 月停用", today=date(2026, 11, 3),
-                                        evidence=[{"item_type": "resource", "item_key": "WJ-001",
-                                                   "label": "医疗机构执业登记信息"}], files=[("停用通知.pdf", PDF)])
+        appeal_id = appeals.file_appeal(
+            conn,
+            dept,
+            period_key="2026-10",
+            indicator="update_on_time",
+            reason="该资源已于 9 月停用",
+            today=date(2026, 11, 3),
+            evidence=[{"item_type": "resource", "item_key": "WJ-001", "label": "医疗机构执业登记信息"}],
+            files=[("停用通知.pdf", PDF)],
+        )
     inspector = open_page(login(AppTest.from_file(APP, default_timeout=30), "inspector"), "appeals.py")
     assert "该资源已于 9 月停用" in page_text(inspector)
     assert any(b.label == "下载附件：停用通知.pdf" for b in inspector.get("download_button"))
@@ -186,8 +217,9 @@ def test_appeal_window_refusal_and_inspector_exemption(app, dashboard_store):
     with get_engine().connect() as conn:
         assert appeals.get_appeal(conn, dept, appeal_id)["state"] == "accepted"
         assert list(appeals.exemptions(conn, 2026)["item_key"]) == ["WJ-001"]
-    other = open_page(login(AppTest.from_file(APP, default_timeout=30), dashboard_store.dept_user("市人社局")),
-                      "appeals.py")
+    other = open_page(
+        login(AppTest.from_file(APP, default_timeout=30), dashboard_store.dept_user("市人社局")), "appeals.py"
+    )
     assert "还没有申诉" in page_text(other) and "该资源已于 9 月停用" not in page_text(other)
 
 
@@ -198,10 +230,19 @@ def test_publication_draft_publicize_publish_and_check(app, dashboard_store):
     assert "2026 年度尚无计算结果" in "\n".join(e.value for e in at.error)
     snap = ScoreSnapshot.__table__
     with get_engine().begin() as conn:  # a yearly result, as `python -m metrics refresh` would store it
-        conn.execute(insert(snap).values(period_key="2026", period_kind="year", period_start=date(2026, 1, 1),
-                                         period_end=date(2026, 12, 31), as_of=date(2026, 11, 20),
-                                         scheme_version="2026.1", input_digest="0" * 64, status="current",
-                                         computed_at=datetime(2026, 11, 20, 8, 0)))
+        conn.execute(
+            insert(snap).values(
+                period_key="2026",
+                period_kind="year",
+                period_start=date(2026, 1, 1),
+                period_end=date(2026, 12, 31),
+                as_of=date(2026, 11, 20),
+                scheme_version="2026.1",
+                input_digest="0" * 64,
+                status="current",
+                computed_at=datetime(2026, 11, 20, 8, 0),
+            )
+        )
     at.button(key="pb_draft").click().run()
     assert list(at.dataframe[0].value["状态"]) == ["草稿"]
     at.date_input(key="pb_start").set_value(date(2026, 11, 2)).run()
@@ -220,10 +261,12 @@ def test_publication_draft_publicize_publish_and_check(app, dashboard_store):
 def test_inbox_badge_counts_unread_and_reading_clears_it(app, dashboard_store):
     user = dashboard_store.dept_user("市卫健委")
     with get_engine().begin() as conn:
-        notifications.notify(conn, [user], kind="issued", title="新的督办事项", body="请在 5 个工作日内签收",
-                             dedupe_key="t1")
-        notifications.notify(conn, [user], kind="remind", title="督办事项即将到期", body="请尽快提交整改反馈",
-                             dedupe_key="t2")
+        notifications.notify(
+            conn, [user], kind="issued", title="新的督办事项", body="请在 5 个工作日内签收", dedupe_key="t1"
+        )
+        notifications.notify(
+            conn, [user], kind="remind", title="督办事项即将到期", body="请尽快提交整改反馈", dedupe_key="t2"
+        )
         notifications.notify(conn, ["dept_other"], kind="issued", title="别人的消息", body="x", dedupe_key="t1")
     viewer = Viewer(user, "department", dept_id=dashboard_store.users[user][1])
     assert inbox_title(viewer, "消息") == "消息（2 条未读）"  # the navigation entry's title

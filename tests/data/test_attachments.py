@@ -1,4 +1,5 @@
 """Attachments: type by content, size limit, stored once by sha256, downloadable only in scope."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,7 +32,7 @@ def test_type_comes_from_the_content_not_the_name():
     assert detect_type(b"\xff\xd8\xff\xe0JFIF") == "image/jpeg"
     assert detect_type(office("word/document.xml")).endswith("wordprocessingml.document")
     assert detect_type(office("xl/workbook.xml")).endswith("spreadsheetml.sheet")
-    assert detect_type(office("other.xml")) is None           # a zip that is no Office file
+    assert detect_type(office("other.xml")) is None  # a zip that is no Office file
     assert detect_type(b"MZ\x90\x00 an exe named report.pdf") is None
 
 

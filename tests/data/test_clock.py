@@ -1,7 +1,8 @@
 """The one clock: local days as UTC bounds and back, at midnight, across old dates."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
@@ -20,13 +21,16 @@ from data.clock import (
 
 
 def test_zone_and_its_standard_offset():
-    assert ZONE_NAME == "Asia/Shanghai" and STANDARD_OFFSET == timedelta(hours=8)
+    assert ZONE_NAME == "Asia/Shanghai" and timedelta(hours=8) == STANDARD_OFFSET
 
 
 def test_a_local_day_begins_at_16_utc_the_day_before():
     assert utc_start(date(2026, 3, 5)) == datetime(2026, 3, 4, 16, 0)
     assert utc_bounds(date(2026, 3, 1), date(2026, 3, 31)) == (datetime(2026, 2, 28, 16), datetime(2026, 3, 31, 16))
-    assert utc_bounds(date(2026, 12, 31), date(2026, 12, 31)) == (datetime(2026, 12, 30, 16), datetime(2026, 12, 31, 16))
+    assert utc_bounds(date(2026, 12, 31), date(2026, 12, 31)) == (
+        datetime(2026, 12, 30, 16),
+        datetime(2026, 12, 31, 16),
+    )
 
 
 def test_the_instant_of_local_midnight_belongs_to_the_new_day():
@@ -57,6 +61,6 @@ def test_columns_convert_like_single_values():
 
 
 def test_today_is_the_local_date():
-    assert local_today(datetime(2026, 3, 4, 16, 30, tzinfo=timezone.utc)) == date(2026, 3, 5)
-    assert local_today(datetime(2026, 3, 4, 15, 30, tzinfo=timezone.utc)) == date(2026, 3, 4)
-    assert utcnow().tzinfo is None and abs(utcnow() - datetime.now(timezone.utc).replace(tzinfo=None)) < timedelta(seconds=5)
+    assert local_today(datetime(2026, 3, 4, 16, 30, tzinfo=UTC)) == date(2026, 3, 5)
+    assert local_today(datetime(2026, 3, 4, 15, 30, tzinfo=UTC)) == date(2026, 3, 4)
+    assert utcnow().tzinfo is None and abs(utcnow() - datetime.now(UTC).replace(tzinfo=None)) < timedelta(seconds=5)

@@ -1,4 +1,5 @@
 """The demo city: deterministic files, the promised counts, the story, platform formats."""
+
 from __future__ import annotations
 
 import csv
@@ -13,7 +14,6 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pandas as pd
 import pytest
-
 from sqlalchemy import func, select
 
 from data.__main__ import main as data_main
@@ -22,14 +22,30 @@ from data.demo import run
 from data.demo.calendar import default_end
 from data.departments import add_departments
 from data.models import (
-    AppUser, CatalogResource, Complaint, DataObjection, Department, ExchangeDaily, OfficeKpi,
-    Quarantine, ResourceUpdate, SharingRequest,
+    AppUser,
+    CatalogResource,
+    Complaint,
+    DataObjection,
+    Department,
+    ExchangeDaily,
+    OfficeKpi,
+    Quarantine,
+    ResourceUpdate,
+    SharingRequest,
 )
 
 CALLS = 20_000
 END = date(2026, 10, 31)
-KINDS = {"department", "catalog", "resource_update", "exchange_call", "sharing_request",
-         "data_objection", "complaint", "office_kpi"}
+KINDS = {
+    "department",
+    "catalog",
+    "resource_update",
+    "exchange_call",
+    "sharing_request",
+    "data_objection",
+    "complaint",
+    "office_kpi",
+}
 
 
 def _demo(out: Path, seed: int = 2026) -> Path:
@@ -43,8 +59,11 @@ def demo(tmp_path_factory) -> Path:
 
 
 def digests(out: Path) -> dict[str, str]:
-    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(out.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
 
 
 def sources(out: Path) -> dict[str, dict]:
@@ -91,8 +110,11 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(demo, tmp_pat
     other = digests(_demo(tmp_path / "c", seed=7))
     assert set(other) == set(again)
     differing = {name for name in other if other[name] != again[name]}
-    assert {"drop/catalog/catalog_20261031.xlsx", "drop/exchange_call/exchange_2026-03.csv",
-            "drop/complaint/complaints_20261031.xlsx"} <= differing
+    assert {
+        "drop/catalog/catalog_20261031.xlsx",
+        "drop/exchange_call/exchange_2026-03.csv",
+        "drop/complaint/complaints_20261031.xlsx",
+    } <= differing
 
 
 def test_a_new_demo_replaces_the_previous_files(tmp_path):
@@ -130,8 +152,9 @@ def test_catalog_mix(demo):
     assert cat.loc[mounted, "服务编码"].notna().all()
     assert cat.loc[~mounted, "服务编码"].isna().all()
     assert not (mounted & (cat["共享类型"] == "不予共享")).any()
-    assert {"实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "不定期", "每 2 日", "每 3 月"} \
-        <= set(cat["更新频率"])
+    assert {"实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "不定期", "每 2 日", "每 3 月"} <= set(
+        cat["更新频率"]
+    )
 
 
 def test_department_created_mid_year(demo):
@@ -140,7 +163,9 @@ def test_department_created_mid_year(demo):
     assert started[["名称", "起始日期"]].values.tolist() == [["市营商环境建设局", "2026-05-01"]]
     names = resolver(demo, "exchange_call")
     calls = calls_frame(demo)
-    involved = (calls["调用方部门"].map(names) == "市营商环境建设局") | (calls["提供方部门"].map(names) == "市营商环境建设局")
+    involved = (calls["调用方部门"].map(names) == "市营商环境建设局") | (
+        calls["提供方部门"].map(names) == "市营商环境建设局"
+    )
     assert (calls.loc[involved, "调用时间"] >= "2026-05-01").all()
 
 
@@ -179,8 +204,11 @@ def test_stale_monthly_resources(demo):
     cat = xlsx_frame(demo, "catalog")
     stale = cat[(cat["提供部门"].map(names) == "市统计局") & (cat["更新频率"] == "每月")]
     assert len(stale) >= 5
-    events = pd.DataFrame(json.loads(line) for f in sorted((demo / "drop/resource_update").glob("*.jsonl"))
-                          for line in f.read_text("utf-8").splitlines())
+    events = pd.DataFrame(
+        json.loads(line)
+        for f in sorted((demo / "drop/resource_update").glob("*.jsonl"))
+        for line in f.read_text("utf-8").splitlines()
+    )
     mine = events[events["resourceCode"].isin(stale["资源代码"])]
     assert (mine["updateTime"] < "2026-07-01").all()
     established = stale[stale["登记日期"] < datetime(2026, 6, 1)]
@@ -247,9 +275,11 @@ def test_file_formats(demo):
     header = raw.decode("gb18030").splitlines()[0]
     assert header == "调用流水号,调用时间,调用方部门,提供方部门,服务编码,调用结果,状态码,错误码,响应时长(毫秒)"
     assert (demo / "drop/sharing_request/sharing_requests_20261031.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
-    for kind, title in (("catalog", "示例市政务数据共享目录（导出时间：2026-11-01 08:30）"),
-                        ("complaint", "示例市12345热线及好差评工单明细（2025年11月1日至2026年10月31日）"),
-                        ("office_kpi", "示例市政务服务中心部门办件情况统计表（2025年11月—2026年10月）")):
+    for kind, title in (
+        ("catalog", "示例市政务数据共享目录（导出时间：2026-11-01 08:30）"),
+        ("complaint", "示例市12345热线及好差评工单明细（2025年11月1日至2026年10月31日）"),
+        ("office_kpi", "示例市政务服务中心部门办件情况统计表（2025年11月—2026年10月）"),
+    ):
         (path,) = (demo / "drop" / kind).glob("*.xlsx")
         rows = read_xlsx(path)
         assert rows[0][0] == title
@@ -278,8 +308,12 @@ def test_sources_toml_declares_every_kind_with_matching_columns(demo):
 
 
 def test_every_spelling_is_known_to_the_register_or_the_source(demo):
-    checks = {"exchange_call": ("调用方部门", "提供方部门"), "complaint": ("承办单位",),
-              "office_kpi": ("部门名称",), "catalog": ("提供部门",)}
+    checks = {
+        "exchange_call": ("调用方部门", "提供方部门"),
+        "complaint": ("承办单位",),
+        "office_kpi": ("部门名称",),
+        "catalog": ("提供部门",),
+    }
     for kind, columns in checks.items():
         names = resolver(demo, kind)
         frame = calls_frame(demo) if kind == "exchange_call" else xlsx_frame(demo, kind)
@@ -320,11 +354,14 @@ def test_demo_enters_the_store_through_the_collectors(db_url, tmp_path, monkeypa
     out = tmp_path / "demo"
     assert run(calls=CALLS, end=END, out=out, database_url=db_url) == 0
     calls = calls_frame(out)
-    jsonl_lines = {kind: sum(len(f.read_text("utf-8").splitlines()) for f in (out / "drop" / kind).glob("*.jsonl"))
-                   for kind in ("resource_update", "data_objection")}
+    jsonl_lines = {
+        kind: sum(len(f.read_text("utf-8").splitlines()) for f in (out / "drop" / kind).glob("*.jsonl"))
+        for kind in ("resource_update", "data_objection")
+    }
     requests = pd.read_csv(out / "drop/sharing_request/sharing_requests_20261031.csv", dtype=str)
     engine = make_engine(db_url)
     with engine.connect() as conn:
+
         def count(model) -> int:
             return conn.execute(select(func.count()).select_from(model)).scalar_one()
 

@@ -1,4 +1,5 @@
 """The demo's supervision year, seeded on the small metrics city: every state, appeals decided."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,11 +22,12 @@ def test_seeded_through_the_state_machine_once(sqlite_engine):
         first_log = [e["action"] for e in supervision.events(conn, INSPECTOR, items[0]["id"])]
     depts = len({r.dept_id for r in a.evidence.itertuples()})
     assert made == {"items": min(8, depts), "appeals": min(3, depts)}
-    assert len(items) == made["items"] and all(supervision.evidence(sqlite_engine.connect(), INSPECTOR, i["id"])
-                                               for i in items)
+    assert len(items) == made["items"] and all(
+        supervision.evidence(sqlite_engine.connect(), INSPECTOR, i["id"]) for i in items
+    )
     # the oldest item was returned once, then closed
     assert first_log == ["create", "acknowledge", "submit", "return", "submit", "close"]
-    assert [a_["state"] for a_ in filed] == ["rejected", "accepted", "pending"][:made["appeals"]]
+    assert [a_["state"] for a_ in filed] == ["rejected", "accepted", "pending"][: made["appeals"]]
     assert seed_supervision(sqlite_engine) == {"items": 0, "appeals": 0}
 
 
@@ -44,10 +46,14 @@ def test_evidence_now_tells_fixed_rows_from_open_ones(sqlite_engine):
     fixed = before[0]
     with sqlite_engine.begin() as conn:  # a later snapshot of the year no longer lists the first row
         second = snapshots.write_snapshot(conn, a)
-        conn.execute(text("DELETE FROM evidence_item WHERE snapshot_id = :s AND item_key = :k AND indicator = :i"),
-                     {"s": second, "k": fixed["item_key"], "i": fixed["indicator"]})
+        conn.execute(
+            text("DELETE FROM evidence_item WHERE snapshot_id = :s AND item_key = :k AND indicator = :i"),
+            {"s": second, "k": fixed["item_key"], "i": fixed["indicator"]},
+        )
     with sqlite_engine.connect() as conn:
-        after = {(r["indicator"], r["item_key"]): r["still_open"]
-                 for r in supervision.evidence_now(conn, INSPECTOR, item["id"])}
+        after = {
+            (r["indicator"], r["item_key"]): r["still_open"]
+            for r in supervision.evidence_now(conn, INSPECTOR, item["id"])
+        }
     assert first != second and after[(fixed["indicator"], fixed["item_key"])] is False
     assert sum(v is True for v in after.values()) == len(before) - 1

@@ -1,4 +1,5 @@
 """A command whose reader goes away (`| head`) ends quietly."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,9 @@ LONG_OUTPUT = "from data.entry import run\nrun(lambda: [print(i) for i in range(
 
 
 def test_a_closed_pipe_ends_the_command_without_a_traceback():
-    proc = subprocess.Popen([sys.executable, "-c", LONG_OUTPUT], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LONG_OUTPUT], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stdout.readline() == b"0\n"
     proc.stdout.close()
     assert proc.wait(timeout=60) == 1

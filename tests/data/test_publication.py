@@ -1,4 +1,5 @@
 """公示 → 发布 in versions, on both engines, with hand-counted 公示期 ends."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,10 +22,21 @@ def loop(engine):
 
 def snapshot(conn, digest: str) -> int:
     t = ScoreSnapshot.__table__
-    return conn.execute(insert(t).values(
-        period_key="2026", period_kind="year", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
-        as_of=date(2026, 12, 31), scheme_version="2026.1", input_digest=digest, status="current",
-        computed_at=utcnow()).returning(t.c.id)).scalar_one()
+    return conn.execute(
+        insert(t)
+        .values(
+            period_key="2026",
+            period_kind="year",
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 12, 31),
+            as_of=date(2026, 12, 31),
+            scheme_version="2026.1",
+            input_digest=digest,
+            status="current",
+            computed_at=utcnow(),
+        )
+        .returning(t.c.id)
+    ).scalar_one()
 
 
 def test_draft_publicize_publish_then_a_late_appeal_makes_version_two(engine, loop):
@@ -45,8 +57,14 @@ def test_draft_publicize_publish_then_a_late_appeal_makes_version_two(engine, lo
     with engine.connect() as conn:
         assert [p["state"] for p in publication.versions(conn, v["own_dept"], 2026)] == ["publicizing"]
     with engine.begin() as conn:
-        pending = appeals.file_appeal(conn, v["own_dept"], period_key="2026", indicator="update_on_time",
-                                      reason="资源已撤回", today=date(2026, 12, 22))
+        pending = appeals.file_appeal(
+            conn,
+            v["own_dept"],
+            period_key="2026",
+            indicator="update_on_time",
+            reason="资源已撤回",
+            today=date(2026, 12, 22),
+        )
         with pytest.raises(PublicationError, match="公示期到 2026-12-25 结束"):
             publication.publish(conn, v["leader"], v1, date(2026, 12, 25))
         with pytest.raises(PublicationError, match="还有 1 件申诉待复核"):
@@ -56,10 +74,17 @@ def test_draft_publicize_publish_then_a_late_appeal_makes_version_two(engine, lo
         with pytest.raises(PublicationError, match="没有新采纳的申诉"):
             publication.draft(conn, v["leader"], 2026)
         with pytest.raises(appeals.AppealError, match="不在申诉期内"):
-            appeals.file_appeal(conn, v["own_dept"], period_key="2026", indicator="x", reason="r",
-                                today=date(2026, 12, 29))
-        late = appeals.file_appeal(conn, v["own_dept"], period_key="2026-12", indicator="update_on_time",
-                                   reason="12 月资源经市政府决定撤回", today=date(2027, 1, 5))
+            appeals.file_appeal(
+                conn, v["own_dept"], period_key="2026", indicator="x", reason="r", today=date(2026, 12, 29)
+            )
+        late = appeals.file_appeal(
+            conn,
+            v["own_dept"],
+            period_key="2026-12",
+            indicator="update_on_time",
+            reason="12 月资源经市政府决定撤回",
+            today=date(2027, 1, 5),
+        )
         appeals.review(conn, v["inspector"], late, "adjustment", "情况属实", kind="bonus", points=1)
         with pytest.raises(PublicationError, match="请先运行 python -m metrics refresh"):
             publication.draft(conn, v["leader"], 2026)
@@ -69,11 +94,20 @@ def test_draft_publicize_publish_then_a_late_appeal_makes_version_two(engine, lo
         publication.publish(conn, v["admin"], v2, date(2027, 1, 14))
     with engine.connect() as conn:
         shown = publication.versions(conn, v["leader"], 2026)
-        audited = conn.execute(select(AuditLog.action).where(AuditLog.action.like("publication.%"))
-                               .order_by(AuditLog.id)).scalars().all()
-        assert publication.check_integrity(conn, v["leader"], v1) == [] == publication.check_integrity(conn, v["admin"], v2)
-    assert [(p["version"], p["state"], p["snapshot_id"]) for p in shown] == [(1, "superseded", first),
-                                                                             (2, "published", second)]
+        audited = (
+            conn.execute(select(AuditLog.action).where(AuditLog.action.like("publication.%")).order_by(AuditLog.id))
+            .scalars()
+            .all()
+        )
+        assert (
+            publication.check_integrity(conn, v["leader"], v1)
+            == []
+            == publication.check_integrity(conn, v["admin"], v2)
+        )
+    assert [(p["version"], p["state"], p["snapshot_id"]) for p in shown] == [
+        (1, "superseded", first),
+        (2, "published", second),
+    ]
     assert shown[1]["publicity_end"] == date(2027, 1, 13)
     assert audited == ["publication.draft", "publication.publicize", "publication.publish"] * 2
 
@@ -86,8 +120,10 @@ def test_integrity_names_a_changed_scheme_text_or_snapshot(engine, loop):
         conn.execute(update(t).where(t.c.id == pub).values(scheme_text=t.c.scheme_text + " "))
         s = ScoreSnapshot.__table__
         conn.execute(update(s).where(s.c.id == snap).values(input_digest="d" * 64))
-        assert publication.check_integrity(conn, loop.viewers["inspector"], pub) == ["保存的考核方案文本与其摘要不符，可能被改动",
-                                                          "对应计算结果的输入摘要与发布时不同"]
+        assert publication.check_integrity(conn, loop.viewers["inspector"], pub) == [
+            "保存的考核方案文本与其摘要不符，可能被改动",
+            "对应计算结果的输入摘要与发布时不同",
+        ]
 
 
 def test_cli_walks_a_version_to_publication_and_verifies_it(sqlite_engine, monkeypatch, capsys):

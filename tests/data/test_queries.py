@@ -1,4 +1,5 @@
 """Viewer-scoped reads on both engines, against the hand-made dashboard fixture."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -35,7 +36,10 @@ def test_periods_show_published_over_current_and_flag_incomplete(engine, fx):
     assert list(shown["complete"]) == [False, True, True, True]
     record = queries.ShownSnapshot.from_row(shown.iloc[0].to_dict())
     assert (record.snapshot_id, record.period, record.complete) == (
-        fx.snapshot["2026-11"], Period.parse("2026-11"), False)
+        fx.snapshot["2026-11"],
+        Period.parse("2026-11"),
+        False,
+    )
 
 
 def test_ranking_of_a_category_with_dimension_columns(engine, fx):
@@ -59,21 +63,24 @@ def test_department_viewer_gets_only_its_own_rows(engine, fx):
         assert list(queries.departments(conn, viewer)["name"]) == ["市卫健委"]
 
 
-@pytest.mark.parametrize("call", [
-    lambda conn, v, fx: queries.ranking(conn, v, fx.snapshot["2026-10"], dept_id=fx.dept["市公安局"]),
-    lambda conn, v, fx: queries.indicator_scores(conn, v, fx.snapshot["2026-10"], dept_id=fx.dept["市公安局"]),
-    lambda conn, v, fx: queries.evidence(conn, v, fx.snapshot["2026-10"], dept_id=fx.dept["市人社局"]),
-    lambda conn, v, fx: queries.gain_items(conn, v, fx.snapshot["2026-10"], dept_id=fx.dept["市人社局"]),
-    lambda conn, v, fx: queries.department(conn, v, fx.dept["市公安局"]),
-    lambda conn, v, fx: queries.dept_history(conn, v, fx.dept["市公安局"], "month", 2026),
-    lambda conn, v, fx: queries.indicator_history(conn, v, fx.dept["市公安局"], "month", 2026),
-    lambda conn, v, fx: queries.call_partners(conn, v, fx.dept["市公安局"], OCT),
-    lambda conn, v, fx: queries.failures_by_day(conn, v, fx.dept["市公安局"], OCT),
-    lambda conn, v, fx: queries.top_fault_codes(conn, v, fx.dept["市公安局"], OCT),
-    lambda conn, v, fx: queries.failed_calls(conn, v, fx.dept["市公安局"], OCT),
-    lambda conn, v, fx: queries.source_status(conn, v),
-    lambda conn, v, fx: queries.quarantined(conn, v),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda conn, v, fx: queries.ranking(conn, v, fx.snapshot["2026-10"], dept_id=fx.dept["市公安局"]),
+        lambda conn, v, fx: queries.indicator_scores(conn, v, fx.snapshot["2026-10"], dept_id=fx.dept["市公安局"]),
+        lambda conn, v, fx: queries.evidence(conn, v, fx.snapshot["2026-10"], dept_id=fx.dept["市人社局"]),
+        lambda conn, v, fx: queries.gain_items(conn, v, fx.snapshot["2026-10"], dept_id=fx.dept["市人社局"]),
+        lambda conn, v, fx: queries.department(conn, v, fx.dept["市公安局"]),
+        lambda conn, v, fx: queries.dept_history(conn, v, fx.dept["市公安局"], "month", 2026),
+        lambda conn, v, fx: queries.indicator_history(conn, v, fx.dept["市公安局"], "month", 2026),
+        lambda conn, v, fx: queries.call_partners(conn, v, fx.dept["市公安局"], OCT),
+        lambda conn, v, fx: queries.failures_by_day(conn, v, fx.dept["市公安局"], OCT),
+        lambda conn, v, fx: queries.top_fault_codes(conn, v, fx.dept["市公安局"], OCT),
+        lambda conn, v, fx: queries.failed_calls(conn, v, fx.dept["市公安局"], OCT),
+        lambda conn, v, fx: queries.source_status(conn, v),
+        lambda conn, v, fx: queries.quarantined(conn, v),
+    ],
+)
 def test_department_viewer_is_refused_other_departments(engine, fx, call):
     with engine.connect() as conn, pytest.raises(AccessDenied):
         call(conn, dept_viewer(fx), fx)
@@ -133,7 +140,9 @@ def test_call_partners_add_whole_months_to_the_edge_days(engine, fx):
     consumers = partners[partners["direction"] == "consumer"]
     # 10-11..10-31 from the daily rollup: 市人社局 500, 市卫健委 300; November whole: 市人社局 9999
     assert list(zip(consumers["partner"], consumers["calls"], consumers["failures"])) == [
-        ("市人社局", 10499, 999), ("市卫健委", 300, 2)]
+        ("市人社局", 10499, 999),
+        ("市卫健委", 300, 2),
+    ]
     providers = partners[partners["direction"] == "provider"]
     assert list(zip(providers["partner"], providers["calls"])) == [("市人社局", 200)]
 

@@ -4,6 +4,7 @@ and its line in the README's Settings table.
 The lockout settings' effect is tested in tests/data/test_users.py, the demo mode's there
 too, and the idle timeout's in tests/dashboard/test_access.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,7 +56,10 @@ def test_environment_overrides(clean_env, tmp_path):
     clean_env.setenv("DATABASE_URL", "postgresql://u@h/db")
     s = get_settings()
     assert (s.demo_dir, s.sources_file, s.database_url) == (
-        tmp_path / "d", Path(tmp_path / "s.toml"), "postgresql://u@h/db")
+        tmp_path / "d",
+        Path(tmp_path / "s.toml"),
+        "postgresql://u@h/db",
+    )
 
 
 def test_bad_integer_is_explained(clean_env):
@@ -106,8 +110,10 @@ def test_demo_dir_and_sources_are_where_the_demo_writes_and_the_collectors_read(
     assert (tmp_path / "demo" / "sources.toml").is_file()
     (tmp_path / "empty").mkdir()
     config = tmp_path / "mine.toml"
-    config.write_text('[[source]]\nname = "from-the-setting"\nkind = "complaint"\nreader = "files"\n'
-                      f'path = "{tmp_path / "empty"}"\n', encoding="utf-8")
+    config.write_text(
+        f'[[source]]\nname = "from-the-setting"\nkind = "complaint"\nreader = "files"\npath = "{tmp_path / "empty"}"\n',
+        encoding="utf-8",
+    )
     clean_env.setenv("PAOBAN_SOURCES", str(config))
     clean_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     assert collectors_main(["once", "--no-refresh"]) == 0

@@ -1,4 +1,5 @@
 """The 督办 state machine on both engines: every (role, state, action) cell, allowed or refused."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,10 +15,16 @@ from tests.data.supervision_fixture import ISSUED, drive, load, new_item
 
 STATES = ["pending", "rectifying", "verifying", "closed"]
 ROLES = ["inspector", "own_dept", "other_dept", "leader", "admin"]
-ALLOWED = {("own_dept", "pending", "acknowledge"), ("own_dept", "rectifying", "submit"),
-           ("inspector", "verifying", "return"), ("inspector", "verifying", "close"),
-           ("own_dept", "pending", "request_extension"), ("own_dept", "rectifying", "request_extension"),
-           ("leader", "pending", "decide_extension"), ("leader", "rectifying", "decide_extension")}
+ALLOWED = {
+    ("own_dept", "pending", "acknowledge"),
+    ("own_dept", "rectifying", "submit"),
+    ("inspector", "verifying", "return"),
+    ("inspector", "verifying", "close"),
+    ("own_dept", "pending", "request_extension"),
+    ("own_dept", "rectifying", "request_extension"),
+    ("leader", "pending", "decide_extension"),
+    ("leader", "rectifying", "decide_extension"),
+}
 AFTER = {"acknowledge": "rectifying", "submit": "verifying", "return": "rectifying", "close": "closed"}
 
 
@@ -32,8 +39,9 @@ def act(conn, viewer, item_id, action):
         "submit": lambda: supervision.submit(conn, viewer, item_id, "已整改"),
         "return": lambda: supervision.return_item(conn, viewer, item_id, "佐证材料不全"),
         "close": lambda: supervision.close(conn, viewer, item_id),
-        "request_extension": lambda: supervision.request_extension(conn, viewer, item_id, date(2026, 10, 30),
-                                                                   "系统升级需要时间"),
+        "request_extension": lambda: supervision.request_extension(
+            conn, viewer, item_id, date(2026, 10, 30), "系统升级需要时间"
+        ),
         "decide_extension": lambda: supervision.decide_extension(conn, viewer, item_id, True),
     }
     calls[action]()
@@ -67,10 +75,15 @@ def test_every_cell(engine, loop, role, state, action):
         log = supervision.events(conn, loop.viewers["inspector"], item_id)
     moved = (role, state, action) in ALLOWED
     assert item["state"] == (AFTER.get(action, state) if moved else state)
-    assert log[-1]["action"] == (action if moved else ("request_extension" if action == "decide_extension"
-                                                       and state in ("pending", "rectifying") else
-                                                       {"pending": "create", "rectifying": "acknowledge",
-                                                        "verifying": "submit", "closed": "close"}[state]))
+    assert log[-1]["action"] == (
+        action
+        if moved
+        else (
+            "request_extension"
+            if action == "decide_extension" and state in ("pending", "rectifying")
+            else {"pending": "create", "rectifying": "acknowledge", "verifying": "submit", "closed": "close"}[state]
+        )
+    )
     if (role, state, action) == ("leader", "pending", "decide_extension"):
         assert item["deadline"] == date(2026, 10, 30)
 
@@ -80,7 +93,10 @@ def test_messages_name_the_role_and_the_state(engine, loop):
         item_id = new_item(conn, loop)
     with engine.begin() as conn, pytest.raises(TransitionError, match="督察组不能签收督办事项：只有本部门联络员可以"):
         supervision.acknowledge(conn, loop.viewers["inspector"], item_id)
-    with engine.begin() as conn, pytest.raises(TransitionError, match="当前为「待签收」，不能核验销号：仅在「待核验」时可以"):
+    with (
+        engine.begin() as conn,
+        pytest.raises(TransitionError, match="当前为「待签收」，不能核验销号：仅在「待核验」时可以"),
+    ):
         supervision.close(conn, loop.viewers["inspector"], item_id)
     with engine.begin() as conn, pytest.raises(TransitionError, match="只有督察组可以"):
         new_item(conn, loop.__class__(loop.own, loop.other, {**loop.viewers, "inspector": loop.viewers["leader"]}))
@@ -99,8 +115,19 @@ def test_deadline_counts_working_days_over_the_national_day_holiday(engine, loop
 def test_return_then_close_with_history_and_audit(engine, loop):
     v = loop.viewers
     with engine.begin() as conn:
-        item_id = new_item(conn, loop, evidence_rows=[{"indicator": "update_timeliness", "item_type": "resource",
-                                                       "item_key": "TJ-001", "label": "人口统计月报", "status": "overdue"}])
+        item_id = new_item(
+            conn,
+            loop,
+            evidence_rows=[
+                {
+                    "indicator": "update_timeliness",
+                    "item_type": "resource",
+                    "item_key": "TJ-001",
+                    "label": "人口统计月报",
+                    "status": "overdue",
+                }
+            ],
+        )
         drive(conn, loop, item_id, "verifying")
         supervision.return_item(conn, v["inspector"], item_id, "缺少数据更新截图")
         supervision.submit(conn, v["own_dept"], item_id, "补充了截图")
@@ -110,8 +137,13 @@ def test_return_then_close_with_history_and_audit(engine, loop):
         log = supervision.events(conn, v["own_dept"], item_id)
         frozen = supervision.evidence(conn, v["inspector"], item_id)
         rects = supervision.rectifications(conn, v["own_dept"], item_id)
-        audited = conn.execute(select(AuditLog.action).where(AuditLog.target == f"supervision_item:{item_id}")
-                               .order_by(AuditLog.id)).scalars().all()
+        audited = (
+            conn.execute(
+                select(AuditLog.action).where(AuditLog.target == f"supervision_item:{item_id}").order_by(AuditLog.id)
+            )
+            .scalars()
+            .all()
+        )
     assert item["state"] == "closed" and item["returns"] == 1 and item["closed_at"] is not None
     assert [e["action"] for e in log] == ["create", "acknowledge", "submit", "return", "submit", "close"]
     assert log[3]["reason"] == "缺少数据更新截图" and log[3]["actor"] == "duch"
@@ -144,11 +176,28 @@ def test_departments_see_only_items_they_lead_or_assist(engine, loop):
     with engine.begin() as conn:
         mine = new_item(conn, loop)
         assisted = supervision.create_item(
-            conn, v["inspector"], dept_id=loop.other, kind="service", title="接口故障", problem="连续 3 天故障",
-            requirement="恢复服务", issued_on=ISSUED, workdays=3, assisting=[loop.own])
+            conn,
+            v["inspector"],
+            dept_id=loop.other,
+            kind="service",
+            title="接口故障",
+            problem="连续 3 天故障",
+            requirement="恢复服务",
+            issued_on=ISSUED,
+            workdays=3,
+            assisting=[loop.own],
+        )
         theirs = supervision.create_item(
-            conn, v["inspector"], dept_id=loop.other, kind="complaint", title="投诉超时", problem="5 件超时",
-            requirement="办结", issued_on=ISSUED, workdays=5)
+            conn,
+            v["inspector"],
+            dept_id=loop.other,
+            kind="complaint",
+            title="投诉超时",
+            problem="5 件超时",
+            requirement="办结",
+            issued_on=ISSUED,
+            workdays=5,
+        )
     with engine.connect() as conn:
         assert [i["id"] for i in supervision.list_items(conn, v["own_dept"])] == [mine, assisted]
         assert [i["id"] for i in supervision.list_items(conn, v["other_dept"])] == [assisted, theirs]

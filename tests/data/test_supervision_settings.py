@@ -1,4 +1,5 @@
 """The [supervision] table of the scheme: read with defaults, wrong values named by key."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,9 @@ def test_the_2026_scheme_sets_the_loop():
 def test_missing_table_takes_defaults_and_bad_values_are_named():
     assert parse_settings("year = 2026\n") == SupervisionSettings()
     assert parse_settings("[supervision.deadline_workdays]\nservice = 1\n").deadline_workdays == {
-        **DEFAULT_DEADLINES, "service": 1}
+        **DEFAULT_DEADLINES,
+        "service": 1,
+    }
     with pytest.raises(SupervisionSettingsError, match="supervision.publicity_workdays 应为正整数"):
         parse_settings("[supervision]\npublicity_workdays = 0\n")
     with pytest.raises(SupervisionSettingsError, match="deadline_workdays.typo：未知的督办类型"):

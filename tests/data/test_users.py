@@ -1,4 +1,5 @@
 """Accounts on both engines: hashing, lockout with an injected clock, admin acts, CLI, audit."""
+
 from __future__ import annotations
 
 import json
@@ -52,10 +53,10 @@ def user_row(engine, username: str):
 @pytest.fixture
 def store(engine):
     with engine.begin() as conn:
-        add_departments(conn, [{"name": "市数据局", "category": "市直部门"},
-                               {"name": "西湖区", "category": "区县"}])
-        create_user(conn, "alice", "inspector", "correct-horse", actor="test",
-                    display_name="张三", email="Alice@Example.gov.cn")
+        add_departments(conn, [{"name": "市数据局", "category": "市直部门"}, {"name": "西湖区", "category": "区县"}])
+        create_user(
+            conn, "alice", "inspector", "correct-horse", actor="test", display_name="张三", email="Alice@Example.gov.cn"
+        )
     return engine
 
 
@@ -109,10 +110,10 @@ def test_lockout_after_five_failures_and_unlock_after_window(store):
 
 
 def test_expired_lock_gives_a_fresh_allowance(store):
-    for i in range(5):
+    for _ in range(5):
         login(store, "bad", T0)
     later = T0 + timedelta(minutes=16)
-    for i in range(4):
+    for _ in range(4):
         assert login(store, "bad", later).locked_until is None
     assert login(store, "bad", later).locked_until == later + timedelta(minutes=15)
 
@@ -150,8 +151,10 @@ def test_disable_blocks_login_and_session(store):
         set_disabled(conn, "alice", False, actor="root")
     assert login(store, "correct-horse", T0).ok
     assert [r[:3] for r in audit_rows(store) if r.action.startswith("user.")] == [
-        ("test", "user.add", "alice"), ("root", "user.disable", "alice"),
-        ("root", "user.enable", "alice")]
+        ("test", "user.add", "alice"),
+        ("root", "user.disable", "alice"),
+        ("root", "user.enable", "alice"),
+    ]
 
 
 def test_reset_password_replaces_it_and_lifts_lock(store):
@@ -161,8 +164,7 @@ def test_reset_password_replaces_it_and_lifts_lock(store):
         reset_password(conn, "alice", "brand-new-pass", actor="root")
     assert not login(store, "correct-horse", T0).ok
     assert login(store, "brand-new-pass", T0 + timedelta(seconds=1)).ok
-    assert audit_rows(store, "user.reset_password")[0][:3] == (
-        "root", "user.reset_password", "alice")
+    assert audit_rows(store, "user.reset_password")[0][:3] == ("root", "user.reset_password", "alice")
 
 
 def test_unlock(store):
@@ -174,21 +176,22 @@ def test_unlock(store):
     assert len(audit_rows(store, "user.unlock")) == 1
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(username="bob", role="department", password="long-enough"), "必须绑定"),
-    (dict(username="bob", role="leader", password="long-enough", dept_id=1), "不应绑定"),
-    (dict(username="bob", role="boss", password="long-enough"), "未知角色"),
-    (dict(username="bob", role="leader", password="short"), "至少 8 位"),
-    (dict(username="b ob", role="leader", password="long-enough"), "空格"),
-    (dict(username="alice", role="leader", password="long-enough"), "已存在"),
-    (dict(username="bob", role="leader", password="long-enough",
-          email="alice@example.gov.cn"), "已绑定"),
-    (dict(username="bob", role="department", password="long-enough", dept_id=999), "不存在"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(username="bob", role="department", password="long-enough"), "必须绑定"),
+        (dict(username="bob", role="leader", password="long-enough", dept_id=1), "不应绑定"),
+        (dict(username="bob", role="boss", password="long-enough"), "未知角色"),
+        (dict(username="bob", role="leader", password="short"), "至少 8 位"),
+        (dict(username="b ob", role="leader", password="long-enough"), "空格"),
+        (dict(username="alice", role="leader", password="long-enough"), "已存在"),
+        (dict(username="bob", role="leader", password="long-enough", email="alice@example.gov.cn"), "已绑定"),
+        (dict(username="bob", role="department", password="long-enough", dept_id=999), "不存在"),
+    ],
+)
 def test_create_user_rejects(store, kwargs, message):
-    with pytest.raises(UserError, match=message):
-        with store.begin() as conn:
-            create_user(conn, actor="root", **kwargs)
+    with pytest.raises(UserError, match=message), store.begin() as conn:
+        create_user(conn, actor="root", **kwargs)
     with store.connect() as conn:
         assert [u["username"] for u in list_users(conn)] == ["alice"]
 
@@ -210,8 +213,7 @@ def test_login_by_email(store):
         missing = login_by_email(conn, "eve@example.gov.cn")
     assert ok.viewer.username == "alice"
     assert not missing.ok and "未绑定" in missing.message
-    methods = [json.loads(r.detail)["method"] for r in audit_rows(store)
-               if r.action.startswith("login.")]
+    methods = [json.loads(r.detail)["method"] for r in audit_rows(store) if r.action.startswith("login.")]
     assert methods == ["oidc", "oidc"]
 
 
@@ -229,15 +231,15 @@ def test_audit_viewer_filters_and_is_admin_only(store):
     with store.connect() as conn:
         everything = list_events(conn, ADMIN)
         # user.add, login.failure, login.success, export — newest first
-        assert [e["action"] for e in everything] == [
-            "export", "login.success", "login.failure", "user.add"]
-        assert [e["action"] for e in list_events(conn, ADMIN, actor="alice")] == [
-            "login.success", "login.failure"]
+        assert [e["action"] for e in everything] == ["export", "login.success", "login.failure", "user.add"]
+        assert [e["action"] for e in list_events(conn, ADMIN, actor="alice")] == ["login.success", "login.failure"]
         assert len(list_events(conn, ADMIN, actions=["export", "user.add"])) == 2
         assert [e["actor"] for e in list_events(conn, ADMIN, text="xlsx")] == ["bob"]
         assert list_events(conn, ADMIN, until=datetime(2000, 1, 1)) == []
         assert distinct_values(conn, ADMIN) == (
-            ["alice", "bob", "test"], ["export", "login.failure", "login.success", "user.add"])
+            ["alice", "bob", "test"],
+            ["export", "login.failure", "login.success", "user.add"],
+        )
         for role in ("leader", "inspector", "department"):
             with pytest.raises(AccessDenied):
                 list_events(conn, Viewer("x", role, 1))
@@ -250,31 +252,39 @@ def test_demo_users_only_in_demo_mode(store, monkeypatch):
     monkeypatch.setenv("PAOBAN_DEMO_MODE", "1")
     accounts = ensure_demo_users(store)
     assert [(u, r) for u, r, _ in accounts] == [
-        ("demo_leader", "leader"), ("demo_inspector", "inspector"), ("demo_admin", "admin"),
-        ("demo_dept_1", "department"), ("demo_dept_2", "department")]
+        ("demo_leader", "leader"),
+        ("demo_inspector", "inspector"),
+        ("demo_admin", "admin"),
+        ("demo_dept_1", "department"),
+        ("demo_dept_2", "department"),
+    ]
     assert ensure_demo_users(store) == accounts  # idempotent
     with store.connect() as conn:
         by_name = {u["username"]: u for u in list_users(conn)}
-    assert (by_name["demo_dept_1"]["dept_name"], by_name["demo_dept_2"]["dept_name"]) == (
-        "市数据局", "西湖区")
+    assert (by_name["demo_dept_1"]["dept_name"], by_name["demo_dept_2"]["dept_name"]) == ("市数据局", "西湖区")
     assert login(store, DEMO_PASSWORD, T0, "demo_dept_2").viewer.dept_id == 2
 
 
 def run_cli(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "-m", "data", "user", *args], input=stdin,
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "data", "user", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+    )
 
 
 def test_cli_add_disable_reset_list(db_url, engine):
     with engine.begin() as conn:
         add_departments(conn, [{"name": "市数据局", "category": "市直部门"}])
-    added = run_cli(db_url, "add", "root", "--role", "管理员", "--password-stdin",
-                    stdin="first-admin-pw\n")
+    added = run_cli(db_url, "add", "root", "--role", "管理员", "--password-stdin", stdin="first-admin-pw\n")
     assert added.returncode == 0, added.stderr
     assert "first-admin-pw" not in added.stdout
-    generated = run_cli(db_url, "add", "liaison", "--role", "department", "--dept", "市数据局",
-                        "--email", "l@x.cn")
+    generated = run_cli(db_url, "add", "liaison", "--role", "department", "--dept", "市数据局", "--email", "l@x.cn")
     assert generated.returncode == 0, generated.stderr
     password = generated.stdout.strip().splitlines()[-1].split("：")[-1]
     assert login(engine, password, T0, "liaison").viewer.dept_id == 1
@@ -294,6 +304,10 @@ def test_cli_add_disable_reset_list(db_url, engine):
     for out in (added, generated, reset, listed):
         assert not any(h in out.stdout + out.stderr for h in hashes)
     actions = [(r.action, r.target) for r in audit_rows(engine) if r.action.startswith("user.")]
-    assert actions == [("user.add", "root"), ("user.add", "liaison"),
-                       ("user.disable", "liaison"), ("user.reset_password", "root")]
+    assert actions == [
+        ("user.add", "root"),
+        ("user.add", "liaison"),
+        ("user.disable", "liaison"),
+        ("user.reset_password", "root"),
+    ]
     assert all(r.actor.startswith("cli:") for r in audit_rows(engine, "user.add"))

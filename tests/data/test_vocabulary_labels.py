@@ -1,4 +1,5 @@
 """Every code a page shows has a Chinese label: frequencies, audit targets, fault codes."""
+
 from __future__ import annotations
 
 from data.vocabulary import audit_target_label, fault_label, frequency_label

@@ -4,6 +4,7 @@ test-artifacts/screenshots/.
 
 Uses Debian's /usr/bin/chromium through Playwright (never `playwright install`).
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "e2e-password-1"
 TIMEOUT_MS = 30_000
 
@@ -73,11 +80,21 @@ def server(tmp_path_factory):
     engine.dispose()
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp)}
-    log = open(tmp / "streamlit.log", "wb")
+    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - the server outlives this block; closed in finally
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard", f"--server.port={port}", "--server.address=127.0.0.1",
-         "--server.headless=true"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--server.headless=true",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc)
@@ -107,7 +124,8 @@ def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
-        ".map(e => e.scrollHeight), 900)")
+        ".map(e => e.scrollHeight), 900)"
+    )
     page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 12000)})
     page.wait_for_timeout(1500)  # let plotly redraw at the new size
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -115,8 +133,7 @@ def shot(page, name: str) -> None:
 
 
 def logged_in(browser, base: str, username: str):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True,
-                                  locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(base)
@@ -151,8 +168,9 @@ def test_leader_ranking_department_and_excel(server, browser, tmp_path):
     assert rows["市卫健委"][0] == 3
     engine = make_engine(url)
     with engine.connect() as conn:
-        audit = conn.execute(select(AuditLog.actor, AuditLog.action, AuditLog.target)
-                             .where(AuditLog.action == "export")).all()
+        audit = conn.execute(
+            select(AuditLog.actor, AuditLog.action, AuditLog.target).where(AuditLog.action == "export")
+        ).all()
     engine.dispose()
     assert audit == [("leader", "export", "ranking:city_dept")]
 

@@ -1,5 +1,6 @@
 """部门详情's 部门 picker in a real Chromium: every choice shows the chosen department,
 also after a period change and after arriving from a ranking row click (issue #17)."""
+
 from __future__ import annotations
 
 import pytest

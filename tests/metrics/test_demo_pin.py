@@ -1,6 +1,7 @@
 """The demo city's numbers, pinned: a change of code that moves any total, tier, rank or
 indicator value of the demo city fails here. Behaviour changes that are meant to move
 them update PINNED, and the commit says why."""
+
 from __future__ import annotations
 
 import hashlib
@@ -43,13 +44,18 @@ def demo_engine(tmp_path_factory):
 def ranking_digest(assessment) -> str:
     """sha256 of every department's total, tier and rank and every indicator's value,
     score and effective weight, rounded to 6 decimals."""
+
     def num(x):
         return None if x is None or x != x else round(float(x), 6)
 
-    depts = sorted((r.name, num(r.total), r.tier, None if r.rank is None or r.rank != r.rank else int(r.rank))
-                   for r in assessment.departments.itertuples())
-    inds = sorted((int(r.dept_id), r.key, num(r.value), num(r.score), num(r.weight), r.status)
-                  for r in assessment.indicators.itertuples())
+    depts = sorted(
+        (r.name, num(r.total), r.tier, None if r.rank is None or r.rank != r.rank else int(r.rank))
+        for r in assessment.departments.itertuples()
+    )
+    inds = sorted(
+        (int(r.dept_id), r.key, num(r.value), num(r.score), num(r.weight), r.status)
+        for r in assessment.indicators.itertuples()
+    )
     return hashlib.sha256(json.dumps([depts, inds], ensure_ascii=False).encode()).hexdigest()
 
 

@@ -1,4 +1,5 @@
 """A period without any record is not scored or ranked: the catalog alone is today's state."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,5 +1,6 @@
 """A closed period is judged as of min(today, its end + the longest grace among its slots):
 a 每月 resource that stopped updating in August is overdue in the September monthly view."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -23,16 +24,43 @@ def stopped_in_august(engine) -> None:
     its office cases of September are the period's records (a period without any is not scored)."""
     with engine.begin() as conn:
         add_departments(conn, [{"name": "市统计局", "category": "市直部门"}])
-        conn.execute(insert(CatalogResource.__table__), [
-            {"resource_code": "R1", "name": "统计月报", "provider_dept_id": 1, "share_type": "unconditional",
-             "update_frequency": "monthly", "mounted": True, "service_code": None,
-             "registered_at": date(2025, 6, 1), "first_seen_at": datetime(2025, 6, 1),
-             "snapshot_at": datetime(2026, 11, 1), "last_updated_at": local(2026, 8, 3)}])
-        conn.execute(insert(ResourceUpdate.__table__), [
-            {"resource_code": "R1", "provider_dept_id": 1, "updated_at": local(2026, m, 3)} for m in range(1, 9)])
-        conn.execute(insert(OfficeKpi.__table__), [
-            {"dept_id": 1, "month": date(2026, 9, 1), "cases_received": 100, "cases_completed": 100,
-             "cases_on_time": 100, "cases_online": 50, "reviews_good": 10, "reviews_bad": 0}])
+        conn.execute(
+            insert(CatalogResource.__table__),
+            [
+                {
+                    "resource_code": "R1",
+                    "name": "统计月报",
+                    "provider_dept_id": 1,
+                    "share_type": "unconditional",
+                    "update_frequency": "monthly",
+                    "mounted": True,
+                    "service_code": None,
+                    "registered_at": date(2025, 6, 1),
+                    "first_seen_at": datetime(2025, 6, 1),
+                    "snapshot_at": datetime(2026, 11, 1),
+                    "last_updated_at": local(2026, 8, 3),
+                }
+            ],
+        )
+        conn.execute(
+            insert(ResourceUpdate.__table__),
+            [{"resource_code": "R1", "provider_dept_id": 1, "updated_at": local(2026, m, 3)} for m in range(1, 9)],
+        )
+        conn.execute(
+            insert(OfficeKpi.__table__),
+            [
+                {
+                    "dept_id": 1,
+                    "month": date(2026, 9, 1),
+                    "cases_received": 100,
+                    "cases_completed": 100,
+                    "cases_on_time": 100,
+                    "cases_online": 50,
+                    "reviews_good": 10,
+                    "reviews_bad": 0,
+                }
+            ],
+        )
 
 
 def test_longest_grace_of_the_slots_that_end_in_a_period():
@@ -77,4 +105,3 @@ def test_refresh_freezes_the_month_once_its_grace_has_passed(engine):
     with engine.connect() as conn:
         keys = {k for (k,) in conn.execute(select(t.c.period_key).where(t.c.id.in_(written)))}
     assert "2026-09" not in keys  # frozen
-

@@ -1,21 +1,38 @@
 """An exemption takes its evidence rows out of its one indicator, and says so in the explanation."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from metrics.assessment import assess
 from data.periods import Period
+from metrics.assessment import assess
 from metrics.scheme import load_scheme
 from tests.metrics.builders import day, inputs
 
-CALLS = [{"provider_dept_id": 1, "service_code": "S1", "calls": 1000, "failures": 10},
-         {"provider_dept_id": 1, "service_code": "S2", "calls": 5, "failures": 5},
-         {"provider_dept_id": 1, "service_code": "S9", "calls": 95, "failures": 0}]
-RESOURCES = [{"resource_code": "R1", "provider_dept_id": 1, "share_type": "unconditional", "update_frequency": "monthly",
-              "mounted": True, "service_code": "S1"},
-             {"resource_code": "R2", "provider_dept_id": 1, "share_type": "unconditional", "update_frequency": "monthly",
-              "mounted": True, "service_code": "S2"}]
+CALLS = [
+    {"provider_dept_id": 1, "service_code": "S1", "calls": 1000, "failures": 10},
+    {"provider_dept_id": 1, "service_code": "S2", "calls": 5, "failures": 5},
+    {"provider_dept_id": 1, "service_code": "S9", "calls": 95, "failures": 0},
+]
+RESOURCES = [
+    {
+        "resource_code": "R1",
+        "provider_dept_id": 1,
+        "share_type": "unconditional",
+        "update_frequency": "monthly",
+        "mounted": True,
+        "service_code": "S1",
+    },
+    {
+        "resource_code": "R2",
+        "provider_dept_id": 1,
+        "share_type": "unconditional",
+        "update_frequency": "monthly",
+        "mounted": True,
+        "service_code": "S2",
+    },
+]
 OUTAGE = {"dept_id": 1, "indicator": "call_success", "item_type": "service", "item_key": "S2", "appeal_id": 7}
 
 

@@ -1,4 +1,5 @@
 """红榜/黑榜 by the scheme's [honours] rule, on hand-made rankings."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,20 +12,27 @@ THIRD = Honours(divisor=3, minimum=1, maximum=3, black_tiers=("较差",))
 
 def ranking(category: str, tiers: list[str]) -> pd.DataFrame:
     n = len(tiers)
-    return pd.DataFrame({"department": [f"{category}{i + 1}" for i in range(n)], "category": category,
-                         "rank": range(1, n + 1), "total": [95.0 - i for i in range(n)], "tier": tiers})
+    return pd.DataFrame(
+        {
+            "department": [f"{category}{i + 1}" for i in range(n)],
+            "category": category,
+            "rank": range(1, n + 1),
+            "total": [95.0 - i for i in range(n)],
+            "tier": tiers,
+        }
+    )
 
 
 def test_a_third_of_each_category_bounded_by_one_and_three():
-    city = ranking("局", ["优秀"] * 3 + ["良好"] * 7)              # 10 // 3 = 3
-    districts = ranking("区", ["良好", "一般"])                     # 2 // 3 = 0 → at least 1
+    city = ranking("局", ["优秀"] * 3 + ["良好"] * 7)  # 10 // 3 = 3
+    districts = ranking("区", ["良好", "一般"])  # 2 // 3 = 0 → at least 1
     red, black = honour_lists(pd.concat([city, districts], ignore_index=True), THIRD)
     assert list(red["department"]) == ["局1", "局2", "局3", "区1"]
     assert list(black["department"]) == ["局8", "局9", "局10", "区2"]
 
 
 def test_black_list_takes_every_department_of_a_named_tier():
-    city = ranking("局", ["优秀", "良好", "较差", "较差", "一般", "一般"])   # 6 // 3 = 2
+    city = ranking("局", ["优秀", "良好", "较差", "较差", "一般", "一般"])  # 6 // 3 = 2
     red, black = honour_lists(city, THIRD)
     assert list(red["department"]) == ["局1", "局2"]
     assert list(black["department"]) == ["局3", "局4", "局5", "局6"]
@@ -33,7 +41,7 @@ def test_black_list_takes_every_department_of_a_named_tier():
 def test_another_rule_changes_the_lists():
     city = ranking("局", ["优秀"] * 4 + ["良好"] * 8)
     red, black = honour_lists(city, Honours(divisor=2, minimum=1, maximum=5, black_tiers=()))
-    assert list(red["department"]) == ["局1", "局2", "局3", "局4", "局5"]     # 12 // 2 = 6 → at most 5
+    assert list(red["department"]) == ["局1", "局2", "局3", "局4", "局5"]  # 12 // 2 = 6 → at most 5
     assert list(black["department"]) == ["局8", "局9", "局10", "局11", "局12"]
 
 

@@ -1,22 +1,33 @@
 """Sharing, deadline, complaint and office indicators on hand-built frames."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from metrics.indicators.complaints import complaint_indicators
 from metrics.indicators.office import office_indicators
-from metrics.indicators.sharing import (call_indicators, catalog_indicators, objection_indicators,
-                                        request_indicators)
+from metrics.indicators.sharing import call_indicators, catalog_indicators, objection_indicators, request_indicators
 from tests.metrics.builders import context, counts_of, inputs, local
 
 RESOURCES = [
     # dept 1: four resources; R4 is not_shared (excluded from mount_rate), R5 registered after as_of.
-    {"resource_code": "R1", "provider_dept_id": 1, "share_type": "unconditional", "mounted": True, "service_code": "S1"},
+    {
+        "resource_code": "R1",
+        "provider_dept_id": 1,
+        "share_type": "unconditional",
+        "mounted": True,
+        "service_code": "S1",
+    },
     {"resource_code": "R2", "provider_dept_id": 1, "share_type": "conditional", "mounted": True, "service_code": "S2"},
     {"resource_code": "R3", "provider_dept_id": 1, "share_type": "conditional", "mounted": False},
     {"resource_code": "R4", "provider_dept_id": 1, "share_type": "not_shared", "mounted": False},
-    {"resource_code": "R5", "provider_dept_id": 1, "share_type": "unconditional", "mounted": False,
-     "registered_at": date(2026, 7, 1)},
+    {
+        "resource_code": "R5",
+        "provider_dept_id": 1,
+        "share_type": "unconditional",
+        "mounted": False,
+        "registered_at": date(2026, 7, 1),
+    },
     # dept 2: one mounted resource without a service code (cannot be matched to calls)
     {"resource_code": "R6", "provider_dept_id": 2, "share_type": "unconditional", "mounted": True},
 ]
@@ -49,14 +60,25 @@ def test_call_success_and_usage_from_the_rollup():
         resources=RESOURCES,
         calls=[
             {"provider_dept_id": 1, "service_code": "S1", "calls": 1000, "failures": 10},
-            {"provider_dept_id": 1, "service_code": "S2", "calls": 5, "failures": 5},   # all failed: unused
+            {"provider_dept_id": 1, "service_code": "S2", "calls": 5, "failures": 5},  # all failed: unused
             {"provider_dept_id": 1, "service_code": "S9", "calls": 95, "failures": 0},  # unregistered service
         ],
-        faults=[{"provider_dept_id": 1, "service_code": "S2", "fault_code": "E500", "failed": 4},
-                {"provider_dept_id": 1, "service_code": "S2", "fault_code": "E404", "failed": 1}],
+        faults=[
+            {"provider_dept_id": 1, "service_code": "S2", "fault_code": "E500", "failed": 4},
+            {"provider_dept_id": 1, "service_code": "S2", "fault_code": "E404", "failed": 1},
+        ],
         # S1: 1000 timed calls, 600 ≤ 50 ms (h2), 340 ≤ 100 ms (h3), 60 ≤ 1000 ms (h6).
-        latency=[{"provider_dept_id": 1, "service_code": "S1", "duration_count": 1000, "duration_sum_ms": 90_000,
-                  "h2": 600, "h3": 340, "h6": 60}],
+        latency=[
+            {
+                "provider_dept_id": 1,
+                "service_code": "S1",
+                "duration_count": 1000,
+                "duration_sum_ms": 90_000,
+                "h2": 600,
+                "h3": 340,
+                "h6": 60,
+            }
+        ],
     )
     parts = call_indicators(inp, context(inp, "2026-Q2", "2026-06-30"))
     # call_success dept 1: (1000 − 10 + 5 − 5 + 95) ÷ (1000 + 5 + 95) = 1085/1100; dept 2 has no calls.
@@ -79,9 +101,19 @@ def test_call_success_and_usage_from_the_rollup():
 
 REQUESTS = [
     # submitted Tue 02-10: 5 working days across Spring Festival (14 Sat is 调休) → deadline 02-24.
-    {"request_id": "A", "provider_dept_id": 1, "submitted_at": local(2026, 2, 10), "answered_at": local(2026, 2, 24, 23, 59)},
-    {"request_id": "B", "provider_dept_id": 1, "submitted_at": local(2026, 2, 10), "answered_at": local(2026, 2, 25, 9)},
-    {"request_id": "C", "provider_dept_id": 1, "submitted_at": local(2026, 2, 10)},                  # open, overdue
+    {
+        "request_id": "A",
+        "provider_dept_id": 1,
+        "submitted_at": local(2026, 2, 10),
+        "answered_at": local(2026, 2, 24, 23, 59),
+    },
+    {
+        "request_id": "B",
+        "provider_dept_id": 1,
+        "submitted_at": local(2026, 2, 10),
+        "answered_at": local(2026, 2, 25, 9),
+    },
+    {"request_id": "C", "provider_dept_id": 1, "submitted_at": local(2026, 2, 10)},  # open, overdue
     # submitted 03-25 (Wed): deadline 04-01 → belongs to Q2, not Q1
     {"request_id": "D", "provider_dept_id": 1, "submitted_at": local(2026, 3, 25), "answered_at": local(2026, 3, 26)},
     # the source gives the deadline: 03-31
@@ -117,11 +149,23 @@ def test_request_deadlines_in_working_days():
 
 
 def test_objection_deadlines():
-    inp = inputs(objections=[
-        # raised Mon 2026-09-28: deadline Sat 10-10 (National Day, 调休 Saturday)
-        {"objection_id": "X", "provider_dept_id": 2, "raised_at": local(2026, 9, 28), "resolved_at": local(2026, 10, 10, 18)},
-        {"objection_id": "Y", "provider_dept_id": 2, "raised_at": local(2026, 9, 28), "resolved_at": local(2026, 10, 11, 9)},
-    ])
+    inp = inputs(
+        objections=[
+            # raised Mon 2026-09-28: deadline Sat 10-10 (National Day, 调休 Saturday)
+            {
+                "objection_id": "X",
+                "provider_dept_id": 2,
+                "raised_at": local(2026, 9, 28),
+                "resolved_at": local(2026, 10, 10, 18),
+            },
+            {
+                "objection_id": "Y",
+                "provider_dept_id": 2,
+                "raised_at": local(2026, 9, 28),
+                "resolved_at": local(2026, 10, 11, 9),
+            },
+        ]
+    )
     parts = objection_indicators(inp, context(inp, "2026-10", "2026-10-31"))
     assert counts_of(parts, "objection_on_time") == {2: (1, 2)}
     assert parts.evidence[0].iloc[0]["due_at"].date() == date(2026, 10, 10)
@@ -131,18 +175,39 @@ def test_complaint_indicators():
     office = [{"dept_id": 1, "month": datetime(2026, m, 1), "cases_received": 2000} for m in (4, 5, 6)]
     complaints = [
         # received 04-01 (Wed), own limit 2 working days → 04-03; closed 04-03 → on time, 满意
-        {"ticket_id": "T1", "dept_id": 1, "received_at": local(2026, 4, 1), "limit_workdays": 2,
-         "closed_at": local(2026, 4, 3), "satisfaction": "satisfied"},
+        {
+            "ticket_id": "T1",
+            "dept_id": 1,
+            "received_at": local(2026, 4, 1),
+            "limit_workdays": 2,
+            "closed_at": local(2026, 4, 3),
+            "satisfaction": "satisfied",
+        },
         # default 5 working days from Wed 04-01: 2, 3, (4–6 Qingming holiday), 7, 8, 9 → 04-09; closed 04-10 → late
-        {"ticket_id": "T2", "dept_id": 1, "received_at": local(2026, 4, 1), "closed_at": local(2026, 4, 10),
-         "satisfaction": "dissatisfied"},
+        {
+            "ticket_id": "T2",
+            "dept_id": 1,
+            "received_at": local(2026, 4, 1),
+            "closed_at": local(2026, 4, 10),
+            "satisfaction": "dissatisfied",
+        },
         # given due_at 05-10, open → overdue
-        {"ticket_id": "T3", "dept_id": 1, "received_at": local(2026, 5, 1), "due_at": local(2026, 5, 10),
-         "satisfaction": "basically_satisfied"},
+        {
+            "ticket_id": "T3",
+            "dept_id": 1,
+            "received_at": local(2026, 5, 1),
+            "due_at": local(2026, 5, 10),
+            "satisfaction": "basically_satisfied",
+        },
         {"ticket_id": "T4", "dept_id": 1, "received_at": local(2026, 6, 1), "closed_at": local(2026, 6, 2)},
         # received in March (Q1): not counted in Q2's complaint count or satisfaction
-        {"ticket_id": "T0", "dept_id": 1, "received_at": local(2026, 3, 2), "closed_at": local(2026, 3, 3),
-         "satisfaction": "dissatisfied"},
+        {
+            "ticket_id": "T0",
+            "dept_id": 1,
+            "received_at": local(2026, 3, 2),
+            "closed_at": local(2026, 3, 3),
+            "satisfaction": "dissatisfied",
+        },
     ]
     inp = inputs(office=office, complaints=complaints)
     parts = complaint_indicators(inp, context(inp, "2026-Q2", "2026-06-30"))
@@ -158,8 +223,19 @@ def test_complaint_indicators():
 
 
 def test_office_kpis_sum_the_period_months_known_by_as_of():
-    rows = [{"dept_id": 1, "month": datetime(2026, m, 1), "cases_received": 100, "cases_completed": 80,
-             "cases_on_time": 76, "cases_online": 50, "reviews_good": 9, "reviews_bad": 1} for m in (3, 4, 5, 6)]
+    rows = [
+        {
+            "dept_id": 1,
+            "month": datetime(2026, m, 1),
+            "cases_received": 100,
+            "cases_completed": 80,
+            "cases_on_time": 76,
+            "cases_online": 50,
+            "reviews_good": 9,
+            "reviews_bad": 1,
+        }
+        for m in (3, 4, 5, 6)
+    ]
     inp = inputs(office=rows)
     parts = office_indicators(inp, context(inp, "2026-Q2", "2026-05-15"))
     # April and May (June has not begun by 05-15; March is outside): 152/160, 100/200, 18/20
@@ -169,10 +245,21 @@ def test_office_kpis_sum_the_period_months_known_by_as_of():
 
 
 def test_department_created_mid_year():
-    depts = [{"dept_id": 1, "name": "新设局", "category": "city_dept", "active_from": datetime(2026, 5, 1)},
-             {"dept_id": 2, "name": "未来局", "category": "city_dept", "active_from": datetime(2026, 8, 1)}]
-    rows = [{"dept_id": d, "month": datetime(2026, m, 1), "cases_received": 100, "cases_completed": 100,
-             "cases_on_time": 100} for d in (1, 2) for m in (4, 5, 6)]
+    depts = [
+        {"dept_id": 1, "name": "新设局", "category": "city_dept", "active_from": datetime(2026, 5, 1)},
+        {"dept_id": 2, "name": "未来局", "category": "city_dept", "active_from": datetime(2026, 8, 1)},
+    ]
+    rows = [
+        {
+            "dept_id": d,
+            "month": datetime(2026, m, 1),
+            "cases_received": 100,
+            "cases_completed": 100,
+            "cases_on_time": 100,
+        }
+        for d in (1, 2)
+        for m in (4, 5, 6)
+    ]
     inp = inputs(departments=depts, office=rows)
     ctx = context(inp, "2026-Q2", "2026-06-30")
     # dept 2 does not exist yet in Q2; dept 1 counts May and June only

@@ -1,14 +1,16 @@
 """Property tests: monotone in on-time updates, scores in [0, 100], ranks consistent with ties."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from data.periods import Period
 from metrics.assessment import assess
 from metrics.indicators import DEFINITIONS
-from data.periods import Period
 from metrics.scheme import load_scheme
 from metrics.scoring import competition_rank, score_units
 from tests.metrics.builders import inputs, local
@@ -27,14 +29,14 @@ def total_of(resources, updates, extra_office=True):
         updates=[{"resource_code": c, "updated_at": at} for c, at in updates],
         first_updates=[{"resource_code": c, "first_update": at} for c, at in first.items()],
         office=[{"dept_id": 1, "month": datetime(2026, 3, 1), "cases_completed": 100, "cases_on_time": 95}]
-        if extra_office else [],
+        if extra_office
+        else [],
     )
     a = assess(inp, Period.parse("2026-Q2"), date(2026, 6, 30), SCHEME)
     return a.departments.set_index("dept_id").loc[1, "total"]
 
 
-resource_sets = st.lists(
-    st.tuples(st.sampled_from(FREQS), st.integers(0, 150)), min_size=1, max_size=4)
+resource_sets = st.lists(st.tuples(st.sampled_from(FREQS), st.integers(0, 150)), min_size=1, max_size=4)
 day_offsets = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 180)), max_size=25)
 
 
@@ -42,9 +44,16 @@ day_offsets = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 180)), max_si
 @given(resource_sets, day_offsets, st.tuples(st.integers(0, 3), st.integers(0, 180)))
 def test_adding_an_update_never_lowers_the_score(res, ups, extra):
     # history starts at registration (first listed then), so an update can only turn slots on time
-    resources = [{"resource_code": f"R{i}", "provider_dept_id": 1, "update_frequency": f,
-                  "registered_at": YEAR_START + timedelta(days=reg), "first_seen_at": datetime(2025, 1, 1)}
-                 for i, (f, reg) in enumerate(res)]
+    resources = [
+        {
+            "resource_code": f"R{i}",
+            "provider_dept_id": 1,
+            "update_frequency": f,
+            "registered_at": YEAR_START + timedelta(days=reg),
+            "first_seen_at": datetime(2025, 1, 1),
+        }
+        for i, (f, reg) in enumerate(res)
+    ]
     n = len(resources)
     updates = sorted({(f"R{i % n}", local(2026, 1, 1) + timedelta(days=d)) for i, d in ups})
     more = sorted(set(updates) | {(f"R{extra[0] % n}", local(2026, 1, 1) + timedelta(days=extra[1]))})
@@ -53,7 +62,8 @@ def test_adding_an_update_never_lowers_the_score(res, ups, extra):
 
 counts_strategy = st.lists(
     st.tuples(st.integers(1, 4), st.sampled_from(sorted(DEFINITIONS)), st.integers(0, 1000), st.integers(0, 1000)),
-    max_size=40)
+    max_size=40,
+)
 
 
 @settings(max_examples=60, deadline=None)

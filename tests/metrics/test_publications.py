@@ -1,4 +1,5 @@
 """Two publication versions around a late accepted appeal: both recompute bit for bit."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -35,9 +36,15 @@ def test_both_versions_verify_and_the_exemption_is_only_in_the_second(engine):
     seed(engine)
     v1 = version(engine, date(2026, 11, 2), date(2026, 11, 9))
     with engine.begin() as conn:  # 2026-10 ends Sat 10-31: appeal window 11-02 … 11-06
-        appeal = appeals.file_appeal(conn, SHUJU, period_key="2026-10", indicator="call_success",
-                                     reason="5 月 S1 故障由省级平台升级造成", today=date(2026, 11, 3),
-                                     evidence=[{"item_type": "service", "item_key": "S1"}])
+        appeal = appeals.file_appeal(
+            conn,
+            SHUJU,
+            period_key="2026-10",
+            indicator="call_success",
+            reason="5 月 S1 故障由省级平台升级造成",
+            today=date(2026, 11, 3),
+            evidence=[{"item_type": "service", "item_key": "S1"}],
+        )
         appeals.review(conn, INSPECTOR, appeal, "exemption", "经核实为省平台升级")
     v2 = version(engine, date(2026, 11, 16), date(2026, 11, 23))
     first, second = verify_version(engine, v1), verify_version(engine, v2)

@@ -1,4 +1,5 @@
 """Through the store on SQLite and PostgreSQL: compute, refresh, publish, verify, adjust, CLI."""
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,12 @@ def test_failing_services_name_their_top_fault_code(city):
 
 def _rows(conn, snap_id):
     t = DeptScore.__table__
-    return [tuple(r) for r in conn.execute(select(t.c.dept_id, t.c.total, t.c.tier, t.c.rank)
-                                           .where(t.c.snapshot_id == snap_id).order_by(t.c.dept_id))]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            select(t.c.dept_id, t.c.total, t.c.tier, t.c.rank).where(t.c.snapshot_id == snap_id).order_by(t.c.dept_id)
+        )
+    ]
 
 
 def test_refresh_skips_unchanged_periods_and_supersedes(city):
@@ -69,8 +74,11 @@ def test_refresh_skips_unchanged_periods_and_supersedes(city):
     assert len(ids) == 33
     assert snapshots.refresh_current(city, TODAY) == []
     with city.begin() as conn:
-        conn.execute(insert(ResourceUpdate.__table__).values(
-            resource_code="R2", provider_dept_id=2, updated_at=local(2026, 11, 18)))
+        conn.execute(
+            insert(ResourceUpdate.__table__).values(
+                resource_code="R2", provider_dept_id=2, updated_at=local(2026, 11, 18)
+            )
+        )
     again = snapshots.refresh_current(city, TODAY)
     t = ScoreSnapshot.__table__
     with city.connect() as conn:
@@ -84,16 +92,21 @@ def test_publish_then_data_change_shows_in_verify(city):
     snap_id = snapshots.publish(city, 2026, "张三", today=TODAY)
     with city.connect() as conn:
         before = _rows(conn, snap_id)
-        assert conn.execute(select(AuditLog.__table__.c.action).where(
-            AuditLog.__table__.c.target == f"score_snapshot:{snap_id}")).scalar() == "score.publish"
+        assert (
+            conn.execute(
+                select(AuditLog.__table__.c.action).where(AuditLog.__table__.c.target == f"score_snapshot:{snap_id}")
+            ).scalar()
+            == "score.publish"
+        )
     v = snapshots.verify(city, 2026)
     assert v.identical, v.differences
     with pytest.raises(snapshots.PublishError, match="不能重复发布"):
         snapshots.publish(city, 2026, "李四", today=TODAY)
 
     with city.begin() as conn:  # a late correction: one request now answered on time
-        conn.execute(text("UPDATE sharing_request SET answered_at = :at WHERE request_id = 'Q2'"),
-                     {"at": local(2026, 4, 8)})
+        conn.execute(
+            text("UPDATE sharing_request SET answered_at = :at WHERE request_id = 'Q2'"), {"at": local(2026, 4, 8)}
+        )
     snapshots.refresh_current(city, TODAY)
     v = snapshots.verify(city, 2026)
     assert not v.identical and not v.digest_same
@@ -111,9 +124,23 @@ def test_adjustments_are_recorded_with_an_audit_row(city):
     with pytest.raises(ValueError, match="未知部门"):
         snapshots.add_adjustment(city, "不存在局", "bonus", 1, "x", "王五", "2026")
     with city.connect() as conn:
-        row = conn.execute(select(ScoreAdjustment.__table__).where(ScoreAdjustment.__table__.c.id == adj_id)).mappings().one()
-        assert (row["dept_id"], row["kind"], row["points"], row["author"], row["period_key"]) == (1, "bonus", 2, "王五", None)
-        log = conn.execute(select(AuditLog.__table__).where(AuditLog.__table__.c.target == f"score_adjustment:{adj_id}")).mappings().one()
+        row = (
+            conn.execute(select(ScoreAdjustment.__table__).where(ScoreAdjustment.__table__.c.id == adj_id))
+            .mappings()
+            .one()
+        )
+        assert (row["dept_id"], row["kind"], row["points"], row["author"], row["period_key"]) == (
+            1,
+            "bonus",
+            2,
+            "王五",
+            None,
+        )
+        log = (
+            conn.execute(select(AuditLog.__table__).where(AuditLog.__table__.c.target == f"score_adjustment:{adj_id}"))
+            .mappings()
+            .one()
+        )
         assert log["actor"] == "王五" and json.loads(log["detail"])["reason"] == "承担省级试点"
     a = snapshots.compute(city, "2026", TODAY)
     d = a.departments.set_index("dept_id")
@@ -122,8 +149,14 @@ def test_adjustments_are_recorded_with_an_audit_row(city):
 
 def run_cli(db_url, *args):
     env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "-m", "metrics", *args], capture_output=True, text=True, env=env,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "metrics", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        timeout=300,
+    )
 
 
 def test_cli(city, db_url):
@@ -135,8 +168,20 @@ def test_cli(city, db_url):
     assert out.returncode == 0 and out.stdout.splitlines()[1].startswith("区县,1,甲区,")
     out = run_cli(db_url, "explain", "--dept", "市人社局", "--period", "2026", "--as-of", "2026-11-20")
     assert out.returncode == 0 and "【提分清单】" in out.stdout and "答复共享申请 Q2" in out.stdout
-    out = run_cli(db_url, "adjust", "--dept", "甲区", "--kind", "veto", "--reason", "发生数据安全事件",
-                  "--author", "赵六", "--period", "2026")
+    out = run_cli(
+        db_url,
+        "adjust",
+        "--dept",
+        "甲区",
+        "--kind",
+        "veto",
+        "--reason",
+        "发生数据安全事件",
+        "--author",
+        "赵六",
+        "--period",
+        "2026",
+    )
     assert out.returncode == 0 and "一票否决" in out.stdout
     assert run_cli(db_url, "score", "--period", "2026-13").returncode == 2
     assert run_cli(db_url, "verify", "--year", "2026").returncode == 2  # not published yet

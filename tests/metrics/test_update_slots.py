@@ -1,4 +1,5 @@
 """数据更新及时率: slots of every frequency, grace, registration, history start, snapshot rule."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,13 +8,31 @@ from metrics.indicators.updates import update_indicators
 from tests.metrics.builders import context, counts_of, inputs, local
 
 
-def run(freq: str, period: str, as_of: str, updates=(), registered=date(2025, 1, 1), first_seen=datetime(2025, 1, 1),
-        last_updated=None, departments=None, note=None):
+def run(
+    freq: str,
+    period: str,
+    as_of: str,
+    updates=(),
+    registered=date(2025, 1, 1),
+    first_seen=datetime(2025, 1, 1),
+    last_updated=None,
+    departments=None,
+    note=None,
+):
     """(numerator, denominator) of update_on_time for one resource R of department 1, plus the Parts."""
     tables = dict(
-        resources=[{"resource_code": "R", "name": "人口库", "provider_dept_id": 1, "update_frequency": freq,
-                    "registered_at": registered, "first_seen_at": first_seen, "last_updated_at": last_updated,
-                    "update_note": note}],
+        resources=[
+            {
+                "resource_code": "R",
+                "name": "人口库",
+                "provider_dept_id": 1,
+                "update_frequency": freq,
+                "registered_at": registered,
+                "first_seen_at": first_seen,
+                "last_updated_at": last_updated,
+                "update_note": note,
+            }
+        ],
         updates=[{"resource_code": "R", "updated_at": u} for u in updates],
         first_updates=[{"resource_code": "R", "first_update": min(updates)}] if updates else [],
     )
@@ -34,7 +53,7 @@ def test_daily_slots_with_one_day_grace_and_local_dates():
     assert run("realtime", "2026-03", "2026-03-31", ups)[0] == (12, 30)
     ev = parts.evidence[0]
     assert ev.iloc[0]["detail"]["逾期周期数"] == 18  # 30 − 12
-    assert ev.iloc[0]["status"] == "overdue"           # nothing updated after the last missed slot
+    assert ev.iloc[0]["status"] == "overdue"  # nothing updated after the last missed slot
     assert ev.iloc[0]["due_at"].date() == date(2026, 3, 31)  # slot 03-30 + 1 day
 
 
@@ -103,8 +122,14 @@ def test_every_n_without_registration_is_judged_by_the_snapshot_rule():
     # every 3 months, no registration date, first listed 2025-01-01, last updated 2024-01-10 (local):
     # on time while as_of ≤ 2024-01-10 + 3 months + 10 days = 2024-04-20; in March 2026 it is late → 0 of 1,
     # not 无数据 as when its slots counted from the first observation.
-    (num, den), parts = run("every_3_months", "2026-03", "2026-03-31", registered=None,
-                            last_updated=local(2024, 1, 10), note="更新说明:暂无新业务数据产生")
+    (num, den), parts = run(
+        "every_3_months",
+        "2026-03",
+        "2026-03-31",
+        registered=None,
+        last_updated=local(2024, 1, 10),
+        note="更新说明:暂无新业务数据产生",
+    )
     assert (num, den) == (0, 1)
     ev = parts.evidence[1].iloc[0]
     assert ev["detail"]["判定方式"] == "目录快照规则" and ev["detail"]["更新说明"] == "更新说明:暂无新业务数据产生"
