@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tests.collectors.helpers import FIXTURES, REPO
 
 
@@ -21,6 +23,7 @@ def collectors(*args, env):
     )
 
 
+@pytest.mark.slow
 def test_once_prints_a_summary_and_runs_only_the_named_source(tmp_path):
     (tmp_path / "xroad").mkdir()
     shutil.copy(FIXTURES / "raw_messages_batch_1.json", tmp_path / "xroad")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from collectors.config import CollectorConfig
 from collectors.replay import replay_source
 from collectors.runner import run_source
@@ -88,6 +90,7 @@ def documented_config() -> str:
     return section.split("```toml")[1].split("```")[0]
 
 
+@pytest.mark.slow
 def test_the_documented_replay_runs(tmp_path):
     full = documented_config()
     (tmp_path / "sources.toml").write_text(
@@ -150,6 +153,7 @@ def documented_codes() -> set[int]:
     return {int(line.split("|")[1]) for line in table.splitlines() if line.startswith("| ") and line[2].isdigit()}
 
 
+@pytest.mark.slow
 def test_once_exits_with_the_documented_codes(tmp_path):
     config = tmp_path / "sources.toml"
     config.write_text(documented_config(), encoding="utf-8")

@@ -216,6 +216,7 @@ def scored_app(db_url, monkeypatch) -> AppTest:
     forget_engines()
 
 
+@pytest.mark.slow
 def test_ranking_page_equals_the_metrics_cli(scored_app, db_url):
     out = subprocess.run(
         [sys.executable, "-m", "metrics", "score", "--period", "2026-10", "--format", "json"],

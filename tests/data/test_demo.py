@@ -104,6 +104,7 @@ def calls_frame(out: Path) -> pd.DataFrame:
     return pd.concat([pd.read_csv(f, encoding="gb18030", dtype=str) for f in files], ignore_index=True)
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_files_and_another_seed_does_not(demo, tmp_path):
     again = digests(_demo(tmp_path / "b"))
     assert again == digests(demo)
@@ -117,6 +118,7 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(demo, tmp_pat
     } <= differing
 
 
+@pytest.mark.slow
 def test_a_new_demo_replaces_the_previous_files(tmp_path):
     assert run(end=END, calls=1000, out=tmp_path, files_only=True) == 0
     assert run(end=date(2026, 9, 30), calls=1000, out=tmp_path, files_only=True) == 0

@@ -85,6 +85,7 @@ def _cli(*args, url):
     )
 
 
+@pytest.mark.slow
 def test_cli_init_is_idempotent_and_stats_counts(db_url):
     first = _cli("init", url=db_url)
     assert first.returncode == 0, first.stderr
@@ -97,6 +98,7 @@ def test_cli_init_is_idempotent_and_stats_counts(db_url):
     assert line.split()[-1] == "1"
 
 
+@pytest.mark.slow
 def test_cli_explains_bad_database_url(tmp_path):
     bad = _cli("stats", url="mysql://x/y")
     assert bad.returncode == 2 and "只支持 sqlite 与 postgresql" in bad.stderr

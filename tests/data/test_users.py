@@ -278,6 +278,7 @@ def run_cli(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.slow
 def test_cli_add_disable_reset_list(db_url, engine):
     with engine.begin() as conn:
         add_departments(conn, [{"name": "市数据局", "category": "市直部门"}])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pandas as pd
+import pytest
 from sqlalchemy import insert, select
 
 from data.departments import add_departments
@@ -93,6 +94,7 @@ def test_before_the_grace_ends_the_month_is_provisional_and_not_yet_judged(engin
     assert a.indicators.set_index(["dept_id", "key"]).loc[(1, "update_on_time"), "status"] == "na"
 
 
+@pytest.mark.slow
 def test_refresh_freezes_the_month_once_its_grace_has_passed(engine):
     stopped_in_august(engine)
     snapshots.refresh_current(engine, today=date(2026, 10, 2))

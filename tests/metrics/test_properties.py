@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ resource_sets = st.lists(st.tuples(st.sampled_from(FREQS), st.integers(0, 150)),
 day_offsets = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 180)), max_size=25)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(resource_sets, day_offsets, st.tuples(st.integers(0, 3), st.integers(0, 180)))
 def test_adding_an_update_never_lowers_the_score(res, ups, extra):

@@ -32,6 +32,7 @@ def version(engine, start: date, publish_on: date) -> int:
     return pub_id
 
 
+@pytest.mark.slow
 def test_both_versions_verify_and_the_exemption_is_only_in_the_second(engine):
     seed(engine)
     v1 = version(engine, date(2026, 11, 2), date(2026, 11, 9))

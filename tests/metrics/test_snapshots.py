@@ -67,6 +67,7 @@ def _rows(conn, snap_id):
     ]
 
 
+@pytest.mark.slow
 def test_refresh_skips_unchanged_periods_and_supersedes(city):
     ids = snapshots.refresh_current(city, TODAY)
     # 2025 (earliest data: R2 registered 2025-01-01): 12 months + 4 quarters + year = 17;
@@ -88,6 +89,7 @@ def test_refresh_skips_unchanged_periods_and_supersedes(city):
         assert statuses == {"current": 33, "superseded": 3}
 
 
+@pytest.mark.slow
 def test_publish_then_data_change_shows_in_verify(city):
     snap_id = snapshots.publish(city, 2026, "张三", today=TODAY)
     with city.connect() as conn:
@@ -159,6 +161,7 @@ def run_cli(db_url, *args):
     )
 
 
+@pytest.mark.slow
 def test_cli(city, db_url):
     out = run_cli(db_url, "score", "--period", "2026-Q2", "--as-of", "2026-06-30", "--format", "json")
     assert out.returncode == 0, out.stderr
