@@ -141,11 +141,6 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
     return len(hashes), duplicate
 
 
-def load_calls(conn: Connection, cfg: SourceConfig, calls: pd.DataFrame) -> tuple[int, int]:
-    """Count each new call once; return (loaded, duplicate)."""
-    return store_calls(conn, cfg, prepare_calls(cfg, calls))
-
-
 def evidence(cfg: SourceConfig, calls: pd.DataFrame) -> pd.DataFrame:
     """The failed calls as exchange_call rows (the raw evidence), by the calls' index."""
     failed = calls[~calls["succeeded"].astype(bool)]

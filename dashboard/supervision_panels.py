@@ -31,6 +31,20 @@ def act(engine: Engine, label: str, fn) -> None:
     st.rerun()
 
 
+def attachment_button(engine: Engine, viewer: Viewer, attachment_id: int, key: str) -> None:
+    """A download button for one attachment, fetched with the viewer (data.attachments scopes it)."""
+    with engine.connect() as conn:
+        filename, media_type, content = attachments.download(conn, viewer, attachment_id)
+    st.download_button(
+        f"下载附件：{filename}",
+        content,
+        file_name=filename,
+        mime=media_type,
+        key=f"{key}_att_{attachment_id}",
+        on_click="ignore",
+    )
+
+
 def item_detail(engine: Engine, viewer: Viewer, item_id: int, key: str) -> dict:
     """Render the opened item and return it as the store holds it now."""
     with engine.connect() as conn:
@@ -52,16 +66,7 @@ def item_detail(engine: Engine, viewer: Viewer, item_id: int, key: str) -> dict:
         with st.expander(f"第 {n} 次整改反馈（{rect['author']}）", expanded=n == len(feedback)):
             st.write(rect["text"])
             for att in rect["attachments"]:
-                with engine.connect() as conn:
-                    filename, media_type, content = attachments.download(conn, viewer, att["id"])
-                st.download_button(
-                    f"下载附件：{filename}",
-                    content,
-                    file_name=filename,
-                    mime=media_type,
-                    key=f"{key}_att_{att['id']}",
-                    on_click="ignore",
-                )
+                attachment_button(engine, viewer, att["id"], key)
     st.markdown("**办理过程**")
     st.dataframe(event_table(timeline), hide_index=True, width="stretch")
     return item

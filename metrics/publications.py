@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from data import appeals
-from data.models import DeptScore, IndicatorScore, Publication, ScoreSnapshot
+from data.models import Publication, ScoreSnapshot
 from data.periods import Period
 from metrics import snapshots
 from metrics.assessment import assess
@@ -23,17 +23,7 @@ def verify_version(engine: Engine, publication_id: int) -> snapshots.Verificatio
         if pub is None:
             raise snapshots.PublishError(f"发布版本 {publication_id} 不存在")
         snap = conn.execute(select(snap_t).where(snap_t.c.id == pub["snapshot_id"])).mappings().one()
-        stored_depts = pd.DataFrame(
-            conn.execute(select(DeptScore.__table__).where(DeptScore.__table__.c.snapshot_id == snap["id"]))
-            .mappings()
-            .all()
-        )
-        stored_inds = pd.DataFrame(
-            conn.execute(select(IndicatorScore.__table__).where(IndicatorScore.__table__.c.snapshot_id == snap["id"]))
-            .mappings()
-            .all()
-        )
-        names = snapshots.frames.departments(conn).set_index("dept_id")["name"].to_dict()
+        stored = snapshots.stored_scores(conn, snap["id"])
         period = Period.parse(snap["period_key"])
         inputs = snapshots.load_inputs(conn, period, snap["as_of"])
         inputs.exemptions = appeals.exemptions(conn, period.year, as_at=snap["computed_at"])
@@ -46,20 +36,5 @@ def verify_version(engine: Engine, publication_id: int) -> snapshots.Verificatio
     )
     if not result.scheme_same:
         result.differences.append("保存的方案文本与其摘要不符")
-    snapshots._compare(
-        result,
-        stored_depts.set_index("dept_id") if len(stored_depts) else pd.DataFrame(),
-        a.departments.set_index("dept_id"),
-        snapshots.DEPT_FIELDS,
-        lambda d: names.get(d, d),
-    )
-    if len(stored_inds):
-        stored_inds = stored_inds.set_index(["dept_id", "key"])
-    snapshots._compare(
-        result,
-        stored_inds,
-        a.indicators.set_index(["dept_id", "key"]),
-        snapshots.INDICATOR_FIELDS,
-        lambda k: f"{names.get(k[0], k[0])} {k[1]}",
-    )
+    snapshots.compare_scores(result, stored, a)
     return result

@@ -332,40 +332,53 @@ def verify(engine: Engine, year_: int) -> Verification:
         snap = published_snapshot(conn, year_)
         if snap is None:
             raise PublishError(f"{year_} 年度考核结果尚未发布")
-        stored_depts = pd.DataFrame(
-            conn.execute(select(DeptScore.__table__).where(DeptScore.__table__.c.snapshot_id == snap["id"]))
-            .mappings()
-            .all()
-        )
-        stored_inds = pd.DataFrame(
-            conn.execute(select(IndicatorScore.__table__).where(IndicatorScore.__table__.c.snapshot_id == snap["id"]))
-            .mappings()
-            .all()
-        )
-        names = frames.departments(conn).set_index("dept_id")["name"].to_dict()
+        stored = stored_scores(conn, snap["id"])
     a = compute(engine, snap["period_key"], snap["as_of"])
     result = Verification(
         snap["id"], snap["as_of"], a.input_digest == snap["input_digest"], a.scheme.version == snap["scheme_version"]
     )
     if not result.scheme_same:
         result.differences.append(f"方案版本不同：发布时 {snap['scheme_version']}，现在 {a.scheme.version}")
+    compare_scores(result, stored, a)
+    return result
+
+
+@dataclass
+class StoredScores:
+    """A snapshot's rows as the store holds them, with the department names to report by."""
+
+    departments: pd.DataFrame
+    indicators: pd.DataFrame
+    names: dict
+
+
+def stored_scores(conn, snapshot_id: int) -> StoredScores:
+    def rows(model) -> pd.DataFrame:
+        table = model.__table__
+        return pd.DataFrame(conn.execute(select(table).where(table.c.snapshot_id == snapshot_id)).mappings().all())
+
+    names = frames.departments(conn).set_index("dept_id")["name"].to_dict()
+    return StoredScores(rows(DeptScore), rows(IndicatorScore), names)
+
+
+def compare_scores(result: Verification, stored: StoredScores, a) -> None:
+    """Every department and indicator row that differs between the store and a recomputation."""
+    names = stored.names
+    depts, inds = stored.departments, stored.indicators
     _compare(
         result,
-        stored_depts.set_index("dept_id") if len(stored_depts) else pd.DataFrame(),
+        depts.set_index("dept_id") if len(depts) else pd.DataFrame(),
         a.departments.set_index("dept_id"),
         DEPT_FIELDS,
         lambda d: names.get(d, d),
     )
-    if len(stored_inds):
-        stored_inds = stored_inds.set_index(["dept_id", "key"])
     _compare(
         result,
-        stored_inds,
+        inds.set_index(["dept_id", "key"]) if len(inds) else inds,
         a.indicators.set_index(["dept_id", "key"]),
         INDICATOR_FIELDS,
         lambda k: f"{names.get(k[0], k[0])} {k[1]}",
     )
-    return result
 
 
 def _compare(result: Verification, stored: pd.DataFrame, fresh: pd.DataFrame, fields_, label) -> None:

@@ -8,8 +8,8 @@ import streamlit as st
 from dashboard.auth import current_viewer
 from dashboard.format import indicator_label, scheme_for
 from dashboard.reads import read, store_url
-from dashboard.supervision_panels import act
-from data import appeals, attachments, queries
+from dashboard.supervision_panels import act, attachment_button
+from data import appeals, queries
 from data.appeals import ADJUSTMENT_KINDS, DECISIONS
 from data.clock import local_today, to_local
 from data.db import get_engine
@@ -71,16 +71,7 @@ if filed:
             width="stretch",
         )
     for att in appeal["attachments"]:
-        with engine.connect() as conn:
-            filename, media_type, content = attachments.download(conn, viewer, att["id"])
-        st.download_button(
-            f"下载附件：{filename}",
-            content,
-            file_name=filename,
-            mime=media_type,
-            key=f"ap_att_{att['id']}",
-            on_click="ignore",
-        )
+        attachment_button(engine, viewer, att["id"], "ap")
     if viewer.role == "inspector" and appeal["state"] == "pending":
         decision = st.radio("复核结论", list(DECISIONS), format_func=DECISIONS.get, horizontal=True, key="ap_decision")
         kind, points = None, None

@@ -34,6 +34,26 @@ FIX_COLUMNS = [
 ]
 
 
+def resource_fixes(rows: pd.DataFrame, indicator: str, action: pd.Series) -> pd.DataFrame:
+    """One fix a resource: counted against the department now, worth one numerator when done."""
+    return pd.DataFrame(
+        {
+            "dept_id": rows["dept_id"],
+            "indicator": indicator,
+            "item_type": "resource",
+            "item_key": rows["resource_code"],
+            "action": action,
+            "deadline": pd.NaT,
+            "upcoming": False,
+            "fix_num": 1,
+            "fix_den": 0,
+            "base_num": 0,
+            "base_den": 0,
+        },
+        columns=FIX_COLUMNS,
+    )
+
+
 @dataclass(frozen=True)
 class IndicatorDef:
     formula: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data.models import HIST_COLUMNS
-from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, Parts, deadlines
+from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, Parts, deadlines, resource_fixes
 from metrics.inputs import Context, PeriodInputs
 from metrics.latency import p95_bound, p95_text
 
@@ -41,25 +41,6 @@ def _resource_rows(rows: pd.DataFrame, indicator: str, status: str, detail) -> p
     )
 
 
-def _resource_fixes(rows: pd.DataFrame, indicator: str, action: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "dept_id": rows["dept_id"],
-            "indicator": indicator,
-            "item_type": "resource",
-            "item_key": rows["resource_code"],
-            "action": action,
-            "deadline": pd.NaT,
-            "upcoming": False,
-            "fix_num": 1,
-            "fix_den": 0,
-            "base_num": 0,
-            "base_den": 0,
-        },
-        columns=FIX_COLUMNS,
-    )
-
-
 def catalog_indicators(inputs: PeriodInputs, ctx: Context):
     cat = catalog(inputs, ctx)
     shareable = cat[cat["share_type"] != "not_shared"]
@@ -69,7 +50,7 @@ def catalog_indicators(inputs: PeriodInputs, ctx: Context):
     ]
     unmounted = shareable[~shareable["mounted"]]
     evidence = _resource_rows(unmounted, "mount_rate", "unmounted", [{"共享类型": s} for s in unmounted["share_type"]])
-    fixes = _resource_fixes(
+    fixes = resource_fixes(
         unmounted,
         "mount_rate",
         "挂接目录资源「"
@@ -172,7 +153,7 @@ def call_indicators(inputs: PeriodInputs, ctx: Context):
         for code in unused["service_code"]
     ]
     usage_evidence = _resource_rows(unused, "usage_rate", "unused", unused_detail)
-    usage_fixes = _resource_fixes(
+    usage_fixes = resource_fixes(
         unused,
         "usage_rate",
         "推动已挂接资源「" + unused["name"] + "」（" + unused["resource_code"] + "）被实际调用，或核对其服务编码",

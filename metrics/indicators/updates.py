@@ -20,7 +20,7 @@ import pandas as pd
 from data.clock import local_days
 from data.periods import add_months
 from data.vocabulary import UNKNOWN_FREQUENCY_FLAG, Frequency, parse_frequency
-from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts
+from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts, resource_fixes
 from metrics.indicators.sharing import catalog
 from metrics.inputs import Context, PeriodInputs, days_int, lookup
 
@@ -354,20 +354,9 @@ def _snapshot_items(snap: pd.DataFrame):
         },
         columns=EVIDENCE_COLUMNS,
     )
-    fixes = pd.DataFrame(
-        {
-            "dept_id": bad["dept_id"],
-            "indicator": "update_on_time",
-            "item_type": "resource",
-            "item_key": bad["resource_code"],
-            "action": "更新资源「" + bad["name"] + "」（" + bad["resource_code"] + "）并在目录中登记最近更新日期",
-            "deadline": pd.NaT,
-            "upcoming": False,
-            "fix_num": 1,
-            "fix_den": 0,
-            "base_num": 0,
-            "base_den": 0,
-        },
-        columns=FIX_COLUMNS,
+    fixes = resource_fixes(
+        bad,
+        "update_on_time",
+        "更新资源「" + bad["name"] + "」（" + bad["resource_code"] + "）并在目录中登记最近更新日期",
     )
     return evidence, fixes

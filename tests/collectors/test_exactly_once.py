@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from collectors.calls import load_calls
+from collectors.calls import prepare_calls, store_calls
 from collectors.runner import run_source
 from data.db import make_engine
 from data.models import DURATION_BUCKETS_MS, HIST_COLUMNS
@@ -26,6 +26,11 @@ TOTALS = (
     "SELECT COALESCE(SUM(calls), 0), COALESCE(SUM(failures), 0), COALESCE(SUM(duration_sum_ms), 0), "
     "COUNT(*) FROM exchange_daily"
 )
+
+
+def load_calls(conn, cfg, calls) -> tuple[int, int]:
+    """The store's part of a batch of calls, as commit() runs it: (loaded, duplicate)."""
+    return store_calls(conn, cfg, prepare_calls(cfg, calls))
 
 
 def state(engine) -> tuple:
