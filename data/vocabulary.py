@@ -256,6 +256,23 @@ SOURCE_KINDS = {
     "complaint": "投诉工单",
     "office_kpi": "办件指标",
 }
+# Alerts (issue #19): what a detector found, how bad it is, and where its handling stands
+ALERT_KINDS = {
+    "failure_rate": "接口失败率异常",
+    "provider_outage": "部门接口集中中断",
+    "volume_drop": "调用量骤降",
+    "update_missed": "资源更新中断",
+    "overdue_jump": "逾期资源占比上升",
+    "suspicious_updates": "疑似虚假更新",
+    "complaint_surge": "投诉量激增",
+    "satisfaction_drop": "满意率下降",
+    "cross_signal": "指标背离",
+    "source_silent": "数据源未按时送数",
+    "quarantine_jump": "隔离率上升",
+    "file_failed": "文件读取失败",
+}
+ALERT_SEVERITIES = {"high": "高", "medium": "中", "low": "低"}
+ALERT_STATES = {"new": "新", "acknowledged": "已确认", "resolved": "已解决"}
 # audit target "kind:key" → what the kind is; the key is a category, a department id or a name
 AUDIT_TARGETS = {
     "ranking": "排名",
