@@ -21,9 +21,10 @@ from data.departments import (
 )
 from data.entry import run
 from data.migrate import ready_engine, upgrade
+from data.prune import PruneError, prune
 from data.publication import PublicationError
 from data.publication_cli import add_publication_parser
-from data.user_cli import add_user_parser
+from data.user_cli import add_user_parser, cli_actor
 from data.users import UserError
 
 
@@ -107,6 +108,15 @@ def read_department_file(path: Path) -> list[dict]:
     return rows
 
 
+def cmd_prune(args) -> int:
+    result = prune(ready_engine(), args.before, cli_actor(), dry_run=args.dry_run)
+    verb = "将删除" if args.dry_run else "已删除"
+    print(f"{result.before} 之前的明细{verb}：")
+    for table, n in result.rows.items():
+        print(f"  {table:<16} {n:>12,} 行")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m data", description="跑办督考台数据存储")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -123,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="CSV: 名称,类别,别名,起始日期")
     dsub.add_parser("list")
     dept.set_defaults(func=cmd_dept)
+    pr = sub.add_parser("prune", help="drop raw evidence of old years, keep rollups and published appraisals")
+    pr.add_argument("--before", type=int, required=True, help="drop what is dated before 1 January of this year")
+    pr.add_argument("--dry-run", action="store_true", help="only count what would be dropped")
+    pr.set_defaults(func=cmd_prune)
     add_user_parser(sub)
     add_publication_parser(sub)
     add_demo_command(sub)
@@ -133,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatabaseConfigError, DepartmentError, UserError, PublicationError) as exc:
+    except (DatabaseConfigError, DepartmentError, UserError, PublicationError, PruneError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
 
