@@ -173,3 +173,12 @@ def rank_intervals(
     frame = pd.concat(out, ignore_index=True)
     frame[["rank_best", "rank_worst"]] = frame[["rank_best", "rank_worst"]].astype("Int64")
     return frame
+
+
+def rate_interval(indicator: str, numerator, denominator) -> tuple[float, float] | None:
+    """The Wilson interval of one rate in its unit (%), or None for a non-rate or an empty denominator."""
+    if indicator not in RATE_INDICATORS or not denominator or not denominator > 0:
+        return None
+    low, high = wilson_interval([numerator], [denominator])
+    factor = DEFINITIONS[indicator].factor
+    return float(low[0] * factor), float(high[0] * factor)

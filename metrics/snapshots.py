@@ -18,7 +18,15 @@ from data import appeals, audit, frames
 from data.clock import local_today, utcnow
 from data.departments import name_index
 from data.load import plain
-from data.models import DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot
+from data.models import (
+    DeptScore,
+    EvidenceItem,
+    GainItem,
+    IndicatorScore,
+    RankInterval,
+    ScoreAdjustment,
+    ScoreSnapshot,
+)
 from data.periods import Period, year
 from metrics.assessment import Assessment, assess
 from metrics.indicators.updates import updates_since
@@ -198,11 +206,23 @@ def write_snapshot(conn: Connection, a: Assessment, status: str = "current", pub
         }
         for r in a.gains.itertuples()
     ]
+    interval_rows = [
+        {
+            "snapshot_id": snap_id,
+            "dept_id": int(r.dept_id),
+            "rank_best": int(r.rank_best),
+            "rank_worst": int(r.rank_worst),
+            "note": r.rank_note,
+        }
+        for r in a.departments.itertuples()
+        if pd.notna(r.rank_best)
+    ]
     for model, rows in (
         (DeptScore, dept_rows),
         (IndicatorScore, ind_rows),
         (EvidenceItem, ev_rows),
         (GainItem, gain_rows),
+        (RankInterval, interval_rows),
     ):
         if rows:
             conn.execute(insert(model.__table__), rows)
