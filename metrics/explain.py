@@ -139,6 +139,8 @@ def department_text(
         f"  （加权得分 {fmt(dept['base_total'])} + 加分 {dept['bonus']:g} − 扣分 {dept['deduction']:g}"
         f"{'，一票否决' if dept['vetoed'] else ''}{'，受优秀比例限制' if dept.get('quota_demoted') else ''}）",
     ]
+    if isinstance(dept.get("rank_note"), str):
+        lines.append(dept["rank_note"])
     if pd.notna(dept.get("prev_total")):
         lines.append(f"上期总分 {fmt(dept['prev_total'])}，变化 {dept['total'] - dept['prev_total']:+.2f}")
     for dim in scheme.dimensions:
@@ -153,6 +155,8 @@ def department_text(
                 f"{e['denominator'] if e['denominator'] is not None else 0:g}"
             )
             lines.append(f"    公式：{e['formula']}")
+            if e.get("interval_text"):
+                lines.append(f"    {e['interval_text']}（Wilson）")
             lines.extend(f"    说明：{n}" for n in e["notes"])
     if len(evidence):
         lines.append("\n【问题明细】")

@@ -3,8 +3,11 @@
 A department with four sharing requests and one late answer has a rate of 75 %, but the
 data say little more than "somewhere between 30 % and 95 %"; these numbers say so.
 
-- Rates are the indicators measured in % (a share of numerator out of denominator).
-  每万件投诉量 is a count per 10,000 cases, not a share: it keeps its observed value.
+- Rates are the indicators measured in % that count outcomes of a process (answers,
+  calls, update slots, complaints, cases, reviews): a share of trials, noisy when there
+  are few. The catalog's 资源挂接率, 共享开放度 and 资源使用率 are a census of the
+  department's own resources, exactly known however few: they keep their observed value,
+  as does 每万件投诉量 (a count per 10,000 cases, not a share).
 - Wilson score interval (95 %) for each rate.
 - Rank interval, by seeded simulation (not analytically): each rate is drawn from its
   Beta posterior — Jeffreys prior Beta(½, ½), or with shrinkage on the category's
@@ -31,7 +34,8 @@ from metrics.indicators import DEFINITIONS
 from metrics.scheme import Scheme
 from metrics.scoring import linear_score
 
-RATE_INDICATORS = tuple(k for k, d in DEFINITIONS.items() if d.unit == "%")
+CENSUS_INDICATORS = ("mount_rate", "open_rate", "usage_rate")
+RATE_INDICATORS = tuple(k for k, d in DEFINITIONS.items() if d.unit == "%" and k not in CENSUS_INDICATORS)
 CONFIDENCE = 0.95
 Z = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
 RANK_QUANTILES = (0.05, 0.95)
@@ -182,3 +186,19 @@ def rate_interval(indicator: str, numerator, denominator) -> tuple[float, float]
     low, high = wilson_interval([numerator], [denominator])
     factor = DEFINITIONS[indicator].factor
     return float(low[0] * factor), float(high[0] * factor)
+
+
+def neighbours(departments: pd.DataFrame) -> pd.DataFrame:
+    """Whether each ranked department's rank interval overlaps that of the department ranked just
+    above it and just below it in its category (overlap: their order is not established by the data).
+
+    departments: dept_id, category, rank, rank_best, rank_worst. Returns dept_id, category, rank,
+    overlaps_above, overlaps_below (False where there is no neighbour).
+    """
+    ranked = departments[departments["rank_best"].notna()].sort_values(["category", "rank", "dept_id"])
+    out = ranked[["dept_id", "category", "rank"]].copy()
+    by = ranked.groupby("category")
+    above_worst, below_best = by["rank_worst"].shift(1), by["rank_best"].shift(-1)
+    out["overlaps_above"] = (above_worst.notna() & (ranked["rank_best"] <= above_worst)).astype(bool)
+    out["overlaps_below"] = (below_best.notna() & (ranked["rank_worst"] >= below_best)).astype(bool)
+    return out.reset_index(drop=True)

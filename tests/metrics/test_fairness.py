@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.fairness import category_prior, rank_intervals, simulated_ranks, wilson_interval
+from metrics.fairness import (
+    category_prior,
+    neighbours,
+    rank_intervals,
+    rate_interval,
+    simulated_ranks,
+    wilson_interval,
+)
 from metrics.scheme import SchemeError, load_scheme, parse_scheme, scheme_path
 from metrics.scoring import rank_departments, score_units
 
@@ -56,14 +63,18 @@ def ranked(rows: list[tuple], categories: dict[int, str], scheme=SCHEME, prior=N
 
 
 def test_rank_interval_of_three_departments():
-    # One indicator each, 资源挂接率 (floor 60, target 100):
+    # One indicator each, 申请按时答复率 (floor 60, target 100):
     # A 800000/1000000 = 80 % → 50 points, sure to ±0.1 point; C 700000/1000000 = 70 % → 25 points, as sure;
     # B 1/2 = 50 % → 0 points, rank 3, but its rate is Beta(1.5, 1.5) (Jeffreys):
     # F(x) = 1/2 + asin(2x − 1)/π + 2(2x − 1)√(x(1 − x))/π gives P(B > 80 %) = 0.142 and P(B < 70 %) = 0.748.
     # B ranks 1 (14 %), 2 (11 %) or 3 (75 %) → 1–3; A ranks 2 when B passes it (14 % ≥ 5 %) → 1–2;
     # C ranks 3 when B passes it (25 %) → 2–3.
     out = ranked(
-        [(1, "mount_rate", 800_000, 1_000_000), (2, "mount_rate", 1, 2), (3, "mount_rate", 700_000, 1_000_000)],
+        [
+            (1, "request_on_time", 800_000, 1_000_000),
+            (2, "request_on_time", 1, 2),
+            (3, "request_on_time", 700_000, 1_000_000),
+        ],
         {1: "city_dept", 2: "city_dept", 3: "city_dept"},
     )
     assert list(out["rank"]) == [1, 3, 2]
@@ -71,16 +82,16 @@ def test_rank_interval_of_three_departments():
 
 
 def test_twins_with_small_samples_share_an_interval_and_certain_ranks_stay_put():
-    # A and B both 3/4 on 资源挂接率: each passes the other half of the time → 1–2 both;
+    # A and B both 3/4 on 申请按时答复率: each passes the other half of the time → 1–2 both;
     # C is 0/1000000 (0 points), below both unless both fall under the 60 % floor together
     # (P(Beta(3.5, 1.5) < 0.6)² ≈ 0.28² ≈ 0.08 ≥ 5 %): 1–3.
     # The district D, alone in its category, is 1–1.
     out = ranked(
         [
-            (1, "mount_rate", 3, 4),
-            (2, "mount_rate", 3, 4),
-            (3, "mount_rate", 0, 1_000_000),
-            (4, "mount_rate", 1, 2),
+            (1, "request_on_time", 3, 4),
+            (2, "request_on_time", 3, 4),
+            (3, "request_on_time", 0, 1_000_000),
+            (4, "request_on_time", 1, 2),
         ],
         {1: "city_dept", 2: "city_dept", 3: "city_dept", 4: "district"},
     )
@@ -95,8 +106,16 @@ def test_large_samples_leave_the_published_rank():
     assert list(zip(out["rank_best"], out["rank_worst"])) == [(1, 1), (2, 2)]
 
 
+def test_census_indicators_are_exact_however_few():
+    # 资源挂接率 counts the department's own resources: 3/4 (37.5 points) vs 1/2 (0 points) is exact.
+    out = ranked([(1, "mount_rate", 3, 4), (2, "mount_rate", 1, 2)], {1: "city_dept", 2: "city_dept"})
+    assert list(zip(out["rank_best"], out["rank_worst"])) == [(1, 1), (2, 2)]
+    assert rate_interval("mount_rate", 3, 4) is None
+    assert rate_interval("request_on_time", 3, 4) == pytest.approx((30.0642, 95.4413), abs=1e-4)
+
+
 def test_a_department_without_data_has_no_interval():
-    out = ranked([(1, "mount_rate", 3, 4)], {1: "city_dept", 2: "city_dept"})
+    out = ranked([(1, "request_on_time", 3, 4)], {1: "city_dept", 2: "city_dept"})
     assert out.loc[2, "rank_best"] is pd.NA and out.loc[1, "rank_best"] == 1
 
 
@@ -148,3 +167,19 @@ def test_small_sample_flag_follows_the_scheme_threshold():
     for threshold, status in ((5, "ok"), (10, "small")):
         ind, _, _ = score_units(counts, pd.Index([1]), replace(SCHEME, small_sample=threshold))
         assert ind.set_index("indicator").loc["mount_rate", "status"] == status
+
+
+def test_neighbours_overlap_when_intervals_meet():
+    # city: 1–2, 1–3, 3–3 → 1 and 2 overlap; 2 (…3) meets 3 (3…); a 4–4 after 3–3 does not overlap.
+    departments = pd.DataFrame(
+        {
+            "dept_id": [1, 2, 3, 4, 5],
+            "category": ["city_dept"] * 4 + ["district"],
+            "rank": [1, 2, 3, 4, 1],
+            "rank_best": [1, 1, 3, 4, 1],
+            "rank_worst": [2, 3, 3, 4, 1],
+        }
+    )
+    out = neighbours(departments).set_index("dept_id")
+    assert list(out["overlaps_above"]) == [False, True, True, False, False]
+    assert list(out["overlaps_below"]) == [True, True, False, False, False]
