@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from data.periods import Period
+from metrics.__main__ import fairness_report
+from metrics.assessment import assess
 from metrics.fairness import (
     category_prior,
     neighbours,
@@ -18,6 +22,7 @@ from metrics.fairness import (
 )
 from metrics.scheme import SchemeError, load_scheme, parse_scheme, scheme_path
 from metrics.scoring import rank_departments, score_units
+from tests.metrics.builders import day, inputs
 
 SCHEME = load_scheme(2026)
 
@@ -183,3 +188,32 @@ def test_neighbours_overlap_when_intervals_meet():
     out = neighbours(departments).set_index("dept_id")
     assert list(out["overlaps_above"]) == [False, True, True, False, False]
     assert list(out["overlaps_below"]) == [True, True, False, False, False]
+
+
+def test_fairness_report_shows_what_shrinkage_changes():
+    # 按时办结率 only (floor 90, target 100), so each total is that score. City: 市数据局 2/2 → 100,
+    # 市人社局 99/100 → 90, 市公安局 900/1000 → 0. Pooled m = 1001/1102 = 0.908348; κ = 5:
+    # 市数据局 (2 + 4.541742)/7 = 93.4535 % → 34.53; 市人社局 (99 + 4.541742)/105 = 98.6112 % → 86.11;
+    # 市公安局 (900 + 4.541742)/1005 = 90.0042 % → 0.04. 市数据局 falls from 1 to 2, 市人社局 rises to 1.
+    # Tiers: 3 departments leave no room for 优秀 (floor(0.3 × 3) = 0), so 100 is 良好; 34.53 is 较差.
+    departments = [
+        {"dept_id": 1, "name": "市数据局", "category": "city_dept"},
+        {"dept_id": 2, "name": "市人社局", "category": "city_dept"},
+        {"dept_id": 4, "name": "市公安局", "category": "city_dept"},
+    ]
+    month = datetime(2026, 1, 1)
+    office = [
+        {"dept_id": d, "month": month, "cases_completed": n, "cases_on_time": x}
+        for d, x, n in ((1, 2, 2), (2, 99, 100), (4, 900, 1000))
+    ]
+    inp = inputs(departments=departments, office=office)
+    period, as_of = Period.parse("2026-01"), day("2026-01-31")
+    a = assess(inp, period, as_of, SCHEME)
+    shrunk = assess(inp, period, as_of, replace(SCHEME, shrink_small_samples=True))
+    totals = shrunk.departments.set_index("name")["total"]
+    assert list(totals[["市数据局", "市人社局", "市公安局"]]) == [34.53, 86.11, 0.04]
+    text = "\n".join(fairness_report(a, shrunk))
+    assert "【市直部门】3 个部门" in text
+    assert "开启样本少收缩（先验强度 5）：2 个部门名次变化，1 个部门等次变化" in text
+    row = next(line for line in text.splitlines() if "市数据局：" in line)
+    assert row.split()[0] == "1" and "2（-1）" in row and "100.00 → 34.53（良好 → 较差）" in row
