@@ -77,6 +77,8 @@ def indicator_cards(indicators: pd.DataFrame, peers: pd.DataFrame, history: pd.D
                         else f"（{fmt_value(r['numerator'])} ÷ {fmt_value(r['denominator'])}）"
                     )
                 )
+                if r["status"] == "small" and r["explanation"].get("interval_text"):
+                    st.caption(r["explanation"]["interval_text"])
                 share = percentile(r["score"], list(peers[peers["key"] == key]["score"]))
                 st.caption("同类部门百分位：" + (NO_DATA if share is None else f"{share:.0f}%"))
                 trend = history[history["key"] == key]
