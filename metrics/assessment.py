@@ -173,12 +173,14 @@ def _with_rank_intervals(scores: pd.DataFrame, ind: pd.DataFrame, scheme: Scheme
     if not detailed:
         return scores.assign(rank_best=pd.NA, rank_worst=pd.NA, rank_note=None)
     out = scores.merge(fairness.rank_intervals(ind, scores, scheme, prior), on="dept_id", how="left")
-    small = ind[ind["status"] == "small"]
+    small: dict = {}
+    for unit, key, x, n in ind.loc[
+        ind["status"] == "small", ["unit", "indicator", "numerator", "denominator"]
+    ].to_numpy():
+        small.setdefault(unit, []).append((key, x, n))
     out["rank_note"] = [
-        None
-        if pd.isna(r.rank_best)
-        else explain.rank_note(r.rank_best, r.rank_worst, small[small["unit"] == r.dept_id], scheme)
-        for r in out.itertuples()
+        None if pd.isna(best) else explain.rank_note(best, worst, small.get(dept, []), scheme)
+        for dept, best, worst in zip(out["dept_id"], out["rank_best"], out["rank_worst"])
     ]
     return out
 

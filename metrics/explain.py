@@ -80,17 +80,12 @@ def indicator_explanation(row, scheme: Scheme, notes: list[str], evidence_keys: 
     }
 
 
-def rank_note(best, worst, small: pd.DataFrame, scheme: Scheme) -> str:
-    """'排名区间 3–9；样本少：申请按时答复率（3/4）…' for one department (small: its 样本少 indicator rows)."""
+def rank_note(best, worst, small: list[tuple[str, float, float]], scheme: Scheme) -> str:
+    """'排名区间 3–9；样本少：申请按时答复率（3/4）…' for one department
+    (small: its 样本少 indicators as (key, numerator, denominator))."""
     parts = [f"排名区间 {int(best)}–{int(worst)}"]
-    if len(small):
-        parts.append(
-            "样本少："
-            + "、".join(
-                f"{scheme.indicators[r.indicator].name}（{r.numerator:g}/{r.denominator:g}）"
-                for r in small.itertuples()
-            )
-        )
+    if small:
+        parts.append("样本少：" + "、".join(f"{scheme.indicators[k].name}（{x:g}/{n:g}）" for k, x, n in small))
     return "；".join(parts)
 
 
