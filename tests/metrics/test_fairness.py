@@ -20,6 +20,7 @@ from metrics.fairness import (
     simulated_ranks,
     wilson_interval,
 )
+from metrics.gains import gain_items
 from metrics.scheme import SchemeError, load_scheme, parse_scheme, scheme_path
 from metrics.scoring import rank_departments, score_units
 from tests.metrics.builders import day, inputs
@@ -217,3 +218,21 @@ def test_fairness_report_shows_what_shrinkage_changes():
     assert "开启样本少收缩（先验强度 5）：2 个部门名次变化，1 个部门等次变化" in text
     row = next(line for line in text.splitlines() if "市数据局：" in line)
     assert row.split()[0] == "1" and "2（-1）" in row and "100.00 → 34.53（良好 → 较差）" in row
+
+
+def test_gains_are_scored_with_the_same_shrinkage():
+    # 申请按时答复率 3/4 with a prior of m = 0.5, κ = 5 (pseudo-counts 2.5 of 5):
+    # now (3 + 2.5)/(4 + 5) = 61.11 % → 2.78 points; answering the late request on time gives
+    # (4 + 2.5)/9 = 72.22 % → 30.56 points: the item is worth 27.78 (unshrunk: 75 % → 100 %, 62.5).
+    scheme = replace(SCHEME, shrink_small_samples=True)
+    counts = pd.DataFrame(
+        [(1, "request_on_time", 3.0, 4.0)], columns=["dept_id", "indicator", "numerator", "denominator"]
+    )
+    fix = {"dept_id": 1, "indicator": "request_on_time", "item_type": "request", "item_key": "Q1", "action": "按时答复"}
+    fixes = pd.DataFrame(
+        [fix | {"deadline": pd.NaT, "upcoming": False, "fix_num": 1, "fix_den": 0, "base_num": 0, "base_den": 0}]
+    )
+    adjustments = pd.DataFrame({"bonus": [0.0], "deduction": [0.0]}, index=pd.Index([1], name="dept_id"))
+    prior = pd.DataFrame({"unit": [1], "indicator": ["request_on_time"], "prior_num": [2.5], "prior_den": [5.0]})
+    assert gain_items(counts, fixes, adjustments, scheme, prior)["points"].tolist() == [27.778]
+    assert gain_items(counts, fixes, adjustments, SCHEME)["points"].tolist() == [62.5]
