@@ -119,7 +119,7 @@ def assess(
         period_notes.append(f"{period.year} 年没有单独的考核方案，沿用 {scheme.year} 年方案（版本 {scheme.version}）")
 
     ids = pd.Index(depts["dept_id"], name="dept_id")
-    prior = fairness.category_prior(counts, depts, scheme.prior_strength) if scheme.shrink_small_samples else None
+    prior = fairness.scheme_prior(counts, depts, scheme)
     ind, dims, base = score_units(counts.rename(columns={"dept_id": "unit"}), ids, scheme, prior)
     if not observed:
         ind, dims, base = _unscored(ind, dims, base)

@@ -83,6 +83,14 @@ def category_prior(counts: pd.DataFrame, departments: pd.DataFrame, strength: fl
     )
 
 
+def scheme_prior(counts: pd.DataFrame, departments: pd.DataFrame, scheme: Scheme) -> pd.DataFrame | None:
+    """The prior score_units and rank_intervals take under `scheme`: category_prior when the
+    scheme shrinks small samples, else None (counts and departments as for category_prior)."""
+    if not scheme.shrink_small_samples:
+        return None
+    return category_prior(counts, departments, scheme.prior_strength)
+
+
 def _posterior(ind: pd.DataFrame, prior: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
     """Beta parameters of each indicator row's rate: Jeffreys, or the category prior when given."""
     x = ind["numerator"].to_numpy(float)
