@@ -280,6 +280,7 @@ AUDIT_TARGETS = {
     "evidence": "部门证据",
     "faults": "错误码",
     "failed_calls": "失败调用",
+    "complaints": "投诉工单",
     "gains": "提分清单",
     "my_scores": "我的得分",
     "sources": "数据源状态",
