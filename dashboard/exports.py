@@ -12,6 +12,7 @@ import math
 import numbers
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
@@ -137,6 +138,25 @@ def _table(document, frame: pd.DataFrame) -> None:
             cell.text = f"{value:.2f}" if isinstance(value, float) and not _is_blank(value) else _cell_text(value)
 
 
+@dataclass(frozen=True)
+class Signature:
+    """Who issues a document, its 文号 and its date (成文日期), as an official document carries them."""
+
+    issuer: str
+    number: str
+    dated: date
+
+    def date_text(self) -> str:
+        return f"{self.dated.year}年{self.dated.month}月{self.dated.day}日"
+
+
+def _signed(document, signature: Signature) -> None:
+    """落款: the issuing body and the date, right-aligned under the text."""
+    for text in (signature.issuer, signature.date_text()):
+        if text:
+            document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
 def bulletin(
     title: str,
     intro: str,
@@ -144,14 +164,18 @@ def bulletin(
     red: pd.DataFrame,
     black: pd.DataFrame,
     problems: dict[str, list[str]],
+    signature: Signature,
 ) -> bytes:
-    """The period's 通报: ranking table, 红榜, 黑榜 and each 较差 department's main problems."""
+    """The period's 通报: 文号, ranking table, 红榜, 黑榜, each 较差 department's main
+    problems, and the 落款."""
     document = Document()
     for style in ("Normal", "Title", "Heading 1", "Heading 2", "Table Grid"):
         _east_asian(document.styles[style], "黑体" if style.startswith(("Title", "Heading")) else EAST_ASIAN_FONT)
     document.styles["Normal"].font.size = Pt(11)
     heading = document.add_heading(title, level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if signature.number:
+        document.add_paragraph(signature.number).alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_paragraph(intro)
     document.add_heading("一、排名情况", level=1)
     _table(document, ranking)
@@ -172,6 +196,7 @@ def bulletin(
         document.add_heading(name, level=2)
         for item in items:
             document.add_paragraph(item, style="List Bullet")
+    _signed(document, signature)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
