@@ -63,9 +63,11 @@ def complaints_section(viewer: Viewer, dept_id: int, period: Period, history: pd
     counts = read(complaints.tickets_by_month, viewer, dept_id, first, period.end)
     rates = monthly_rates(viewer, dept_id, first, history, period.year)
     if counts.empty:
-        st.caption(f"{first:%Y年%-m月}至{period.end:%Y年%-m月}没有本部门的投诉工单。")
+        st.caption(f"{first.year}年{first.month}月至{period.end.year}年{period.end.month}月没有本部门的投诉工单。")
         return
-    st.caption(f"{first:%Y年%-m月}至{period.end:%Y年%-m月}每月投诉件数（按类别）与每万件投诉量（月度评分）。")
+    st.caption(
+        f"{first.year}年{first.month}月至{period.end.year}年{period.end.month}月每月投诉件数（按类别）与每万件投诉量（月度评分）。"
+    )
     st.plotly_chart(charts.complaints_per_month(counts, rates), width="stretch", key="department_complaints")
     rows = ticket_rows(read(complaints.tickets, viewer, dept_id, period.start, period.end))
     st.markdown(f"**{period.label}的投诉工单（{len(rows):,} 件，北京时间）**")

@@ -14,7 +14,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from sqlalchemy import select
 
-from dashboard.exports import Signature, audited, bulletin, csv_bytes, display_width, safe_text, workbook
+from dashboard.documents import Signature, bulletin
+from dashboard.exports import audited, csv_bytes, display_width, safe_text, workbook
 from dashboard.format import scheme_for
 from dashboard.tables import problem_lines, ranking_table
 from data import queries

@@ -96,6 +96,7 @@ def test_inspector_creates_returns_and_closes(app, dashboard_store):
     text = page_text(at)
     assert "已更新" in text and "尚未整改" in text  # WJ-001 is still in the latest 2026-10 snapshot
     assert any(b.label == "下载附件：说明.pdf" for b in at.get("download_button"))
+    assert {"sv_notice_docx", "sv_report_docx"} <= {b.key for b in at.get("download_button")}
     at.button(key="sv_return").click().run()
     assert "请填写退回理由" in "\n".join(e.value for e in at.error)
     at.text_area(key="sv_return_reason").input("缺少更新记录截图")
@@ -249,6 +250,7 @@ def test_publication_draft_publicize_publish_and_check(app, dashboard_store):
     at.button(key="pb_publicize").click().run()
     # 5 working days from Mon 2 Nov (counted): 2, 3, 4, 5, 6 Nov
     assert list(at.dataframe[0].value["公示结束"]) == [date(2026, 11, 6)]
+    assert "pb_notice_docx" in {b.key for b in at.get("download_button")}  # the 公示 document, once it is announced
     at.button(key="pb_publish").click().run()
     assert not at.error, [e.value for e in at.error]
     assert list(at.dataframe[0].value["状态"]) == ["已发布"]

@@ -35,7 +35,7 @@ def test_defaults(clean_env):
     assert (s.login_max_failures, s.login_lock_minutes, s.session_idle_minutes) == (5, 15, 30)
     assert s.demo_mode is False
     assert s.fault_codes_file == ROOT / "data" / "fault_codes.toml"
-    assert s.bulletin_issuer == ""
+    assert s.issuer == ""
 
 
 def test_environment_overrides(clean_env, tmp_path):
