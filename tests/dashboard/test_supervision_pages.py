@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.exports import workbook
 from dashboard.inbox import inbox_title
-from dashboard.supervision_tables import ITEM_COLUMNS, item_table
+from dashboard.supervision_tables import ITEM_COLUMNS, evidence_rows_table, item_table
 from data import appeals, notifications, supervision
 from data.db import get_engine
 from data.models import ScoreSnapshot
@@ -278,3 +278,24 @@ def test_inbox_badge_counts_unread_and_reading_clears_it(app, dashboard_store):
     at.button(key="inbox_read_all").click().run()
     assert "未读 0 条" in page_text(at)
     assert inbox_title(viewer, "消息") == "消息"
+
+
+def test_frozen_evidence_shows_chinese_type_and_status():
+    rows = [
+        {
+            "indicator": "call_success",
+            "item_type": "service",
+            "item_key": "SVC-1",
+            "snapshot": {"label": "接口 SVC-1", "status": "failing"},
+            "still_open": False,
+        }
+    ]
+    table = evidence_rows_table(rows, lambda key: {"call_success": "接口调用成功率"}[key])
+    assert table.iloc[0].to_dict() == {
+        "指标": "接口调用成功率",
+        "类型": "接口服务",
+        "编号": "SVC-1",
+        "名称": "接口 SVC-1",
+        "当时状态": "调用失败",
+        "现在是否已整改": "已整改",
+    }
