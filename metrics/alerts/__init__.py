@@ -42,6 +42,12 @@ def detect(inputs, days: list[date], rules: AlertRules) -> pd.DataFrame:
         return pd.DataFrame(columns=list(DETECTION_COLUMNS))
     grid = DayGrid(inputs.first_day, inputs.last_day)
     names = inputs.departments.set_index("dept_id")["name"]
-    parts = [exchange.provider_outage(inputs.service_days, names, grid, days, rules.provider_outage)]
+    outages = exchange.provider_outage(inputs.service_days, names, grid, days, rules.provider_outage)
+    services = exchange.ServiceGrid(inputs.service_days, grid)
+    parts = [
+        outages,
+        exchange.failure_rate(services, names, grid, days, rules.failure_rate, outages),
+        exchange.volume_drop(services, names, grid, days, rules.volume_drop),
+    ]
     out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     return out.sort_values(["day", "kind", "subject"], ignore_index=True)[list(DETECTION_COLUMNS)]

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from metrics.alerts.frame import DayGrid, detections, empty, trailing
-from metrics.alerts.rules import OutageRules
+from metrics.alerts.rules import FailureRules, OutageRules, VolumeRules
+from metrics.alerts.stats import binomial_upper
 
 
 def _pct(x: float) -> str:
@@ -95,3 +96,125 @@ def _service_evidence(sd: pd.DataFrame, hit: pd.DataFrame) -> list[list[dict]]:
             ]
         )
     return out
+
+
+class ServiceGrid:
+    """Calls and failures per service (provider × service code) and day, dense on the grid."""
+
+    def __init__(self, service_days: pd.DataFrame, grid: DayGrid):
+        keys = pd.MultiIndex.from_frame(service_days[["provider_dept_id", "service_code"]])
+        self.order = pd.MultiIndex.from_tuples(sorted(set(keys)), names=["provider_dept_id", "service_code"])
+        self.calls = grid.dense(keys, service_days["day"], service_days["calls"], self.order)
+        self.failures = grid.dense(keys, service_days["day"], service_days["failures"], self.order)
+        self.providers = self.order.get_level_values(0).to_numpy() if len(self.order) else np.array([], dtype=np.int64)
+        self.codes = self.order.get_level_values(1).to_numpy() if len(self.order) else np.array([], dtype=object)
+
+
+def failure_rate(
+    sg: ServiceGrid,
+    names: pd.Series,
+    grid: DayGrid,
+    days: list[date],
+    r: FailureRules,
+    outages: pd.DataFrame,
+) -> pd.DataFrame:
+    """Days on which a service with at least min_calls calls failed at least min_excess above
+    its own failure rate over the baseline_days before (pooled, at least
+    min_baseline_calls calls, floored at min_baseline_rate), and the binomial tail of that many
+    failures is below p_value. A provider's services are not repeated on its outage days."""
+    t = grid.positions(days)
+    calls, fails = sg.calls[:, t], sg.failures[:, t]
+    base_calls = trailing(sg.calls, r.baseline_days, gap=1)[:, t]
+    base_fails = trailing(sg.failures, r.baseline_days, gap=1)[:, t]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = fails / calls
+        p0 = base_fails / base_calls
+    enough = (calls >= r.min_calls) & (base_calls >= r.min_baseline_calls)
+    cand = enough & (rate >= p0 + r.min_excess)
+    i, j = np.nonzero(cand)
+    if not len(i):
+        return empty()
+    p = binomial_upper(fails[i, j], calls[i, j], np.maximum(p0[i, j], r.min_baseline_rate))
+    keep = p < r.p_value
+    i, j, p = i[keep], j[keep], p[keep]
+    day = pd.to_datetime(grid.day(t[j]))
+    provider = sg.providers[i]
+    if len(outages):
+        down = set(zip(pd.to_datetime(outages["day"]), outages["dept_code"]))
+        mask = np.array([(d, int(pr)) not in down for d, pr in zip(day, provider)], dtype=bool)
+        i, j, p, day, provider = i[mask], j[mask], p[mask], day[mask], provider[mask]
+    if not len(i):
+        return empty()
+    codes, x, base = sg.codes[i], rate[i, j], p0[i, j]
+    c, f, bc, bf = calls[i, j], fails[i, j], base_calls[i, j], base_fails[i, j]
+    dept_names = names.reindex(provider).fillna("未知部门").to_numpy()
+    messages = [
+        f"{n} 的接口 {s}：{d:%Y-%m-%d} 调用 {int(cc)} 次失败 {int(ff)} 次（失败率 {_pct(xx)}），"
+        f"此前 {r.baseline_days} 天失败率 {_pct(b)}（{int(bcc)} 次调用失败 {int(bff)} 次），"
+        f"偶然出现的概率约 {pp:.1e}：请核查该接口的服务与最近的变更"
+        for n, s, d, cc, ff, xx, b, bcc, bff, pp in zip(dept_names, codes, day, c, f, x, base, bc, bf, p)
+    ]
+    evidence = [
+        [
+            {"日期": f"{d:%Y-%m-%d}", "接口": s, "调用次数": int(cc), "失败次数": int(ff)},
+            {"基线": f"此前 {r.baseline_days} 天", "接口": s, "调用次数": int(bcc), "失败次数": int(bff)},
+        ]
+        for d, s, cc, ff, bcc, bff in zip(day, codes, c, f, bc, bf)
+    ]
+    return detections(
+        kind="failure_rate",
+        subject=[f"service:{pr}/{s}" for pr, s in zip(provider, codes)],
+        dept_code=provider,
+        severity=np.where(x >= r.high_rate, "high", "medium"),
+        day=day,
+        value=x,
+        baseline=base,
+        message=messages,
+        evidence=evidence,
+    )
+
+
+def volume_drop(sg: ServiceGrid, names: pd.Series, grid: DayGrid, days: list[date], r: VolumeRules) -> pd.DataFrame:
+    """Days on which a busy service's calls over the window_days ending that day fell to
+    drop_ratio or less of what its share of all calls over the baseline_days before gives:
+    comparing shares of the city's calls, holidays and growth move every service alike."""
+    t = grid.positions(days)
+    total = sg.calls.sum(axis=0, keepdims=True)
+    recent = trailing(sg.calls, r.window_days)[:, t]
+    base = trailing(sg.calls, r.baseline_days, gap=r.window_days)[:, t]
+    recent_total = trailing(total, r.window_days)[:, t]
+    base_total = trailing(total, r.baseline_days, gap=r.window_days)[:, t]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = base / base_total * recent_total
+    busy = (base >= r.min_baseline_calls) & (expected >= r.min_expected_calls)
+    i, j = np.nonzero(busy & (recent <= r.drop_ratio * expected))
+    if not len(i):
+        return empty()
+    day = pd.to_datetime(grid.day(t[j]))
+    provider, codes = sg.providers[i], sg.codes[i]
+    got, exp, b = recent[i, j], expected[i, j], base[i, j]
+    dept_names = names.reindex(provider).fillna("未知部门").to_numpy()
+    messages = [
+        f"{n} 的接口 {s}：截至 {d:%Y-%m-%d} 的 {r.window_days} 天只被调用 {int(g)} 次，"
+        f"按此前 {r.baseline_days} 天（{int(bb)} 次）占全市调用的比例应约 {e:.0f} 次（下降 {1 - g / e:.0%}）："
+        "请核实调用方是否因接口故障停用或已改用其他接口"
+        for n, s, d, g, e, bb in zip(dept_names, codes, day, got, exp, b)
+    ]
+    evidence = [
+        [
+            {"时段": f"截至 {d:%Y-%m-%d} 的 {r.window_days} 天", "接口": s, "调用次数": int(g)},
+            {"时段": f"此前 {r.baseline_days} 天", "接口": s, "调用次数": int(bb)},
+        ]
+        for d, s, g, bb in zip(day, codes, got, b)
+    ]
+    return detections(
+        kind="volume_drop",
+        subject=[f"service:{pr}/{s}" for pr, s in zip(provider, codes)],
+        dept_code=provider,
+        severity="medium",
+        day=day,
+        value=got,
+        baseline=exp,
+        message=messages,
+        evidence=evidence,
+    )

@@ -24,14 +24,44 @@ class OutageRules:
 
 
 @dataclass(frozen=True)
+class FailureRules:
+    min_calls: int
+    baseline_days: int
+    min_baseline_calls: int
+    min_baseline_rate: float
+    min_excess: float
+    p_value: float
+    high_rate: float
+
+
+@dataclass(frozen=True)
+class VolumeRules:
+    window_days: int
+    baseline_days: int
+    min_baseline_calls: int
+    min_expected_calls: int
+    drop_ratio: float
+
+    @property
+    def lookback_days(self) -> int:
+        return self.window_days + self.baseline_days
+
+
+@dataclass(frozen=True)
 class AlertRules:
     provider_outage: OutageRules
+    failure_rate: FailureRules
+    volume_drop: VolumeRules
     source: str = ""
 
     @property
     def lookback_days(self) -> int:
         """Days before the first checked day that any detector's baseline reaches back."""
-        return max(getattr(getattr(self, f.name), "baseline_days", 0) for f in fields(self) if f.name != "source")
+        return max(_reach(getattr(self, f.name)) for f in fields(self) if f.name != "source")
+
+
+def _reach(section) -> int:
+    return getattr(section, "lookback_days", getattr(section, "baseline_days", 0))
 
 
 def load_rules(path: Path | str | None = None) -> AlertRules:
@@ -84,4 +114,4 @@ def _section(path: Path, name: str, values, cls):
     return cls(**out)
 
 
-_SECTIONS = {"provider_outage": OutageRules}
+_SECTIONS = {"provider_outage": OutageRules, "failure_rate": FailureRules, "volume_drop": VolumeRules}
