@@ -7,6 +7,7 @@ python -m metrics publish --year 2026 [--by 张三]
 python -m metrics verify --year 2026
 python -m metrics verify-publication --year 2026
 python -m metrics refresh
+python -m metrics alerts --from 2026-09-01 --to 2026-09-30 [--kind provider_outage] [--messages]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from data.periods import PeriodError
 from data.viewer import Viewer
 from data.vocabulary import CATEGORY_SPELLINGS
 from metrics import explain, publications, snapshots
+from metrics.alerts import cli as alerts_cli
 from metrics.scheme import SchemeError
 
 
@@ -203,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("refresh", help="重算各月、季、年的当前得分快照")
     r.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_refresh)
+    alerts_cli.add_command(sub)
     return p
 
 
