@@ -119,7 +119,7 @@ def file_failed(runs: pd.DataFrame, days: list[date], r: FailedRunRules) -> pd.D
             if latest_fail.empty:
                 continue
             f = latest_fail.iloc[0]
-            cleared = goods[(goods["started_at"] > f["started_at"]) & (goods["day"] < day)]
+            cleared = goods[(goods["started_at"] > f["started_at"]) & (goods["day"] <= day)]
             if cleared.empty and (day - f["day"]).days < r.hold_days:
                 out.append((source, day, f))
     if not out:
