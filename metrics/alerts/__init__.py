@@ -27,7 +27,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from metrics.alerts import complaints, exchange, health, updates
+from metrics.alerts import complaints, cross, exchange, health, updates
 from metrics.alerts.frame import DETECTION_COLUMNS, DayGrid
 from metrics.alerts.rules import AlertRules, AlertRulesError, load_rules
 from metrics.scheme import available_years, load_scheme
@@ -45,13 +45,30 @@ def detect(inputs, days: list[date], rules: AlertRules) -> pd.DataFrame:
     names = inputs.departments.set_index("dept_id")["name"]
     outages = exchange.provider_outage(inputs.service_days, names, grid, days, rules.provider_outage)
     services = exchange.ServiceGrid(inputs.service_days, grid)
+    res = updates.regular_resources(inputs.resources, inputs.departments, grace_days(max(days).year))
+    first_end = min(days) - timedelta(days=rules.update_history_days)
+    table = updates.SlotTable(res, inputs.updates, inputs.first_updates, first_end, max(days))
+    overdue = updates.overdue_counts(res, table, grid)
+    citizen = pd.concat(
+        [
+            complaints.complaint_surge(inputs.complaints, inputs.departments, grid, days, rules.complaint_surge),
+            complaints.satisfaction_drop(inputs.complaints, inputs.departments, grid, days, rules.satisfaction_drop),
+        ],
+        ignore_index=True,
+    )
     parts = [
         outages,
         exchange.failure_rate(services, names, grid, days, rules.failure_rate, outages),
         exchange.volume_drop(services, names, grid, days, rules.volume_drop),
-        *_update_parts(inputs, names, grid, days, rules),
-        complaints.complaint_surge(inputs.complaints, inputs.departments, grid, days, rules.complaint_surge),
-        complaints.satisfaction_drop(inputs.complaints, inputs.departments, grid, days, rules.satisfaction_drop),
+        updates.update_missed(res, table, names, days, rules.update_missed),
+        updates.overdue_jump(names, overdue, grid, days, rules.overdue_jump),
+        updates.suspicious_updates(
+            inputs.resources, inputs.updates, inputs.catalog_sources, inputs.runs, names, days, rules.suspicious_updates
+        ),
+        citizen,
+        cross.cross_signal(
+            inputs.departments, grid, days, rules.cross_signal, services, overdue, citizen, inputs.office
+        ),
         health.source_silent(inputs.runs, days, inputs.read_at, rules.source_silent),
         health.quarantine_jump(inputs.runs, days, rules.quarantine_jump),
         health.file_failed(inputs.runs, days, rules.file_failed),
@@ -66,16 +83,3 @@ def grace_days(year: int) -> dict[str, int]:
     if not years:
         raise AlertRulesError("没有可用的考核方案：更新类预警需要方案中的宽限天数")
     return load_scheme(min(years, key=lambda y: (abs(y - year), -y))).grace_days
-
-
-def _update_parts(inputs, names, grid, days, rules):
-    res = updates.regular_resources(inputs.resources, inputs.departments, grace_days(max(days).year))
-    first_end = min(days) - timedelta(days=rules.update_history_days)
-    table = updates.SlotTable(res, inputs.updates, inputs.first_updates, first_end, max(days))
-    return [
-        updates.update_missed(res, table, names, days, rules.update_missed),
-        updates.overdue_jump(res, table, names, grid, days, rules.overdue_jump),
-        updates.suspicious_updates(
-            inputs.resources, inputs.updates, inputs.catalog_sources, inputs.runs, names, days, rules.suspicious_updates
-        ),
-    ]

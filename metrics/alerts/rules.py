@@ -135,6 +135,24 @@ class FailedRunRules:
 
 
 @dataclass(frozen=True)
+class CrossRules:
+    window_days: int
+    min_calls: int
+    min_resources: int
+    fine_failure_rate: float
+    fine_overdue_share: float
+    poor_failure_rate: float
+    poor_overdue_share: float
+    prior_months: int
+    min_cases: int
+    case_drop: float
+
+    @property
+    def lookback_days(self) -> int:
+        return max(self.window_days, 31 * (self.prior_months + 1))
+
+
+@dataclass(frozen=True)
 class AlertRules:
     provider_outage: OutageRules
     failure_rate: FailureRules
@@ -147,6 +165,7 @@ class AlertRules:
     source_silent: SilentRules
     quarantine_jump: QuarantineRules
     file_failed: FailedRunRules
+    cross_signal: CrossRules
     source: str = ""
 
     @property

@@ -164,11 +164,9 @@ def update_missed(
     )
 
 
-def overdue_jump(
-    res: pd.DataFrame, table: SlotTable, names: pd.Series, grid: DayGrid, days: list[date], r: OverdueRules
-) -> pd.DataFrame:
-    """Days on which a department's share of overdue resources (a judged slot past its grace
-    and no update since) rose by min_jump or more over window_days, to min_share or more."""
+def overdue_counts(res: pd.DataFrame, table: SlotTable, grid: DayGrid) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Per department and grid day: its overdue resources (a judged slot past its grace and
+    no update since) and its resources with a judged slot due by then (departments, overdue, counted)."""
     t = table
     g0 = days_int(pd.Series([pd.Timestamp(grid.first)]))[0]
     missed = np.flatnonzero(t.judged & ~t.on_time)
@@ -190,6 +188,15 @@ def overdue_jump(
     per_counted = np.zeros((len(depts), grid.n))
     np.add.at(per_overdue, rows, overdue)
     np.add.at(per_counted, rows, counted)
+    return depts, per_overdue, per_counted
+
+
+def overdue_jump(
+    names: pd.Series, counts: tuple[pd.Index, np.ndarray, np.ndarray], grid: DayGrid, days: list[date], r: OverdueRules
+) -> pd.DataFrame:
+    """Days on which a department's share of overdue resources rose by min_jump or more over
+    window_days, to min_share or more."""
+    depts, per_overdue, per_counted = counts
     tt = grid.positions(days)
     then = tt - r.window_days
     valid = then >= 0
