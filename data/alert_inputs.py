@@ -67,7 +67,7 @@ def load_alert_inputs(engine: Engine, days: list[date], rules: AlertRules) -> Al
             complaints=complaints(conn, first, last),
             office=frames.office_kpis(conn, first.replace(day=1), last),
             read_at=pd.Timestamp(utcnow()),
-            runs=collector_runs(conn, first, last),
+            runs=collector_runs(conn, min(days) - timedelta(days=rules.run_history_days), last),
         )
 
 

@@ -23,27 +23,32 @@ def case_drops(office: pd.DataFrame, days: list[date], r: CrossRules) -> pd.Data
     o = office[office["cases_completed"] > 0].sort_values(["dept_id", "month"])
     if o.empty:
         return pd.DataFrame(columns=["dept_id", "day", "text"])
-    g = o.groupby("dept_id")
-    prior_done = g["cases_completed"].transform(lambda s: s.shift(1).rolling(r.prior_months).sum())
-    prior_on = g["cases_on_time"].transform(lambda s: s.shift(1).rolling(r.prior_months).sum())
+    prior_done, prior_on = (_prior_sum(o, c, r.prior_months) for c in ("cases_completed", "cases_on_time"))
     o = o.assign(rate=o["cases_on_time"] / o["cases_completed"], prior=prior_on / prior_done)
     o["known"] = (o["month"] + pd.offsets.MonthBegin(1)).astype("datetime64[ns]")
-    drop = o[(o["cases_completed"] >= r.min_cases) & (o["rate"] <= o["prior"] - r.case_drop)]
-    checked = pd.DataFrame({"day": pd.to_datetime(sorted(days)).astype("datetime64[ns]")})
-    out = []
-    for dept, rows in o.groupby("dept_id"):
-        latest = pd.merge_asof(checked, rows[["known", "month"]].rename(columns={"known": "day"}), on="day")
-        bad = latest[latest["month"].isin(drop.loc[drop["dept_id"] == dept, "month"])]
-        for d, m in zip(bad["day"], bad["month"]):
-            row = rows[rows["month"] == m].iloc[0]
-            out.append(
-                (
-                    dept,
-                    d,
-                    f"{m:%Y-%m} 办件按时办结率 {row['rate']:.1%}（此前 {r.prior_months} 个月 {row['prior']:.1%}）",
-                )
-            )
-    return pd.DataFrame(out, columns=["dept_id", "day", "text"])
+    o["drop"] = (o["cases_completed"] >= r.min_cases) & (o["rate"] <= o["prior"] - r.case_drop)
+    checked = pd.MultiIndex.from_product(
+        [pd.to_datetime(sorted(days)).astype("datetime64[ns]"), o["dept_id"].unique()], names=["day", "dept_id"]
+    ).to_frame(index=False)
+    latest = pd.merge_asof(
+        checked,
+        o.sort_values("known")[["dept_id", "known", "month", "rate", "prior", "drop"]],
+        left_on="day",
+        right_on="known",
+        by="dept_id",
+    )
+    bad = latest[latest["drop"].fillna(False).astype(bool)]
+    text = [
+        f"{m:%Y-%m} 办件按时办结率 {x:.1%}（此前 {r.prior_months} 个月 {p:.1%}）"
+        for m, x, p in zip(bad["month"], bad["rate"], bad["prior"])
+    ]
+    return pd.DataFrame({"dept_id": bad["dept_id"].to_numpy(), "day": bad["day"].to_numpy(), "text": text})
+
+
+def _prior_sum(o: pd.DataFrame, column: str, n: int) -> pd.Series:
+    """Per row: the department's `column` summed over its n rows before (NaN until n exist)."""
+    before = o.groupby("dept_id")[column].shift(1)
+    return before.groupby(o["dept_id"]).rolling(n).sum().reset_index(level=0, drop=True).reindex(o.index)
 
 
 def cross_signal(

@@ -5,7 +5,7 @@ rows it quarantines (quarantine_jump), a run that failed (file_failed). Subjects
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -22,14 +22,16 @@ def _checked(days: list[date]) -> pd.DatetimeIndex:
 def source_silent(runs: pd.DataFrame, days: list[date], read_until: pd.Timestamp, r: SilentRules) -> pd.DataFrame:
     """Days at whose end (or at read_until, for the day being read) a source's last delivery
     (a run that read rows) is older than max_gaps × its usual interval: the median gap
-    between its deliveries, at least min_interval_hours, from at least min_deliveries."""
+    between its deliveries of the baseline_days before the first checked day and after, at
+    least min_interval_hours, from at least min_deliveries."""
     delivered = runs[runs["rows_read"] > 0]
     out = []
     for source, group in delivered.groupby("source"):
         at = np.sort(group["started_at"].to_numpy(dtype="datetime64[s]"))
-        if len(at) < r.min_deliveries:
+        recent = at[at >= np.datetime64(utc_start(min(days) - timedelta(days=r.baseline_days)), "s")]
+        if len(recent) < r.min_deliveries:
             continue
-        gaps = np.diff(at).astype("int64") / 3600
+        gaps = np.diff(recent).astype("int64") / 3600
         interval = max(float(np.median(gaps)), r.min_interval_hours)
         for day in _checked(days):
             end = min(pd.Timestamp(utc_start((day + pd.Timedelta(days=1)).date())), read_until)

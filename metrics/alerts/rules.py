@@ -77,10 +77,6 @@ class SuspiciousRules:
     min_moves: int
     every_share: float
 
-    @property
-    def lookback_days(self) -> int:
-        return self.window_days
-
 
 @dataclass(frozen=True)
 class ComplaintRules:
@@ -177,7 +173,13 @@ class AlertRules:
     def update_history_days(self) -> int:
         """Days of update events read before the first checked day: the missed-slot test looks
         back over the resources' prior slots."""
-        return max(self.update_missed.history_days, self.lookback_days)
+        return max(self.update_missed.history_days, self.suspicious_updates.window_days, self.lookback_days)
+
+    @property
+    def run_history_days(self) -> int:
+        """Days of collector runs read before the first checked day: catalog snapshots are
+        counted over the suspicious-updates window."""
+        return max(self.suspicious_updates.window_days, self.lookback_days)
 
 
 def _reach(section) -> int:
