@@ -51,6 +51,7 @@ class VolumeRules:
 @dataclass(frozen=True)
 class UpdateRules:
     prior_slots: int
+    prior_days: int
     history_days: int
 
 

@@ -17,7 +17,7 @@ from data.clock import local_days
 from data.vocabulary import frequency_label, parse_frequency
 from metrics.alerts.frame import DayGrid, detections, empty
 from metrics.alerts.rules import OverdueRules, SuspiciousRules, UpdateRules
-from metrics.indicators.updates import CALENDAR_ANCHOR, KEY_SPAN, slots
+from metrics.indicators.updates import CALENDAR_ANCHOR, KEY_SPAN, slot_span_days, slots
 from metrics.inputs import days_int, lookup
 
 NO_DAY = np.iinfo(np.int64).max // 4
@@ -91,8 +91,8 @@ class SlotTable:
         same = (found >= 0) & (found // KEY_SPAN == self.ridx)
         return np.where(same, found - self.ridx * KEY_SPAN, -1)
 
-    def met_before(self, n: int) -> np.ndarray:
-        """Per slot: whether the resource's n judged slots before it were all on time."""
+    def met_before(self, n: np.ndarray) -> np.ndarray:
+        """Per slot: whether the resource's n judged slots before it (n per slot) were all on time."""
         good = (self.judged & self.on_time).astype(np.int64)
         c = np.concatenate([[0], np.cumsum(good)])
         i = np.arange(len(good))
@@ -123,9 +123,12 @@ def update_missed(
     res: pd.DataFrame, table: SlotTable, names: pd.Series, days: list[date], r: UpdateRules
 ) -> pd.DataFrame:
     """From the day after a missed slot's grace until the next update: a resource whose
-    prior_slots judged slots before were all on time missed this one."""
+    judged slots before were all on time missed this one — at least prior_slots of them,
+    and as many as cover prior_days (90 daily slots, 13 weekly ones)."""
     t = table
-    trigger = np.flatnonzero(t.judged & ~t.on_time & t.met_before(r.prior_slots))
+    span = res["freq"].map(slot_span_days).to_numpy(dtype=np.int64)[t.ridx]
+    prior = np.maximum(r.prior_slots, -(-r.prior_days // span))
+    trigger = np.flatnonzero(t.judged & ~t.on_time & t.met_before(prior))
     checked = np.array(sorted(days_int(pd.Series(pd.to_datetime(days)))), dtype=np.int64)
     first = t.due[trigger] + 1
     last = np.minimum(t.next_update[trigger] - 1, checked[-1] if len(checked) else 0)
@@ -140,11 +143,11 @@ def update_missed(
     start, end, due, before = _text(t.start[s]), _text(t.end[s]), _text(t.due[s]), _text(t.last_before[s])
     overdue_days = day - t.due[s]
     messages = [
-        f"{n}的资源「{nm}」（{c}，{f}）此前 {r.prior_slots} 个更新周期均按时更新，"
+        f"{n}的资源「{nm}」（{c}，{f}）此前 {k0} 个更新周期均按时更新，"
         f"但 {a} 至 {b} 的周期应于 {d} 前更新，至今未见更新（已逾期 {k} 天，上次更新 {u}）："
         "请尽快更新，如更新频率已变请在目录中修改"
-        for n, nm, c, f, a, b, d, k, u in zip(
-            dept, row["name"], row["resource_code"], freq, start, end, due, overdue_days, before
+        for n, nm, c, f, a, b, d, k, u, k0 in zip(
+            dept, row["name"], row["resource_code"], freq, start, end, due, overdue_days, before, prior[s]
         )
     ]
     evidence = [
@@ -158,7 +161,7 @@ def update_missed(
         severity="medium",
         day=day.astype("datetime64[D]"),
         value=overdue_days.astype("float64"),
-        baseline=np.full(len(s), float(r.prior_slots)),
+        baseline=prior[s].astype("float64"),
         message=messages,
         evidence=evidence,
     )

@@ -80,10 +80,14 @@ def test_first_missed_slot_of_the_stopped_monthly_updates(year):
 
 def test_complaint_surge_week(year):
     """市交通运输局's complaints rise about 3.5-fold from 2026-08-01; from about 1.6 a week the
-    week ending 2026-09-02 is the first to be significant (p < 0.001)."""
+    week ending 2026-09-02 is the first to be significant (p < 0.001). Its satisfaction falls
+    too (from 100 % to 73 % of the rated), seen from 08-28; its sharing is fine, so both are
+    also a cross-signal from 08-28."""
     found, ids, _ = year
-    surge = episodes(found[found["subject"] == f"dept:{ids['市交通运输局']}"], "complaint_surge")
-    assert surge[0][1] == date(2026, 9, 2)
+    mine = found[found["subject"] == f"dept:{ids['市交通运输局']}"]
+    assert episodes(mine, "complaint_surge")[0][1] == date(2026, 9, 2)
+    assert episodes(mine, "satisfaction_drop")[0][1] == date(2026, 8, 28)
+    assert episodes(mine, "cross_signal")[0][1] == date(2026, 8, 28)
 
 
 def test_false_alerts_are_counted_and_bounded(year):
@@ -99,6 +103,10 @@ def test_false_alerts_are_counted_and_bounded(year):
     other = found[~found["subject"].isin(story) & ~found["subject"].str.startswith("resource:SL-023-")]
     misses = other[other["kind"] == "update_missed"]
     false = other[other["kind"] != "update_missed"]
-    n_false = len({(k, s) for k, s in zip(false["kind"], false["subject"])})
-    assert n_false <= 12, false.groupby("kind")["subject"].unique()
-    assert len(misses["subject"].unique()) <= 400
+    # 2 complaint surges, 4 satisfaction drops, 2 overdue jumps, 7 cross-signals in this city
+    assert len({(k, s) for k, s in zip(false["kind"], false["subject"])}) <= 16, false.groupby("kind")[
+        "subject"
+    ].unique()
+    assert set(false["kind"]) <= {"complaint_surge", "satisfaction_drop", "overdue_jump", "cross_signal"}
+    # 209 of 919 resources: after a streak of on-time slots the generator skips about 1 slot in 10
+    assert len(misses["subject"].unique()) <= 250
