@@ -5,7 +5,7 @@ rows it quarantines (quarantine_jump), a run that failed (file_failed). Subjects
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -22,23 +22,23 @@ def _checked(days: list[date]) -> pd.DatetimeIndex:
 def source_silent(runs: pd.DataFrame, days: list[date], read_until: pd.Timestamp, r: SilentRules) -> pd.DataFrame:
     """Days at whose end (or at read_until, for the day being read) a source's last delivery
     (a run that read rows) is older than max_gaps × its usual interval: the median gap
-    between its deliveries of the baseline_days before the first checked day and after, at
-    least min_interval_hours, from at least min_deliveries."""
+    between its deliveries over the baseline_days up to that last one (at least
+    min_deliveries of them), at least min_interval_hours."""
     delivered = runs[runs["rows_read"] > 0]
+    window = np.timedelta64(r.baseline_days, "D")
     out = []
     for source, group in delivered.groupby("source"):
         at = np.sort(group["started_at"].to_numpy(dtype="datetime64[s]"))
-        recent = at[at >= np.datetime64(utc_start(min(days) - timedelta(days=r.baseline_days)), "s")]
-        if len(recent) < r.min_deliveries:
-            continue
-        gaps = np.diff(recent).astype("int64") / 3600
-        interval = max(float(np.median(gaps)), r.min_interval_hours)
         for day in _checked(days):
-            end = min(pd.Timestamp(utc_start((day + pd.Timedelta(days=1)).date())), read_until)
-            before = at[at < np.datetime64(end.to_datetime64(), "s")]
+            end = np.datetime64(min(pd.Timestamp(utc_start((day + pd.Timedelta(days=1)).date())), read_until), "s")
+            before = at[at < end]
             if not len(before):
                 continue
-            silent = (np.datetime64(end.to_datetime64(), "s") - before[-1]).astype("int64") / 3600
+            recent = before[before >= before[-1] - window]
+            if len(recent) < r.min_deliveries:
+                continue
+            interval = max(float(np.median(np.diff(recent).astype("int64"))) / 3600, r.min_interval_hours)
+            silent = (end - before[-1]).astype("int64") / 3600
             if silent > r.max_gaps * interval:
                 out.append((source, day, silent, interval, pd.Timestamp(before[-1])))
     if not out:

@@ -34,7 +34,7 @@ def year(tmp_path_factory):
     inputs = load_alert_inputs(engine, DAYS, rules)
     found = detect(inputs, DAYS, rules)
     ids = inputs.departments.set_index("name")["dept_id"]
-    yield found, ids, inputs
+    yield found, ids, inputs, engine
     engine.dispose()
 
 
@@ -55,7 +55,7 @@ def episodes(found, kind):
 
 def test_outage_start_and_end(year):
     """市住房和城乡建设局 failed on 2026-09-15 and 09-16: found on exactly those days, nothing else."""
-    found, ids, _ = year
+    found, ids, _, _ = year
     assert episodes(found, "provider_outage") == [
         (f"dept:{ids['市住房和城乡建设局']}", date(2026, 9, 15), date(2026, 9, 16))
     ]
@@ -65,7 +65,7 @@ def test_first_missed_slot_of_the_stopped_monthly_updates(year):
     """市统计局's monthly resources get no update from 2026-07-01: the ones that had met their
     three slots before are alerted from the day after the June slot's grace (07-06) or the
     July slot's (08-06), and stay alerted to the end of the year."""
-    found, ids, inputs = year
+    found, ids, inputs, _ = year
     stat = ids["市统计局"]
     res = inputs.resources
     monthly = set(res[(res["provider_dept_id"] == stat) & (res["update_frequency"] == "monthly")]["resource_code"])
@@ -83,7 +83,7 @@ def test_complaint_surge_week(year):
     week ending 2026-09-02 is the first to be significant (p < 0.001). Its satisfaction falls
     too (from 100 % to 73 % of the rated), seen from 08-28; its sharing is fine, so both are
     also a cross-signal from 08-28."""
-    found, ids, _ = year
+    found, ids, _, _ = year
     mine = found[found["subject"] == f"dept:{ids['市交通运输局']}"]
     assert episodes(mine, "complaint_surge")[0][1] == date(2026, 9, 2)
     assert episodes(mine, "satisfaction_drop")[0][1] == date(2026, 8, 28)
@@ -94,7 +94,7 @@ def test_false_alerts_are_counted_and_bounded(year):
     """Alerts outside the stories over the whole year and city (episodes of consecutive days).
     Missed update slots of other resources are real misses the generator draws by quality,
     counted apart."""
-    found, ids, _ = year
+    found, ids, _, _ = year
     story = {
         f"dept:{ids['市住房和城乡建设局']}",
         f"dept:{ids['市统计局']}",
@@ -110,3 +110,15 @@ def test_false_alerts_are_counted_and_bounded(year):
     assert set(false["kind"]) <= {"complaint_surge", "satisfaction_drop", "overdue_jump", "cross_signal"}
     # 209 of 919 resources: after a streak of on-time slots the generator skips about 1 slot in 10
     assert len(misses["subject"].unique()) <= 250
+
+
+def test_a_day_checked_alone_finds_what_the_year_finds(year):
+    """The check after a collector run looks at one day; the first check at a year. Both read
+    the same baselines, so a day gives the same rows alone as within the year."""
+    found, _, _, engine = year
+    rules = load_rules()
+    columns = ["kind", "subject", "severity", "value", "baseline", "message"]
+    for day in (date(2026, 1, 14), date(2026, 7, 6), date(2026, 8, 28), date(2026, 9, 2), date(2026, 9, 15), END):
+        alone = detect(load_alert_inputs(engine, [day], rules), [day], rules)
+        within = found[found["day"] == day]
+        assert alone[columns].reset_index(drop=True).equals(within[columns].reset_index(drop=True)), day
