@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from data.clock import local_days
-from metrics.alerts.frame import DayGrid, detections, empty, trailing
+from metrics.alerts.frame import DayGrid, dept_names, detections, empty, trailing
 from metrics.alerts.rules import ComplaintRules, SatisfactionRules
 from metrics.alerts.stats import binomial_upper, poisson_upper
 
@@ -56,7 +56,7 @@ def complaint_surge(
     dept = depts.to_numpy()[i]
     day = pd.to_datetime(grid.day(t[j]))
     x, expected = recent[i, j], lam[i, j]
-    names = departments.set_index("dept_id")["name"].reindex(dept).to_numpy()
+    names = dept_names(departments.set_index("dept_id")["name"], dept)
     messages = [
         f"{n}：截至 {d:%Y-%m-%d} 的 {r.window_days} 天收到投诉 {int(k)} 件，此前 {r.baseline_days} 天平均每 "
         f"{r.window_days} 天 {e:.1f} 件（{k / e:.1f} 倍，偶然出现的概率约 {pp:.1e}）：请查看投诉内容，排查集中反映的问题"
@@ -113,7 +113,7 @@ def satisfaction_drop(
         return empty()
     dept = depts.to_numpy()[i]
     day = pd.to_datetime(grid.day(t[j]))
-    names = departments.set_index("dept_id")["name"].reindex(dept).to_numpy()
+    names = dept_names(departments.set_index("dept_id")["name"], dept)
     x, b = rate[i, j], base[i, j]
     messages = [
         f"{n}：截至 {d:%Y-%m-%d} 的 {r.window_days} 天已评价投诉 {int(a)} 件，满意率 {xx:.1%}，"

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from metrics.alerts.frame import DayGrid, detections, empty, trailing
+from metrics.alerts.frame import DayGrid, detections, empty, pct, trailing
 from metrics.alerts.rules import CrossRules
 
 CITIZEN_KINDS = {"complaint_surge": "投诉量激增", "satisfaction_drop": "满意率下降"}
@@ -105,7 +105,7 @@ def cross_signal(
         return empty()
     names = departments.set_index("dept_id")["name"]
     data_text = [
-        f"近 {r.window_days} 天接口失败率 {_pct(fail_rate[i, j])}、逾期资源占比 {_pct(share[i, j])}"
+        f"近 {r.window_days} 天接口失败率 {pct(fail_rate[i, j])}、逾期资源占比 {pct(share[i, j])}"
         for i, j, _w, _s in out
     ]
     messages = [
@@ -128,10 +128,6 @@ def cross_signal(
             for i, j, _w, s in out
         ],
     )
-
-
-def _pct(x: float) -> str:
-    return "无数据" if x != x else f"{x:.1%}"
 
 
 def _num(x: float):

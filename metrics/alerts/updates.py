@@ -15,7 +15,7 @@ import pandas as pd
 
 from data.clock import local_days
 from data.vocabulary import frequency_label, parse_frequency
-from metrics.alerts.frame import DayGrid, detections, empty
+from metrics.alerts.frame import DayGrid, dept_names, detections, empty
 from metrics.alerts.rules import OverdueRules, SuspiciousRules, UpdateRules
 from metrics.indicators.updates import CALENDAR_ANCHOR, KEY_SPAN, slot_span_days, slots
 from metrics.inputs import days_int, lookup
@@ -138,7 +138,7 @@ def update_missed(
     s = trigger[which]
     row = res.iloc[t.ridx[s]]
     provider = row["provider_dept_id"].to_numpy()
-    dept = names.reindex(provider).fillna("未知部门").to_numpy()
+    dept = dept_names(names, provider)
     freq = [frequency_label(f) for f in row["update_frequency"]]
     start, end, due, before = _text(t.start[s]), _text(t.end[s]), _text(t.due[s]), _text(t.last_before[s])
     overdue_days = day - t.due[s]
@@ -216,11 +216,11 @@ def overdue_jump(
     dept = depts.to_numpy()[i]
     day = pd.to_datetime(grid.day(tt[j]))
     x, w, no, nc, wo, wc = share[i, j], np.nan_to_num(was[i, j]), now_o[i, j], now_c[i, j], was_o[i, j], was_c[i, j]
-    dept_names = names.reindex(dept).fillna("未知部门").to_numpy()
+    shown = dept_names(names, dept)
     messages = [
         f"{n}：{d:%Y-%m-%d} 有 {int(a)}/{int(b)} 个按频率更新的资源逾期未更新（{xx:.0%}），"
         f"{r.window_days} 天前为 {int(c)}/{int(e)}（{ww:.0%}）：更新工作可能已中断，请核查"
-        for n, d, a, b, xx, c, e, ww in zip(dept_names, day, no, nc, x, wo, wc, w)
+        for n, d, a, b, xx, c, e, ww in zip(shown, day, no, nc, x, wo, wc, w)
     ]
     evidence = [
         [
@@ -299,7 +299,7 @@ def _bulk_moves(resources, updates, catalog_sources, names, days, r):
     messages = [
         f"{n}：{int(k)}/{int(m)} 个资源在目录中的最近更新日期同时改为 {c}，但更新日志中没有对应的更新记录："
         "疑似只改日期未更新数据，仅供核查，不计入得分"
-        for n, k, m, c in zip(names.reindex(dept).fillna("未知部门"), per["n"], total, claimed)
+        for n, k, m, c in zip(dept_names(names, dept), per["n"], total, claimed)
     ]
     evidence = [[{"资源编码": code, "目录最近更新日期": c} for code in cs] for cs, c in zip(per["codes"], claimed)]
     return detections(
@@ -343,7 +343,7 @@ def _frequent_moves(resources, updates, catalog_sources, runs, names, days, r):
     messages = [
         f"{n}的资源「{o[1]['name']}」（{o[0]}）登记为{frequency_label(o[1]['update_frequency'])}更新，"
         f"但近 {r.window_days} 天的 {o[4]} 次目录快照中最近更新日期变动了 {o[3]} 次：疑似虚增更新，仅供核查，不计入得分"
-        for n, o in zip(names.reindex(dept).fillna("未知部门"), out)
+        for n, o in zip(dept_names(names, dept), out)
     ]
     return detections(
         kind="suspicious_updates",
