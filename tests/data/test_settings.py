@@ -35,6 +35,7 @@ def test_defaults(clean_env):
     assert (s.login_max_failures, s.login_lock_minutes, s.session_idle_minutes) == (5, 15, 30)
     assert s.demo_mode is False
     assert s.fault_codes_file == ROOT / "data" / "fault_codes.toml"
+    assert s.issuer == ""
     assert s.alert_rules_file == ROOT / "data" / "alert_rules.toml"
 
 
@@ -79,7 +80,7 @@ def test_launcher_passes_streamlit_config_as_flags():
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert len(ENV) == 11
+    assert len(ENV) == 12
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
     assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
 
