@@ -30,7 +30,7 @@ class AlertInputs:
     first_day: date
     last_day: date
     departments: pd.DataFrame  # dept_id, name, category, active_from
-    service_days: pd.DataFrame  # day, provider_dept_id, service_code, calls, failures
+    service_days: pd.DataFrame  # day, provider_dept_id, service_code, calls, failures (from rules.service_history_days)
     resources: pd.DataFrame  # data.frames.resources + source (the catalog source that listed it)
     updates: pd.DataFrame  # resource_code, updated_at, recorded_at, source (from updates_from on)
     first_updates: pd.DataFrame  # resource_code, first_update
@@ -59,7 +59,7 @@ def load_alert_inputs(engine: Engine, days: list[date], rules: AlertRules) -> Al
             first_day=first,
             last_day=last,
             departments=frames.departments(conn),
-            service_days=service_days(conn, first, last),
+            service_days=service_days(conn, min(days) - timedelta(days=rules.service_history_days), last),
             resources=resources,
             updates=update_events(conn, since, last),
             first_updates=frames.first_updates(conn),

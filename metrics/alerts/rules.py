@@ -177,6 +177,17 @@ class AlertRules:
         return max(self.update_missed.history_days, self.suspicious_updates.window_days, self.lookback_days)
 
     @property
+    def service_history_days(self) -> int:
+        """Days of the daily call rollup read before the first checked day: the exchange
+        detectors' windows and the cross-signal's, shorter than the case months the grid spans."""
+        return max(
+            _reach(self.provider_outage),
+            _reach(self.failure_rate),
+            _reach(self.volume_drop),
+            self.cross_signal.window_days,
+        )
+
+    @property
     def run_history_days(self) -> int:
         """Days of collector runs read before the first checked day: catalog snapshots are
         counted over the suspicious-updates window."""

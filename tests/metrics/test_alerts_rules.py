@@ -19,6 +19,8 @@ def test_shipped_rules_load_and_reach_back():
     # the longest baseline: cross-signal's 3 prior months of cases (31 × 4 days)
     assert rules.lookback_days == 124
     assert rules.update_history_days == 800
+    # the daily call rollup: volume_drop's 7-day window after its 28-day baseline
+    assert rules.service_history_days == 35
 
 
 @pytest.mark.parametrize(
