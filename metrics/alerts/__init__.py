@@ -41,6 +41,8 @@ def detect(inputs, days: list[date], rules: AlertRules) -> pd.DataFrame:
     days = sorted(set(days))
     if not days:
         return pd.DataFrame(columns=list(DETECTION_COLUMNS))
+    if days[0] < inputs.first_day or days[-1] > inputs.last_day:
+        raise ValueError(f"检查日期 {days[0]} 至 {days[-1]} 超出已读取的数据范围，请用这些日期重新读取预警数据")
     grid = DayGrid(inputs.first_day, inputs.last_day)
     names = inputs.departments.set_index("dept_id")["name"]
     outages = exchange.provider_outage(inputs.service_days, names, grid, days, rules.provider_outage)
