@@ -8,16 +8,17 @@ from sqlalchemy.engine import Engine
 
 from dashboard.documents import DOCX_MIME, ItemText, Signature, rectification_report, supervision_notice
 from dashboard.format import indicator_label, scheme_for
-from dashboard.supervision_tables import event_table, evidence_rows_table
+from dashboard.supervision_tables import event_table, evidence_rows_table, overdue_red
 from dashboard.widgets import download
 from data import attachments, queries, supervision
 from data.appeals import AppealError
-from data.attachments import AttachmentError
+from data.attachments import MAX_BYTES, AttachmentError
 from data.clock import local_today
 from data.models import SEVERITIES, SUPERVISION_STATES
 from data.publication import PublicationError
 from data.settings import get_settings
 from data.supervision import TransitionError
+from data.supervision_settings import FINDING_KINDS
 from data.viewer import AccessDenied, Viewer
 
 REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError)
@@ -33,6 +34,46 @@ def act(engine: Engine, label: str, fn) -> None:
         return
     st.toast(f"已{label}")
     st.rerun()
+
+
+UPLOAD_SUFFIXES = ("pdf", "png", "jpg", "jpeg", "docx", "xlsx")
+_UPLOADER_STYLE = """<style>
+.st-key-{key} [data-testid=stFileUploaderDropzone] button p {{ font-size: 0; }}
+.st-key-{key} [data-testid=stFileUploaderDropzone] button p::after {{ content: "选择文件"; font-size: 0.875rem; }}
+.st-key-{key} [data-testid=stFileUploaderDropzoneInstructions] span {{ font-size: 0; }}
+.st-key-{key} [data-testid=stFileUploaderDropzoneInstructions] span::after {{
+  content: "可将文件拖放到此处；每个不超过 {mb} MB，限 PDF、PNG、JPG 图片、Word（docx）、Excel（xlsx）";
+  font-size: 0.875rem;
+}}
+</style>"""
+
+
+def evidence_uploader(label: str, key: str):
+    """Files for a feedback or an appeal, limited in the browser to what data.attachments accepts.
+    Streamlit 1.67 has no option for its uploader's own English words ("Upload", "10MB per file"),
+    so a style scoped to this widget's key puts Chinese in their place."""
+    mb = MAX_BYTES // 1048576
+    st.html(_UPLOADER_STYLE.format(key=key, mb=mb))
+    return st.file_uploader(label, type=UPLOAD_SUFFIXES, accept_multiple_files=True, max_upload_size=mb, key=key)
+
+
+def item_list(table) -> None:
+    """The list of items, narrow enough for a laptop screen: the title takes what is left."""
+    st.dataframe(
+        overdue_red(table),
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+        column_config={
+            "编号": st.column_config.NumberColumn(width=60),
+            "部门": st.column_config.TextColumn(width="small"),
+            "标题": st.column_config.TextColumn(width="large"),
+            "严重程度": st.column_config.TextColumn(width=80),
+            "状态": st.column_config.TextColumn(width=80),
+            "整改期限": st.column_config.DateColumn(width=100, format="YYYY-MM-DD"),
+            "逾期工作日": st.column_config.NumberColumn(width=90),
+        },
+    )
 
 
 def attachment_button(engine: Engine, viewer: Viewer, attachment_id: int, key: str) -> None:
@@ -58,8 +99,16 @@ def item_detail(engine: Engine, viewer: Viewer, item_id: int, key: str) -> dict:
         feedback = supervision.rectifications(conn, viewer, item_id)
     st.markdown(f"**存在的问题**：{item['problem']}\n\n**整改要求**：{item['requirement']}")
     st.caption(
-        f"严重程度：{SEVERITIES[item['severity']]}；整改期限 {item['deadline']:%Y-%m-%d}；已退回 {item['returns']} 次"
+        f"状态：{SUPERVISION_STATES[item['state']]} · {names_of(engine, viewer).get(item['dept_id'], '')} · "
+        f"{FINDING_KINDS[item['kind']]} · "
+        f"严重程度：{SEVERITIES[item['severity']]}；下发 {item['issued_on']:%Y-%m-%d}，"
+        f"整改期限 {item['deadline']:%Y-%m-%d}；已退回 {item['returns']} 次"
     )
+    returned = [e for e in timeline if e["action"] == "return"]
+    if item["state"] == "rectifying" and returned:
+        st.warning(
+            f"督察组已退回（{returned[-1]['actor']}）：{returned[-1]['reason']}。请按要求补充后重新提交整改反馈。"
+        )
     if frozen:
         st.markdown("**下发时的证据**（与最新计算结果对照）")
         scheme = scheme_for(item["issued_on"].year)
@@ -77,9 +126,14 @@ def item_detail(engine: Engine, viewer: Viewer, item_id: int, key: str) -> dict:
     return item
 
 
-def item_text(engine: Engine, viewer: Viewer, item: dict) -> ItemText:
+def names_of(engine: Engine, viewer: Viewer) -> dict[int, str]:
     with engine.connect() as conn:
-        names = dict(queries.departments(conn, viewer)[["dept_id", "name"]].itertuples(index=False))
+        return dict(queries.departments(conn, viewer)[["dept_id", "name"]].itertuples(index=False))
+
+
+def item_text(engine: Engine, viewer: Viewer, item: dict) -> ItemText:
+    names = names_of(engine, viewer)
+    with engine.connect() as conn:
         helpers = supervision.assisting(conn, viewer, item["id"])
     return ItemText(
         item_id=item["id"],

@@ -30,6 +30,10 @@ ITEM_COLUMNS = [
     "销号时间",
 ]
 
+# The page shows the columns that decide what to open next; the opened item shows the rest
+# (类型, 下发日期, 退回次数, the timeline) and the 整改台账 keeps all of ITEM_COLUMNS.
+LIST_COLUMNS = ["编号", "部门", "标题", "严重程度", "状态", "整改期限", "逾期工作日"]
+
 
 def item_table(items: list[dict], names: dict[int, str], today: date) -> pd.DataFrame:
     """One row per item; 逾期工作日 counts working days past the deadline while the item is still
@@ -58,7 +62,8 @@ def item_table(items: list[dict], names: dict[int, str], today: date) -> pd.Data
 
 
 def overdue_red(table: pd.DataFrame):
-    """The table styled for the page: an overdue row's 状态 and 逾期工作日 in red."""
+    """The page's list (LIST_COLUMNS) styled: an overdue row's 状态, 整改期限 and 逾期工作日 in red."""
+    table = table[LIST_COLUMNS]
 
     def colour(row: pd.Series) -> list[str]:
         red = "color: #c62828; font-weight: bold" if row["逾期工作日"] > 0 else ""

@@ -43,14 +43,20 @@ STANDARD_OFFSET = _STANDARD.to_pytimedelta()
 STANDARD_FROM = _FIRST_RULE.to_pydatetime().replace(tzinfo=ZONE).astimezone(UTC).replace(tzinfo=None)
 
 
+def wall_clock() -> datetime:
+    """The aware UTC instant now: the one place the clock is read, so a test can pin the
+    date every page and check sees (appeal windows, 公示期, deadlines)."""
+    return datetime.now(UTC)
+
+
 def utcnow() -> datetime:
     """Now, as the store keeps instants: naive UTC."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return wall_clock().replace(tzinfo=None)
 
 
 def local_today(now: datetime | None = None) -> date:
     """Today on the office wall (`now`: an aware instant, for tests and replays)."""
-    return (now or datetime.now(UTC)).astimezone(ZONE).date()
+    return (now or wall_clock()).astimezone(ZONE).date()
 
 
 def _offset_at_local(day: date) -> timedelta:

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.auth import current_viewer
 from dashboard.format import indicator_label, scheme_for
 from dashboard.reads import read, store_url
-from dashboard.supervision_panels import act, attachment_button
+from dashboard.supervision_panels import act, attachment_button, evidence_uploader
 from data import appeals, queries
 from data.appeals import ADJUSTMENT_KINDS, DECISIONS
 from data.clock import local_today, to_local
@@ -52,7 +52,7 @@ if filed:
     st.subheader("查看申诉")
     shown = {
         a["id"]: f"#{a['id']} {names.get(a['dept_id'], '')} {a['period_key']} "
-        f"{label_of(a['period_key'], a['indicator'])}（{APPEAL_STATES[a['state']]}）"
+        f"{label_of(a['period_key'], a['indicator'])}"
         for a in filed
     }
     pending = [a["id"] for a in filed if a["state"] == "pending"]
@@ -61,6 +61,7 @@ if filed:
     )
     with engine.connect() as conn:
         appeal = appeals.get_appeal(conn, viewer, chosen)
+    st.caption(f"状态：{APPEAL_STATES[appeal['state']]}")
     st.markdown(f"**申诉理由**：{appeal['reason']}")
     if appeal["evidence"]:
         st.dataframe(
@@ -90,8 +91,11 @@ if viewer.role == "department" and viewer.dept_id is not None:
     st.subheader("提出申诉")
     st.caption("月度结果在月末后规定的工作日内可申诉，年度结果在公示期内可申诉。")
     periods = read(queries.periods, viewer)
+    periods = periods[periods["period_kind"].isin(("month", "year"))]
+    with engine.connect() as conn:
+        periods = periods[[appeals.window_open(conn, k, today) for k in periods["period_key"]]]
     if periods.empty:
-        st.caption("还没有可申诉的考核结果。")
+        st.info("目前没有处在申诉期内的考核结果，不能提出申诉。")
         st.stop()
     keys = list(periods["period_key"])
     period_key = st.selectbox("考核周期", keys, key="ap_new_period")
@@ -102,16 +106,18 @@ if viewer.role == "department" and viewer.dept_id is not None:
     )
     evidence = read(queries.evidence, viewer, snapshot_id, dept_id=viewer.dept_id)
     evidence = evidence[evidence["indicator"] == indicator]
-    picked = st.multiselect(
-        "有异议的证据行（可不选）",
-        list(evidence.index),
-        key="ap_new_rows",
-        format_func=lambda i: f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}",
-    )
+    picked = []
+    if evidence.empty:
+        st.caption("本指标在该周期没有问题证据，可直接说明申诉理由。")
+    else:
+        picked = st.multiselect(
+            "有异议的证据行（可不选）",
+            list(evidence.index),
+            key="ap_new_rows",
+            format_func=lambda i: f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}",
+        )
     reason = st.text_area("申诉理由", key="ap_new_reason")
-    files = st.file_uploader(
-        "佐证材料（PDF、图片、Word、Excel，每个不超过 10 MB）", accept_multiple_files=True, key="ap_new_files"
-    )
+    files = evidence_uploader("佐证材料", key="ap_new_files")
     if st.button("提交申诉", type="primary", key="ap_file"):
         rows = [evidence.loc[i, ["item_type", "item_key", "label"]].to_dict() for i in picked]
         uploads = [(f.name, f.getvalue()) for f in files or []]

@@ -7,8 +7,8 @@ import streamlit as st
 
 from dashboard.auth import current_viewer
 from dashboard.reads import read, store_url
-from dashboard.supervision_panels import act, item_detail
-from dashboard.supervision_tables import item_table, overdue_red
+from dashboard.supervision_panels import act, evidence_uploader, item_detail, item_list
+from dashboard.supervision_tables import item_table
 from data import queries, supervision
 from data.clock import local_today
 from data.db import get_engine
@@ -29,9 +29,10 @@ if table.empty:
     st.stop()
 todo = int(table["状态"].isin(["待签收", "整改中"]).sum())
 st.caption(f"共 {len(table)} 项，其中待本部门办理 {todo} 项；红色为已逾期（按工作日计）。")
-st.dataframe(overdue_red(table), hide_index=True, width="stretch", placeholder="—")
+item_list(table)
 
-labels = {int(r["编号"]): f"#{r['编号']} {r['标题']}（{r['状态']}，期限 {r['整改期限']}）" for _, r in table.iterrows()}
+# no state in the label: Streamlit keeps showing a chosen option's old label after a move
+labels = {int(r["编号"]): f"#{r['编号']} {r['标题']}" for _, r in table.iterrows()}
 chosen = st.selectbox("办理督办事项", list(labels), format_func=labels.get, key="rc_item")
 item = item_detail(engine, viewer, chosen, "rc")
 lead = item["dept_id"] == viewer.dept_id
@@ -43,9 +44,7 @@ elif item["state"] == "pending":
 elif item["state"] == "rectifying":
     st.subheader("提交整改反馈")
     text = st.text_area("整改情况（做了什么、何时完成、如何防止再次发生）", key="rc_text")
-    files = st.file_uploader(
-        "佐证材料（PDF、图片、Word、Excel，每个不超过 10 MB）", accept_multiple_files=True, key="rc_files"
-    )
+    files = evidence_uploader("佐证材料", key="rc_files")
     if st.button("提交整改反馈", type="primary", key="rc_submit"):
         uploads = [(f.name, f.getvalue()) for f in files or []]
         act(engine, "提交整改反馈", lambda conn: supervision.submit(conn, viewer, chosen, text, uploads))

@@ -6,9 +6,10 @@ import streamlit as st
 
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
+from dashboard.format import ITEM_STATUS
 from dashboard.reads import read, store_url
-from dashboard.supervision_panels import act, item_detail
-from dashboard.supervision_tables import item_table, overdue_red
+from dashboard.supervision_panels import act, item_detail, item_list
+from dashboard.supervision_tables import item_table
 from dashboard.widgets import download
 from data import queries, supervision
 from data.clock import local_today
@@ -37,7 +38,7 @@ if table.empty:
 else:
     late = int((table["逾期工作日"] > 0).sum())
     st.caption(f"共 {len(table)} 项，按整改期限排列；其中逾期 {late} 项（红色，逾期天数按工作日计）。")
-    st.dataframe(overdue_red(table), hide_index=True, width="stretch", placeholder="—")
+    item_list(table)
 with engine.connect() as conn:
     everything = item_table(supervision.list_items(conn, viewer), names, today)
 download(
@@ -55,7 +56,8 @@ download(
 
 st.subheader("查看督办事项")
 if not table.empty:
-    labels = {int(r["编号"]): f"#{r['编号']} {r['部门']}：{r['标题']}（{r['状态']}）" for _, r in table.iterrows()}
+    # no state in the label: Streamlit keeps showing a chosen option's old label after a move
+    labels = {int(r["编号"]): f"#{r['编号']} {r['部门']}：{r['标题']}" for _, r in table.iterrows()}
     chosen = st.selectbox("督办事项", list(labels), format_func=labels.get, key="sv_item")
     item = item_detail(engine, viewer, chosen, "sv")
     if viewer.role == "inspector" and item["state"] == "verifying":
@@ -88,17 +90,19 @@ if viewer.role == "inspector":
         key = st.selectbox("证据所属考核周期（默认最新一期）", keys, key="sv_new_period")
         latest = periods.iloc[keys.index(key)]
         evidence = read(queries.evidence, viewer, int(latest["snapshot_id"]), dept_id=dept_id)
+        picked = []
         if evidence.empty:
             st.caption(f"{names[dept_id]}在 {key} 没有问题证据，可另选周期或不附证据下发。")
-        options = list(evidence.index)
-        picked = st.multiselect(
-            "选取证据",
-            options,
-            key="sv_new_rows",
-            format_func=lambda i: (
-                f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}（{evidence.at[i, 'status']}）"
-            ),
-        )
+        else:
+            picked = st.multiselect(
+                "选取证据",
+                list(evidence.index),
+                key="sv_new_rows",
+                format_func=lambda i: (
+                    f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}"
+                    f"（{ITEM_STATUS.get(evidence.at[i, 'status'], evidence.at[i, 'status'])}）"
+                ),
+            )
         rows = [
             {k: v for k, v in evidence.loc[i].to_dict().items()} | {"snapshot_id": int(latest["snapshot_id"])}
             for i in picked

@@ -5,7 +5,7 @@ department cannot open 督查督办."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.exports import workbook
 from dashboard.inbox import inbox_title
 from dashboard.supervision_tables import ITEM_COLUMNS, evidence_rows_table, item_table
-from data import appeals, notifications, supervision
+from data import appeals, clock, notifications, supervision
 from data.db import get_engine
 from data.models import ScoreSnapshot
 from data.viewer import Viewer
@@ -188,26 +188,30 @@ def test_bad_file_is_refused_and_nothing_submitted(app, dashboard_store):
         assert supervision.get_item(conn, Viewer("x", "department", dept_id=health), item_id)["state"] == "rectifying"
 
 
-def test_appeal_window_refusal_and_inspector_exemption(app, dashboard_store):
+def pin_today(monkeypatch, day: date) -> None:
+    """Every page and data call sees `day` (10:00 in Shanghai) as today: data.clock's one source."""
+    moment = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+    monkeypatch.setattr(clock, "wall_clock", lambda: moment)
+
+
+def test_appeal_window_offers_open_periods_and_inspector_exemption(app, dashboard_store, monkeypatch):
+    # Tue 3 Nov: 2026-10 ended Sat 31 Oct and is within its 5 working days; 2026-09's window
+    # closed in October, 2026-11 has not ended, and a quarter cannot be appealed
+    pin_today(monkeypatch, date(2026, 11, 3))
     health = dashboard_store.fixture.dept["市卫健委"]
     at = open_page(login(app, dashboard_store.dept_user("市卫健委")), "appeals.py")
-    at.selectbox(key="ap_new_period").set_value("2026-09").run()
-    at.text_area(key="ap_new_reason").input("该资源已停用")
+    assert at.selectbox(key="ap_new_period").options == ["2026-10"]
+    at.selectbox(key="ap_new_indicator").set_value("update_on_time").run()
+    rows = at.multiselect(key="ap_new_rows")
+    rows.select(next(o for o in rows.options if "WJ-001" in o)).run()
+    at.text_area(key="ap_new_reason").input("该资源已于 9 月停用")
+    at.file_uploader(key="ap_new_files").set_value([("停用通知.pdf", PDF, "application/pdf")]).run()
     at.button(key="ap_file").click().run()
-    assert "不在申诉期内" in "\n".join(e.value for e in at.error)
-
+    assert not at.error, [e.value for e in at.error]
     dept = Viewer("x", "department", dept_id=health)
-    with get_engine().begin() as conn:  # 2026-10 ends Sat 31 Oct; 3 Nov is within 5 working days
-        appeal_id = appeals.file_appeal(
-            conn,
-            dept,
-            period_key="2026-10",
-            indicator="update_on_time",
-            reason="该资源已于 9 月停用",
-            today=date(2026, 11, 3),
-            evidence=[{"item_type": "resource", "item_key": "WJ-001", "label": "医疗机构执业登记信息"}],
-            files=[("停用通知.pdf", PDF)],
-        )
+    with get_engine().connect() as conn:
+        (appeal_id,) = [a["id"] for a in appeals.list_appeals(conn, dept)]
+
     inspector = open_page(login(AppTest.from_file(APP, default_timeout=30), "inspector"), "appeals.py")
     assert "该资源已于 9 月停用" in page_text(inspector)
     assert any(b.label == "下载附件：停用通知.pdf" for b in inspector.get("download_button"))
@@ -224,7 +228,8 @@ def test_appeal_window_refusal_and_inspector_exemption(app, dashboard_store):
     assert "还没有申诉" in page_text(other) and "该资源已于 9 月停用" not in page_text(other)
 
 
-def test_publication_draft_publicize_publish_and_check(app, dashboard_store):
+def test_publication_draft_publicize_publish_and_check(app, dashboard_store, monkeypatch):
+    pin_today(monkeypatch, date(2026, 11, 9))  # the Monday after the 公示期 of 2–6 Nov
     at = open_page(login(app, "leader"), "publication.py")
     at.selectbox(key="pb_year").set_value(2026).run()
     at.button(key="pb_draft").click().run()

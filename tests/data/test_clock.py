@@ -64,3 +64,11 @@ def test_today_is_the_local_date():
     assert local_today(datetime(2026, 3, 4, 16, 30, tzinfo=UTC)) == date(2026, 3, 5)
     assert local_today(datetime(2026, 3, 4, 15, 30, tzinfo=UTC)) == date(2026, 3, 4)
     assert utcnow().tzinfo is None and abs(utcnow() - datetime.now(UTC).replace(tzinfo=None)) < timedelta(seconds=5)
+
+
+def test_wall_clock_is_the_one_source_a_test_can_pin(monkeypatch):
+    import data.clock
+
+    monkeypatch.setattr(data.clock, "wall_clock", lambda: datetime(2026, 12, 31, 16, 30, tzinfo=UTC))
+    assert local_today() == date(2027, 1, 1)  # 00:30 on New Year's Day in Shanghai
+    assert utcnow() == datetime(2026, 12, 31, 16, 30)

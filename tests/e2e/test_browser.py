@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -63,29 +64,17 @@ def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None
     raise RuntimeError("dashboard did not become healthy")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The real launcher on a free loopback port, against a temp store holding the fixture."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (make system-deps)")
-    tmp = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{tmp / 'paoban.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    fx = score_fixture.load(engine)
-    with engine.begin() as conn:
-        create_user(conn, "leader", "leader", PASSWORD, actor="e2e")
-        create_user(conn, "root", "admin", PASSWORD, actor="e2e")
-        create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
-    engine.dispose()
+@contextmanager
+def running_dashboard(tmp: Path, url: str, launcher: list[str]):
+    """The launcher (`-m dashboard` or a wrapper around it) on a free loopback port against
+    store `url`; yields its base address and stops it afterwards."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp)}
     log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - the server outlives this block; closed in finally
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "dashboard",
+            *launcher,
             f"--server.port={port}",
             "--server.address=127.0.0.1",
             "--server.headless=true",
@@ -98,7 +87,7 @@ def server(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc)
-        yield base, url
+        yield base
     finally:
         proc.terminate()
         try:
@@ -106,6 +95,32 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def fixture_store(tmp: Path):
+    """A migrated SQLite store holding the score fixture and one user of each role."""
+    url = f"sqlite:///{tmp / 'paoban.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fx = score_fixture.load(engine)
+    with engine.begin() as conn:
+        create_user(conn, "leader", "leader", PASSWORD, actor="e2e")
+        create_user(conn, "root", "admin", PASSWORD, actor="e2e")
+        create_user(conn, "inspector", "inspector", PASSWORD, actor="e2e")
+        create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
+    engine.dispose()
+    return url, fx
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real launcher on a free loopback port, against a temp store holding the fixture."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed (make system-deps)")
+    tmp = tmp_path_factory.mktemp("e2e")
+    url, _ = fixture_store(tmp)
+    with running_dashboard(tmp, url, ["-m", "dashboard"]) as base:
+        yield base, url
 
 
 @pytest.fixture(scope="module")
