@@ -24,14 +24,17 @@ from data.viewer import AccessDenied, Viewer
 REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError)
 
 
-def act(engine: Engine, label: str, fn) -> None:
-    """Run one write in its own transaction; a refusal is shown in the data layer's words."""
+def act(engine: Engine, label: str, fn, clear: tuple[str, ...] = ()) -> None:
+    """Run one write in its own transaction; a refusal is shown in the data layer's words.
+    After a success the widgets named in `clear` start empty, so a form is not sent twice."""
     try:
         with engine.begin() as conn:
             fn(conn)
     except REFUSALS as exc:
         st.error(str(exc))
         return
+    for key in clear:
+        st.session_state.pop(key, None)
     st.toast(f"已{label}")
     st.rerun()
 

@@ -134,4 +134,5 @@ if viewer.role == "department" and viewer.dept_id is not None:
                 evidence=rows,
                 files=uploads,
             ),
+            clear=("ap_new_rows", "ap_new_reason", "ap_new_files"),
         )

@@ -135,4 +135,5 @@ if viewer.role == "inspector":
                 severity=severity,
                 evidence_rows=rows,
             ),
+            clear=("sv_new_rows", "sv_new_title", "sv_new_problem", "sv_new_requirement"),
         )

@@ -82,6 +82,8 @@ def test_inspector_creates_returns_and_closes(app, dashboard_store):
     assert not at.error, [e.value for e in at.error]
     table = at.dataframe[0].value
     assert list(table["部门"]) == ["市卫健委"] and list(table["状态"]) == ["待签收"]
+    assert at.text_input(key="sv_new_title").value == ""  # the form starts empty: not sent twice
+    assert at.text_area(key="sv_new_problem").value == ""
 
     engine = get_engine()
     dept = Viewer("dept_x", "department", dept_id=health)
@@ -208,6 +210,7 @@ def test_appeal_window_offers_open_periods_and_inspector_exemption(app, dashboar
     at.file_uploader(key="ap_new_files").set_value([("停用通知.pdf", PDF, "application/pdf")]).run()
     at.button(key="ap_file").click().run()
     assert not at.error, [e.value for e in at.error]
+    assert at.text_area(key="ap_new_reason").value == ""
     dept = Viewer("x", "department", dept_id=health)
     with get_engine().connect() as conn:
         (appeal_id,) = [a["id"] for a in appeals.list_appeals(conn, dept)]
