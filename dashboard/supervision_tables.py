@@ -61,6 +61,21 @@ def item_table(items: list[dict], names: dict[int, str], today: date) -> pd.Data
     )
 
 
+def finding_kind(rows: list[dict]) -> str | None:
+    """The 督办类型 picked evidence rows point to when they all point to the same one: an unused
+    resource is 资源无人调用, an overdue or failing row its item type; anything else suggests none."""
+
+    def kind(row: dict) -> str | None:
+        if row["status"] == "unused":
+            return "unused"
+        if row["status"] in ("late", "overdue", "open", "failing") and row["item_type"] in FINDING_KINDS:
+            return row["item_type"]
+        return None
+
+    kinds = {kind(r) for r in rows}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def overdue_red(table: pd.DataFrame):
     """The page's list (LIST_COLUMNS) styled: an overdue row's 状态, 整改期限 and 逾期工作日 in red."""
     table = table[LIST_COLUMNS]

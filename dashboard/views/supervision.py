@@ -9,7 +9,7 @@ from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import ITEM_STATUS
 from dashboard.reads import read, store_url
 from dashboard.supervision_panels import act, item_detail, item_list
-from dashboard.supervision_tables import item_table
+from dashboard.supervision_tables import finding_kind, item_table
 from dashboard.widgets import download
 from data import queries, supervision
 from data.clock import local_today
@@ -80,6 +80,14 @@ if not table.empty:
             if right.button("不同意延期", key="sv_ext_no"):
                 act(engine, "不同意延期", lambda conn: supervision.decide_extension(conn, viewer, chosen, False, why))
 
+
+def suggest_kind(evidence) -> None:
+    """Picking evidence sets 督办类型 (and so the default 整改期限) to what the rows are about."""
+    kind = finding_kind([evidence.loc[i].to_dict() for i in st.session_state["sv_new_rows"]])
+    if kind is not None:
+        st.session_state["sv_new_kind"] = kind
+
+
 if viewer.role == "inspector":
     st.subheader("下发督办单")
     periods = read(queries.periods, viewer)
@@ -98,6 +106,8 @@ if viewer.role == "inspector":
                 "选取证据",
                 list(evidence.index),
                 key="sv_new_rows",
+                on_change=suggest_kind,
+                args=(evidence,),
                 format_func=lambda i: (
                     f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}"
                     f"（{ITEM_STATUS.get(evidence.at[i, 'status'], evidence.at[i, 'status'])}）"

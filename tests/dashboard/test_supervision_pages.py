@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.exports import workbook
 from dashboard.inbox import inbox_title
-from dashboard.supervision_tables import ITEM_COLUMNS, evidence_rows_table, item_table
+from dashboard.supervision_tables import ITEM_COLUMNS, evidence_rows_table, finding_kind, item_table
 from data import appeals, clock, notifications, supervision
 from data.db import get_engine
 from data.models import ScoreSnapshot
@@ -70,9 +70,11 @@ def test_inspector_creates_returns_and_closes(app, dashboard_store):
     assert "没有符合条件的督办事项" in page_text(at)
     at.selectbox(key="sv_new_dept").set_value(health).run()
     at.selectbox(key="sv_new_period").set_value("2026-10").run()
+    at.selectbox(key="sv_new_kind").set_value("service").run()
     rows = at.multiselect(key="sv_new_rows")
-    assert any("WJ-001" in o for o in rows.options)
+    assert any("WJ-001" in o and "（逾期未办）" in o for o in rows.options), rows.options
     rows.select(next(o for o in rows.options if "WJ-001" in o)).run()
+    assert at.selectbox(key="sv_new_kind").value == "resource"  # an overdue resource row sets the kind
     assert at.number_input(key="sv_new_workdays_resource").value == 5  # the scheme's default for resources
     at.text_input(key="sv_new_title").input("目录资源逾期未更新")
     at.text_area(key="sv_new_problem").input("医疗机构执业登记信息超期未更新")
@@ -307,3 +309,15 @@ def test_frozen_evidence_shows_chinese_type_and_status():
         "当时状态": "调用失败",
         "现在是否已整改": "已整改",
     }
+
+
+def test_picked_evidence_suggests_its_finding_kind():
+    def row(item_type, status):
+        return {"item_type": item_type, "status": status}
+
+    assert finding_kind([row("service", "failing"), row("service", "failing")]) == "service"
+    assert finding_kind([row("resource", "unused")]) == "unused"
+    assert finding_kind([row("resource", "overdue")]) == "resource"
+    assert finding_kind([row("resource", "overdue"), row("request", "late")]) is None  # mixed: the inspector chooses
+    assert finding_kind([row("resource", "unmounted")]) is None
+    assert finding_kind([]) is None
