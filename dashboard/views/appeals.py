@@ -14,6 +14,7 @@ from data.appeals import ADJUSTMENT_KINDS, DECISIONS
 from data.clock import local_today, to_local
 from data.db import get_engine
 from data.models import APPEAL_STATES
+from data.periods import Period
 
 viewer = current_viewer()
 engine = get_engine(store_url())
@@ -98,7 +99,7 @@ if viewer.role == "department" and viewer.dept_id is not None:
         st.info("目前没有处在申诉期内的考核结果，不能提出申诉。")
         st.stop()
     keys = list(periods["period_key"])
-    period_key = st.selectbox("考核周期", keys, key="ap_new_period")
+    period_key = st.selectbox("考核周期", keys, format_func=lambda k: Period.parse(k).label, key="ap_new_period")
     snapshot_id = int(periods.iloc[keys.index(period_key)]["snapshot_id"])
     scores = read(queries.indicator_scores, viewer, snapshot_id, dept_id=viewer.dept_id)
     indicator = st.selectbox(

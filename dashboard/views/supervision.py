@@ -15,6 +15,7 @@ from data import queries, supervision
 from data.clock import local_today
 from data.db import get_engine
 from data.models import SEVERITIES, SUPERVISION_STATES
+from data.periods import Period
 from data.supervision_settings import FINDING_KINDS, settings_for
 
 viewer = current_viewer()
@@ -95,7 +96,9 @@ if viewer.role == "inspector":
     rows = []
     if not periods.empty:
         keys = list(periods["period_key"])
-        key = st.selectbox("证据所属考核周期（默认最新一期）", keys, key="sv_new_period")
+        key = st.selectbox(
+            "证据所属考核周期（默认最新一期）", keys, format_func=lambda k: Period.parse(k).label, key="sv_new_period"
+        )
         latest = periods.iloc[keys.index(key)]
         evidence = read(queries.evidence, viewer, int(latest["snapshot_id"]), dept_id=dept_id)
         picked = []

@@ -204,7 +204,7 @@ def test_appeal_window_offers_open_periods_and_inspector_exemption(app, dashboar
     pin_today(monkeypatch, date(2026, 11, 3))
     health = dashboard_store.fixture.dept["市卫健委"]
     at = open_page(login(app, dashboard_store.dept_user("市卫健委")), "appeals.py")
-    assert at.selectbox(key="ap_new_period").options == ["2026-10"]
+    assert at.selectbox(key="ap_new_period").options == ["2026年10月"]
     at.selectbox(key="ap_new_indicator").set_value("update_on_time").run()
     rows = at.multiselect(key="ap_new_rows")
     rows.select(next(o for o in rows.options if "WJ-001" in o)).run()

@@ -100,7 +100,7 @@ def test_issue_rectify_return_close_appeal_and_notice(pinned_server, browser, tm
     inspector, ip = logged_in(browser, base, "inspector")
     open_page(ip, "督查督办")
     pick(ip, "责任部门", "市卫健委")
-    pick(ip, "证据所属考核周期（默认最新一期）", "2026-10")
+    pick(ip, "证据所属考核周期（默认最新一期）", "2026年10月")
     pick(ip, "选取证据", "WJ-001")
     fill(ip, "督办事项标题", "医疗机构执业登记信息逾期未更新")
     fill(ip, "存在的问题", "WJ-001 医疗机构执业登记信息超过更新周期未更新")
@@ -161,7 +161,7 @@ def test_issue_rectify_return_close_appeal_and_notice(pinned_server, browser, tm
     assert "市卫健委" in text and "2026年12月10日" in text, text
 
     open_page(dp, "申诉")
-    pick(dp, "考核周期", "2026-11")
+    pick(dp, "考核周期", "2026年11月")
     fill(dp, "申诉理由", "该资源已于 11 月停用，有停用通知为证")
     dp.locator("input[type=file]").first.set_input_files(
         [{"name": "停用通知.pdf", "mimeType": "application/pdf", "buffer": PDF}]
