@@ -24,19 +24,31 @@ from data.viewer import AccessDenied, Viewer
 REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError)
 
 
-def act(engine: Engine, label: str, fn, clear: tuple[str, ...] = ()) -> None:
+CLEAR_KEY = "supervision_clear"
+
+
+def act(engine: Engine, label: str, fn, clear: dict[str, object] | None = None) -> None:
     """Run one write in its own transaction; a refusal is shown in the data layer's words.
-    After a success the widgets named in `clear` start empty, so a form is not sent twice."""
+    After a success the form fields in `clear` (key → empty value) start empty on the next run
+    (see clear_forms), so the same item is not sent twice."""
     try:
         with engine.begin() as conn:
             fn(conn)
     except REFUSALS as exc:
         st.error(str(exc))
         return
-    for key in clear:
-        st.session_state.pop(key, None)
+    if clear:
+        st.session_state[CLEAR_KEY] = clear
     st.toast(f"已{label}")
     st.rerun()
+
+
+def clear_forms() -> None:
+    """Empty the fields a successful write asked to clear. Call before any widget is drawn:
+    Streamlit lets a page set a widget's value only then, and only a value set so reaches
+    the browser (deleting the key would leave the old text on screen)."""
+    for key, empty in st.session_state.pop(CLEAR_KEY, {}).items():
+        st.session_state[key] = empty
 
 
 UPLOAD_SUFFIXES = ("pdf", "png", "jpg", "jpeg", "docx", "xlsx")

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.auth import current_viewer
 from dashboard.format import indicator_label, scheme_for
 from dashboard.reads import read, store_url
-from dashboard.supervision_panels import act, attachment_button, evidence_uploader
+from dashboard.supervision_panels import act, attachment_button, clear_forms, evidence_uploader
 from data import appeals, queries
 from data.appeals import ADJUSTMENT_KINDS, DECISIONS
 from data.clock import local_today, to_local
@@ -19,6 +19,7 @@ from data.periods import Period
 viewer = current_viewer()
 engine = get_engine(store_url())
 today = local_today()
+clear_forms()
 st.title("申诉")
 names = dict(read(queries.departments, viewer)[["dept_id", "name"]].itertuples(index=False))
 
@@ -135,5 +136,5 @@ if viewer.role == "department" and viewer.dept_id is not None:
                 evidence=rows,
                 files=uploads,
             ),
-            clear=("ap_new_rows", "ap_new_reason", "ap_new_files"),
+            clear={"ap_new_rows": [], "ap_new_reason": ""},
         )

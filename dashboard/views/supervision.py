@@ -8,7 +8,7 @@ from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import ITEM_STATUS
 from dashboard.reads import read, store_url
-from dashboard.supervision_panels import act, item_detail, item_list
+from dashboard.supervision_panels import act, clear_forms, item_detail, item_list
 from dashboard.supervision_tables import finding_kind, item_table
 from dashboard.widgets import download
 from data import queries, supervision
@@ -21,6 +21,7 @@ from data.supervision_settings import FINDING_KINDS, settings_for
 viewer = current_viewer()
 engine = get_engine(store_url())
 today = local_today()
+clear_forms()
 st.title("督查督办")
 names = dict(read(queries.departments, viewer)[["dept_id", "name"]].itertuples(index=False))
 
@@ -148,5 +149,5 @@ if viewer.role == "inspector":
                 severity=severity,
                 evidence_rows=rows,
             ),
-            clear=("sv_new_rows", "sv_new_title", "sv_new_problem", "sv_new_requirement"),
+            clear={"sv_new_rows": [], "sv_new_title": "", "sv_new_problem": "", "sv_new_requirement": ""},
         )

@@ -109,6 +109,7 @@ def test_issue_rectify_return_close_appeal_and_notice(pinned_server, browser, tm
     click(ip, "下发督办单")
     expect(ip.get_by_test_id("stDataFrame").first).to_contain_text("待签收", timeout=TIMEOUT_MS)
     wait_state(url, "pending", 0)
+    expect(ip.get_by_label("督办事项标题", exact=True)).to_have_value("")  # the form starts empty again
     shot(ip, "loop_02_issued")
 
     dept, dp = logged_in(browser, base, "weijian")
@@ -170,6 +171,7 @@ def test_issue_rectify_return_close_appeal_and_notice(pinned_server, browser, tm
     shot(dp, "loop_08_department_appeals")
     click(dp, "提交申诉")
     expect(dp.get_by_test_id("stDataFrame").first).to_contain_text("待复核", timeout=TIMEOUT_MS)
+    expect(dp.get_by_label("申诉理由", exact=True)).to_have_value("")
 
     open_page(ip, "申诉")
     ip.get_by_role("button", name="下载附件：停用通知.pdf").wait_for()
