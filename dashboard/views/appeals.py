@@ -116,6 +116,7 @@ if viewer.role == "department" and viewer.dept_id is not None:
             "有异议的证据行（可不选）",
             list(evidence.index),
             key="ap_new_rows",
+            placeholder="可选一条或多条证据，也可不选",
             format_func=lambda i: f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}",
         )
     reason = st.text_area("申诉理由", key="ap_new_reason")

@@ -30,6 +30,7 @@ states = st.multiselect(
     list(SUPERVISION_STATES),
     default=["pending", "rectifying", "verifying"],
     format_func=SUPERVISION_STATES.get,
+    placeholder="全部状态",
     key="sv_states",
 )
 with engine.connect() as conn:
@@ -110,6 +111,7 @@ if viewer.role == "inspector":
                 "选取证据",
                 list(evidence.index),
                 key="sv_new_rows",
+                placeholder="可选一条或多条证据，也可不选",
                 on_change=suggest_kind,
                 args=(evidence,),
                 format_func=lambda i: (
