@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from data import publication
+from data.clock import local_today
 from data.migrate import ready_engine
 from data.models import PUBLICATION_STATES
 from data.user_cli import cli_actor
@@ -43,7 +44,7 @@ def cmd_publication(args) -> int:
             end = publication.publicize(conn, viewer, args.id, date.fromisoformat(args.start), args.workdays)
             print(f"版本 {args.id} 开始公示，公示期至 {end:%Y-%m-%d}")
         else:
-            publication.publish(conn, viewer, args.id, date.fromisoformat(args.today) if args.today else date.today())
+            publication.publish(conn, viewer, args.id, date.fromisoformat(args.today) if args.today else local_today())
             print(f"版本 {args.id} 已发布")
     return 0
 
