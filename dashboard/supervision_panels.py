@@ -126,6 +126,9 @@ def item_detail(engine: Engine, viewer: Viewer, item_id: int, key: str) -> dict:
         )
     if frozen:
         st.markdown("**下发时的证据**（与最新计算结果对照）")
+        still = sum(1 for r in frozen if r["still_open"])
+        if item["state"] == "verifying" and still:
+            st.warning(f"下发时的 {len(frozen)} 条证据中仍有 {still} 条在最新计算结果里未整改，核验销号前请核实。")
         scheme = scheme_for(item["issued_on"].year)
         st.dataframe(
             evidence_rows_table(frozen, lambda key: indicator_label(scheme, key)), hide_index=True, width="stretch"

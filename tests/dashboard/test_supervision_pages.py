@@ -99,6 +99,7 @@ def test_inspector_creates_returns_and_closes(app, dashboard_store):
     at.run()
     text = page_text(at)
     assert "已更新" in text and "尚未整改" in text  # WJ-001 is still in the latest 2026-10 snapshot
+    assert "下发时的 1 条证据中仍有 1 条在最新计算结果里未整改" in text
     assert any(b.label == "下载附件：说明.pdf" for b in at.get("download_button"))
     assert {"sv_notice_docx", "sv_report_docx"} <= {b.key for b in at.get("download_button")}
     at.button(key="sv_return").click().run()
