@@ -44,7 +44,9 @@ def snapshot_values(conn: Connection, viewer: Viewer, snapshot_id: int) -> Snaps
         raise LookupError(f"得分快照 {snapshot_id} 不存在")
     depts = pd.DataFrame(
         conn.execute(
-            select(score_t.c.dept_id, dept_t.c.name, score_t.c.category, score_t.c.total, score_t.c.tier, score_t.c.rank)
+            select(
+                score_t.c.dept_id, dept_t.c.name, score_t.c.category, score_t.c.total, score_t.c.tier, score_t.c.rank
+            )
             .join(dept_t, dept_t.c.id == score_t.c.dept_id)
             .where(score_t.c.snapshot_id == snapshot_id)
             .order_by(score_t.c.dept_id)

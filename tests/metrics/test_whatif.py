@@ -30,7 +30,14 @@ TOY = {
             "name": "数据共享",
             "weight": 60,
             "indicators": [
-                {"key": "mount_rate", "name": "资源挂接率", "weight": 60, "floor": 0, "target": 100, "direction": "higher"}
+                {
+                    "key": "mount_rate",
+                    "name": "资源挂接率",
+                    "weight": 60,
+                    "floor": 0,
+                    "target": 100,
+                    "direction": "higher",
+                }
             ],
         },
         {
@@ -172,7 +179,7 @@ def test_the_scheme_in_force_reproduces_the_stored_snapshot(city):
 
 
 @pytest.mark.slow
-def test_the_demo_city_year_is_reproduced_exactly(demo_engine):
+def test_the_demo_city_year_is_reproduced_exactly(demo_engine):  # noqa: F811
     a = snapshots.compute(demo_engine, "2026", date(2026, 11, 30))
     with demo_engine.begin() as conn:
         snap_id = snapshots.write_snapshot(conn, a)
