@@ -17,6 +17,7 @@ from data.viewer import AccessDenied, Viewer
 from metrics import snapshots
 from metrics.scheme import parse_scheme, scheme_path
 from metrics.scheme_text import raw_scheme, reweigh, to_toml, with_setting
+from metrics.sensitivity import sensitivity
 from metrics.whatif import compare, kept_adjustments, rescore
 from tests.metrics.store import seed
 from tests.metrics.test_demo_pin import demo_engine  # noqa: F401 (the demo city fixture)
@@ -191,3 +192,27 @@ def test_the_demo_city_year_is_reproduced_exactly(demo_engine):  # noqa: F811
     t = c.table.set_index("dept_id")
     assert t["total_now"].to_dict() == stored["total"].to_dict()
     assert t["tier_now"].to_dict() == stored["tier"].to_dict()
+
+
+def test_sensitivity_of_the_toy_ranking():
+    result = sensitivity(values(), TOY)
+    s = result.scenarios
+    assert list(s["label"]) == [
+        "维度“数据共享”权重 60 → 65",
+        "维度“数据共享”权重 60 → 55",
+        "指标“资源挂接率”目标 100 → 105",
+        "指标“资源挂接率”目标 100 → 95",
+        "维度“数据更新”权重 40 → 45",
+        "维度“数据更新”权重 40 → 35",
+        "指标“数据更新及时率”目标 100 → 105",
+        "指标“数据更新及时率”目标 100 → 95",
+    ]
+    # 60/40 → 65/35: 甲 58.5 + 17.5 = 76 passes 乙 39 + 35 = 74; the same split again as 数据更新 35
+    assert list(s["ranks_moved"]) == [2, 0, 0, 0, 0, 2, 0, 0]
+    assert list(s["largest_move"]) == [1, 0, 0, 0, 0, 1, 0, 0]
+    # 资源挂接率 target 105: 丙 0.6 × 100/105 × 100 + 32 = 89.14 falls below 优秀
+    assert list(s["tier_changes"]) == [0, 0, 1, 0, 0, 0, 0, 0]
+    d = result.departments
+    assert list(d["name"]) == ["乙", "甲", "丙", "丁"]
+    assert list(d["scenarios_moved"]) == [2, 2, 0, 0]
+    assert list(zip(d["best_rank"], d["worst_rank"])) == [(2, 3), (2, 3), (1, 1), (4, 4)]
