@@ -236,3 +236,24 @@ def changes(old: dict, new: dict) -> list[str]:
         if was[1] != now[1]:
             lines.append(f"{now[0] or was[0]}：{_shown(was[1])} → {_shown(now[1])}")
     return lines
+
+
+def apply_setting(raw: dict, path: str, value: Any) -> dict:
+    """One edit of a draft: a weight carries its siblings along (reweigh), any other
+    setting is replaced as given."""
+    if path.endswith(".weight") and path.startswith("dimensions["):
+        return reweigh(raw, path, float(value))
+    return with_setting(raw, path, value)
+
+
+def parse_assignment(raw: dict, text: str) -> tuple[str, Any]:
+    """'dimension.数据共享.weight=30' → (path, value); the value is read as TOML
+    (30, 0.25, "text", ["a", "b"]), else kept as plain text."""
+    spec, sep, value = text.partition("=")
+    if not sep:
+        raise SchemeError(f"设置 {text!r} 应写成 名称=取值，如 dimension.数据共享.weight=30")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return resolve(raw, spec.strip()), parsed
