@@ -77,7 +77,8 @@ def cmd_whatif(args, engine) -> int:
             result = sensitivity(values, draft)
             print("\n敏感性（相对于草案）：")
             print(result.scenarios.rename(columns=SCENARIO_LABELS).to_string(index=False))
-            print(result.departments.rename(columns=DEPARTMENT_LABELS).drop(columns=["dept_id"]).to_string(index=False))
+            depts = result.departments.assign(category=result.departments["category"].map(current.categories))
+            print(depts.rename(columns=DEPARTMENT_LABELS).drop(columns=["dept_id"]).to_string(index=False))
     return 0
 
 
