@@ -76,8 +76,13 @@ def show_comparison(c: Comparison) -> None:
     cols[0].metric("参评部门", len(c.table))
     cols[1].metric("名次变动的部门", c.ranks_moved)
     cols[2].metric("等次变动的部门", c.tier_changes)
-    for line in c.mismatches:
-        st.warning(f"按现行方案重算与快照不一致：{line}")
+    if c.mismatches:
+        st.warning(
+            f"按现行方案重算时，{len(c.mismatches)} 个部门与已存得分不一致（快照计算后方案文件或加减分有变动）："
+            "对比以重算结果为准。"
+        )
+        with st.expander("不一致的部门"):
+            st.markdown("\n".join(f"- {line}" for line in c.mismatches))
     for note in c.notes:
         st.info(note)
     st.dataframe(summary_frame(c), hide_index=True, width="stretch", key="whatif_summary")
