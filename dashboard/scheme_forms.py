@@ -140,7 +140,6 @@ class Form:
     def weights(self) -> None:
         st.toggle(
             "权重联动：改一个权重时，同级其余权重按比例调整，维度合计保持 100、指标合计等于维度权重",
-            value=True,
             key=LINK_KEY,
             disabled=self.disabled,
         )

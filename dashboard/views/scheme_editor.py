@@ -49,10 +49,9 @@ def source_label(version: str) -> str:
 
 
 def next_version(year: int) -> str:
-    n = 1
-    while f"{year}.{n}" in versions:
-        n += 1
-    return f"{year}.{n}"
+    """The year's next free version number: one more than the highest in use."""
+    used = [int(v.split(".", 1)[1]) for v in versions if v.startswith(f"{year}.") and v.split(".", 1)[1].isdigit()]
+    return f"{year}.{max(used, default=0) + 1}"
 
 
 def save(base_raw: dict, base_version: str) -> None:

@@ -130,3 +130,16 @@ def test_workbook_of_the_comparison(dashboard_store, schemes):
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[header.index("部门")] == "市公安局")
     assert row[header.index("草案总分")] == pytest.approx(97.39)
     assert row[header.index("现行总分")] == pytest.approx(96.67)
+
+
+def test_scheme_dir_moves_the_folder_for_the_pages(app, dashboard_store, schemes):
+    from dashboard.format import scheme_for
+
+    path = schemes / "2026.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"2026.1"', '"2026.9"'), encoding="utf-8")
+    assert scheme_for(2026).version == "2026.9"
+    at = open_page(login(app, "root"), "sources.py")
+    assert "版本 2026.9" in page_text(at)
+    at = open_page(at, "scheme_editor.py")
+    assert at.selectbox(key="se_pick").options == ["2026.9（现行 2026 年方案）"]
+    assert "现行方案 2026.9 对比草案 2026.10" in page_text(at)
