@@ -16,7 +16,7 @@ import pandas as pd
 from data.stored_values import SnapshotValues
 from metrics.scheme import SchemeError, parse_scheme
 from metrics.scheme_text import reweigh, setting, to_toml, with_setting
-from metrics.whatif import rescore
+from metrics.whatif import capped_adjustments, rescore
 
 WEIGHT_STEP = 5.0
 TARGET_STEP = 0.05
@@ -54,7 +54,9 @@ def scenarios(raw: dict) -> list[Scenario]:
 
 def sensitivity(values: SnapshotValues, raw: dict) -> Sensitivity:
     """Every scenario of `raw` (the scheme's table) against `raw` itself on a stored period."""
-    base = rescore(values, parse_scheme(to_toml(raw))).set_index("dept_id")
+    scheme = parse_scheme(to_toml(raw))
+    adj = capped_adjustments(values, scheme)  # no scenario touches the caps or the veto items
+    base = rescore(values, scheme, adj).set_index("dept_id")
     ranks = {}
     rows = []
     for s in scenarios(raw):
@@ -62,7 +64,7 @@ def sensitivity(values: SnapshotValues, raw: dict) -> Sensitivity:
             scheme = parse_scheme(to_toml(s.raw))
         except SchemeError:
             continue
-        r = rescore(values, scheme).set_index("dept_id").reindex(base.index)
+        r = rescore(values, scheme, adj).set_index("dept_id").reindex(base.index)
         move = (base["rank"].astype("Float64") - r["rank"].astype("Float64")).abs().fillna(0)
         ranks[s.label] = r["rank"]
         rows.append(

@@ -37,9 +37,16 @@ NOT_REFLECTED = {
 }
 
 
-def rescore(values: SnapshotValues, scheme: Scheme, adjustments: pd.DataFrame | None = None) -> pd.DataFrame:
+def capped_adjustments(values: SnapshotValues, scheme: Scheme, adjustments: pd.DataFrame | None = None):
+    """bonus, deduction (capped by `scheme`) and vetoed per department of the snapshot."""
+    ids = pd.Index(values.departments["dept_id"], name="dept_id")
+    return adjustment_totals(values.adjustments if adjustments is None else adjustments, ids, scheme)
+
+
+def rescore(values: SnapshotValues, scheme: Scheme, adj: pd.DataFrame | None = None) -> pd.DataFrame:
     """dept_id, name, category, base_total, bonus, deduction, vetoed, total, tier, quota_demoted,
-    rank of the snapshot's departments under `scheme`, as metrics.assessment computes them."""
+    rank of the snapshot's departments under `scheme`, as metrics.assessment computes them.
+    adj: capped_adjustments, when the caller has them (default: the snapshot's, under `scheme`)."""
     depts = values.departments
     ids = pd.Index(depts["dept_id"], name="dept_id")
     known = values.indicators[(values.indicators["status"] != "na") & values.indicators["key"].isin(scheme.indicators)]
@@ -47,7 +54,7 @@ def rescore(values: SnapshotValues, scheme: Scheme, adjustments: pd.DataFrame | 
         ["unit", "indicator", "numerator", "denominator"]
     ]
     _, _, base = score_units(counts, ids, scheme)
-    adj = adjustment_totals(values.adjustments if adjustments is None else adjustments, ids, scheme)
+    adj = capped_adjustments(values, scheme) if adj is None else adj
     scores = depts[["dept_id", "name", "category"]].copy()
     scores["base_total"] = base.round(2).to_numpy()
     scores["bonus"] = adj["bonus"].to_numpy()
@@ -194,6 +201,8 @@ def side_by_side(now: pd.DataFrame, draft: pd.DataFrame) -> pd.DataFrame:
 def compare(values: SnapshotValues, current: Scheme, draft: Scheme) -> Comparison:
     """The period under the scheme in force and under the draft, department by department."""
     now = rescore(values, current)
-    then = rescore(values, draft, kept_adjustments(values.adjustments, current, draft))
+    then = rescore(
+        values, draft, capped_adjustments(values, draft, kept_adjustments(values.adjustments, current, draft))
+    )
     table = side_by_side(now, then)
     return Comparison(current, draft, table, _summary(table), _mismatches(values, now), _notes(values, current, draft))
