@@ -107,6 +107,11 @@ def test_leader_reads_but_cannot_edit(app, dashboard_store, schemes):
     assert at.number_input(key="se:dimensions[0].weight").disabled
     assert not [b for b in at.button if b.key == "se_save"]
     assert "whatif_xlsx" in {b.key for b in at.get("download_button")}
+    at.toggle(key="whatif_sensitivity").set_value(True).run()
+    scenarios = next(d for d in at.dataframe if "情景" in d.value.columns).value
+    # 4 dimension weights and 13 targets, each up and down
+    assert len(scenarios) == 34
+    assert scenarios["情景"].iloc[0] == "维度“数据共享”权重 40 → 45"
 
 
 def test_department_users_have_no_scheme_page(app, dashboard_store):
