@@ -158,6 +158,9 @@ class Form:
                             self.field(f"{base}.{name}")
 
     def rules(self) -> None:
+        st.caption(
+            "时限与宽限天数改变的是指标本身（哪些记录按时）：下方模拟只重算得分，不反映这两类修改，启用方案后重算才能看到。"
+        )
         left, right = st.columns(2)
         with left:
             st.markdown("**答复时限（工作日）**")

@@ -99,7 +99,10 @@ def show_comparison(c: Comparison) -> None:
 
 def show_sensitivity(s: Sensitivity) -> None:
     scenarios, depts = sensitivity_frames(s)
-    st.caption(f"各维度权重 ±{WEIGHT_STEP:g} 分（{REBALANCE_NOTE}）；各指标目标值 ±{TARGET_STEP:.0%}。")
+    st.caption(
+        f"以草案为基准，一次只改一项：各维度权重 ±{WEIGHT_STEP:g} 分（{REBALANCE_NOTE}）；"
+        f"各指标目标值 ±{TARGET_STEP:.0%}。排名为草案下的排名。"
+    )
     st.dataframe(scenarios, hide_index=True, width="stretch", key="whatif_scenarios")
     st.markdown("**对方案变动最敏感的部门**")
     st.dataframe(depts, hide_index=True, width="stretch", key="whatif_sensitive")

@@ -40,7 +40,7 @@ FIELD_LABELS = {
     "tiers.excellent": "优秀分数线",
     "tiers.good": "良好分数线",
     "tiers.fair": "一般分数线",
-    "tiers.excellent_quota": "优秀比例上限",
+    "tiers.excellent_quota": "优秀比例上限（0–1，如 0.30）",
     "adjustments.bonus_cap": "加分上限",
     "adjustments.deduction_cap": "扣分上限",
     "adjustments.veto_items": "一票否决事项",
