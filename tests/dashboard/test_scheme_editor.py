@@ -50,6 +50,7 @@ def comparison(at) -> dict:
     return table.set_index("部门").to_dict("index")
 
 
+@pytest.mark.slow
 def test_change_one_weight_compare_and_save(app, dashboard_store, schemes):
     at = editor(app, "root")
     assert at.selectbox(key="se_pick").value == "2026.1"
@@ -107,6 +108,11 @@ def test_leader_reads_but_cannot_edit(app, dashboard_store, schemes):
     assert at.number_input(key="se:dimensions[0].weight").disabled
     assert not [b for b in at.button if b.key == "se_save"]
     assert "whatif_xlsx" in {b.key for b in at.get("download_button")}
+
+
+@pytest.mark.slow
+def test_sensitivity_view(app, dashboard_store, schemes):
+    at = editor(app, "leader")
     at.toggle(key="whatif_sensitivity").set_value(True).run()
     scenarios = next(d for d in at.dataframe if "情景" in d.value.columns).value
     # 4 dimension weights and 13 targets, each up and down
@@ -120,6 +126,7 @@ def test_department_users_have_no_scheme_page(app, dashboard_store):
         at.switch_page("views/scheme_editor.py")
 
 
+@pytest.mark.slow
 def test_workbook_of_the_comparison(dashboard_store, schemes):
     raw = raw_scheme(scheme_path(2026).read_text(encoding="utf-8"))
     draft_raw = reweigh(raw, "dimensions[0].weight", 30)
