@@ -4,8 +4,9 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import current_viewer
-from dashboard.exports import DOCX_MIME, XLSX_MIME, bulletin, workbook
-from dashboard.format import NO_DATA, category_label, scheme_for
+from dashboard.documents import DOCX_MIME, Signature, bulletin
+from dashboard.exports import XLSX_MIME, workbook
+from dashboard.format import NO_DATA, RANK_SPAN, RANK_SPAN_HELP, category_label, scheme_for
 from dashboard.reads import read
 from dashboard.tables import indicator_table, problem_lines, ranking_table
 from dashboard.widgets import (
@@ -17,6 +18,8 @@ from dashboard.widgets import (
     period_picker,
 )
 from data import queries
+from data.clock import local_today
+from data.settings import get_settings
 from data.vocabulary import TIER_COLOURS, TIERS
 from metrics.honours import honour_lists
 
@@ -74,8 +77,12 @@ selection = st.dataframe(
     placeholder=NO_DATA,
     height=min(35 * (len(table) + 1) + 3, 740),
     key="ranking_table",
-    column_config={"总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100, format="%.2f")},
+    column_config={
+        "总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100, format="%.2f"),
+        RANK_SPAN: st.column_config.TextColumn(RANK_SPAN, help=RANK_SPAN_HELP),
+    },
 )
+st.caption(f"{RANK_SPAN}：{RANK_SPAN_HELP}")
 
 
 def open_department(dept_id: int) -> None:
@@ -113,6 +120,15 @@ intro = (
     f"等次分布：" + "，".join(f"{t} {int((ranking['tier'] == t).sum())} 个" for t in TIERS) + "。"
 )
 file_stem = f"{period.key}_{category_label(category)}"
+with st.expander("通报落款（发文机关、文号、成文日期）"):
+    s1, s2, s3 = st.columns(3)
+    signature = Signature(
+        issuer=s1.text_input("发文机关", value=get_settings().issuer, key="bulletin_issuer").strip(),
+        number=s2.text_input("文号", placeholder=f"如 跑办〔{local_today().year}〕12号", key="bulletin_number").strip(),
+        dated=s3.date_input("成文日期", value=local_today(), key="bulletin_date", format="YYYY-MM-DD"),
+    )
+    if not signature.issuer:
+        st.caption("未填写发文机关：通报将只有成文日期。管理员可用 PAOBAN_ISSUER 设置默认的发文机关。")
 c1, c2, c3 = st.columns(3)
 with c1:
     download(
@@ -143,6 +159,7 @@ with c2:
             ranking_table(red, scheme)[short],
             ranking_table(black, scheme)[short],
             problems,
+            signature,
         ),
     )
 with c3:
