@@ -61,6 +61,11 @@ def fields(raw: dict) -> list[Field]:
         Field("adjustments.veto_items", "一票否决事项（每行一项）", "lines"),
         Field("small_sample", FIELD_LABELS["small_sample"], "int"),
     ]
+    if "scoring" in raw:
+        out += [
+            Field("scoring.shrink_small_samples", FIELD_LABELS["scoring.shrink_small_samples"], "bool"),
+            Field("scoring.prior_strength", FIELD_LABELS["scoring.prior_strength"], "float"),
+        ]
     return out
 
 
@@ -131,6 +136,8 @@ class Form:
             st.number_input(label, step=f.step, format="%.2f", on_change=on_change, args=(self.raw, path), **common)
         elif f.kind == "direction":
             st.selectbox(label, list(DIRECTIONS), format_func=DIRECTIONS.__getitem__, **common)
+        elif f.kind == "bool":
+            st.checkbox(label, **common)
         elif f.kind == "lines":
             st.text_area(label, height=100, **common)
         else:
@@ -181,6 +188,11 @@ class Form:
             for k in ("bonus_cap", "deduction_cap", "veto_items"):
                 self.field(f"adjustments.{k}")
             self.field("small_sample")
+            if "scoring" in self.raw:
+                st.markdown("**小样本收缩**")
+                self.error_at("scoring")
+                self.field("scoring.shrink_small_samples")
+                self.field("scoring.prior_strength")
 
     def version(self) -> None:
         cols = st.columns(2)

@@ -44,6 +44,8 @@ FIELD_LABELS = {
     "adjustments.bonus_cap": "加分上限",
     "adjustments.deduction_cap": "扣分上限",
     "adjustments.veto_items": "一票否决事项",
+    "scoring.shrink_small_samples": "小样本的比率向同类均值收缩",
+    "scoring.prior_strength": "同类均值折合的样本数（κ）",
 }
 
 

@@ -2,7 +2,8 @@
 force, without recomputing any indicator.
 
 A snapshot stores each indicator's numerator, denominator and status; the scoring rules of
-metrics.scoring turn them into totals, tiers and ranks under any scheme. Settings that
+metrics.scoring (with the scheme's small-sample shrinkage, metrics.fairness) turn them into
+totals, tiers and ranks under any scheme. Settings that
 change the indicators themselves (answer limits, grace days) cannot show here: the
 comparison lists them as not reflected.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from data.stored_values import SnapshotValues
+from metrics import fairness
 from metrics.scheme import Scheme
 from metrics.scoring import adjusted_total, adjustment_totals, rank_departments, score_units
 
@@ -50,10 +52,9 @@ def rescore(values: SnapshotValues, scheme: Scheme, adj: pd.DataFrame | None = N
     depts = values.departments
     ids = pd.Index(depts["dept_id"], name="dept_id")
     known = values.indicators[(values.indicators["status"] != "na") & values.indicators["key"].isin(scheme.indicators)]
-    counts = known.rename(columns={"dept_id": "unit", "key": "indicator"})[
-        ["unit", "indicator", "numerator", "denominator"]
-    ]
-    _, _, base = score_units(counts, ids, scheme)
+    counts = known.rename(columns={"key": "indicator"})[["dept_id", "indicator", "numerator", "denominator"]]
+    prior = fairness.scheme_prior(counts, depts, scheme)
+    _, _, base = score_units(counts.rename(columns={"dept_id": "unit"}), ids, scheme, prior)
     adj = capped_adjustments(values, scheme) if adj is None else adj
     scores = depts[["dept_id", "name", "category"]].copy()
     scores["base_total"] = base.round(2).to_numpy()

@@ -216,3 +216,19 @@ def test_sensitivity_of_the_toy_ranking():
     assert list(d["name"]) == ["乙", "甲", "丙", "丁"]
     assert list(d["scenarios_moved"]) == [2, 2, 0, 0]
     assert list(zip(d["best_rank"], d["worst_rank"])) == [(2, 3), (2, 3), (1, 1), (4, 4)]
+
+
+def test_the_draft_can_turn_shrinkage_on():
+    # 丁's updates: 3 of 4 on time; the other three 100 of 100 (pooled 300 of 300 = 1.0 without 丁)
+    v = values(
+        counts={"甲": (90, 100), "乙": (60, 100), "丙": (100, 100), "丁": (70, 3)},
+        status={("丁", "update_on_time"): "small"},
+    )
+    v.indicators.loc[(v.indicators["dept_id"] == 4) & (v.indicators["key"] == "update_on_time"), "denominator"] = 4.0
+    toy = with_setting(TOY, "scoring", {"shrink_small_samples": False, "prior_strength": 5})
+    shrunk = with_setting(toy, "scoring.shrink_small_samples", True)
+    t = compare(v, scheme(toy), scheme(shrunk)).table.set_index("name")
+    # off: 丁 0.6 × 70 + 0.4 × 75 = 72; on: pooled updates 303/304, (3 + 5 × 303/304)/(4 + 5) = 0.8871
+    # → 0.4 × 88.71 = 35.48, 42 + 35.48 = 77.48
+    assert t.loc["丁", "total_now"] == 72.0
+    assert t.loc["丁", "total_draft"] == pytest.approx(77.48)
