@@ -2,8 +2,6 @@
 leaders read), see what the draft does to a period's ranking, download the comparison for
 the meeting, and save the draft as a new version with an audited diff."""
 
-from datetime import datetime
-
 import streamlit as st
 
 from dashboard.auth import current_viewer
@@ -13,6 +11,7 @@ from dashboard.scheme_forms import LINK_KEY, Form, draft_from_state, load_state
 from dashboard.whatif_panels import show_comparison, show_sensitivity, whatif_workbook
 from dashboard.widgets import download, no_data, period_caption, period_picker
 from data import audit
+from data.clock import to_local, utcnow
 from data.db import get_engine
 from data.stored_values import snapshot_values
 from metrics.scheme import (
@@ -61,7 +60,7 @@ def save(base_raw: dict, base_version: str) -> None:
     text = to_toml(
         draft,
         f"考核方案 {draft['version']}（{draft['year']} 年度），由 {viewer.username} 于 "
-        f"{datetime.now():%Y-%m-%d %H:%M} 以 {base_version} 为底稿在考核方案编辑器中保存。\n"
+        f"{to_local(utcnow()):%Y-%m-%d %H:%M} 以 {base_version} 为底稿在考核方案编辑器中保存。\n"
         "各项设置的含义见默认方案文件 2026.toml 中的注释。",
     )
     try:
