@@ -267,12 +267,19 @@ def versions_dir() -> Path:
     return schemes_dir() / VERSIONS_FOLDER
 
 
-def scheme_versions() -> dict[str, Path]:
+def scheme_versions(problems: list[str] | None = None) -> dict[str, Path]:
     """Every scheme file by its version string: the yearly files in force and the saved
-    versions (a saved copy of a yearly file's version is listed once)."""
+    versions (a saved copy of a yearly file's version is listed once). A file that does not
+    load raises, or, when `problems` is given, is left out with its reason added there."""
     found: dict[str, Path] = {}
     for path in [scheme_path(y) for y in available_years()] + sorted(versions_dir().glob("*.toml")):
-        version = parse_scheme(path.read_text(encoding="utf-8")).version
+        try:
+            version = parse_scheme(path.read_text(encoding="utf-8")).version
+        except SchemeError as exc:
+            if problems is None:
+                raise
+            problems.append(f"{path.name}：{exc}")
+            continue
         found.setdefault(version, path)
     return found
 
@@ -283,10 +290,10 @@ def save_version(text: str) -> Path:
     scheme = parse_scheme(text)
     if not _VERSION_NAME.match(scheme.version) or not scheme.version.startswith(f"{scheme.year}."):
         raise SchemeError(f"考核方案 version 应写成“年度.序号”，如 {scheme.year}.2（当前为 {scheme.version!r}）")
-    if scheme.version in scheme_versions():
+    path = versions_dir() / f"{scheme.version}.toml"
+    if scheme.version in scheme_versions([]) or path.exists():
         raise SchemeError(f"考核方案 version：版本 {scheme.version} 已存在，请换一个新的版本号")
     versions_dir().mkdir(parents=True, exist_ok=True)
-    path = versions_dir() / f"{scheme.version}.toml"
     with path.open("x", encoding="utf-8") as out:
         out.write(text)
     return path

@@ -36,7 +36,10 @@ st.caption(
     + ("保存后成为新的方案版本文件，不影响现行得分。" if editable else "领导账号只能查看，不能修改或保存。")
 )
 
-versions = scheme_versions()
+problems: list[str] = []
+versions = scheme_versions(problems)
+for problem in problems:
+    st.warning(f"方案文件无法读取，未列入底稿：{problem}")
 if not versions:
     st.warning(f"没有找到考核方案文件（目录 {schemes_dir()}，由 PAOBAN_SCHEME_DIR 设置）。")
     st.stop()

@@ -90,3 +90,15 @@ def test_saved_versions_are_new_files_and_never_overwritten(folder):
         save_version(TEXT)  # 2026.1 is the yearly file's version
     with pytest.raises(SchemeError, match="年度.序号"):
         save_version(to_toml(with_setting(RAW, "version", "2027.2")))  # year 2026, version 2027.x
+
+
+def test_a_version_file_that_does_not_load_is_named(folder):
+    (folder / "versions").mkdir()
+    (folder / "versions" / "2026.5.toml").write_text("version = ", encoding="utf-8")
+    problems: list[str] = []
+    assert list(scheme_versions(problems)) == ["2026.1"]
+    assert problems[0].startswith("2026.5.toml：考核方案不是合法的 TOML")
+    with pytest.raises(SchemeError):
+        scheme_versions()
+    with pytest.raises(SchemeError, match="版本 2026.5 已存在"):
+        save_version(to_toml(with_setting(RAW, "version", "2026.5")))
