@@ -9,6 +9,7 @@ python -m metrics verify-publication --year 2026
 python -m metrics refresh
 python -m metrics whatif --period 2026 --set 'dimension.数据共享.weight=30' [--set …] [--sensitivity]
 python -m metrics fairness --period 2026 [--as-of 2026-11-30]
+python -m metrics alerts --from 2026-09-01 --to 2026-09-30 [--kind provider_outage] [--messages]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from data.periods import PeriodError
 from data.viewer import Viewer
 from data.vocabulary import CATEGORY_SPELLINGS
 from metrics import explain, fairness, publications, snapshots, whatif_cli
+from metrics.alerts import cli as alerts_cli
 from metrics.scheme import SchemeError
 
 
@@ -271,6 +273,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--period", required=True)
     f.add_argument("--as-of", type=date.fromisoformat)
     f.set_defaults(func=cmd_fairness)
+    alerts_cli.add_command(sub)
     return p
 
 

@@ -39,6 +39,7 @@ def test_defaults(clean_env):
     assert s.demo_mode is False
     assert s.fault_codes_file == ROOT / "data" / "fault_codes.toml"
     assert s.issuer == ""
+    assert (s.db_pool_size, s.db_max_overflow) == (5, 5)
     assert s.alert_rules_file == ROOT / "data" / "alert_rules.toml"
 
 
@@ -83,7 +84,7 @@ def test_launcher_passes_streamlit_config_as_flags():
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert len(ENV) == 12
+    assert len(ENV) == 14
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
     assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
 
@@ -170,3 +171,12 @@ def test_alert_rules_file_chooses_the_thresholds(clean_env, tmp_path):
     clean_env.setenv("PAOBAN_ALERT_RULES", str(tmp_path / "rules.toml"))
     assert get_settings().alert_rules_file == tmp_path / "rules.toml"
     assert load_rules().provider_outage.min_services == 7
+
+
+def test_pool_settings_size_every_postgresql_engine(clean_env):
+    from data.db import make_engine
+
+    clean_env.setenv("PAOBAN_DB_POOL_SIZE", "3")
+    clean_env.setenv("PAOBAN_DB_MAX_OVERFLOW", "2")
+    engine = make_engine("postgresql://paoban@127.0.0.1:1/none")  # creating the pool connects nowhere
+    assert (engine.pool.size(), engine.pool._max_overflow) == (3, 2)
