@@ -263,7 +263,7 @@ def parser() -> argparse.ArgumentParser:
         help="如 dimension.数据共享.weight=30（其余维度按比例分摊）、indicator.mount_rate.target=95、tiers.excellent=85",
     )
     w.add_argument("--scheme", type=Path, help="以此方案文件为草案（默认：现行方案）")
-    w.add_argument("--sensitivity", action="store_true", help="另列各维度权重 ±5 分、各指标目标 ±5% 的名次变动")
+    w.add_argument("--sensitivity", action="store_true", help="另列各维度权重 ±5 分、各指标目标 ±5%% 的名次变动")
     w.add_argument("--all", action="store_true", help="列出全部部门（默认只列名次或等次变动的部门）")
     w.set_defaults(func=whatif_cli.cmd_whatif)
     r = sub.add_parser("refresh", help="重算各月、季、年的当前得分快照")
