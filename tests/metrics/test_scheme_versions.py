@@ -102,3 +102,12 @@ def test_a_version_file_that_does_not_load_is_named(folder):
         scheme_versions()
     with pytest.raises(SchemeError, match="版本 2026.5 已存在"):
         save_version(to_toml(with_setting(RAW, "version", "2026.5")))
+
+
+def test_whatif_command_line_help(capsys):
+    from metrics.__main__ import parser
+
+    with pytest.raises(SystemExit) as done:
+        parser().parse_args(["whatif", "--help"])
+    assert done.value.code == 0
+    assert "各指标目标 ±5% 的名次变动" in capsys.readouterr().out
