@@ -12,7 +12,7 @@ from dashboard.format import category_label
 from data.stored_values import SnapshotValues
 from metrics.sensitivity import REBALANCE_NOTE, TARGET_STEP, WEIGHT_STEP, Sensitivity
 from metrics.whatif import Comparison
-from metrics.whatif_cli import DEPARTMENT_LABELS, SCENARIO_LABELS, comparison_frame
+from metrics.whatif_tables import DEPARTMENT_LABELS, SCENARIO_LABELS, comparison_frame
 
 SUMMARY_LABELS = {
     "category": "类别",

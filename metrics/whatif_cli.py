@@ -14,6 +14,7 @@ from metrics.scheme import in_force_path, parse_scheme
 from metrics.scheme_text import apply_setting, changes, parse_assignment, raw_scheme, to_toml
 from metrics.sensitivity import sensitivity
 from metrics.whatif import compare
+from metrics.whatif_tables import DEPARTMENT_LABELS, SCENARIO_LABELS, comparison_frame
 
 CLI_VIEWER = Viewer("cli", "admin")
 
@@ -23,25 +24,6 @@ def shown_snapshot_id(conn, period_key: str) -> int | None:
     shown = queries.periods(conn, CLI_VIEWER)
     row = shown[shown["period_key"] == period_key]
     return None if row.empty else int(row["snapshot_id"].iloc[0])
-
-
-def comparison_frame(table: pd.DataFrame, categories: dict[str, str]) -> pd.DataFrame:
-    """The comparison in Chinese column names, as the terminal, the page and the workbook show it."""
-    return pd.DataFrame(
-        {
-            "类别": table["category"].map(categories).fillna(table["category"]).to_numpy(),
-            "部门": table["name"].to_numpy(),
-            "现行总分": table["total_now"].to_numpy(),
-            "现行等次": table["tier_now"].to_numpy(),
-            "现行排名": table["rank_now"].array,
-            "草案总分": table["total_draft"].to_numpy(),
-            "草案等次": table["tier_draft"].to_numpy(),
-            "草案排名": table["rank_draft"].array,
-            "总分变化": table["total_change"].to_numpy(),
-            "名次变化": table["rank_change"].array,
-            "等次变化": table["tier_changed"].map({True: "是", False: ""}).to_numpy(),
-        }
-    )
 
 
 def cmd_whatif(args, engine) -> int:
@@ -80,20 +62,3 @@ def cmd_whatif(args, engine) -> int:
             depts = result.departments.assign(category=result.departments["category"].map(current.categories))
             print(depts.rename(columns=DEPARTMENT_LABELS).drop(columns=["dept_id"]).to_string(index=False))
     return 0
-
-
-SCENARIO_LABELS = {
-    "label": "情景",
-    "ranks_moved": "名次变动部门数",
-    "largest_move": "最大名次变动",
-    "tier_changes": "等次变动部门数",
-}
-DEPARTMENT_LABELS = {
-    "name": "部门",
-    "category": "类别",
-    "rank": "排名",
-    "scenarios_moved": "名次变动的情景数",
-    "largest_move": "最大名次变动",
-    "best_rank": "最好排名",
-    "worst_rank": "最差排名",
-}
