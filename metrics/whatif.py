@@ -17,7 +17,7 @@ import pandas as pd
 from data.stored_values import SnapshotValues
 from metrics import fairness
 from metrics.scheme import Scheme
-from metrics.scoring import adjusted_total, adjustment_totals, rank_departments, score_units
+from metrics.scoring import adjustment_totals, ranked_totals, score_units
 
 COMPARISON_COLUMNS = [
     "dept_id",
@@ -56,13 +56,7 @@ def rescore(values: SnapshotValues, scheme: Scheme, adj: pd.DataFrame | None = N
     prior = fairness.scheme_prior(counts, depts, scheme)
     _, _, base = score_units(counts.rename(columns={"dept_id": "unit"}), ids, scheme, prior)
     adj = capped_adjustments(values, scheme) if adj is None else adj
-    scores = depts[["dept_id", "name", "category"]].copy()
-    scores["base_total"] = base.round(2).to_numpy()
-    scores["bonus"] = adj["bonus"].to_numpy()
-    scores["deduction"] = adj["deduction"].to_numpy()
-    scores["vetoed"] = adj["vetoed"].to_numpy()
-    scores["total"] = adjusted_total(base, adj["bonus"], adj["deduction"]).round(2).to_numpy()
-    return rank_departments(scores, scheme)
+    return ranked_totals(depts, base, adj, scheme)
 
 
 def kept_adjustments(adjustments: pd.DataFrame, current: Scheme, draft: Scheme) -> pd.DataFrame:
