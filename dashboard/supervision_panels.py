@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from dashboard.format import indicator_label, scheme_for
 from dashboard.supervision_tables import event_table, evidence_rows_table
 from data import attachments, supervision
+from data.alerts import AlertError
 from data.appeals import AppealError
 from data.attachments import AttachmentError
 from data.models import SEVERITIES
@@ -16,7 +17,7 @@ from data.publication import PublicationError
 from data.supervision import TransitionError
 from data.viewer import AccessDenied, Viewer
 
-REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError)
+REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError, AlertError)
 
 
 def act(engine: Engine, label: str, fn) -> None:

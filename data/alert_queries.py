@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection
 
 from data.alerts import OPEN_STATES, get_alert, last_checked_day, visible
@@ -32,7 +32,7 @@ def alerts(
     health: bool | None = None,
 ) -> pd.DataFrame:
     """Alerts the viewer may see, newest last seen first; evidence parsed into lists.
-    `health`: True only collector health (subject source:…), False none of it."""
+    `health`: see _health."""
     stmt = select(*[_alert.c[c] for c in ALERT_COLUMNS]).where(visible(viewer))
     if kinds:
         stmt = stmt.where(_alert.c.kind.in_(list(kinds)))
@@ -41,28 +41,36 @@ def alerts(
     if dept_id is not None:
         viewer.require_dept(dept_id)
         stmt = stmt.where(_alert.c.dept_id == dept_id)
-    if health is not None:
-        is_health = _alert.c.subject.like(f"{HEALTH_PREFIX}%")
-        stmt = stmt.where(is_health if health else ~is_health)
+    stmt = stmt.where(_health(health))
     rows = [dict(r) for r in conn.execute(stmt.order_by(_alert.c.last_seen.desc(), _alert.c.id.desc())).mappings()]
     for r in rows:
         r["evidence"] = json.loads(r["evidence"])
     return pd.DataFrame(rows, columns=ALERT_COLUMNS)
 
 
-def open_count(conn: Connection, viewer: Viewer) -> int:
+def _health(health: bool | None):
+    """WHERE clause: True only collector health (subject source:…), False none of it, None both."""
+    if health is None:
+        return true()
+    is_health = _alert.c.subject.like(f"{HEALTH_PREFIX}%")
+    return is_health if health else ~is_health
+
+
+def open_count(conn: Connection, viewer: Viewer, health: bool | None = None) -> int:
     """新 and 已确认 alerts the viewer may see: the navigation badge."""
-    return conn.execute(select(func.count()).where(visible(viewer), _alert.c.state.in_(OPEN_STATES))).scalar_one()
+    return conn.execute(
+        select(func.count()).where(visible(viewer), _alert.c.state.in_(OPEN_STATES), _health(health))
+    ).scalar_one()
 
 
-def open_trend(conn: Connection, viewer: Viewer, days: int = 60) -> pd.DataFrame:
+def open_trend(conn: Connection, viewer: Viewer, days: int = 60, health: bool | None = None) -> pd.DataFrame:
     """Alerts open on each of the last `days` checked days (up to the latest check): an alert is
     open from its first day until the day its condition cleared, or the day someone resolved it."""
     last = last_checked_day(conn)
     if last is None:
         return pd.DataFrame(columns=["day", "open"])
     first = last - timedelta(days=days - 1)
-    frame = alerts(conn, viewer)
+    frame = alerts(conn, viewer, health=health)
     axis = pd.date_range(first, last, freq="D")
     if frame.empty:
         return pd.DataFrame({"day": axis.date, "open": 0})
