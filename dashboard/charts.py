@@ -263,3 +263,45 @@ def failures_per_day(days: pd.DataFrame) -> go.Figure:
     )
     fig.update_xaxes(type="category")
     return _layout(fig, 300)
+
+
+CATEGORY_PALETTE = ("#2c7fb8", "#fdae61", "#7fbc41", "#8073ac", "#e08214", "#35978f", "#bababa")
+
+
+def complaints_per_month(counts: pd.DataFrame, per_10k: pd.DataFrame) -> go.Figure:
+    """Tickets per month stacked by category (the largest six, the rest as 其他), and the
+    stored 每万件投诉量 of each monthly snapshot on the right axis."""
+    top = counts.groupby("category")["tickets"].sum().nlargest(len(CATEGORY_PALETTE) - 1).index
+    shown = counts.assign(category=counts["category"].where(counts["category"].isin(top), "其他"))
+    shown = shown.groupby(["month", "category"], as_index=False)["tickets"].sum()
+    months = sorted(set(shown["month"]) | set(per_10k["month"]))
+    labels = [f"{m.year}年{m.month}月" for m in months]
+    fig = go.Figure()
+    for colour, category in zip(CATEGORY_PALETTE, [*top, "其他"]):
+        part = shown[shown["category"] == category].set_index("month")["tickets"].reindex(months, fill_value=0)
+        if part.sum():
+            fig.add_bar(
+                x=labels,
+                y=part,
+                name=category,
+                marker_color=colour,
+                hovertemplate=f"%{{x}}：{category} %{{y:,}} 件<extra></extra>",
+            )
+    if not per_10k.empty:
+        fig.add_scatter(
+            x=[f"{m.year}年{m.month}月" for m in per_10k["month"]],
+            y=per_10k["value"],
+            name="每万件投诉量",
+            yaxis="y2",
+            mode="lines+markers",
+            line=dict(color="#c0392b"),
+            hovertemplate="%{x}：每万件 %{y:.2f} 件<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        yaxis=dict(title="投诉件数", rangemode="tozero", tickformat=",d"),
+        yaxis2=dict(title="每万件投诉量", overlaying="y", side="right", showgrid=False, rangemode="tozero"),
+        legend=dict(orientation="h", y=1.15),
+    )
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
+    return _layout(fig, 320)

@@ -6,14 +6,18 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from dashboard.documents import DOCX_MIME, ItemText, Signature, rectification_report, supervision_notice
 from dashboard.format import indicator_label, scheme_for
 from dashboard.supervision_tables import event_table, evidence_rows_table
-from data import attachments, supervision
+from dashboard.widgets import download
+from data import attachments, queries, supervision
 from data.alerts import AlertError
 from data.appeals import AppealError
 from data.attachments import AttachmentError
-from data.models import SEVERITIES
+from data.clock import local_today
+from data.models import SEVERITIES, SUPERVISION_STATES
 from data.publication import PublicationError
+from data.settings import get_settings
 from data.supervision import TransitionError
 from data.viewer import AccessDenied, Viewer
 
@@ -70,4 +74,62 @@ def item_detail(engine: Engine, viewer: Viewer, item_id: int, key: str) -> dict:
                 attachment_button(engine, viewer, att["id"], key)
     st.markdown("**办理过程**")
     st.dataframe(event_table(timeline), hide_index=True, width="stretch")
+    documents_of(engine, viewer, item, frozen, feedback, timeline, key)
     return item
+
+
+def item_text(engine: Engine, viewer: Viewer, item: dict) -> ItemText:
+    with engine.connect() as conn:
+        names = dict(queries.departments(conn, viewer)[["dept_id", "name"]].itertuples(index=False))
+        helpers = supervision.assisting(conn, viewer, item["id"])
+    return ItemText(
+        item_id=item["id"],
+        title=item["title"],
+        department=names.get(item["dept_id"], f"部门 {item['dept_id']}"),
+        assisting=tuple(names.get(d, f"部门 {d}") for d in helpers),
+        severity=SEVERITIES[item["severity"]],
+        state=SUPERVISION_STATES[item["state"]],
+        issued_on=item["issued_on"],
+        deadline=item["deadline"],
+        problem=item["problem"],
+        requirement=item["requirement"],
+    )
+
+
+def documents_of(engine, viewer, item, frozen, feedback, timeline, key) -> None:
+    """督办通知单 (signed by the office, dated the day it was issued) and 整改情况报告 (signed
+    by the lead department, dated today), each built on click and audited."""
+    text = item_text(engine, viewer, item)
+    scheme = scheme_for(item["issued_on"].year)
+    evidence = evidence_rows_table(frozen, lambda k: indicator_label(scheme, k))
+    left, right = st.columns(2)
+    with left:
+        download(
+            "下载督办通知单（Word）",
+            viewer,
+            target=f"supervision:{item['id']}",
+            period=text.number,
+            kind="docx",
+            file_name=f"督办通知单_{text.issued_on.year}-{text.item_id:04d}.docx",
+            mime=DOCX_MIME,
+            key=f"{key}_notice_docx",
+            build=lambda: supervision_notice(
+                text,
+                evidence.drop(columns=["现在是否已整改"], errors="ignore"),
+                Signature(get_settings().issuer, "", text.issued_on),
+            ),
+        )
+    with right:
+        download(
+            "下载整改情况报告（Word）",
+            viewer,
+            target=f"supervision:{item['id']}",
+            period=text.number,
+            kind="docx",
+            file_name=f"整改情况报告_{text.issued_on.year}-{text.item_id:04d}.docx",
+            mime=DOCX_MIME,
+            key=f"{key}_report_docx",
+            build=lambda: rectification_report(
+                text, feedback, event_table(timeline), Signature(text.department, "", local_today())
+            ),
+        )

@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from dashboard.format import ITEM_STATUS, ITEM_TYPES
 from data.clock import to_local
 from data.models import SEVERITIES, SUPERVISION_STATES
 from data.supervision import MOVES
@@ -73,10 +74,10 @@ def evidence_rows_table(rows: list[dict], indicator_name: Callable[[str], str]) 
         [
             {
                 "指标": indicator_name(r["indicator"]),
-                "类型": r["item_type"],
+                "类型": ITEM_TYPES.get(r["item_type"], r["item_type"]),
                 "编号": r["item_key"],
                 "名称": r["snapshot"].get("label") or "",
-                "当时状态": r["snapshot"].get("status") or "",
+                "当时状态": ITEM_STATUS.get(r["snapshot"].get("status"), r["snapshot"].get("status") or ""),
                 "现在是否已整改": now[r["still_open"]],
             }
             for r in rows

@@ -25,6 +25,8 @@ class Settings:
     session_idle_minutes: int
     demo_mode: bool
     fault_codes_file: Path
+    issuer: str
+    alert_rules_file: Path
 
 
 def _int(name: str, default: int) -> int:
@@ -51,4 +53,6 @@ def get_settings() -> Settings:
         session_idle_minutes=_int("PAOBAN_SESSION_IDLE_MINUTES", 30),
         demo_mode=os.environ.get("PAOBAN_DEMO_MODE", "0") == "1",
         fault_codes_file=Path(os.environ.get("PAOBAN_FAULT_CODES", ROOT / "data" / "fault_codes.toml")),
+        issuer=os.environ.get("PAOBAN_ISSUER", "").strip(),
+        alert_rules_file=Path(os.environ.get("PAOBAN_ALERT_RULES", ROOT / "data" / "alert_rules.toml")),
     )

@@ -133,6 +133,16 @@ def list_items(
     return [dict(r) for r in conn.execute(stmt.order_by(_item.c.deadline, _item.c.id)).mappings()]
 
 
+def assisting(conn: Connection, viewer: Viewer, item_id: int) -> list[int]:
+    """The ids of the item's assisting departments."""
+    get_item(conn, viewer, item_id)
+    return list(
+        conn.execute(
+            select(_assist.c.dept_id).where(_assist.c.item_id == item_id).order_by(_assist.c.dept_id)
+        ).scalars()
+    )
+
+
 def events(conn: Connection, viewer: Viewer, item_id: int) -> list[dict]:
     get_item(conn, viewer, item_id)
     rows = conn.execute(select(_event).where(_event.c.item_id == item_id).order_by(_event.c.id)).mappings()

@@ -280,6 +280,9 @@ AUDIT_TARGETS = {
     "evidence": "部门证据",
     "faults": "错误码",
     "failed_calls": "失败调用",
+    "complaints": "投诉工单",
+    "supervision": "督办事项",
+    "publication": "考核发布",
     "gains": "提分清单",
     "my_scores": "我的得分",
     "sources": "数据源状态",
@@ -287,6 +290,8 @@ AUDIT_TARGETS = {
     "score_snapshot": "评分快照",
     "score_adjustment": "得分调整",
 }
+
+NUMBERED_TARGETS = ("score_snapshot", "score_adjustment", "supervision", "publication")  # keys are record ids
 
 
 def audit_target_label(target: str | None, dept_names: dict[int, str]) -> str:
@@ -296,7 +301,7 @@ def audit_target_label(target: str | None, dept_names: dict[int, str]) -> str:
     kind, _, key = target.partition(":")
     if kind not in AUDIT_TARGETS:
         return target
-    if key.isdigit() and kind not in ("score_snapshot", "score_adjustment"):
+    if key.isdigit() and kind not in NUMBERED_TARGETS:
         key = dept_names.get(int(key), f"部门 {key}")
     elif key.isdigit():
         key = f"第 {key} 号"

@@ -42,12 +42,16 @@ class Dimension:
 
 @dataclass(frozen=True)
 class Honours:
-    """The 红榜/黑榜 rule of the 通报: 1/divisor of each category, within [minimum, maximum]."""
+    """The 红榜/黑榜 rule of the 通报: 1/divisor of each category, within [minimum, maximum],
+    taken only from the tiers that may be praised (red_tiers) or named for ranking last
+    (bottom_tiers); black_tiers are named whatever their rank."""
 
     divisor: int
     minimum: int
     maximum: int
     black_tiers: tuple[str, ...]
+    red_tiers: tuple[str, ...] = TIERS
+    bottom_tiers: tuple[str, ...] = TIERS
 
 
 @dataclass(frozen=True)
@@ -128,11 +132,15 @@ def _honours(raw: dict) -> Honours:
     divisor, minimum, maximum = (_need(raw, k, "honours.", int) for k in ("divisor", "minimum", "maximum"))
     if divisor <= 0 or not 0 <= minimum <= maximum:
         raise SchemeError("考核方案 honours：应满足 divisor > 0 且 0 ≤ minimum ≤ maximum")
-    black_tiers = tuple(_need(raw, "black_tiers", "honours.", list))
-    unknown = [t for t in black_tiers if t not in TIERS]
-    if unknown:
-        raise SchemeError(f"考核方案 honours.black_tiers：未知等次 {unknown}，可用：{'、'.join(TIERS)}")
-    return Honours(divisor, minimum, maximum, black_tiers)
+    tiers = {
+        key: tuple(_need(raw, key, "honours.", list)) if key == "black_tiers" else tuple(raw.get(key, TIERS))
+        for key in ("black_tiers", "red_tiers", "bottom_tiers")
+    }
+    for key, named in tiers.items():
+        unknown = [t for t in named if t not in TIERS]
+        if unknown:
+            raise SchemeError(f"考核方案 honours.{key}：未知等次 {unknown}，可用：{'、'.join(TIERS)}")
+    return Honours(divisor, minimum, maximum, **tiers)
 
 
 def parse_scheme(text: str) -> Scheme:

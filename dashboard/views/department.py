@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import current_viewer
+from dashboard.complaint_panels import complaints_section
 from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import category_label, fault_labels, founded_note, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
@@ -165,6 +166,8 @@ if partners.empty:
     st.caption("本期没有部门间调用记录。")
 else:
     st.plotly_chart(charts.call_sankey(partners, dept["name"]), width="stretch", key="department_sankey")
+
+complaints_section(viewer, dept["dept_id"], period, history, file_stem)
 
 st.subheader("月度总分走势")
 trend = read(queries.dept_history, viewer, dept["dept_id"], "month", period.year)

@@ -5,12 +5,17 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import current_viewer
+from dashboard.documents import DOCX_MIME, Signature, publicity_notice
+from dashboard.format import category_label, scheme_for
 from dashboard.reads import read, store_url
 from dashboard.supervision_panels import act
+from dashboard.tables import ranking_table
+from dashboard.widgets import download
 from data import publication, queries
 from data.clock import local_today, to_local
 from data.db import get_engine
 from data.models import PUBLICATION_STATES
+from data.settings import get_settings
 from metrics import publications
 from metrics.snapshots import PublishError
 
@@ -48,6 +53,36 @@ if table.empty:
     st.info(f"{year} 年度还没有发布版本。年度结果计算完成后，可在下方起草第 1 版。")
 else:
     st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
+
+announced = [p for p in shown if p["state"] in ("publicizing", "published")]
+if announced:
+    latest = announced[-1]
+    scheme = scheme_for(year)
+    result = read(queries.ranking, viewer, latest["snapshot_id"])
+    columns = ["排名", "部门", "总分", "等次"]
+    rankings = {
+        category_label(c): ranking_table(result[result["category"] == c], scheme)[columns]
+        for c in scheme.categories
+        if (result["category"] == c).any()
+    }
+    download(
+        f"下载第 {latest['version']} 版考核结果公示（Word）",
+        viewer,
+        target=f"publication:{latest['id']}",
+        period=str(year),
+        kind="docx",
+        file_name=f"{year}年度考核结果公示_第{latest['version']}版.docx",
+        mime=DOCX_MIME,
+        key="pb_notice_docx",
+        build=lambda: publicity_notice(
+            year,
+            latest["version"],
+            latest["publicity_start"],
+            latest["publicity_end"],
+            rankings,
+            Signature(get_settings().issuer, "", latest["publicity_start"]),
+        ),
+    )
 
 open_ = next((p for p in shown if p["state"] in ("draft", "publicizing")), None)
 if open_ is None:

@@ -4,7 +4,8 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import current_viewer
-from dashboard.exports import DOCX_MIME, XLSX_MIME, bulletin, workbook
+from dashboard.documents import DOCX_MIME, Signature, bulletin
+from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import NO_DATA, category_label, scheme_for
 from dashboard.reads import read
 from dashboard.tables import indicator_table, problem_lines, ranking_table
@@ -17,6 +18,8 @@ from dashboard.widgets import (
     period_picker,
 )
 from data import queries
+from data.clock import local_today
+from data.settings import get_settings
 from data.vocabulary import TIER_COLOURS, TIERS
 from metrics.honours import honour_lists
 
@@ -113,6 +116,15 @@ intro = (
     f"等次分布：" + "，".join(f"{t} {int((ranking['tier'] == t).sum())} 个" for t in TIERS) + "。"
 )
 file_stem = f"{period.key}_{category_label(category)}"
+with st.expander("通报落款（发文机关、文号、成文日期）"):
+    s1, s2, s3 = st.columns(3)
+    signature = Signature(
+        issuer=s1.text_input("发文机关", value=get_settings().issuer, key="bulletin_issuer").strip(),
+        number=s2.text_input("文号", placeholder=f"如 跑办〔{local_today().year}〕12号", key="bulletin_number").strip(),
+        dated=s3.date_input("成文日期", value=local_today(), key="bulletin_date", format="YYYY-MM-DD"),
+    )
+    if not signature.issuer:
+        st.caption("未填写发文机关：通报将只有成文日期。管理员可用 PAOBAN_ISSUER 设置默认的发文机关。")
 c1, c2, c3 = st.columns(3)
 with c1:
     download(
@@ -143,6 +155,7 @@ with c2:
             ranking_table(red, scheme)[short],
             ranking_table(black, scheme)[short],
             problems,
+            signature,
         ),
     )
 with c3:

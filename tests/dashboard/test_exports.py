@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 import openpyxl
 import pandas as pd
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from sqlalchemy import select
 
-from dashboard.exports import audited, bulletin, csv_bytes, display_width, safe_text, workbook
+from dashboard.documents import Signature, bulletin
+from dashboard.exports import audited, csv_bytes, display_width, safe_text, workbook
 from dashboard.format import scheme_for
 from dashboard.tables import problem_lines, ranking_table
 from data import queries
@@ -90,9 +93,10 @@ def frames(sqlite_engine):
 def test_honour_lists_per_category(frames):
     _, ranking, _, _ = frames
     red, black = honour_lists(ranking, scheme_for(2026).honours)
-    # 3 city departments and 2 districts: one place each (a third, at least one)
-    assert list(red["department"]) == ["市公安局", "西湖区"]
-    assert list(black["department"]) == ["市卫健委", "滨江区"]
+    # 3 city departments and 2 districts: one place each (a third, at least one), but the
+    # 2026 scheme praises only 优秀/良好 and names only 较差: both districts are 一般
+    assert list(red["department"]) == ["市公安局"]
+    assert list(black["department"]) == ["市卫健委"]
 
 
 def test_problem_lines_name_the_lowest_indicators_with_evidence(frames):
@@ -121,10 +125,13 @@ def test_bulletin_document(frames):
         ranking_table(red, scheme)[short],
         ranking_table(black, scheme)[short],
         {"市卫健委": ["数据更新及时率：得分 12.50。"]},
+        Signature("示例市最多跑一次改革办公室", "示跑办〔2026〕12号", date(2026, 11, 9)),
     )
     doc = Document(io.BytesIO(data))
     texts = [p.text for p in doc.paragraphs]
-    assert texts[0] == "2026年10月市直部门考核情况通报"
+    assert texts[:2] == ["2026年10月市直部门考核情况通报", "示跑办〔2026〕12号"]
+    assert texts[-2:] == ["示例市最多跑一次改革办公室", "2026年11月9日"]  # 落款, right-aligned
+    assert doc.paragraphs[-1].alignment == WD_ALIGN_PARAGRAPH.RIGHT
     assert [t for t in texts if t[:2] in ("一、", "二、", "三、", "四、")] == [
         "一、排名情况",
         "二、红榜",
@@ -207,5 +214,5 @@ def test_unranked_department_is_blank_not_text():
     )
     sheet = openpyxl.load_workbook(io.BytesIO(workbook({"排名": frame})))["排名"]
     assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [[1, "甲", 91.5], [None, "乙", None]]
-    doc = Document(io.BytesIO(bulletin("通报", "", frame, frame, frame, {})))
+    doc = Document(io.BytesIO(bulletin("通报", "", frame, frame, frame, {}, Signature("", "", date(2026, 12, 1)))))
     assert [[c.text for c in row.cells] for row in doc.tables[0].rows[1:]] == [["1", "甲", "91.50"], ["", "乙", ""]]

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.exports import workbook
 from dashboard.inbox import inbox_title
-from dashboard.supervision_tables import ITEM_COLUMNS, item_table
+from dashboard.supervision_tables import ITEM_COLUMNS, evidence_rows_table, item_table
 from data import appeals, notifications, supervision
 from data.db import get_engine
 from data.models import ScoreSnapshot
@@ -96,6 +96,7 @@ def test_inspector_creates_returns_and_closes(app, dashboard_store):
     text = page_text(at)
     assert "已更新" in text and "尚未整改" in text  # WJ-001 is still in the latest 2026-10 snapshot
     assert any(b.label == "下载附件：说明.pdf" for b in at.get("download_button"))
+    assert {"sv_notice_docx", "sv_report_docx"} <= {b.key for b in at.get("download_button")}
     at.button(key="sv_return").click().run()
     assert "请填写退回理由" in "\n".join(e.value for e in at.error)
     at.text_area(key="sv_return_reason").input("缺少更新记录截图")
@@ -249,6 +250,7 @@ def test_publication_draft_publicize_publish_and_check(app, dashboard_store):
     at.button(key="pb_publicize").click().run()
     # 5 working days from Mon 2 Nov (counted): 2, 3, 4, 5, 6 Nov
     assert list(at.dataframe[0].value["公示结束"]) == [date(2026, 11, 6)]
+    assert "pb_notice_docx" in {b.key for b in at.get("download_button")}  # the 公示 document, once it is announced
     at.button(key="pb_publish").click().run()
     assert not at.error, [e.value for e in at.error]
     assert list(at.dataframe[0].value["状态"]) == ["已发布"]
@@ -276,3 +278,24 @@ def test_inbox_badge_counts_unread_and_reading_clears_it(app, dashboard_store):
     at.button(key="inbox_read_all").click().run()
     assert "未读 0 条" in page_text(at)
     assert inbox_title(viewer, "消息") == "消息"
+
+
+def test_frozen_evidence_shows_chinese_type_and_status():
+    rows = [
+        {
+            "indicator": "call_success",
+            "item_type": "service",
+            "item_key": "SVC-1",
+            "snapshot": {"label": "接口 SVC-1", "status": "failing"},
+            "still_open": False,
+        }
+    ]
+    table = evidence_rows_table(rows, lambda key: {"call_success": "接口调用成功率"}[key])
+    assert table.iloc[0].to_dict() == {
+        "指标": "接口调用成功率",
+        "类型": "接口服务",
+        "编号": "SVC-1",
+        "名称": "接口 SVC-1",
+        "当时状态": "调用失败",
+        "现在是否已整改": "已整改",
+    }

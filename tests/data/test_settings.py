@@ -35,6 +35,8 @@ def test_defaults(clean_env):
     assert (s.login_max_failures, s.login_lock_minutes, s.session_idle_minutes) == (5, 15, 30)
     assert s.demo_mode is False
     assert s.fault_codes_file == ROOT / "data" / "fault_codes.toml"
+    assert s.issuer == ""
+    assert s.alert_rules_file == ROOT / "data" / "alert_rules.toml"
 
 
 def test_environment_overrides(clean_env, tmp_path):
@@ -78,7 +80,7 @@ def test_launcher_passes_streamlit_config_as_flags():
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert len(ENV) == 10
+    assert len(ENV) == 12
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
     assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
 
@@ -132,3 +134,13 @@ def test_fault_codes_file_chooses_the_fault_labels(clean_env, tmp_path):
     assert fault_label("TIMEOUT", fault_labels()) == "TIMEOUT"
     clean_env.setenv("PAOBAN_FAULT_CODES", str(tmp_path / "missing.toml"))
     assert fault_labels() == {}
+
+
+def test_alert_rules_file_chooses_the_thresholds(clean_env, tmp_path):
+    from metrics.alerts import load_rules
+
+    text = (ROOT / "data" / "alert_rules.toml").read_text(encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(text.replace("min_services = 2", "min_services = 7"), encoding="utf-8")
+    clean_env.setenv("PAOBAN_ALERT_RULES", str(tmp_path / "rules.toml"))
+    assert get_settings().alert_rules_file == tmp_path / "rules.toml"
+    assert load_rules().provider_outage.min_services == 7

@@ -81,6 +81,7 @@ BASE = scheme_path(2026).read_text(encoding="utf-8")
         ("excellent_quota = 0.30", "excellent_quota = 1.5", r"tiers.excellent_quota"),
         ("request = 5", 'request = "五"', r"limits.request"),
         ('black_tiers = ["较差"]', 'black_tiers = ["差"]', r"honours.black_tiers：未知等次 \['差'\]"),
+        ('bottom_tiers = ["较差"]', 'bottom_tiers = ["末位"]', r"honours.bottom_tiers：未知等次 \['末位'\]"),
         ("maximum = 3 ", "maximum = 0 ", r"honours：应满足 divisor > 0 且 0 ≤ minimum ≤ maximum"),
     ],
 )

@@ -52,3 +52,21 @@ def test_unranked_departments_are_on_neither_list():
     assert list(red["department"]) == ["局2"] and list(black["department"]) == ["局3"]
     empty = honour_lists(city.head(0), THIRD)
     assert empty[0].empty and empty[1].empty
+
+
+def test_the_lists_take_only_the_tiers_the_rule_allows():
+    # 9 districts, 9 // 3 = 3 a list; the best is only 一般 in a weak category, the last three are 一般, 一般, 较差
+    rule = Honours(
+        divisor=3, minimum=1, maximum=3, black_tiers=("较差",), red_tiers=("优秀", "良好"), bottom_tiers=("较差",)
+    )
+    districts = ranking("区", ["良好", "一般", "一般", "一般", "一般", "一般", "一般", "一般", "较差"])
+    red, black = honour_lists(districts, rule)
+    assert list(red["department"]) == ["区1"]  # 区2 and 区3 are in the top third but only 一般
+    assert list(black["department"]) == ["区9"]  # 区7 and 区8 rank last but are not 较差
+
+
+def test_the_2026_scheme_praises_good_tiers_and_names_only_poor_ones():
+    from metrics.scheme import load_scheme
+
+    rule = load_scheme(2026).honours
+    assert (rule.red_tiers, rule.bottom_tiers, rule.black_tiers) == (("优秀", "良好"), ("较差",), ("较差",))
