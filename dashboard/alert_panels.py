@@ -25,7 +25,6 @@ ACTIONS = {
     "auto_resolve": "自动解决",
     "supervise": "转为督办事项",
 }
-SEVERITY_ICON = {"high": "🔴", "medium": "🟠", "low": "🟡"}
 
 
 def about(row: dict, names: dict[int, str]) -> str:
@@ -40,7 +39,7 @@ def alert_table(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "编号": [r["id"] for r in rows],
-            "级别": [f"{SEVERITY_ICON.get(r['severity'], '')}{ALERT_SEVERITIES.get(r['severity'], '')}" for r in rows],
+            "级别": [ALERT_SEVERITIES.get(r["severity"], r["severity"]) for r in rows],
             "类型": [ALERT_KINDS.get(r["kind"], r["kind"]) for r in rows],
             "对象": [about(r, names) for r in rows],
             "状态": [ALERT_STATES.get(r["state"], r["state"]) for r in rows],
@@ -62,8 +61,9 @@ def alert_section(engine: Engine, viewer: Viewer, frame: pd.DataFrame, names: di
     """The table, a picker, and the picked alert with what the viewer may do with it."""
     st.dataframe(alert_table(frame, names), hide_index=True, width="stretch")
     labels = {
-        int(r["id"]): f"#{r['id']} {ALERT_KINDS.get(r['kind'], r['kind'])}：{about(r, names)}"
-        f"（{ALERT_STATES[r['state']]}）"
+        int(
+            r["id"]
+        ): f"#{r['id']} {ALERT_KINDS.get(r['kind'], r['kind'])}：{about(r, names)}（{r['first_seen']:%m-%d} 起）"
         for r in frame.to_dict("records")
     }
     chosen = st.selectbox("查看预警", list(labels), format_func=labels.get, key=f"{key}_pick")
@@ -110,17 +110,21 @@ def alert_detail(engine: Engine, viewer: Viewer, alert_id: int, names: dict[int,
 
 
 def _moves(engine: Engine, viewer: Viewer, alert: dict, key: str) -> None:
-    note = st.text_area("处理说明（解决时必填）", key=f"{key}_note_{alert['id']}")
-    left, right = st.columns(2)
-    if alert["state"] == "new" and left.button("确认", key=f"{key}_ack_{alert['id']}"):
+    """确认 / 解决 in one form, so the note typed is the note sent with the button pressed."""
+    with st.form(f"{key}_moves_{alert['id']}", clear_on_submit=False, border=False):
+        note = st.text_area("处理说明（解决时必填）", key=f"{key}_note_{alert['id']}")
+        left, right = st.columns(2)
+        acked = alert["state"] == "new" and left.form_submit_button("确认", key=f"{key}_ack_{alert['id']}")
+        resolved = right.form_submit_button("解决", type="primary", key=f"{key}_resolve_{alert['id']}")
+    if acked:
         act(engine, "确认预警", lambda conn: alerts.acknowledge(conn, viewer, alert["id"], note))
-    if right.button("解决", type="primary", key=f"{key}_resolve_{alert['id']}"):
+    if resolved:
         act(engine, "解决预警", lambda conn: alerts.resolve(conn, viewer, alert["id"], note))
 
 
 def _supervise(engine: Engine, viewer: Viewer, alert: dict, key: str) -> None:
-    with st.expander("转为督办事项"):
-        finding = alerts.FINDING_OF_KIND[alert["kind"]]
+    finding = alerts.FINDING_OF_KIND[alert["kind"]]
+    with st.expander("转为督办事项"), st.form(f"{key}_supervise_form_{alert['id']}", border=False):
         requirement = st.text_area("整改要求", key=f"{key}_req_{alert['id']}")
         workdays = st.number_input(
             "整改期限（工作日）",
@@ -128,11 +132,12 @@ def _supervise(engine: Engine, viewer: Viewer, alert: dict, key: str) -> None:
             value=settings_for(alert["last_seen"].year).deadline_for(finding),
             key=f"{key}_days_{alert['id']}",
         )
-        if st.button("下发督办单", key=f"{key}_supervise_{alert['id']}"):
-            act(
-                engine,
-                "转为督办事项",
-                lambda conn: alerts.to_supervision(
-                    conn, viewer, alert["id"], requirement=requirement, workdays=int(workdays)
-                ),
-            )
+        supervise = st.form_submit_button("下发督办单", key=f"{key}_supervise_{alert['id']}")
+    if supervise:
+        act(
+            engine,
+            "转为督办事项",
+            lambda conn: alerts.to_supervision(
+                conn, viewer, alert["id"], requirement=requirement, workdays=int(workdays)
+            ),
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.alert_badge import alert_title
-from data import alerts, supervision
+from data import alert_queries, alerts, supervision
 from data.db import get_engine
 from data.viewer import Viewer
 from tests.dashboard.conftest import login
@@ -49,6 +49,8 @@ def test_inspector_acknowledges_resolves_and_supervises(app, dashboard_store, fo
     at.text_area(key=f"alerts_note_{outage_id}").input("已通知厂商")
     at.button(key=f"alerts_ack_{outage_id}").click().run()
     assert not at.exception and _alert(outage_id)["state"] == "acknowledged"
+    with get_engine().connect() as conn:
+        assert alert_queries.alert_events(conn, Viewer("t", "inspector"), outage_id)[-1]["note"] == "已通知厂商"
     at.text_area(key=f"alerts_note_{outage_id}").input(" ")
     at.button(key=f"alerts_resolve_{outage_id}").click().run()
     assert "请填写处理说明" in "\n".join(e.value for e in at.error)
