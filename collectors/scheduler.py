@@ -13,12 +13,14 @@ from sqlalchemy.engine import Engine
 from collectors.config import CollectorConfig, SourceConfig
 from collectors.runner import RunSummary, run_source
 from data.clock import ZONE, local_today
+from data.settings import get_settings
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger(__name__)
 DIGEST_JOB = "alert_digest"  # every morning at 08:30 local time
+OUTBOX_JOB = "outbox"  # e-mail and group robot, every minute, when PAOBAN_SMTP_URL / PAOBAN_WEBHOOK_URL are set
 
 
 def refresh_scores(engine: Engine) -> str | None:
@@ -38,8 +40,9 @@ def check_alerts_after_load(engine: Engine) -> str | None:
     rows stay stored, and the next run checks the same days again)."""
     try:
         from collectors.alert_check import check_alerts
+        from collectors.delivery import outbox_channels
 
-        check_alerts(engine)
+        check_alerts(engine, channels=outbox_channels())
     except Exception as exc:  # alerts can be checked later; never lose the run over it
         log.exception("alert check failed")
         return f"预警检查失败：{type(exc).__name__}: {exc}"
@@ -54,8 +57,15 @@ def after_load(engine: Engine) -> str | None:
 
 def send_digest(engine: Engine) -> None:
     from collectors.alert_delivery import queue_digest
+    from collectors.delivery import outbox_channels
 
-    queue_digest(engine, local_today())
+    queue_digest(engine, local_today(), outbox_channels())
+
+
+def send_outbox(engine: Engine) -> None:
+    from collectors.delivery import deliver_outbox
+
+    deliver_outbox(engine)
 
 
 def register_first(sources: list[SourceConfig]) -> list[SourceConfig]:
@@ -118,4 +128,20 @@ def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = Tru
     scheduler.add_job(
         send_digest, "cron", args=[engine], id=DIGEST_JOB, name="预警日报", hour=8, minute=30, coalesce=True
     )
+    settings = get_settings()
+    if settings.smtp_url or settings.webhook_url:
+        from collectors.delivery import SmtpConfig
+
+        if settings.smtp_url:
+            SmtpConfig.from_url(settings.smtp_url)  # a wrong URL stops the start, not every minute's send
+        scheduler.add_job(
+            send_outbox,
+            "interval",
+            args=[engine],
+            id=OUTBOX_JOB,
+            name="消息外发",
+            minutes=1,
+            max_instances=1,
+            coalesce=True,
+        )
     return scheduler

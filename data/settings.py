@@ -27,6 +27,8 @@ class Settings:
     fault_codes_file: Path
     issuer: str
     alert_rules_file: Path
+    smtp_url: str
+    webhook_url: str
 
 
 def _int(name: str, default: int) -> int:
@@ -55,4 +57,6 @@ def get_settings() -> Settings:
         fault_codes_file=Path(os.environ.get("PAOBAN_FAULT_CODES", ROOT / "data" / "fault_codes.toml")),
         issuer=os.environ.get("PAOBAN_ISSUER", "").strip(),
         alert_rules_file=Path(os.environ.get("PAOBAN_ALERT_RULES", ROOT / "data" / "alert_rules.toml")),
+        smtp_url=os.environ.get("PAOBAN_SMTP_URL", "").strip(),
+        webhook_url=os.environ.get("PAOBAN_WEBHOOK_URL", "").strip(),
     )

@@ -29,6 +29,7 @@ else:
     st.caption("系统从采集数据中发现的问题，请尽快核实处理：处理中可点“确认”，处理完毕填写说明后点“解决”。")
     own_names = dict(read(queries.departments, viewer)[["dept_id", "name"]].itertuples(index=False))
     alert_section(engine, viewer, own_alerts, own_names, "mine_alerts")
+st.divider()
 shown = period_picker(viewer, "mine")
 if shown is None:
     st.stop()

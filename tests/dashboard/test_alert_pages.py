@@ -73,6 +73,17 @@ def test_inspector_acknowledges_resolves_and_supervises(app, dashboard_store, fo
     assert "没有符合条件的预警" in page_text(at)  # 市卫健委 has no open alert left
 
 
+def test_the_department_page_opens_at_the_month_of_the_alert(app, dashboard_store, found):
+    health = dashboard_store.fixture.dept["市卫健委"]
+    at = open_page(login(app, "leader"), "alerts.py")
+    at.selectbox(key="alerts_pick").set_value(found[f"dept:{health}"]).run()
+    at.button(key=f"alerts_dept_{found[f'dept:{health}']}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["部门详情"]
+    assert at.selectbox(key="department_pick").value == health
+    assert at.selectbox(key="department_period_month").value == "2026-11"
+
+
 def test_leader_reads_without_acting(app, found):
     at = open_page(login(app, "leader"), "alerts.py")
     assert len(at.dataframe[0].value) == 2
