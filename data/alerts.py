@@ -53,11 +53,20 @@ class AlertError(ValueError):
 
 @dataclass
 class SyncResult:
-    opened: int = 0
-    updated: int = 0
+    new_ids: list[int] = field(default_factory=list)
+    extended_ids: set[int] = field(default_factory=set)
     resolved: int = 0
     # open alerts that became high severity in this check: the immediate messages to send
     urgent: list[int] = field(default_factory=list)
+
+    @property
+    def opened(self) -> int:
+        return len(self.new_ids)
+
+    @property
+    def updated(self) -> int:
+        """Alerts that existed before this check and went on."""
+        return len(self.extended_ids - set(self.new_ids))
 
 
 def open_key(kind: str, subject: str) -> str:
@@ -114,11 +123,14 @@ def sync_alerts(engine: Engine, detections: pd.DataFrame, days: list[date], now:
         found.setdefault((row["kind"], row["subject"]), {})[day] = row
     with engine.begin() as conn:
         episodes = _episodes(conn, days[0])
+        pending: dict[int, dict] = {}
         for key in sorted(set(found) | set(episodes)):
             alert = episodes.get(key)
             for day in days:
                 row = found.get(key, {}).get(day)
-                alert = _step(conn, key, alert, day, row, now, result)
+                alert = _step(conn, key, alert, day, row, now, result, pending)
+        for alert in pending.values():
+            _write(conn, alert)
         conn.execute(
             insert(_check).values(
                 at=now,
@@ -133,16 +145,29 @@ def sync_alerts(engine: Engine, detections: pd.DataFrame, days: list[date], now:
     return result
 
 
-def _step(conn: Connection, key, alert: dict | None, day: date, row: dict | None, now, result: SyncResult):
-    """One checked day of one kind and subject; returns the alert that is now the latest."""
+# what a check changes on an existing alert
+MUTABLE = ("dept_id", "severity", "state", "last_seen", "cleared_on", "open_key", "value", "baseline", "message")
+MUTABLE += ("evidence", "updated_at", "resolved_at")
+
+
+def _write(conn: Connection, alert: dict) -> None:
+    conn.execute(update(_alert).where(_alert.c.id == alert["id"]).values({c: alert[c] for c in MUTABLE}))
+
+
+def _step(conn, key, alert: dict | None, day: date, row: dict | None, now, result: SyncResult, pending: dict):
+    """One checked day of one kind and subject; returns the alert that is now the latest. A
+    continuing alert is written once at the end (`pending`), not once per day; a cleared one at
+    once, so the next episode's open alert never meets it in the unique open key."""
     going = alert is not None and alert["cleared_on"] is None
     if row is None:
         if going and day >= alert["last_seen"]:
+            pending.pop(alert["id"], None)
             return _clear(conn, alert, day, now, result)
         return alert
     if going:
         if day >= alert["last_seen"]:
-            return _extend(conn, alert, day, row, now, result)
+            pending[alert["id"]] = _extend(conn, alert, day, row, now, result)
+            return pending[alert["id"]]
         return alert
     if alert is not None and day < alert["cleared_on"]:
         return alert  # a day of an episode that already ended
@@ -167,7 +192,7 @@ def _open(conn: Connection, key, day: date, row: dict, now, result: SyncResult) 
     }
     alert_id = conn.execute(insert(_alert).values(**values).returning(_alert.c.id)).scalar_one()
     _log(conn, alert_id, SYSTEM, "open", None, "new", values["message"], now)
-    result.opened += 1
+    result.new_ids.append(alert_id)
     if values["severity"] == "high":
         result.urgent.append(alert_id)
     return {**values, "id": alert_id}
@@ -175,14 +200,13 @@ def _open(conn: Connection, key, day: date, row: dict, now, result: SyncResult) 
 
 def _extend(conn: Connection, alert: dict, day: date, row: dict, now, result: SyncResult) -> dict:
     values = {"last_seen": day, "updated_at": now, **_detection(row)}
-    conn.execute(update(_alert).where(_alert.c.id == alert["id"]).values(**values))
     rose = SEVERITY_RANK.get(values["severity"], 0) > SEVERITY_RANK.get(alert["severity"], 0)
     if rose and alert["state"] in OPEN_STATES:
         label = ALERT_SEVERITIES.get(values["severity"], values["severity"])
         _log(conn, alert["id"], SYSTEM, "escalate", alert["state"], alert["state"], f"{day} 升为{label}", now)
         if values["severity"] == "high" and alert["id"] not in result.urgent:
             result.urgent.append(alert["id"])
-    result.updated += 1
+    result.extended_ids.add(alert["id"])
     return {**alert, **values}
 
 
@@ -195,7 +219,7 @@ def _clear(conn: Connection, alert: dict, day: date, now, result: SyncResult) ->
         result.resolved += 1
         if alert["id"] in result.urgent:
             result.urgent.remove(alert["id"])
-    conn.execute(update(_alert).where(_alert.c.id == alert["id"]).values(**values))
+    _write(conn, {**alert, **values})
     return {**alert, **values}
 
 

@@ -39,7 +39,7 @@ def test_an_episode_updates_one_alert_clears_and_a_return_opens_a_new_one(engine
     # outage on 2 (medium, 20/50) and 3 (high, 40/50), gone on 4 and 5, back on 6
     found = frame(outage(loop.own, 2, "medium", failed=20), outage(loop.own, 3), outage(loop.own, 6))
     result = alerts.sync_alerts(engine, found, days(1, 6))
-    assert (result.opened, result.updated, result.resolved) == (2, 1, 1)
+    assert (result.opened, result.updated, result.resolved) == (2, 0, 1)
     subject = f"dept:{loop.own}"
     assert stored(engine) == [
         ("provider_outage", subject, loop.own, "high", "resolved", day(2), day(3), day(4), 0.8),
@@ -72,7 +72,7 @@ def test_checking_day_by_day_gives_the_same_alerts_as_all_at_once(engine, loop):
 def test_a_continuing_condition_rechecked_does_not_repeat(engine, loop):
     alerts.sync_alerts(engine, frame(outage(loop.own, 2), outage(loop.own, 3)), days(2, 3))
     again = alerts.sync_alerts(engine, frame(outage(loop.own, 3), outage(loop.own, 4, failed=45)), days(3, 4))
-    assert (again.opened, again.updated, again.resolved, again.urgent) == (0, 2, 0, [])
+    assert (again.opened, again.updated, again.resolved, again.urgent) == (0, 1, 0, [])
     assert stored(engine) == [
         ("provider_outage", f"dept:{loop.own}", loop.own, "high", "new", day(2), day(4), None, 0.9)
     ]
@@ -176,3 +176,12 @@ def test_open_trend_counts_each_day_until_cleared(engine, loop):
 def _alerts(engine):
     with engine.connect() as conn:
         return conn.execute(select(Alert.id, Alert.subject)).all()
+
+
+def test_an_open_alert_turning_high_is_urgent_once(engine, loop):
+    first = alerts.sync_alerts(engine, frame(outage(loop.own, 2, "medium", failed=20)), [day(2)])
+    assert first.urgent == []
+    rose = alerts.sync_alerts(engine, frame(outage(loop.own, 3)), [day(3)])
+    still = alerts.sync_alerts(engine, frame(outage(loop.own, 4)), [day(4)])
+    assert (rose.urgent, rose.updated, still.urgent) == ([1], 1, [])
+    assert [a for _, a, _ in events(engine, loop.viewers["leader"], 1)] == ["open", "escalate"]
