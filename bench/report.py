@@ -24,6 +24,7 @@ BUDGETS = {
     "scoring": 1.5,
     "pages": 1.5,
     "incremental": 1.2,  # new day into a full year ÷ into an empty store
+    "alerts": 1.5,
 }
 
 
@@ -370,6 +371,20 @@ def render(results: Results) -> str:
         ]
     if results.incremental:
         lines += ["", *incremental_section(results)]
+    if results.alerts:
+        lines += [
+            "",
+            *_scaled_section(
+                "## 6. Alerts: the detectors over the year and over one day",
+                "`data.alert_inputs.load_alert_inputs` + `metrics.alerts.detect` with data/alert_rules.toml, in the "
+                "bench process, best of the runs: the whole year at once (a first check) and the last day alone "
+                "(the check after each collector run). They read rollups, so the time should stay flat.",
+                results.alerts,
+                {"year_s": "alerts, whole year", "day_s": "alerts, one day"},
+                BUDGETS["alerts"],
+                results,
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 

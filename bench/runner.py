@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.alerts import time_alerts
 from bench.alternatives import duckdb_rollup, spelling_map
 from bench.checks import rollup_frame, store_counts, store_rollup
 from bench.collector import CollectorResult, run_collector
@@ -23,7 +24,7 @@ from bench.stores import drop_store, fresh_store, settle
 from bench.workspace import CATALOG_SOURCE, DEPARTMENT_SOURCE, EXCHANGE_SOURCE, Workspace
 from bench.world import build_world
 
-MEASUREMENTS = ("ingest", "memory", "scoring", "pages", "incremental")
+MEASUREMENTS = ("ingest", "memory", "scoring", "pages", "incremental", "alerts")
 YEAR_DAYS = 365
 # Up to this size each way of ingesting is timed `repeat` times and the best run counts: a
 # 1 M-row run takes seconds, so a noisy neighbour can swing its ratio; a 10 M-row run
@@ -54,6 +55,7 @@ class Results:
     scoring: list[dict] = field(default_factory=list)
     pages: list[dict] = field(default_factory=list)
     incremental: list[dict] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -278,6 +280,14 @@ def _scoring(cfg, engine, rows, label, inputs, url, results, report) -> None:
     report(f"{label}: scoring {seconds:.2f} s (CPU {cpu:.2f} s)")
 
 
+def _alerts(cfg, engine, rows, label, inputs, url, results, report) -> None:
+    times = time_alerts(url, inputs.last_day, cfg.repeat)
+    results.alerts.append({"engine": engine, "rows": rows, **times})
+    report(
+        f"{label}: alerts, year {times['year_s']:.2f} s, one day {times['day_s']:.2f} s ({times['detections']} detections)"
+    )
+
+
 def _pages(cfg, engine, rows, label, inputs, url, results, report) -> None:
     snapshots_s = prepare_snapshots(url, cfg.snapshots, str(inputs.last_day.year), inputs.last_day)
     report(f"{label}: snapshots ({cfg.snapshots}) stored in {snapshots_s:.1f} s")
@@ -317,6 +327,8 @@ def bench_one(cfg: BenchConfig, engine: str, rows: int, results: Results, report
             return
         if "scoring" in cfg.only:
             _attempt(results, f"{label} scoring", _scoring, *common, inputs, url, results, report)
+        if "alerts" in cfg.only:
+            _attempt(results, f"{label} alerts", _alerts, *common, inputs, url, results, report)
         if "pages" in cfg.only:
             _attempt(results, f"{label} pages", _pages, *common, inputs, url, results, report)
         if "incremental" in cfg.only:

@@ -72,6 +72,18 @@ def fmt_value(x, unit: str | None = None) -> str:
     return f"{text}{unit or ''}"
 
 
+RANK_SPAN = "排名区间"
+RANK_SPAN_HELP = (
+    "考虑样本量后该部门可能的名次范围：按各比率指标的不确定性模拟 2000 次，"
+    "90% 的情形落在此区间内。区间与相邻部门重叠时，名次先后不宜作为奖惩依据。"
+)
+
+
+def rank_span(best, worst) -> str:
+    """'3–9' from a stored rank interval; '' without one."""
+    return "" if missing(best) or missing(worst) else f"{int(best)}–{int(worst)}"
+
+
 def rank_change(rank, prev_rank) -> str:
     """Arrow for a rank change: ↑ moved up (smaller rank), ↓ moved down, — unchanged."""
     if missing(rank):

@@ -9,6 +9,7 @@ from dashboard import charts
 from dashboard.format import (
     NO_DATA,
     PART_YEAR,
+    RANK_SPAN_HELP,
     SMALL_SAMPLE,
     fmt_score,
     fmt_value,
@@ -43,9 +44,12 @@ def score_header(row: pd.Series, name: str, period: Period) -> None:
         f"排名（{PART_YEAR}）" if partial else "排名",
         NO_DATA if missing(row["rank"]) else f"第 {int(row['rank'])} 名",
         moved,
+        help=RANK_SPAN_HELP,
     )
     cols[2].metric("等次", row["tier"] or NO_DATA)
     cols[3].metric("加分 / 扣分", f"+{float(row['bonus']):g} / -{float(row['deduction']):g}")
+    if not missing(row.get("rank_note")):
+        st.caption(row["rank_note"])
     if row["vetoed"]:
         st.error("本期存在一票否决事项，等次定为较差。")
 
@@ -73,6 +77,8 @@ def indicator_cards(indicators: pd.DataFrame, peers: pd.DataFrame, history: pd.D
                         else f"（{fmt_value(r['numerator'])} ÷ {fmt_value(r['denominator'])}）"
                     )
                 )
+                if r["status"] == "small" and r["explanation"].get("interval_text"):
+                    st.caption(r["explanation"]["interval_text"])
                 share = percentile(r["score"], list(peers[peers["key"] == key]["score"]))
                 st.caption("同类部门百分位：" + (NO_DATA if share is None else f"{share:.0f}%"))
                 trend = history[history["key"] == key]
@@ -103,6 +109,7 @@ def explanations(indicators: pd.DataFrame, scheme: Scheme) -> None:
             st.text(
                 f"指标值 {fmt_value(r['value'], exp.get('unit'))}；"
                 f"得分 {fmt_score(r['score'])}；有效权重 {fmt_value(r['weight'])}"
+                + (f"；{exp['interval_text']}（Wilson）" if exp.get("interval_text") else "")
             )
             if exp.get("scoring"):
                 st.text(f"计分规则：{exp['scoring']}")

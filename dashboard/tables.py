@@ -14,6 +14,7 @@ from dashboard.format import (
     ITEM_TYPES,
     NO_DATA,
     PART_YEAR,
+    RANK_SPAN,
     SMALL_SAMPLE,
     category_label,
     dimension_label,
@@ -23,6 +24,7 @@ from dashboard.format import (
     missing,
     part_year,
     rank_change,
+    rank_span,
 )
 from data.periods import Period
 from data.vocabulary import fault_label, frequency_label
@@ -47,6 +49,7 @@ def ranking_table(ranking: pd.DataFrame, scheme: Scheme, period: Period | None =
     for r in ranking.to_dict("records"):
         row = {
             "排名": None if missing(r["rank"]) else int(r["rank"]),
+            RANK_SPAN: rank_span(r.get("rank_best"), r.get("rank_worst")),
             "变化": rank_change(r["rank"], r["prev_rank"]),
             "部门": r["department"],
             "类别": category_label(r["category"]),
@@ -87,6 +90,7 @@ def indicator_table(indicators: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
                 "分母": _round(r["denominator"], 4),
                 "权重": _round(r["weight"], 4),
                 "说明": {"na": NO_DATA, "small": SMALL_SAMPLE}.get(r["status"], ""),
+                "置信区间": r["explanation"].get("interval_text", ""),
                 "计算方法": r["explanation"].get("formula", ""),
             }
         )

@@ -11,12 +11,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy import BigInteger, and_, cast, func, or_, select
 from sqlalchemy.engine import Engine
 
 from data import frames
+from data.clock import utc_start, utcnow
 from data.frames import _frame as typed_frame  # the store → frame reader with fixed dtypes
-from data.models import ExchangeDaily
+from data.models import CatalogResource, CollectorRun, Complaint, ExchangeDaily, ResourceUpdate
 
 if TYPE_CHECKING:
     from metrics.alerts.rules import AlertRules
@@ -29,7 +30,17 @@ class AlertInputs:
     first_day: date
     last_day: date
     departments: pd.DataFrame  # dept_id, name, category, active_from
-    service_days: pd.DataFrame  # day, provider_dept_id, service_code, calls, failures
+    service_days: pd.DataFrame  # day, provider_dept_id, service_code, calls, failures (from rules.service_history_days)
+    resources: pd.DataFrame  # data.frames.resources + source (the catalog source that listed it)
+    updates: pd.DataFrame  # resource_code, updated_at, recorded_at, source (from updates_from on)
+    first_updates: pd.DataFrame  # resource_code, first_update
+    catalog_sources: list[str]  # sources whose update events are catalog snapshots' moves
+    complaints: pd.DataFrame  # dept_id, received_at, closed_at, satisfaction
+    office: pd.DataFrame  # data.frames.office_kpis
+    read_at: pd.Timestamp  # when the frames were read (naive UTC): today is judged up to then
+    runs: (
+        pd.DataFrame
+    )  # collector_run: source, started_at, finished_at, status, rows_read, rows_quarantined, files, error
 
 
 def load_alert_inputs(engine: Engine, days: list[date], rules: AlertRules) -> AlertInputs:
@@ -38,13 +49,77 @@ def load_alert_inputs(engine: Engine, days: list[date], rules: AlertRules) -> Al
         raise ValueError("没有要检查的日期")
     last = max(days)
     first = min(days) - timedelta(days=rules.lookback_days)
+    since = min(days) - timedelta(days=rules.update_history_days)
     with engine.connect() as conn:
+        resources = frames.resources(conn)
+        c = CatalogResource.__table__
+        sources = dict(conn.execute(select(c.c.resource_code, c.c.source)).all())
+        resources["source"] = resources["resource_code"].map(sources).astype("object")
         return AlertInputs(
             first_day=first,
             last_day=last,
             departments=frames.departments(conn),
-            service_days=service_days(conn, first, last),
+            service_days=service_days(conn, min(days) - timedelta(days=rules.service_history_days), last),
+            resources=resources,
+            updates=update_events(conn, since, last),
+            first_updates=frames.first_updates(conn),
+            catalog_sources=sorted({s for s in sources.values() if s}),
+            complaints=complaints(conn, first, last),
+            office=frames.office_kpis(conn, first.replace(day=1), last),
+            read_at=pd.Timestamp(utcnow()),
+            runs=collector_runs(conn, min(days) - timedelta(days=rules.run_history_days), last),
         )
+
+
+def update_events(conn, first: date, last: date) -> pd.DataFrame:
+    """Update events of local days [first, last], with where each came from."""
+    t = ResourceUpdate.__table__
+    stmt = (
+        select(t.c.resource_code, t.c.updated_at, t.c.recorded_at, t.c.source)
+        .where(t.c.updated_at >= utc_start(first), t.c.updated_at < utc_start(last + timedelta(days=1)))
+        .order_by(t.c.resource_code, t.c.updated_at)
+    )
+    return typed_frame(
+        conn, stmt, ["resource_code", "updated_at", "recorded_at", "source"], stamps=["updated_at", "recorded_at"]
+    )
+
+
+def complaints(conn, first: date, last: date) -> pd.DataFrame:
+    """Complaints received, or closed, on local days [first, last]."""
+    t = Complaint.__table__
+    lo, hi = utc_start(first), utc_start(last + timedelta(days=1))
+    stmt = (
+        select(t.c.dept_id, t.c.received_at, t.c.closed_at, t.c.satisfaction)
+        .where(or_(and_(t.c.received_at >= lo, t.c.received_at < hi), and_(t.c.closed_at >= lo, t.c.closed_at < hi)))
+        .order_by(t.c.received_at)
+    )
+    return typed_frame(
+        conn,
+        stmt,
+        ["dept_id", "received_at", "closed_at", "satisfaction"],
+        ints=["dept_id"],
+        stamps=["received_at", "closed_at"],
+    )
+
+
+def collector_runs(conn, first: date, last: date) -> pd.DataFrame:
+    """Collector runs started on local days [first, last] (and each source's run before, so
+    a source silent since before `first` is still seen)."""
+    t = CollectorRun.__table__
+    lo, hi = utc_start(first), utc_start(last + timedelta(days=1))
+    before = (
+        select(t.c.source, func.max(t.c.started_at).label("at"))
+        .where(t.c.started_at < lo, t.c.rows_read > 0)
+        .group_by(t.c.source)
+        .subquery()
+    )
+    cols = ["source", "started_at", "finished_at", "status", "rows_read", "rows_quarantined", "files", "error"]
+    stmt = (
+        select(*[t.c[c] for c in cols])
+        .where(or_(and_(t.c.started_at >= lo, t.c.started_at < hi), t.c.started_at.in_(select(before.c.at))))
+        .order_by(t.c.started_at, t.c.id)
+    )
+    return typed_frame(conn, stmt, cols, ints=["rows_read", "rows_quarantined"], stamps=["started_at", "finished_at"])
 
 
 def service_days(conn, first: date, last: date) -> pd.DataFrame:

@@ -678,6 +678,23 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
 
 
+# issue #20 — fair ranks for small samples (metrics/fairness.py) ---------------------------------------------
+
+
+class RankInterval(SQLModel, table=True):
+    """How high and how low a ranked department of a snapshot could rank, given how precise
+    its rates are (5th–95th percentile of simulated ranks), with its 排名区间/样本少 note."""
+
+    __tablename__ = "rank_interval"
+    __table_args__ = (UniqueConstraint("snapshot_id", "dept_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="score_snapshot.id", index=True)
+    dept_id: int = Field(foreign_key="department.id", index=True)
+    rank_best: int
+    rank_worst: int
+    note: str = Field(sa_column=Column(Text, nullable=False))
+
+
 # ---- Alerts (issue #19): 预警 and their log; states move only through data.alerts ----
 
 

@@ -30,10 +30,11 @@ from data.models import (
     IndicatorScore,
     Publication,
     Quarantine,
+    RankInterval,
     ScoreSnapshot,
 )
 
-SNAPSHOT_PARTS = (EvidenceItem, GainItem, IndicatorScore, DeptScore)
+SNAPSHOT_PARTS = (EvidenceItem, GainItem, IndicatorScore, RankInterval, DeptScore)
 
 
 class PruneError(ValueError):

@@ -31,6 +31,7 @@ from data.models import (
     GainItem,
     IndicatorScore,
     Quarantine,
+    RankInterval,
     ScoreSnapshot,
     SourceCursor,
 )
@@ -46,6 +47,7 @@ _score = DeptScore.__table__
 _ind = IndicatorScore.__table__
 _evidence = EvidenceItem.__table__
 _gain = GainItem.__table__
+_interval = RankInterval.__table__
 _daily = ExchangeDaily.__table__
 _partner = ExchangePartnerMonth.__table__
 _call = ExchangeCall.__table__
@@ -219,13 +221,16 @@ RANKING_COLUMNS = [
     "prev_total",
     "prev_rank",
     "active_from",
+    "rank_best",
+    "rank_worst",
+    "rank_note",
 ]
 
 
 def ranking(
     conn: Connection, viewer: Viewer, snapshot_id: int, category: str | None = None, dept_id: int | None = None
 ) -> pd.DataFrame:
-    """Stored totals, tiers and ranks of a snapshot, with one column per dimension score."""
+    """Stored totals, tiers, ranks and rank intervals of a snapshot, with one column per dimension score."""
     stmt = (
         select(
             _score.c.dept_id,
@@ -241,8 +246,14 @@ def ranking(
             _score.c.prev_total,
             _score.c.prev_rank,
             _dept.c.active_from,
+            _interval.c.rank_best,
+            _interval.c.rank_worst,
+            _interval.c.note.label("rank_note"),
         )
         .join(_dept, _dept.c.id == _score.c.dept_id)
+        .outerjoin(
+            _interval, (_interval.c.snapshot_id == _score.c.snapshot_id) & (_interval.c.dept_id == _score.c.dept_id)
+        )
         .where(_score.c.snapshot_id == snapshot_id, _scope(viewer, _score.c.dept_id, dept_id))
         .order_by(_score.c.category, _score.c.rank.is_(None), _score.c.rank, _dept.c.name)
     )

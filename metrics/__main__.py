@@ -7,6 +7,8 @@ python -m metrics publish --year 2026 [--by 张三]
 python -m metrics verify --year 2026
 python -m metrics verify-publication --year 2026
 python -m metrics refresh
+python -m metrics fairness --period 2026 [--as-of 2026-11-30]
+python -m metrics alerts --from 2026-09-01 --to 2026-09-30 [--kind provider_outage] [--messages]
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -25,7 +28,8 @@ from data.models import PUBLICATION_STATES
 from data.periods import PeriodError
 from data.viewer import Viewer
 from data.vocabulary import CATEGORY_SPELLINGS
-from metrics import explain, publications, snapshots
+from metrics import explain, fairness, publications, snapshots
+from metrics.alerts import cli as alerts_cli
 from metrics.scheme import SchemeError
 
 
@@ -45,6 +49,7 @@ def _score_table(a, category: str | None) -> pd.DataFrame:
         {
             "类别": d["category"].map(a.scheme.categories).to_numpy(),
             "排名": d["rank"].to_numpy(),
+            "排名区间": ["" if pd.isna(b) else f"{int(b)}–{int(w)}" for b, w in zip(d["rank_best"], d["rank_worst"])],
             "部门": d["name"].to_numpy(),
             "总分": d["total"].to_numpy(),
             "等次": d["tier"].to_numpy(),
@@ -160,6 +165,51 @@ def cmd_verify_publication(args, engine) -> int:
     return 1 if failed else 0
 
 
+def fairness_report(a, shrunk) -> list[str]:
+    """Which departments' ranks the data cannot separate from their neighbours', and what the
+    scheme's small-sample shrinkage would change (a: the period as scored; shrunk: with shrinkage on)."""
+    lines = [
+        f"考核期 {a.period.key}，评价日 {a.as_of}，方案版本 {a.scheme.version}；"
+        f"排名区间 = 模拟 {fairness.DRAWS} 次的第 5–95 百分位名次（含公布名次）"
+    ]
+    d = a.departments.merge(fairness.neighbours(a.departments), on=["dept_id", "category", "rank"], how="left")
+    after = shrunk.departments.set_index("dept_id")
+    for category, label in a.scheme.categories.items():
+        rows = d[(d["category"] == category) & d["rank"].notna()]
+        if rows.empty:
+            continue
+        tangled = rows[rows["overlaps_above"] | rows["overlaps_below"]]
+        pairs = int(rows["overlaps_below"].sum())
+        lines.append(
+            f"\n【{label}】{len(rows)} 个部门，相邻 {len(rows) - 1} 对中 {pairs} 对排名区间重叠（先后不能确定）；"
+            f"{len(tangled)} 个部门与相邻部门不可区分"
+        )
+        lines.append("  排名  排名区间  与上一名  与下一名  收缩后排名  部门：总分 → 收缩后总分（等次变化）")
+        for r in rows.itertuples():
+            s = after.loc[r.dept_id]
+            moved = "" if s["rank"] == r.rank else f"（{int(r.rank) - int(s['rank']):+d}）"
+            tier = "" if s["tier"] == r.tier else f"（{r.tier} → {s['tier']}）"
+            above, below = ("重叠" if x else "可分" for x in (r.overlaps_above, r.overlaps_below))
+            lines.append(
+                f"  {int(r.rank):>4}  {f'{int(r.rank_best)}–{int(r.rank_worst)}':<8}  {above:<6}  {below:<6}"
+                f"  {int(s['rank']):>4}{moved:<6}  {r.name}：{r.total:.2f} → {s['total']:.2f}{tier}"
+            )
+        changed = rows[[after.loc[i, "rank"] != k for i, k in zip(rows["dept_id"], rows["rank"])]]
+        tier_changed = rows[[after.loc[i, "tier"] != t for i, t in zip(rows["dept_id"], rows["tier"])]]
+        lines.append(
+            f"  开启样本少收缩（先验强度 {shrunk.scheme.prior_strength:g}）：{len(changed)} 个部门名次变化，"
+            f"{len(tier_changed)} 个部门等次变化"
+        )
+    return lines
+
+
+def cmd_fairness(args, engine) -> int:
+    a = snapshots.compute(engine, args.period, args.as_of)
+    shrunk = snapshots.compute(engine, args.period, a.as_of, scheme=replace(a.scheme, shrink_small_samples=True))
+    print("\n".join(fairness_report(a, shrunk)))
+    return 0
+
+
 def cmd_refresh(args, engine) -> int:
     ids = snapshots.refresh_current(engine, args.today)
     print(f"已写入 {len(ids)} 个得分快照" + (f"：{', '.join(map(str, ids))}" if ids else "（数据未变化）"))
@@ -203,6 +253,11 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("refresh", help="重算各月、季、年的当前得分快照")
     r.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_refresh)
+    f = sub.add_parser("fairness", help="样本少时的排名区间：哪些部门与相邻部门不可区分，收缩后名次如何变化")
+    f.add_argument("--period", required=True)
+    f.add_argument("--as-of", type=date.fromisoformat)
+    f.set_defaults(func=cmd_fairness)
+    alerts_cli.add_command(sub)
     return p
 
 

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from data.periods import Period
-from metrics import exemptions, explain
+from metrics import exemptions, explain, fairness
 from metrics.gains import GAIN_COLUMNS, gain_items
 from metrics.indicators import COUNT_COLUMNS, EVIDENCE_COLUMNS, FIX_COLUMNS, NOTE_COLUMNS, Parts, concat
 from metrics.indicators.complaints import complaint_indicators
@@ -43,6 +43,9 @@ DEPT_COLUMNS = [
     "rank",
     "prev_total",
     "prev_rank",
+    "rank_best",
+    "rank_worst",
+    "rank_note",
 ]
 NO_RECORDS = "该期无数据：期内没有任何更新、调用、申请、异议、投诉或办件记录，不计分、不排名"
 INDICATOR_COLUMNS = [
@@ -116,7 +119,8 @@ def assess(
         period_notes.append(f"{period.year} 年没有单独的考核方案，沿用 {scheme.year} 年方案（版本 {scheme.version}）")
 
     ids = pd.Index(depts["dept_id"], name="dept_id")
-    ind, dims, base = score_units(counts.rename(columns={"dept_id": "unit"}), ids, scheme)
+    prior = fairness.scheme_prior(counts, depts, scheme)
+    ind, dims, base = score_units(counts.rename(columns={"dept_id": "unit"}), ids, scheme, prior)
     if not observed:
         ind, dims, base = _unscored(ind, dims, base)
     adj = adjustment_totals(inputs.adjustments, ids, scheme)
@@ -132,6 +136,7 @@ def assess(
     )
     scores["prev_total"] = scores["dept_id"].map(prev["total"]).astype(float)
     scores["prev_rank"] = scores["dept_id"].map(prev["rank"]).astype("Int64")
+    scores = _with_rank_intervals(scores, ind, scheme, prior, detailed)
     scores = scores.sort_values(["category", "rank", "dept_id"], na_position="last")[DEPT_COLUMNS].reset_index(
         drop=True
     )
@@ -148,7 +153,7 @@ def assess(
             pd.DataFrame(columns=GAIN_COLUMNS),
             period_notes,
         )
-    gains = gain_items(counts, fixes, adj, scheme)
+    gains = gain_items(counts, fixes, adj, scheme, prior)
     indicators = _explained(ind, dims, evidence, notes, period_notes, scheme)
     return Assessment(
         period,
@@ -161,6 +166,23 @@ def assess(
         gains,
         period_notes,
     )
+
+
+def _with_rank_intervals(scores: pd.DataFrame, ind: pd.DataFrame, scheme: Scheme, prior, detailed: bool):
+    """rank_best, rank_worst and rank_note per department (fairness.py); only for a detailed assessment."""
+    if not detailed:
+        return scores.assign(rank_best=pd.NA, rank_worst=pd.NA, rank_note=None)
+    out = scores.merge(fairness.rank_intervals(ind, scores, scheme, prior), on="dept_id", how="left")
+    small: dict = {}
+    for unit, key, x, n in ind.loc[
+        ind["status"] == "small", ["unit", "indicator", "numerator", "denominator"]
+    ].to_numpy():
+        small.setdefault(unit, []).append((key, x, n))
+    out["rank_note"] = [
+        None if pd.isna(best) else explain.rank_note(best, worst, small.get(dept, []), scheme)
+        for dept, best, worst in zip(out["dept_id"], out["rank_best"], out["rank_worst"])
+    ]
+    return out
 
 
 def _unscored(ind: pd.DataFrame, dims: pd.DataFrame, base: pd.Series):

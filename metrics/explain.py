@@ -6,12 +6,13 @@ import math
 
 import pandas as pd
 
+from metrics import fairness
 from metrics.indicators import DEFINITIONS
 from metrics.scheme import Scheme
 
 STATUS_NOTES = {
     "na": "无数据：本期分母为 0，本指标不计分，其权重分摊给本维度其他有数据的指标",
-    "small": "样本少：分母不足 {n}，结果波动较大，请结合明细判断",
+    "small": "样本少：分母不足 {n}，结果波动较大{interval}，请结合明细判断",
 }
 DEADLINE_INDICATORS = ("request_on_time", "objection_on_time", "complaint_on_time")
 EVIDENCE_KEYS_SHOWN = 50
@@ -32,12 +33,28 @@ def _num(x):
     return round(float(x), 4)
 
 
+def interval_text(interval: tuple[float, float] | None, unit: str) -> str:
+    """'95% 区间 30.06%–95.44%' (Wilson), or '' without an interval."""
+    if interval is None:
+        return ""
+    return f"{fairness.CONFIDENCE:.0%} 区间 {interval[0]:.2f}{unit}–{interval[1]:.2f}{unit}"
+
+
 def indicator_explanation(row, scheme: Scheme, notes: list[str], evidence_keys: list[str]) -> dict:
     d = DEFINITIONS[row.indicator]
     ind = scheme.indicators[row.indicator]
+    interval = fairness.rate_interval(row.indicator, row.numerator, row.denominator)
     all_notes = list(notes)
     if row.status in STATUS_NOTES:
-        all_notes.insert(0, STATUS_NOTES[row.status].format(n=scheme.small_sample))
+        shown = interval_text(interval, d.unit)
+        all_notes.insert(
+            0, STATUS_NOTES[row.status].format(n=scheme.small_sample, interval=f"（{shown}）" if shown else "")
+        )
+    if scheme.shrink_small_samples and interval is not None:
+        all_notes.append(
+            f"已向同类部门均值收缩（先验强度 {scheme.prior_strength:g}）：原始值 "
+            f"{row.numerator / row.denominator * d.factor:.2f}{d.unit}，计分值 {row.value:.2f}{d.unit}"
+        )
     return {
         "label": ind.name,
         "formula": d.formula,
@@ -51,6 +68,8 @@ def indicator_explanation(row, scheme: Scheme, notes: list[str], evidence_keys: 
         "unit": d.unit,
         "score": _num(row.score),
         "weight": _num(row.weight),
+        "interval": None if interval is None else [_num(interval[0]), _num(interval[1])],
+        "interval_text": interval_text(interval, d.unit),
         "scoring": (
             f"线性计分：{ind.floor:g}{d.unit} 得 0 分，{ind.target:g}{d.unit} 得 100 分，其间按比例"
             f"{'（越低越好）' if ind.direction == 'lower' else ''}"
@@ -59,6 +78,15 @@ def indicator_explanation(row, scheme: Scheme, notes: list[str], evidence_keys: 
         "notes": all_notes,
         "evidence_keys": evidence_keys[:EVIDENCE_KEYS_SHOWN],
     }
+
+
+def rank_note(best, worst, small: list[tuple[str, float, float]], scheme: Scheme) -> str:
+    """'排名区间 3–9；样本少：申请按时答复率（3/4）…' for one department
+    (small: its 样本少 indicators as (key, numerator, denominator))."""
+    parts = [f"排名区间 {int(best)}–{int(worst)}"]
+    if small:
+        parts.append("样本少：" + "、".join(f"{scheme.indicators[k].name}（{x:g}/{n:g}）" for k, x, n in small))
+    return "；".join(parts)
 
 
 def dimension_explanation(dim_key: str, dim_row, ind_rows: list[dict], scheme: Scheme) -> dict:
@@ -106,6 +134,8 @@ def department_text(
         f"  （加权得分 {fmt(dept['base_total'])} + 加分 {dept['bonus']:g} − 扣分 {dept['deduction']:g}"
         f"{'，一票否决' if dept['vetoed'] else ''}{'，受优秀比例限制' if dept.get('quota_demoted') else ''}）",
     ]
+    if isinstance(dept.get("rank_note"), str):
+        lines.append(dept["rank_note"])
     if pd.notna(dept.get("prev_total")):
         lines.append(f"上期总分 {fmt(dept['prev_total'])}，变化 {dept['total'] - dept['prev_total']:+.2f}")
     for dim in scheme.dimensions:
@@ -120,6 +150,8 @@ def department_text(
                 f"{e['denominator'] if e['denominator'] is not None else 0:g}"
             )
             lines.append(f"    公式：{e['formula']}")
+            if e.get("interval_text"):
+                lines.append(f"    {e['interval_text']}（Wilson）")
             lines.extend(f"    说明：{n}" for n in e["notes"])
     if len(evidence):
         lines.append("\n【问题明细】")

@@ -16,9 +16,16 @@ from metrics.scoring import adjusted_total, score_units
 GAIN_COLUMNS = ["dept_id", "indicator", "item_type", "item_key", "action", "points", "deadline", "upcoming"]
 
 
-def gain_items(counts: pd.DataFrame, fixes: pd.DataFrame, adjustments: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+def gain_items(
+    counts: pd.DataFrame,
+    fixes: pd.DataFrame,
+    adjustments: pd.DataFrame,
+    scheme: Scheme,
+    prior: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """counts: dept_id, indicator, numerator, denominator; fixes: FIX_COLUMNS;
-    adjustments: bonus, deduction indexed by dept_id. Items gaining nothing are dropped
+    adjustments: bonus, deduction indexed by dept_id; prior: the shrinkage pseudo-counts by
+    department (unit = dept_id), when the scheme shrinks. Items gaining nothing are dropped
     unless their deadline is upcoming."""
     if fixes.empty:
         return pd.DataFrame(columns=GAIN_COLUMNS)
@@ -34,7 +41,9 @@ def gain_items(counts: pd.DataFrame, fixes: pd.DataFrame, adjustments: pd.DataFr
             "denominator": np.concatenate([fixes["fix_den"].to_numpy(), fixes["base_den"].to_numpy()]).astype(float),
         }
     )
-    _, _, base = score_units(pd.concat([rows, deltas], ignore_index=True), pd.Index(scenarios["unit"]), scheme)
+    if prior is not None:
+        prior = scenarios.merge(prior.rename(columns={"unit": "dept_id"}), on="dept_id").drop(columns="dept_id")
+    _, _, base = score_units(pd.concat([rows, deltas], ignore_index=True), pd.Index(scenarios["unit"]), scheme, prior)
     adj = adjustments.reindex(scenarios["dept_id"]).fillna(0)
     totals = adjusted_total(base.to_numpy(), adj["bonus"].to_numpy(), adj["deduction"].to_numpy())
     points = pd.Series(totals[:n] - totals[n:]).fillna(0)

@@ -71,6 +71,9 @@ class Scheme:
     upcoming_days: int
     honours: Honours
     dimensions: tuple[Dimension, ...]
+    # [scoring]: shrink rates toward the category mean (fairness.category_prior), κ pseudo-counts
+    shrink_small_samples: bool = False
+    prior_strength: float = 5.0
 
     @property
     def indicators(self) -> dict[str, Indicator]:
@@ -143,6 +146,20 @@ def _honours(raw: dict) -> Honours:
     return Honours(divisor, minimum, maximum, **tiers)
 
 
+def _shrinkage(raw: dict) -> dict:
+    """[scoring] shrink_small_samples and prior_strength; a scheme without [scoring] does not shrink."""
+    if "scoring" not in raw:
+        return {}
+    scoring = _need(raw, "scoring", "", dict)
+    shrink = scoring.get("shrink_small_samples")
+    if not isinstance(shrink, bool):
+        raise SchemeError(f"考核方案 scoring.shrink_small_samples 应为 true 或 false，而不是 {shrink!r}")
+    strength = _number(scoring, "prior_strength", "scoring.")
+    if strength <= 0:
+        raise SchemeError("考核方案 scoring.prior_strength 应大于 0（同类均值折合的样本数，如 5）")
+    return {"shrink_small_samples": shrink, "prior_strength": strength}
+
+
 def parse_scheme(text: str) -> Scheme:
     """Validate scheme TOML text and build a Scheme."""
     try:
@@ -195,6 +212,7 @@ def parse_scheme(text: str) -> Scheme:
         upcoming_days=_need(raw, "upcoming_days", "", int),
         honours=honours,
         dimensions=dims,
+        **_shrinkage(raw),
     )
 
 

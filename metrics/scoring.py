@@ -14,8 +14,18 @@ from metrics.indicators import DEFINITIONS
 from metrics.scheme import Scheme
 
 
-def score_units(counts: pd.DataFrame, units: pd.Index, scheme: Scheme) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+def linear_score(value, floor, target):
+    """0 points at the floor, 100 at the target, linear between (reversed where the target is lower)."""
+    return ((value - floor) / (target - floor) * 100).clip(0, 100)
+
+
+def score_units(
+    counts: pd.DataFrame, units: pd.Index, scheme: Scheme, prior: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """counts: unit, indicator, numerator, denominator (missing = no data).
+    prior: unit, indicator, prior_num, prior_den — pseudo-counts added to a rate's value
+    (fairness.category_prior, when the scheme shrinks small samples); the numerator,
+    denominator and 样本少 flag stay the observed ones.
 
     Returns (indicators, dimensions, base_total by unit):
     indicators: unit, indicator, dimension, numerator, denominator, value, score, status, weight
@@ -41,8 +51,12 @@ def score_units(counts: pd.DataFrame, units: pd.Index, scheme: Scheme) -> tuple[
     ind = sums.reindex(grid, fill_value=0).reset_index().merge(meta, on="indicator")
     num, den = ind["numerator"].astype(float), ind["denominator"].astype(float)
     has = den > 0
-    ind["value"] = np.where(has, num / den.where(has, 1) * ind["factor"], np.nan)
-    ind["score"] = ((ind["value"] - ind["floor"]) / (ind["target"] - ind["floor"]) * 100).clip(0, 100)
+    rate_num, rate_den = num, den.where(has, 1)
+    if prior is not None:
+        pseudo = ind[["unit", "indicator"]].merge(prior, on=["unit", "indicator"], how="left").fillna(0)
+        rate_num, rate_den = num + pseudo["prior_num"].to_numpy(), rate_den + pseudo["prior_den"].to_numpy()
+    ind["value"] = np.where(has, rate_num / rate_den * ind["factor"], np.nan)
+    ind["score"] = linear_score(ind["value"], ind["floor"], ind["target"])
     ind["status"] = np.where(~has, "na", np.where(den < scheme.small_sample, "small", "ok"))
     ind["aw"] = ind["w"].where(has, 0.0)
     ind["ws"] = (ind["aw"] * ind["score"]).fillna(0.0)

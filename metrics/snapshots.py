@@ -18,13 +18,21 @@ from data import appeals, audit, frames
 from data.clock import local_today, utcnow
 from data.departments import name_index
 from data.load import plain
-from data.models import DeptScore, EvidenceItem, GainItem, IndicatorScore, ScoreAdjustment, ScoreSnapshot
+from data.models import (
+    DeptScore,
+    EvidenceItem,
+    GainItem,
+    IndicatorScore,
+    RankInterval,
+    ScoreAdjustment,
+    ScoreSnapshot,
+)
 from data.periods import Period, year
 from metrics.assessment import Assessment, assess
 from metrics.indicators.updates import updates_since
 from metrics.inputs import PeriodInputs
 from metrics.periods import evaluation_day, periods_of_year
-from metrics.scheme import load_scheme
+from metrics.scheme import Scheme, load_scheme
 
 # Records started up to this many days before a period can have their deadline in it
 # (90 calendar days hold more working days than any answer limit in use).
@@ -79,13 +87,15 @@ def _assessment(
     *,
     with_previous: bool = True,
     inputs: PeriodInputs | None = None,
+    scheme: Scheme | None = None,
 ) -> Assessment:
-    """Assess `period`; the previous period of the same length (as of its judged_on day)
-    supplies prev_total / prev_rank. `cache` holds (assessment, has_previous) by (key, as_of)."""
+    """Assess `period` (under `scheme`, default the year's); the previous period of the same length
+    (as of its judged_on day) supplies prev_total / prev_rank. `cache` holds (assessment, has_previous)
+    by (key, as_of)."""
     hit = cache.get((period.key, as_of))
     if hit is not None and (hit[1] or not with_previous):
         return hit[0]
-    scheme = load_scheme(period.year)
+    scheme = scheme or load_scheme(period.year)
     if inputs is None:
         with engine.connect() as conn:
             inputs = load_inputs(conn, period, as_of)
@@ -101,11 +111,18 @@ def _assessment(
     return result
 
 
-def compute(engine: Engine, period_key: str, as_of: date | None = None, today: date | None = None) -> Assessment:
-    """Assess a period from the store (as_of defaults to judged_on: min(today, end + longest grace))."""
+def compute(
+    engine: Engine,
+    period_key: str,
+    as_of: date | None = None,
+    today: date | None = None,
+    scheme: Scheme | None = None,
+) -> Assessment:
+    """Assess a period from the store (as_of defaults to judged_on: min(today, end + longest grace));
+    `scheme` assesses it under another scheme than the year's (a comparison, never stored)."""
     period = Period.parse(period_key)
     today = today or local_today()
-    return _assessment(engine, period, as_of or judged_on(engine, period, today), today, {})
+    return _assessment(engine, period, as_of or judged_on(engine, period, today), today, {}, scheme=scheme)
 
 
 def _day(value):
@@ -198,11 +215,23 @@ def write_snapshot(conn: Connection, a: Assessment, status: str = "current", pub
         }
         for r in a.gains.itertuples()
     ]
+    interval_rows = [
+        {
+            "snapshot_id": snap_id,
+            "dept_id": int(r.dept_id),
+            "rank_best": int(r.rank_best),
+            "rank_worst": int(r.rank_worst),
+            "note": r.rank_note,
+        }
+        for r in a.departments.itertuples()
+        if pd.notna(r.rank_best)
+    ]
     for model, rows in (
         (DeptScore, dept_rows),
         (IndicatorScore, ind_rows),
         (EvidenceItem, ev_rows),
         (GainItem, gain_rows),
+        (RankInterval, interval_rows),
     ):
         if rows:
             conn.execute(insert(model.__table__), rows)

@@ -6,7 +6,7 @@ from dashboard import charts
 from dashboard.auth import current_viewer
 from dashboard.documents import DOCX_MIME, Signature, bulletin
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import NO_DATA, category_label, scheme_for
+from dashboard.format import NO_DATA, RANK_SPAN, RANK_SPAN_HELP, category_label, scheme_for
 from dashboard.reads import read
 from dashboard.tables import indicator_table, problem_lines, ranking_table
 from dashboard.widgets import (
@@ -77,8 +77,12 @@ selection = st.dataframe(
     placeholder=NO_DATA,
     height=min(35 * (len(table) + 1) + 3, 740),
     key="ranking_table",
-    column_config={"总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100, format="%.2f")},
+    column_config={
+        "总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100, format="%.2f"),
+        RANK_SPAN: st.column_config.TextColumn(RANK_SPAN, help=RANK_SPAN_HELP),
+    },
 )
+st.caption(f"{RANK_SPAN}：{RANK_SPAN_HELP}")
 
 
 def open_department(dept_id: int) -> None:

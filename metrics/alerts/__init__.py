@@ -23,13 +23,14 @@ the frames, detect() runs every detector over the checked days at once.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
-from metrics.alerts import exchange
+from metrics.alerts import complaints, cross, exchange, health, updates
 from metrics.alerts.frame import DETECTION_COLUMNS, DayGrid
 from metrics.alerts.rules import AlertRules, AlertRulesError, load_rules
+from metrics.scheme import available_years, load_scheme
 
 __all__ = ["DETECTION_COLUMNS", "AlertRules", "AlertRulesError", "detect", "load_rules"]
 
@@ -40,14 +41,47 @@ def detect(inputs, days: list[date], rules: AlertRules) -> pd.DataFrame:
     days = sorted(set(days))
     if not days:
         return pd.DataFrame(columns=list(DETECTION_COLUMNS))
+    if days[0] < inputs.first_day or days[-1] > inputs.last_day:
+        raise ValueError(f"检查日期 {days[0]} 至 {days[-1]} 超出已读取的数据范围，请用这些日期重新读取预警数据")
     grid = DayGrid(inputs.first_day, inputs.last_day)
     names = inputs.departments.set_index("dept_id")["name"]
     outages = exchange.provider_outage(inputs.service_days, names, grid, days, rules.provider_outage)
     services = exchange.ServiceGrid(inputs.service_days, grid)
+    res = updates.regular_resources(inputs.resources, inputs.departments, grace_days(max(days).year))
+    first_end = min(days) - timedelta(days=rules.update_history_days)
+    table = updates.SlotTable(res, inputs.updates, inputs.first_updates, first_end, max(days))
+    overdue = updates.overdue_counts(res, table, grid)
+    citizen = pd.concat(
+        [
+            complaints.complaint_surge(inputs.complaints, inputs.departments, grid, days, rules.complaint_surge),
+            complaints.satisfaction_drop(inputs.complaints, inputs.departments, grid, days, rules.satisfaction_drop),
+        ],
+        ignore_index=True,
+    )
     parts = [
         outages,
         exchange.failure_rate(services, names, grid, days, rules.failure_rate, outages),
         exchange.volume_drop(services, names, grid, days, rules.volume_drop),
+        updates.update_missed(res, table, names, days, rules.update_missed),
+        updates.overdue_jump(names, overdue, grid, days, rules.overdue_jump),
+        updates.suspicious_updates(
+            inputs.resources, inputs.updates, inputs.catalog_sources, inputs.runs, names, days, rules.suspicious_updates
+        ),
+        citizen,
+        cross.cross_signal(
+            inputs.departments, grid, days, rules.cross_signal, services, overdue, citizen, inputs.office
+        ),
+        health.source_silent(inputs.runs, days, inputs.read_at, rules.source_silent),
+        health.quarantine_jump(inputs.runs, days, rules.quarantine_jump),
+        health.file_failed(inputs.runs, days, rules.file_failed),
     ]
     out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     return out.sort_values(["day", "kind", "subject"], ignore_index=True)[list(DETECTION_COLUMNS)]
+
+
+def grace_days(year: int) -> dict[str, int]:
+    """The update slots' grace days of the scheme of `year` (the nearest year with a scheme)."""
+    years = available_years()
+    if not years:
+        raise AlertRulesError("没有可用的考核方案：更新类预警需要方案中的宽限天数")
+    return load_scheme(min(years, key=lambda y: (abs(y - year), -y))).grace_days

@@ -9,13 +9,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from metrics.alerts.frame import DayGrid, detections, empty, trailing
+from metrics.alerts.frame import DayGrid, dept_names, detections, empty, pct, trailing
 from metrics.alerts.rules import FailureRules, OutageRules, VolumeRules
 from metrics.alerts.stats import binomial_upper
-
-
-def _pct(x: float) -> str:
-    return f"{x:.1%}" if x == x else "无数据"
 
 
 def checked(frame: pd.DataFrame, days: list[date], column: str = "day") -> pd.DataFrame:
@@ -55,13 +51,13 @@ def provider_outage(
     )
     rate = hit["failures"].to_numpy() / hit["calls"].to_numpy()
     evidence = _service_evidence(sd, hit)
-    dept_names = names.reindex(hit["provider_dept_id"]).fillna("未知部门").to_numpy()
+    shown = dept_names(names, hit["provider_dept_id"])
     messages = [
         f"{n}：{day:%Y-%m-%d} 有 {int(k)}/{int(s)} 个接口的调用失败率达到 {r.service_failure_rate:.0%} 以上，"
-        f"全天 {int(c)} 次调用失败 {int(f)} 次（失败率 {_pct(x)}），此前 {r.baseline_days} 天失败率 {_pct(b)}："
+        f"全天 {int(c)} 次调用失败 {int(f)} 次（失败率 {pct(x)}），此前 {r.baseline_days} 天失败率 {pct(b)}："
         "疑似服务集中中断，请立即核查接口服务与网络"
         for n, day, k, s, c, f, x, b in zip(
-            dept_names, hit["day"], hit["failing"], hit["services"], hit["calls"], hit["failures"], rate, base_rate
+            shown, hit["day"], hit["failing"], hit["services"], hit["calls"], hit["failures"], rate, base_rate
         )
     ]
     return detections(
@@ -147,12 +143,12 @@ def failure_rate(
         return empty()
     codes, x, base = sg.codes[i], rate[i, j], p0[i, j]
     c, f, bc, bf = calls[i, j], fails[i, j], base_calls[i, j], base_fails[i, j]
-    dept_names = names.reindex(provider).fillna("未知部门").to_numpy()
+    shown = dept_names(names, provider)
     messages = [
-        f"{n} 的接口 {s}：{d:%Y-%m-%d} 调用 {int(cc)} 次失败 {int(ff)} 次（失败率 {_pct(xx)}），"
-        f"此前 {r.baseline_days} 天失败率 {_pct(b)}（{int(bcc)} 次调用失败 {int(bff)} 次），"
+        f"{n} 的接口 {s}：{d:%Y-%m-%d} 调用 {int(cc)} 次失败 {int(ff)} 次（失败率 {pct(xx)}），"
+        f"此前 {r.baseline_days} 天失败率 {pct(b)}（{int(bcc)} 次调用失败 {int(bff)} 次），"
         f"偶然出现的概率约 {pp:.1e}：请核查该接口的服务与最近的变更"
-        for n, s, d, cc, ff, xx, b, bcc, bff, pp in zip(dept_names, codes, day, c, f, x, base, bc, bf, p)
+        for n, s, d, cc, ff, xx, b, bcc, bff, pp in zip(shown, codes, day, c, f, x, base, bc, bf, p)
     ]
     evidence = [
         [
@@ -193,12 +189,12 @@ def volume_drop(sg: ServiceGrid, names: pd.Series, grid: DayGrid, days: list[dat
     day = pd.to_datetime(grid.day(t[j]))
     provider, codes = sg.providers[i], sg.codes[i]
     got, exp, b = recent[i, j], expected[i, j], base[i, j]
-    dept_names = names.reindex(provider).fillna("未知部门").to_numpy()
+    shown = dept_names(names, provider)
     messages = [
         f"{n} 的接口 {s}：截至 {d:%Y-%m-%d} 的 {r.window_days} 天只被调用 {int(g)} 次，"
         f"按此前 {r.baseline_days} 天（{int(bb)} 次）占全市调用的比例应约 {e:.0f} 次（下降 {1 - g / e:.0%}）："
         "请核实调用方是否因接口故障停用或已改用其他接口"
-        for n, s, d, g, e, bb in zip(dept_names, codes, day, got, exp, b)
+        for n, s, d, g, e, bb in zip(shown, codes, day, got, exp, b)
     ]
     evidence = [
         [

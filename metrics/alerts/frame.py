@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,16 @@ def empty() -> pd.DataFrame:
     return pd.DataFrame(
         {c: pd.Series(dtype="float64" if c in ("value", "baseline") else "object") for c in DETECTION_COLUMNS}
     )
+
+
+def dept_names(names: pd.Series, ids) -> np.ndarray:
+    """The names of department ids (names: by dept_id), 未知部门 for an id not registered."""
+    return names.reindex(ids).fillna("未知部门").to_numpy()
+
+
+def pct(x: float) -> str:
+    """A rate for a message: 12.3%, or 无数据 for NaN."""
+    return "无数据" if x != x else f"{x:.1%}"
 
 
 def detections(**columns) -> pd.DataFrame:
@@ -42,7 +52,6 @@ class DayGrid:
     def __init__(self, first: date, last: date):
         self.first, self.last = first, last
         self.n = (last - first).days + 1
-        self.days = pd.date_range(first, last, freq="D")
 
     def pos(self, days: pd.Series) -> np.ndarray:
         return (pd.to_datetime(days).to_numpy(dtype="datetime64[D]") - np.datetime64(self.first, "D")).astype(np.int64)
@@ -73,7 +82,3 @@ def trailing(grid: np.ndarray, window: int, gap: int = 0) -> np.ndarray:
     hi = np.clip(t - gap + 1, 0, grid.shape[1])
     lo = np.clip(t - gap - window + 1, 0, grid.shape[1])
     return c[:, hi] - c[:, lo]
-
-
-def days_back(day: date, n: int) -> date:
-    return day - timedelta(days=n)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import get_type_hints
 
 
 class AlertRulesError(ValueError):
@@ -48,16 +49,149 @@ class VolumeRules:
 
 
 @dataclass(frozen=True)
+class UpdateRules:
+    prior_slots: int
+    prior_days: int
+    history_days: int
+
+
+@dataclass(frozen=True)
+class OverdueRules:
+    window_days: int
+    min_resources: int
+    min_share: float
+    min_jump: float
+    min_new: int
+
+    @property
+    def lookback_days(self) -> int:
+        return self.window_days
+
+
+@dataclass(frozen=True)
+class SuspiciousRules:
+    tolerance_days: int
+    min_resources: int
+    min_share: float
+    min_slot_months: int
+    window_days: int
+    min_moves: int
+    every_share: float
+
+
+@dataclass(frozen=True)
+class ComplaintRules:
+    window_days: int
+    baseline_days: int
+    min_baseline_days: int
+    min_count: int
+    min_ratio: float
+    min_baseline_count: float
+    p_value: float
+    high_ratio: float
+
+    @property
+    def lookback_days(self) -> int:
+        return self.window_days + self.baseline_days
+
+
+@dataclass(frozen=True)
+class SatisfactionRules:
+    window_days: int
+    baseline_days: int
+    min_rated: int
+    min_baseline_rated: int
+    min_drop: float
+    p_value: float
+
+    @property
+    def lookback_days(self) -> int:
+        return self.window_days + self.baseline_days
+
+
+@dataclass(frozen=True)
+class SilentRules:
+    min_deliveries: int
+    min_interval_hours: float
+    max_gaps: float
+    baseline_days: int
+
+
+@dataclass(frozen=True)
+class QuarantineRules:
+    baseline_days: int
+    min_rows: int
+    min_baseline_rows: int
+    min_jump: float
+    ratio: float
+
+
+@dataclass(frozen=True)
+class FailedRunRules:
+    hold_days: int
+
+
+@dataclass(frozen=True)
+class CrossRules:
+    window_days: int
+    min_calls: int
+    min_resources: int
+    fine_failure_rate: float
+    fine_overdue_share: float
+    poor_failure_rate: float
+    poor_overdue_share: float
+    prior_months: int
+    min_cases: int
+    case_drop: float
+
+    @property
+    def lookback_days(self) -> int:
+        return max(self.window_days, 31 * (self.prior_months + 1))
+
+
+@dataclass(frozen=True)
 class AlertRules:
     provider_outage: OutageRules
     failure_rate: FailureRules
     volume_drop: VolumeRules
+    update_missed: UpdateRules
+    overdue_jump: OverdueRules
+    suspicious_updates: SuspiciousRules
+    complaint_surge: ComplaintRules
+    satisfaction_drop: SatisfactionRules
+    source_silent: SilentRules
+    quarantine_jump: QuarantineRules
+    file_failed: FailedRunRules
+    cross_signal: CrossRules
     source: str = ""
 
     @property
     def lookback_days(self) -> int:
         """Days before the first checked day that any detector's baseline reaches back."""
         return max(_reach(getattr(self, f.name)) for f in fields(self) if f.name != "source")
+
+    @property
+    def update_history_days(self) -> int:
+        """Days of update events read before the first checked day: the missed-slot test looks
+        back over the resources' prior slots."""
+        return max(self.update_missed.history_days, self.suspicious_updates.window_days, self.lookback_days)
+
+    @property
+    def service_history_days(self) -> int:
+        """Days of the daily call rollup read before the first checked day: the exchange
+        detectors' windows and the cross-signal's, shorter than the case months the grid spans."""
+        return max(
+            _reach(self.provider_outage),
+            _reach(self.failure_rate),
+            _reach(self.volume_drop),
+            self.cross_signal.window_days,
+        )
+
+    @property
+    def run_history_days(self) -> int:
+        """Days of collector runs read before the first checked day: catalog snapshots are
+        counted over the suspicious-updates window."""
+        return max(self.suspicious_updates.window_days, self.lookback_days)
 
 
 def _reach(section) -> int:
@@ -114,4 +248,4 @@ def _section(path: Path, name: str, values, cls):
     return cls(**out)
 
 
-_SECTIONS = {"provider_outage": OutageRules, "failure_rate": FailureRules, "volume_drop": VolumeRules}
+_SECTIONS = {name: cls for name, cls in get_type_hints(AlertRules).items() if name != "source"}

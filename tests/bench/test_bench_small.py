@@ -88,6 +88,8 @@ def test_every_measurement_ran_on_each_size(small_run):
     assert [r["rows"] for r in small_run.scoring] == list(SIZES)
     assert all(r["seconds"] > 0 for r in small_run.scoring)
     assert [r["rows"] for r in small_run.pages] == list(SIZES)
+    assert [r["rows"] for r in small_run.alerts] == list(SIZES)
+    assert all(r["year_s"] > 0 and r["day_s"] > 0 for r in small_run.alerts)
     assert all(r["ranking"] > 0 and r["department"] > 0 for r in small_run.pages)
     for row in small_run.incremental:
         assert row["day_rows"] == row["rows"] // 365
@@ -100,9 +102,10 @@ def test_every_measurement_ran_on_each_size(small_run):
 @pytest.mark.slow
 def test_report_has_every_section_with_verdicts(small_run):
     text = render(small_run)
-    for heading in ("## Machine", "## 1. Ingest", "## 2. Memory", "## 3. Scoring", "## 4. Pages", "## 5. Incremental"):
+    headings = ("## Machine", "## 1. Ingest", "## 2. Memory", "## 3. Scoring", "## 4. Pages", "## 5. Incremental")
+    for heading in (*headings, "## 6. Alerts"):
         assert heading in text
     assert "logical CPUs (nproc)" in text and "duckdb" in text
     assert "Problems found" not in text
-    # ingest: 2 sizes × (÷ naive, ÷ DuckDB); memory 1; scoring 1; pages 2; incremental 2
-    assert text.count("PASS (") + text.count("FAIL (") == 2 * 2 + 1 + 1 + 2 + 2
+    # ingest: 2 sizes × (÷ naive, ÷ DuckDB); memory 1; scoring 1; pages 2; incremental 2; alerts 2
+    assert text.count("PASS (") + text.count("FAIL (") == 2 * 2 + 1 + 1 + 2 + 2 + 2

@@ -20,6 +20,7 @@ from data.models import (
     IndicatorScore,
     Publication,
     Quarantine,
+    RankInterval,
     ScoreSnapshot,
 )
 from data.prune import PruneError, prune
@@ -45,6 +46,9 @@ def _snapshot(conn, key: str, end: date, status: str, dept_id: int) -> int:
     ).scalar_one()
     conn.execute(insert(DeptScore.__table__).values(snapshot_id=snap, dept_id=dept_id, category="city_dept"))
     conn.execute(insert(IndicatorScore.__table__).values(snapshot_id=snap, dept_id=dept_id, key="k", dimension="d"))
+    conn.execute(
+        insert(RankInterval.__table__).values(snapshot_id=snap, dept_id=dept_id, rank_best=1, rank_worst=1, note="n")
+    )
     conn.execute(
         insert(EvidenceItem.__table__).values(
             snapshot_id=snap,
@@ -134,6 +138,7 @@ def test_dry_run_counts_and_drops_nothing(engine, store):
         "evidence_item": 1,
         "gain_item": 0,
         "indicator_score": 1,
+        "rank_interval": 1,
         "dept_score": 1,
         "score_snapshot": 1,
     }

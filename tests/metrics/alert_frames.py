@@ -19,6 +19,53 @@ COLUMNS = {
         "calls": "int64",
         "failures": "int64",
     },
+    "resources": {
+        "resource_code": "object",
+        "name": "object",
+        "provider_dept_id": "int64",
+        "share_type": "object",
+        "update_frequency": "object",
+        "mounted": "bool",
+        "service_code": "object",
+        "registered_at": "datetime64[ns]",
+        "last_updated_at": "datetime64[ns]",
+        "first_seen_at": "datetime64[ns]",
+        "update_note": "object",
+        "source": "object",
+    },
+    "updates": {
+        "resource_code": "object",
+        "updated_at": "datetime64[ns]",
+        "recorded_at": "datetime64[ns]",
+        "source": "object",
+    },
+    "first_updates": {"resource_code": "object", "first_update": "datetime64[ns]"},
+    "complaints": {
+        "dept_id": "int64",
+        "received_at": "datetime64[ns]",
+        "closed_at": "datetime64[ns]",
+        "satisfaction": "object",
+    },
+    "office": {
+        "dept_id": "int64",
+        "month": "datetime64[ns]",
+        "cases_received": "int64",
+        "cases_completed": "int64",
+        "cases_on_time": "int64",
+        "cases_online": "int64",
+        "reviews_good": "int64",
+        "reviews_bad": "int64",
+    },
+    "runs": {
+        "source": "object",
+        "started_at": "datetime64[ns]",
+        "finished_at": "datetime64[ns]",
+        "status": "object",
+        "rows_read": "int64",
+        "rows_quarantined": "int64",
+        "files": "object",
+        "error": "object",
+    },
 }
 
 DEPTS = [(1, "市甲局"), (2, "市乙局"), (3, "市丙局")]
@@ -33,8 +80,10 @@ def frame(name: str, rows: list[tuple] | list[dict] = ()) -> pd.DataFrame:
 
 def inputs(first: date, last: date, **frames_by_name) -> AlertInputs:
     given = {"departments": frame("departments", [(i, n, "city_dept", pd.NaT) for i, n in DEPTS]), **frames_by_name}
+    given.setdefault("catalog_sources", ["catalog"])
+    given.setdefault("read_at", pd.Timestamp(last + timedelta(days=1)))
     names = [f.name for f in fields(AlertInputs) if f.name not in ("first_day", "last_day")]
-    return AlertInputs(first_day=first, last_day=last, **{n: given.get(n, frame(n)) for n in names})
+    return AlertInputs(first_day=first, last_day=last, **{n: given[n] if n in given else frame(n) for n in names})
 
 
 def days(first: date, n: int) -> list[date]:

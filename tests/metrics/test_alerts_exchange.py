@@ -99,3 +99,8 @@ def test_holiday_week_is_not_a_volume_drop():
     day = D0 + timedelta(days=41)
     out = detect(inputs(D0, day, service_days=frame("service_days", rows)), [day], RULES)
     assert out.empty
+
+
+def test_days_outside_what_was_read_are_refused():
+    with pytest.raises(ValueError, match="超出已读取的数据范围"):
+        detect(inputs(D0, D0, service_days=frame("service_days")), [D0 + timedelta(days=1)], RULES)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 07:42:33.296863
+Create Date: 2026-12-03 10:27:28.323391
 """
 from alembic import op
 import sqlalchemy as sa
@@ -443,6 +443,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_quarantine_run_id'), ['run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quarantine_source'), ['source'], unique=False)
 
+    op.create_table('rank_interval',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('snapshot_id', sa.Integer(), nullable=False),
+    sa.Column('dept_id', sa.Integer(), nullable=False),
+    sa.Column('rank_best', sa.Integer(), nullable=False),
+    sa.Column('rank_worst', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['dept_id'], ['department.id'], ),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['score_snapshot.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('snapshot_id', 'dept_id')
+    )
+    with op.batch_alter_table('rank_interval', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rank_interval_dept_id'), ['dept_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rank_interval_snapshot_id'), ['snapshot_id'], unique=False)
+
     op.create_table('resource_update',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resource_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -755,6 +771,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_resource_update_provider_dept_id'))
 
     op.drop_table('resource_update')
+    with op.batch_alter_table('rank_interval', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rank_interval_snapshot_id'))
+        batch_op.drop_index(batch_op.f('ix_rank_interval_dept_id'))
+
+    op.drop_table('rank_interval')
     with op.batch_alter_table('quarantine', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quarantine_source'))
         batch_op.drop_index(batch_op.f('ix_quarantine_run_id'))
