@@ -58,17 +58,23 @@ def test_the_detectors_open_the_outage_and_a_later_check_resolves_it(engine):
     loop = load(engine)
     _rollups(engine, loop.own, failing={3, 4}, last=3)
     checked, first = check_alerts(engine, today=day(3))
-    assert checked == days(1, 3) and (first.opened, first.urgent) == (1, [1])
+    assert checked == days(1, 3)
+    assert _outages(engine, loop.own) == [(1, "new", day(3), day(3), None, "high")]
+    assert first.urgent == [1]
     _rollups(engine, loop.own, failing={3, 4}, first=4, last=6)
     checked, later = check_alerts(engine, today=day(6))
-    assert checked == days(3, 6) and (later.opened, later.updated, later.resolved) == (0, 1, 1)
+    assert checked == days(3, 6) and later.resolved == 1  # the other detectors' findings stay open
+    assert _outages(engine, loop.own) == [(1, "resolved", day(3), day(4), day(5), "high")]
+
+
+def _outages(engine, dept_id: int) -> list[tuple]:
     with engine.connect() as conn:
-        outage = conn.execute(
-            select(Alert.state, Alert.first_seen, Alert.last_seen, Alert.cleared_on, Alert.severity).where(
-                Alert.kind == "provider_outage", Alert.subject == f"dept:{loop.own}"
+        rows = conn.execute(
+            select(Alert.id, Alert.state, Alert.first_seen, Alert.last_seen, Alert.cleared_on, Alert.severity).where(
+                Alert.kind == "provider_outage", Alert.subject == f"dept:{dept_id}"
             )
         ).all()
-    assert [tuple(r) for r in outage] == [("resolved", day(3), day(4), day(5), "high")]
+    return [tuple(r) for r in rows]
 
 
 def test_a_failed_check_is_told_and_loses_nothing(engine, monkeypatch, tmp_path):
@@ -78,7 +84,8 @@ def test_a_failed_check_is_told_and_loses_nothing(engine, monkeypatch, tmp_path)
     assert after_load(engine).endswith(error)
 
 
-def test_the_command_line_checks_one_day(db_url, monkeypatch, capsys):
+def test_the_command_line_checks_one_day(db_url, engine, monkeypatch, capsys):
+    load(engine)
     monkeypatch.setenv("DATABASE_URL", db_url)
     forget_engines()
     assert main(["alerts", "check", "--day", "2026-11-03"]) == 0
