@@ -5,6 +5,7 @@ succeed, and the alert shows 已解决; the department's user sees only its own 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -90,6 +91,7 @@ def store(tmp_path_factory):
     fx = score_fixture.load(engine)
     with engine.begin() as conn:
         create_user(conn, "duch", "inspector", PASSWORD, actor="e2e")
+        create_user(conn, "root", "admin", PASSWORD, actor="e2e")
         create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
     _days(engine, fx.dept["市卫健委"], failing={1, 2})
     _days(engine, fx.dept["市公安局"], failing={1})
@@ -163,9 +165,21 @@ def test_department_sees_only_its_own_alerts(store, browser):  # noqa: F811
     page.get_by_role("heading", name="提分清单").wait_for()
     wait_idle(page)
     body = page.inner_text("body")
-    assert "我的得分（1 条预警）" in body and "部门接口集中中断：市卫健委：" in body, body
+    assert re.search(r"我的得分（\d+ 条预警）", body), body
     assert "市公安局" not in body
+    _option_once_listed(page, "查看预警", "部门接口集中中断：市卫健委")
+    assert not [o for o in _options(page, "查看预警") if "市卫健委" not in o]
     shot(page, "alerts_my_scores")
+    context.close()
+
+
+def test_admin_sees_collector_health_on_sources(store, browser):  # noqa: F811
+    context, page = logged_in(browser, store[0], "root")
+    page.get_by_role("link", name="数据源状态").click()
+    page.get_by_role("heading", name="采集运行预警").wait_for()
+    page.get_by_text("方案原文（TOML）").wait_for()
+    wait_idle(page)
+    shot(page, "alerts_sources")
     context.close()
 
 
@@ -220,11 +234,16 @@ def _option_once_listed(page, label: str, text: str) -> str:
     """The first option of a selectbox holding `text`, read again until the rerun that lists it
     has arrived."""
     for _ in range(30):
-        page.get_by_label(label, exact=True).click()
-        options = page.get_by_role("option").all_inner_texts()
-        page.keyboard.press("Escape")
+        options = _options(page, label)
         found = [o for o in options if text in o]
         if found:
             return found[0]
         page.wait_for_timeout(1000)
     raise AssertionError(f"{label} never listed {text!r}: {options}")
+
+
+def _options(page, label: str) -> list[str]:
+    page.get_by_label(label, exact=True).click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return options
