@@ -5,6 +5,7 @@ sends the 预警日报."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DIGEST_JOB = "alert_digest"  # every morning at 08:30 local time
+# the scheduler runs sources in threads: one alert check at a time in this process (the unique
+# open key guards checks of other processes)
+CHECKING = threading.Lock()
 OUTBOX_JOB = "outbox"  # e-mail and group robot, every minute, when PAOBAN_SMTP_URL / PAOBAN_WEBHOOK_URL are set
 
 
@@ -42,7 +46,8 @@ def check_alerts_after_load(engine: Engine) -> str | None:
         from collectors.alert_check import check_alerts
         from collectors.delivery import outbox_channels
 
-        check_alerts(engine, channels=outbox_channels())
+        with CHECKING:
+            check_alerts(engine, channels=outbox_channels())
     except Exception as exc:  # alerts can be checked later; never lose the run over it
         log.exception("alert check failed")
         return f"预警检查失败：{type(exc).__name__}: {exc}"
