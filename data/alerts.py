@@ -87,8 +87,11 @@ def _detection(row: dict) -> dict:
 
 
 def _json_value(value):
-    """json.dumps fallback for numpy, pandas and date cells in evidence rows."""
+    """json.dumps fallback for numpy, pandas and date cells in evidence rows: numbers stay
+    numbers, days and times become ISO text."""
     plain_value = plain(value)
+    if plain_value is None or isinstance(plain_value, (bool, int, float, str)):
+        return plain_value
     return plain_value.isoformat() if hasattr(plain_value, "isoformat") else str(plain_value)
 
 

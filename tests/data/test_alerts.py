@@ -5,6 +5,8 @@ or all at once; role checks and the audit trail."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -185,3 +187,13 @@ def test_an_open_alert_turning_high_is_urgent_once(engine, loop):
     still = alerts.sync_alerts(engine, frame(outage(loop.own, 4)), [day(4)])
     assert (rose.urgent, rose.updated, still.urgent) == ([1], 1, [])
     assert [a for _, a, _ in events(engine, loop.viewers["leader"], 1)] == ["open", "escalate"]
+
+
+def test_evidence_cells_of_numpy_and_pandas_are_stored_as_json_numbers_and_days(engine, loop):
+    row = outage(loop.own, 2) | {
+        "evidence": [{"calls": np.int64(50), "rate": np.float64(0.8), "day": pd.Timestamp("2026-11-02"), "gap": pd.NA}]
+    }
+    alerts.sync_alerts(engine, frame(row), [day(2)])
+    with engine.connect() as conn:
+        evidence = alerts.get_alert(conn, loop.viewers["inspector"], 1)["evidence"]
+    assert evidence == [{"calls": 50, "rate": 0.8, "day": "2026-11-02T00:00:00", "gap": None}]
