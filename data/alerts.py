@@ -105,9 +105,13 @@ def _log(conn: Connection, alert_id: int, actor: str, action: str, from_state, t
 
 def _episodes(conn: Connection, first_day: date) -> dict[tuple[str, str], dict]:
     """The latest alert of each kind and subject that a check from `first_day` can touch: its
-    episode is still going, or it cleared on or after the first checked day."""
+    episode is still going, or it cleared on or after the first checked day. Locked (PostgreSQL)
+    until the check commits, so a person's 确认/解决 waits for it instead of being overwritten."""
     rows = conn.execute(
-        select(_alert).where(or_(_alert.c.cleared_on.is_(None), _alert.c.cleared_on >= first_day)).order_by(_alert.c.id)
+        select(_alert)
+        .where(or_(_alert.c.cleared_on.is_(None), _alert.c.cleared_on >= first_day))
+        .order_by(_alert.c.id)
+        .with_for_update()
     ).mappings()
     return {(r["kind"], r["subject"]): dict(r) for r in rows}
 
@@ -149,12 +153,12 @@ def sync_alerts(engine: Engine, detections: pd.DataFrame, days: list[date], now:
 
 
 # what a check changes on an existing alert
-MUTABLE = ("dept_id", "severity", "state", "last_seen", "cleared_on", "open_key", "value", "baseline", "message")
-MUTABLE += ("evidence", "updated_at", "resolved_at")
+# what a continuing condition changes on its alert (never the state a person set)
+CONTINUED = ("dept_id", "severity", "last_seen", "value", "baseline", "message", "evidence", "updated_at")
 
 
 def _write(conn: Connection, alert: dict) -> None:
-    conn.execute(update(_alert).where(_alert.c.id == alert["id"]).values({c: alert[c] for c in MUTABLE}))
+    conn.execute(update(_alert).where(_alert.c.id == alert["id"]).values({c: alert[c] for c in CONTINUED}))
 
 
 def _step(conn, key, alert: dict | None, day: date, row: dict | None, now, result: SyncResult, pending: dict):
@@ -164,7 +168,8 @@ def _step(conn, key, alert: dict | None, day: date, row: dict | None, now, resul
     going = alert is not None and alert["cleared_on"] is None
     if row is None:
         if going and day >= alert["last_seen"]:
-            pending.pop(alert["id"], None)
+            if alert["id"] in pending:
+                _write(conn, pending.pop(alert["id"]))
             return _clear(conn, alert, day, now, result)
         return alert
     if going:
@@ -222,7 +227,7 @@ def _clear(conn: Connection, alert: dict, day: date, now, result: SyncResult) ->
         result.resolved += 1
         if alert["id"] in result.urgent:
             result.urgent.remove(alert["id"])
-    _write(conn, {**alert, **values})
+    conn.execute(update(_alert).where(_alert.c.id == alert["id"]).values(**values))
     return {**alert, **values}
 
 
