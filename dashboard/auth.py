@@ -34,6 +34,7 @@ PAGE_ACCESS = {
     "appeals.py": ("督办", "申诉", ":material/gavel:", frozenset(ROLES)),
     "publication.py": ("督办", "考核发布", ":material/campaign:", frozenset({"leader", "admin"})),
     "inbox.py": ("督办", "消息", ":material/notifications:", frozenset(ROLES)),
+    "scheme_editor.py": ("管理", "考核方案与模拟", ":material/tune:", frozenset({"admin", "leader"})),
     "sources.py": ("管理", "数据源状态", ":material/sync:", frozenset({"admin"})),
     "admin_users.py": ("管理", "用户管理", ":material/group:", frozenset({"admin"})),
     "admin_audit.py": ("管理", "审计日志", ":material/history:", frozenset({"admin"})),

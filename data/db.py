@@ -50,7 +50,10 @@ def make_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        settings = get_settings()
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
     raise DatabaseConfigError(f"不支持的数据库类型 {backend!r}（DATABASE_URL={url!r}）：只支持 sqlite 与 postgresql")
 
 

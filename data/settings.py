@@ -26,6 +26,8 @@ class Settings:
     demo_mode: bool
     fault_codes_file: Path
     issuer: str
+    db_pool_size: int
+    db_max_overflow: int
     alert_rules_file: Path
     smtp_url: str
     webhook_url: str
@@ -56,6 +58,8 @@ def get_settings() -> Settings:
         demo_mode=os.environ.get("PAOBAN_DEMO_MODE", "0") == "1",
         fault_codes_file=Path(os.environ.get("PAOBAN_FAULT_CODES", ROOT / "data" / "fault_codes.toml")),
         issuer=os.environ.get("PAOBAN_ISSUER", "").strip(),
+        db_pool_size=_int("PAOBAN_DB_POOL_SIZE", 5),
+        db_max_overflow=_int("PAOBAN_DB_MAX_OVERFLOW", 5),
         alert_rules_file=Path(os.environ.get("PAOBAN_ALERT_RULES", ROOT / "data" / "alert_rules.toml")),
         smtp_url=os.environ.get("PAOBAN_SMTP_URL", "").strip(),
         webhook_url=os.environ.get("PAOBAN_WEBHOOK_URL", "").strip(),

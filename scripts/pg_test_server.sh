@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start a throwaway PostgreSQL server on loopback for the test suite and print its URL.
 # Installs the server from Debian's packages when it is missing. Idempotent.
+# `pg_test_server.sh stop` stops it and removes its files; `restart` restarts it (fast
+# shutdown: open connections are cut, as when a production server restarts).
 set -euo pipefail
 PORT="${PAOBAN_PG_PORT:-55432}"
 DIR="${PAOBAN_PG_DIR:-/tmp/paoban-pg-$PORT}"
@@ -29,6 +31,18 @@ if [ "$(id -u)" = 0 ]; then
 else
   AS=()
 fi
+
+case "${1:-start}" in
+  stop)
+    "${AS[@]}" "$BIN/pg_ctl" -D "$DIR" -m immediate stop >&2 || true
+    rm -rf "$DIR"
+    exit 0
+    ;;
+  restart)
+    "${AS[@]}" "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -m fast -w restart >&2
+    exit 0
+    ;;
+esac
 
 if ! "${AS[@]}" "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" 2>/dev/null; then
   if [ ! -f "$DIR/PG_VERSION" ]; then

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -63,12 +64,12 @@ def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None
     raise RuntimeError("dashboard did not become healthy")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The real launcher on a free loopback port, against a temp store holding the fixture."""
+@contextmanager
+def dashboard_server(tmp: Path, **env_extra: str):
+    """The real launcher on a free loopback port, against a temp store holding the fixture;
+    yields (base URL, store URL)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium not installed (make system-deps)")
-    tmp = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{tmp / 'paoban.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -79,7 +80,7 @@ def server(tmp_path_factory):
         create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
     engine.dispose()
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp)}
+    env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp), **env_extra}
     log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - the server outlives this block; closed in finally
     proc = subprocess.Popen(
         [
@@ -106,6 +107,12 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with dashboard_server(tmp_path_factory.mktemp("e2e")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
