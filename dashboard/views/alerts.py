@@ -24,12 +24,19 @@ if checked is None:
 st.caption(f"数据已检查至 {checked:%Y-%m-%d}。采集运行类预警（数据源未按时送数等）在“数据源状态”页由管理员处理。")
 
 left, middle, right = st.columns(3)
-kinds = left.multiselect("类型", list(ALERT_KINDS), format_func=ALERT_KINDS.get, key="alerts_kinds")
+kinds = left.multiselect(
+    "类型", list(ALERT_KINDS), format_func=ALERT_KINDS.get, placeholder="全部类型", key="alerts_kinds"
+)
 dept = middle.selectbox(
     "部门", [None, *names], format_func=lambda d: "全部部门" if d is None else names[d], key="alerts_dept"
 )
 states = right.multiselect(
-    "状态", list(ALERT_STATES), default=["new", "acknowledged"], format_func=ALERT_STATES.get, key="alerts_states"
+    "状态",
+    list(ALERT_STATES),
+    default=["new", "acknowledged"],
+    format_func=ALERT_STATES.get,
+    placeholder="全部状态",
+    key="alerts_states",
 )
 with engine.connect() as conn:
     shown = alert_queries.alerts(conn, viewer, kinds=kinds, states=states, dept_id=dept, health=False)
