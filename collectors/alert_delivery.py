@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from data import alert_queries, notifications
+from data import alert_queries, alerts, notifications
 from data.models import Department
 from data.viewer import Viewer
 from data.vocabulary import ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES
@@ -59,9 +59,8 @@ def queue_urgent(engine: Engine, alert_ids: Iterable[int], channels: tuple[str, 
     sent = 0
     with engine.begin() as conn:
         names = _names(conn)
-        every = alert_queries.alerts(conn, OFFICE).set_index("id")
         for alert_id in alert_ids:
-            alert = every.loc[alert_id].to_dict() | {"id": alert_id}
+            alert = alerts.get_alert(conn, OFFICE, alert_id)
             kind = ALERT_KINDS.get(alert["kind"], alert["kind"])
             sent += notifications.notify(
                 conn,
