@@ -5,6 +5,8 @@ or all at once; role checks and the audit trail."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -197,3 +199,23 @@ def test_evidence_cells_of_numpy_and_pandas_are_stored_as_json_numbers_and_days(
     with engine.connect() as conn:
         evidence = alerts.get_alert(conn, loop.viewers["inspector"], 1)["evidence"]
     assert evidence == [{"calls": 50, "rate": 0.8, "day": "2026-11-02T00:00:00", "gap": None}]
+
+
+def test_a_check_waits_for_a_hand_resolve_and_keeps_it(engine, loop):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: SQLite runs one writer at a time anyway")
+    alerts.sync_alerts(engine, frame(outage(loop.own, 2)), [day(2)])
+    done = []
+    with engine.begin() as conn:
+        alerts.resolve(conn, loop.viewers["inspector"], 1, "已处理")  # holds the row until commit
+        check = threading.Thread(
+            target=lambda: done.append(alerts.sync_alerts(engine, frame(), [day(3)]))  # cleared on 3
+        )
+        check.start()
+        check.join(timeout=1)
+        assert check.is_alive()  # the check waits for the person's move
+    check.join(timeout=10)
+    # the check saw the person's 已解决: it records the clearing, and no second resolution
+    assert done and done[0].resolved == 0
+    assert stored(engine)[0][4:8] == ("resolved", day(2), day(2), day(3))
+    assert [a for _, a, _ in events(engine, loop.viewers["inspector"], 1)] == ["open", "resolve"]
