@@ -28,6 +28,7 @@ PAGE_ACCESS = {
     "ranking.py": ("督考", "排名总览", ":material/leaderboard:", ALL_DEPTS),
     "department.py": ("督考", "部门详情", ":material/apartment:", ALL_DEPTS),
     "my_scores.py": ("督考", "我的得分", ":material/grading:", frozenset({"department"})),
+    "alerts.py": ("督办", "预警", ":material/notification_important:", frozenset({"inspector", "leader"})),
     "supervision.py": ("督办", "督查督办", ":material/assignment_late:", ALL_DEPTS),
     "rectification.py": ("督办", "我的整改", ":material/task_alt:", frozenset({"department"})),
     "appeals.py": ("督办", "申诉", ":material/gavel:", frozenset(ROLES)),

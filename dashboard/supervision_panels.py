@@ -11,6 +11,7 @@ from dashboard.format import indicator_label, scheme_for
 from dashboard.supervision_tables import event_table, evidence_rows_table
 from dashboard.widgets import download
 from data import attachments, queries, supervision
+from data.alerts import AlertError
 from data.appeals import AppealError
 from data.attachments import AttachmentError
 from data.clock import local_today
@@ -20,7 +21,7 @@ from data.settings import get_settings
 from data.supervision import TransitionError
 from data.viewer import AccessDenied, Viewer
 
-REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError)
+REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError, AlertError)
 
 
 def act(engine: Engine, label: str, fn) -> None:

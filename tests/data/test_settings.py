@@ -41,6 +41,7 @@ def test_defaults(clean_env):
     assert s.issuer == ""
     assert (s.db_pool_size, s.db_max_overflow) == (5, 5)
     assert s.alert_rules_file == ROOT / "data" / "alert_rules.toml"
+    assert (s.smtp_url, s.webhook_url) == ("", "")
 
 
 def test_environment_overrides(clean_env, tmp_path):
@@ -84,7 +85,7 @@ def test_launcher_passes_streamlit_config_as_flags():
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert len(ENV) == 14
+    assert len(ENV) == 16
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
     assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
 
@@ -171,6 +172,21 @@ def test_alert_rules_file_chooses_the_thresholds(clean_env, tmp_path):
     clean_env.setenv("PAOBAN_ALERT_RULES", str(tmp_path / "rules.toml"))
     assert get_settings().alert_rules_file == tmp_path / "rules.toml"
     assert load_rules().provider_outage.min_services == 7
+
+
+def test_smtp_and_webhook_urls_choose_the_alert_channels(clean_env):
+    from collectors.delivery import SmtpConfig, outbox_channels
+
+    assert outbox_channels() == ()
+    clean_env.setenv(
+        "PAOBAN_SMTP_URL", "smtp://paoban:p%40ss@mail.example.gov.cn:587?from=paoban@example.gov.cn&starttls=1"
+    )
+    assert outbox_channels() == ("email",)
+    assert SmtpConfig.from_url(get_settings().smtp_url) == SmtpConfig(
+        "mail.example.gov.cn", 587, "paoban@example.gov.cn", starttls=True, username="paoban", password="p@ss"
+    )
+    clean_env.setenv("PAOBAN_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+    assert outbox_channels() == ("email", "webhook")
 
 
 def test_pool_settings_size_every_postgresql_engine(clean_env):
