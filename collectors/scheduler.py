@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DIGEST_JOB = "alert_digest"  # every morning at 08:30 local time
+REMINDER_JOB = "supervision_reminders"  # 催办 / 逾期 / 逾期督办, every morning at 08:30 local time
 # the scheduler runs sources in threads: one alert check at a time in this process (the unique
 # open key guards checks of other processes)
 CHECKING = threading.Lock()
@@ -65,6 +66,13 @@ def send_digest(engine: Engine) -> None:
     from collectors.delivery import outbox_channels
 
     queue_digest(engine, local_today(), outbox_channels())
+
+
+def send_reminders(engine: Engine) -> None:
+    """Today's 督办 reminders into the inbox and outbox (each once: notify dedupes by item and deadline)."""
+    from collectors.delivery import outbox_channels, queue_reminders
+
+    queue_reminders(engine, local_today(), outbox_channels())
 
 
 def send_outbox(engine: Engine) -> None:
@@ -132,6 +140,9 @@ def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = Tru
         )
     scheduler.add_job(
         send_digest, "cron", args=[engine], id=DIGEST_JOB, name="预警日报", hour=8, minute=30, coalesce=True
+    )
+    scheduler.add_job(
+        send_reminders, "cron", args=[engine], id=REMINDER_JOB, name="督办催办", hour=8, minute=30, coalesce=True
     )
     settings = get_settings()
     if settings.smtp_url or settings.webhook_url:
