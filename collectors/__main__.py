@@ -1,4 +1,5 @@
-"""`python -m collectors once|run`: collect now and print a summary, or keep collecting."""
+"""`python -m collectors once|run`: collect now and print a summary, or keep collecting;
+`python -m collectors alerts check [--day D]`: run the alert check by hand."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import contextlib
 import logging
 import sys
 import unicodedata
+from datetime import date
 
 from collectors.config import ConfigError, load_config
 from collectors.memory import keep_freed_memory
 from collectors.replay import replay_source
-from collectors.scheduler import build_scheduler, refresh_scores, register_first, run_once
+from collectors.scheduler import after_load, build_scheduler, register_first, run_once
 from data.db import DatabaseConfigError
 from data.entry import run
 from data.migrate import ready_engine
@@ -85,7 +87,7 @@ def cmd_replay(args) -> int:
     summaries = [replay_source(engine, s, args.reason) for s in register_first(sources)]
     print_summary(summaries)
     if not args.no_refresh and any(s.counts.rows_loaded for s in summaries):
-        refresh_error = refresh_scores(engine)
+        refresh_error = after_load(engine)
         if refresh_error:
             print(refresh_error, file=sys.stderr)
     return exit_code(summaries)
@@ -102,6 +104,20 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_alerts(args) -> int:
+    from collectors.alert_check import check_alerts
+    from metrics.alerts import AlertRulesError
+
+    try:
+        days, result = check_alerts(ready_engine(), day=args.day)
+    except AlertRulesError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    span = f"{days[0]}" if len(days) == 1 else f"{days[0]} 至 {days[-1]}"
+    print(f"已检查 {span}：新增预警 {result.opened} 条，更新 {result.updated} 条，自动解决 {result.resolved} 条")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m collectors", description="跑办督考台数据采集")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -115,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=cmd_replay)
     run = sub.add_parser("run", help="start the scheduler (one job per source)")
     run.set_defaults(func=cmd_run)
+    alerts = sub.add_parser("alerts", help="alerts: check the days since the last check (or one day)")
+    alerts_sub = alerts.add_subparsers(dest="alerts_cmd", required=True)
+    check = alerts_sub.add_parser("check", help="run the detectors and update the alerts")
+    check.add_argument("--day", type=date.fromisoformat, help="check only this local day (YYYY-MM-DD)")
+    check.set_defaults(func=cmd_alerts)
     for cmd in (once, replay, run):
         cmd.add_argument("--config", help="sources.toml (default: PAOBAN_SOURCES)")
         cmd.add_argument("--no-refresh", action="store_true", help="do not refresh score snapshots")

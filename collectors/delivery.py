@@ -12,13 +12,16 @@ import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from collectors.config import ConfigError
 from data import notifications, supervision
 from data.clock import utcnow
+from data.settings import get_settings
 from data.supervision_settings import settings_for
 from data.viewer import Viewer
 from metrics.supervision import OPEN_STATES, reminders
@@ -46,6 +49,41 @@ class SmtpConfig:
     username: str | None = None
     password: str | None = None
     timeout: float = 10.0
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpConfig:
+        """PAOBAN_SMTP_URL: smtp://user:password@host:port?from=sender&starttls=1."""
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        sender = query.get("from", [""])[0]
+        if parts.scheme != "smtp" or not parts.hostname or not sender:
+            raise ConfigError(
+                "PAOBAN_SMTP_URL 应形如 smtp://用户名:密码@邮件服务器:端口?from=发件地址&starttls=1"
+                f"（缺少{'发件地址 from' if parts.hostname else '邮件服务器'}）"
+            )
+        return cls(
+            parts.hostname,
+            parts.port or 25,
+            sender,
+            starttls=query.get("starttls", ["0"])[0] == "1",
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
+
+
+def outbox_channels() -> tuple[str, ...]:
+    """The external channels the settings configure: messages get an outbox row for each."""
+    s = get_settings()
+    return tuple(c for c, url in (("email", s.smtp_url), ("webhook", s.webhook_url)) if url)
+
+
+def deliver_outbox(engine: Engine) -> None:
+    """Send what is due over every configured channel (the scheduler runs it every minute)."""
+    s = get_settings()
+    if s.smtp_url:
+        deliver_email(engine, SmtpConfig.from_url(s.smtp_url))
+    if s.webhook_url:
+        deliver_webhook(engine, s.webhook_url)
 
 
 def queue_reminders(engine: Engine, today: date, channels: tuple[str, ...] = ()) -> int:

@@ -1,9 +1,11 @@
 """Run sources now (`once`) or on their intervals (`run`), and after any run that loaded
-rows ask metrics to refresh the current score snapshots."""
+rows ask metrics to refresh the current score snapshots and check the alerts; a daily job
+sends the 预警日报."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -11,12 +13,19 @@ from sqlalchemy.engine import Engine
 
 from collectors.config import CollectorConfig, SourceConfig
 from collectors.runner import RunSummary, run_source
-from data.clock import ZONE
+from data.clock import ZONE, local_today
+from data.settings import get_settings
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger(__name__)
+DIGEST_JOB = "alert_digest"  # every morning at 08:30 local time
+REMINDER_JOB = "supervision_reminders"  # 催办 / 逾期 / 逾期督办, every morning at 08:30 local time
+# the scheduler runs sources in threads: one alert check at a time in this process (the unique
+# open key guards checks of other processes)
+CHECKING = threading.Lock()
+OUTBOX_JOB = "outbox"  # e-mail and group robot, every minute, when PAOBAN_SMTP_URL / PAOBAN_WEBHOOK_URL are set
 
 
 def refresh_scores(engine: Engine) -> str | None:
@@ -29,6 +38,47 @@ def refresh_scores(engine: Engine) -> str | None:
         log.exception("score refresh failed")
         return f"评分刷新失败：{type(exc).__name__}: {exc}"
     return None
+
+
+def check_alerts_after_load(engine: Engine) -> str | None:
+    """Check alerts over the days since the last check; returns why it failed (the collected
+    rows stay stored, and the next run checks the same days again)."""
+    try:
+        from collectors.alert_check import check_alerts
+        from collectors.delivery import outbox_channels
+
+        with CHECKING:
+            check_alerts(engine, channels=outbox_channels())
+    except Exception as exc:  # alerts can be checked later; never lose the run over it
+        log.exception("alert check failed")
+        return f"预警检查失败：{type(exc).__name__}: {exc}"
+    return None
+
+
+def after_load(engine: Engine) -> str | None:
+    """Refresh scores, then check alerts on the rollups the run wrote; each failure is told and
+    neither loses the run."""
+    return "；".join(e for e in (refresh_scores(engine), check_alerts_after_load(engine)) if e) or None
+
+
+def send_digest(engine: Engine) -> None:
+    from collectors.alert_delivery import queue_digest
+    from collectors.delivery import outbox_channels
+
+    queue_digest(engine, local_today(), outbox_channels())
+
+
+def send_reminders(engine: Engine) -> None:
+    """Today's 督办 reminders into the inbox and outbox (each once: notify dedupes by item and deadline)."""
+    from collectors.delivery import outbox_channels, queue_reminders
+
+    queue_reminders(engine, local_today(), outbox_channels())
+
+
+def send_outbox(engine: Engine) -> None:
+    from collectors.delivery import deliver_outbox
+
+    deliver_outbox(engine)
 
 
 def register_first(sources: list[SourceConfig]) -> list[SourceConfig]:
@@ -46,7 +96,7 @@ def run_once(
     summaries = [run_source(engine, s, progress=progress) for s in sources]
     refresh_error = None
     if refresh and any(s.counts.rows_loaded for s in summaries):
-        refresh_error = refresh_scores(engine)
+        refresh_error = after_load(engine)
     return summaries, refresh_error
 
 
@@ -65,7 +115,7 @@ def scheduled_run(engine: Engine, cfg: SourceConfig, refresh: bool) -> RunSummar
         f" error={summary.error}" if summary.error else "",
     )
     if refresh and c.rows_loaded:
-        refresh_scores(engine)
+        after_load(engine)
     return summary
 
 
@@ -87,5 +137,27 @@ def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = Tru
             coalesce=True,
             misfire_grace_time=max(300, int(cfg.interval_minutes * 60)),
             next_run_time=datetime.now(ZONE),
+        )
+    scheduler.add_job(
+        send_digest, "cron", args=[engine], id=DIGEST_JOB, name="预警日报", hour=8, minute=30, coalesce=True
+    )
+    scheduler.add_job(
+        send_reminders, "cron", args=[engine], id=REMINDER_JOB, name="督办催办", hour=8, minute=30, coalesce=True
+    )
+    settings = get_settings()
+    if settings.smtp_url or settings.webhook_url:
+        from collectors.delivery import SmtpConfig
+
+        if settings.smtp_url:
+            SmtpConfig.from_url(settings.smtp_url)  # a wrong URL stops the start, not every minute's send
+        scheduler.add_job(
+            send_outbox,
+            "interval",
+            args=[engine],
+            id=OUTBOX_JOB,
+            name="消息外发",
+            minutes=1,
+            max_instances=1,
+            coalesce=True,
         )
     return scheduler

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.alert_badge import ALERT_PAGES, alert_title
 from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, login_page, session_viewer
 from dashboard.inbox import INBOX_PAGE, inbox_title
 from data.viewer import Viewer
@@ -24,6 +25,7 @@ def pages_for(viewer: Viewer) -> dict[str, list]:
         path = PAGES_DIR / filename
         if viewer.role in roles and path.is_file():
             title = inbox_title(viewer, title) if filename == INBOX_PAGE else title
+            title = alert_title(viewer, filename, title) if filename in ALERT_PAGES else title
             sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
     return sections or {"": [st.Page(no_pages, title="首页", url_path="home")]}
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
 from data.periods import Period
 from data.settings import get_settings
 from data.vocabulary import CATEGORIES, FREQUENCY_LABELS, SHARE_TYPES, load_fault_labels
-from metrics.scheme import Scheme, load_scheme
+from metrics.scheme import Scheme, in_force_path, parse_scheme
 
 NO_DATA = "无数据"
 SMALL_SAMPLE = "样本少"
@@ -39,9 +40,16 @@ ITEM_STATUS = {
 }
 
 
-@lru_cache(maxsize=8)
 def scheme_for(year: int) -> Scheme:
-    return load_scheme(year)
+    """The scheme in force for `year`, read once per file version (the cache key holds the
+    file, from PAOBAN_SCHEME_DIR, and its modification time)."""
+    path = in_force_path(year)
+    return _parsed(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: Path, _mtime: int) -> Scheme:
+    return parse_scheme(path.read_text(encoding="utf-8"))
 
 
 def indicator_label(scheme: Scheme, key: str) -> str:

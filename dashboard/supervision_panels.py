@@ -11,6 +11,7 @@ from dashboard.format import indicator_label, scheme_for
 from dashboard.supervision_tables import event_table, evidence_rows_table, overdue_red
 from dashboard.widgets import download
 from data import attachments, queries, supervision
+from data.alerts import AlertError
 from data.appeals import AppealError
 from data.attachments import MAX_BYTES, AttachmentError
 from data.clock import local_today
@@ -21,7 +22,7 @@ from data.supervision import TransitionError
 from data.supervision_settings import FINDING_KINDS
 from data.viewer import AccessDenied, Viewer
 
-REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError)
+REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError, AlertError)
 
 
 CLEAR_KEY = "supervision_clear"

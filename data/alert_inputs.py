@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from data import frames
 from data.clock import utc_start, utcnow
-from data.frames import _frame as typed_frame  # the store → frame reader with fixed dtypes
+from data.frames import typed_frame
 from data.models import CatalogResource, CollectorRun, Complaint, ExchangeDaily, ResourceUpdate
 
 if TYPE_CHECKING:

@@ -40,7 +40,7 @@ def _in_days(column, first: date, last: date):
     return and_(column >= since, column < until)
 
 
-def _frame(
+def typed_frame(
     conn: Connection,
     stmt,
     columns: Sequence[str],
@@ -66,7 +66,7 @@ def _frame(
 
 def departments(conn: Connection) -> pd.DataFrame:
     t = Department.__table__
-    return _frame(
+    return typed_frame(
         conn,
         select(t.c.id, t.c.name, t.c.category, t.c.active_from).order_by(t.c.id),
         ["dept_id", "name", "category", "active_from"],
@@ -90,7 +90,7 @@ def resources(conn: Connection) -> pd.DataFrame:
         "first_seen_at",
         "update_note",
     ]
-    return _frame(
+    return typed_frame(
         conn,
         select(*[t.c[c] for c in cols]).order_by(t.c.resource_code),
         cols,
@@ -110,13 +110,13 @@ def resource_updates(conn: Connection, since: date, until: date) -> pd.DataFrame
         .where(_in_days(t.c.updated_at, since, until))
         .order_by(t.c.resource_code, t.c.updated_at)
     )
-    return _frame(conn, stmt, ["resource_code", "updated_at"], stamps=["updated_at"])
+    return typed_frame(conn, stmt, ["resource_code", "updated_at"], stamps=["updated_at"])
 
 
 def first_updates(conn: Connection) -> pd.DataFrame:
     t = ResourceUpdate.__table__
     stmt = select(t.c.resource_code, func.min(t.c.updated_at)).group_by(t.c.resource_code).order_by(t.c.resource_code)
-    return _frame(conn, stmt, ["resource_code", "first_update"], stamps=["first_update"])
+    return typed_frame(conn, stmt, ["resource_code", "first_update"], stamps=["first_update"])
 
 
 def call_totals(conn: Connection, first_day: date, last_day: date) -> pd.DataFrame:
@@ -142,7 +142,7 @@ def call_totals(conn: Connection, first_day: date, last_day: date) -> pd.DataFra
         .group_by(parts.c.provider_dept_id, parts.c.service_code)
         .order_by(parts.c.provider_dept_id, parts.c.service_code)
     )
-    return _frame(
+    return typed_frame(
         conn,
         stmt,
         ["provider_dept_id", "service_code", "calls", "failures"],
@@ -161,7 +161,7 @@ def service_latency(conn: Connection, first_day: date, last_day: date) -> pd.Dat
         .group_by(m.c.provider_dept_id, m.c.service_code)
         .order_by(m.c.provider_dept_id, m.c.service_code)
     )
-    return _frame(conn, stmt, ["provider_dept_id", "service_code", *sums], ints=["provider_dept_id", *sums])
+    return typed_frame(conn, stmt, ["provider_dept_id", "service_code", *sums], ints=["provider_dept_id", *sums])
 
 
 def top_faults(conn: Connection, first_day: date, last_day: date) -> pd.DataFrame:
@@ -192,7 +192,7 @@ def top_faults(conn: Connection, first_day: date, last_day: date) -> pd.DataFram
         .group_by(parts.c.provider_dept_id, parts.c.service_code, parts.c.fault_code)
         .order_by(parts.c.provider_dept_id, parts.c.service_code, parts.c.fault_code)
     )
-    return _frame(
+    return typed_frame(
         conn, stmt, ["provider_dept_id", "service_code", "fault_code", "failed"], ints=["provider_dept_id", "failed"]
     )
 
@@ -220,7 +220,7 @@ def sharing_requests(conn: Connection, first_start: date, last_start: date, due_
         "decision",
     ]
     stmt = _deadline_records(SharingRequest.__table__, cols, "submitted_at", first_start, last_start, due_from)
-    return _frame(
+    return typed_frame(
         conn,
         stmt,
         cols,
@@ -241,7 +241,7 @@ def objections(conn: Connection, first_start: date, last_start: date, due_from: 
         "due_at",
     ]
     stmt = _deadline_records(DataObjection.__table__, cols, "raised_at", first_start, last_start, due_from)
-    return _frame(
+    return typed_frame(
         conn, stmt, cols, ints=["raised_by_dept_id", "provider_dept_id"], stamps=["raised_at", "resolved_at", "due_at"]
     )
 
@@ -259,7 +259,7 @@ def complaints(conn: Connection, first_start: date, last_start: date, due_from: 
         "satisfaction",
     ]
     stmt = _deadline_records(Complaint.__table__, cols, "received_at", first_start, last_start, due_from)
-    df = _frame(conn, stmt, cols, ints=["dept_id"], stamps=["received_at", "due_at", "closed_at"])
+    df = typed_frame(conn, stmt, cols, ints=["dept_id"], stamps=["received_at", "due_at", "closed_at"])
     df["limit_workdays"] = pd.to_numeric(df["limit_workdays"]).astype("Int64")
     return df
 
@@ -281,7 +281,7 @@ def office_kpis(conn: Connection, first_month: date, last_month: date) -> pd.Dat
         .where(t.c.month >= first_month, t.c.month <= last_month)
         .order_by(t.c.dept_id, t.c.month)
     )
-    return _frame(conn, stmt, cols, ints=[c for c in cols if c != "month"], dates=("month",))
+    return typed_frame(conn, stmt, cols, ints=[c for c in cols if c != "month"], dates=("month",))
 
 
 def adjustments(conn: Connection, year: int, period_key: str | None) -> pd.DataFrame:
@@ -290,7 +290,7 @@ def adjustments(conn: Connection, year: int, period_key: str | None) -> pd.DataF
     which = t.c.period_key.is_(None) if period_key is None else t.c.period_key == period_key
     cols = ["id", "dept_id", "kind", "points", "reason", "author", "created_at"]
     stmt = select(*[t.c[c] for c in cols]).where(t.c.year == year, which, t.c.revoked_at.is_(None)).order_by(t.c.id)
-    df = _frame(conn, stmt, cols, ints=["id", "dept_id"], stamps=["created_at"])
+    df = typed_frame(conn, stmt, cols, ints=["id", "dept_id"], stamps=["created_at"])
     df["points"] = pd.to_numeric(df["points"]).astype("float64")
     return df
 

@@ -693,3 +693,62 @@ class RankInterval(SQLModel, table=True):
     rank_best: int
     rank_worst: int
     note: str = Field(sa_column=Column(Text, nullable=False))
+
+
+# ---- Alerts (issue #19): 预警 and their log; states move only through data.alerts ----
+
+
+class Alert(SQLModel, table=True):
+    """预警: one episode of a detected condition on one subject, 新 → 已确认 → 已解决.
+
+    `open_key` is "kind|subject" while the alert is open and NULL once resolved: the unique
+    index keeps one open alert per kind and subject even with two checks at once."""
+
+    __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_kind_subject", "kind", "subject"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30, description="data.vocabulary.ALERT_KINDS")
+    subject: str = Field(max_length=300, description="service:…, dept:…, resource:…, source:…")
+    open_key: str | None = Field(default=None, max_length=340, unique=True)
+    dept_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    severity: str = Field(max_length=10, description="high|medium|low")
+    state: str = Field(default="new", max_length=20, index=True, description="new|acknowledged|resolved")
+    first_seen: date = Field(description="first local day the condition held")
+    last_seen: date = Field(index=True, description="latest local day the condition held")
+    cleared_on: date | None = Field(default=None, description="first checked day the condition was absent")
+    value: float | None = None
+    baseline: float | None = None
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: str = Field(default="[]", sa_column=Column(Text, nullable=False), description="JSON rows")
+    opened_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
+    resolved_at: NaiveDatetime | None = None
+    supervision_item_id: int | None = Field(default=None, foreign_key="supervision_item.id")
+
+
+class AlertEvent(SQLModel, table=True):
+    """Append-only log of an alert: opened, escalated, acknowledged, resolved (by whom, why)."""
+
+    __tablename__ = "alert_event"
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    at: NaiveDatetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=30, description="open|escalate|acknowledge|resolve|auto_resolve|supervise")
+    from_state: str | None = Field(default=None, max_length=20)
+    to_state: str = Field(max_length=20)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class AlertCheck(SQLModel, table=True):
+    """One run of the detectors over a range of local days: where the next check starts."""
+
+    __tablename__ = "alert_check"
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    first_day: date
+    last_day: date = Field(index=True)
+    detections: int = 0
+    opened: int = 0
+    updated: int = 0
+    resolved: int = 0

@@ -29,6 +29,8 @@ class Settings:
     db_pool_size: int
     db_max_overflow: int
     alert_rules_file: Path
+    smtp_url: str
+    webhook_url: str
 
 
 def _int(name: str, default: int) -> int:
@@ -59,4 +61,6 @@ def get_settings() -> Settings:
         db_pool_size=_int("PAOBAN_DB_POOL_SIZE", 5),
         db_max_overflow=_int("PAOBAN_DB_MAX_OVERFLOW", 5),
         alert_rules_file=Path(os.environ.get("PAOBAN_ALERT_RULES", ROOT / "data" / "alert_rules.toml")),
+        smtp_url=os.environ.get("PAOBAN_SMTP_URL", "").strip(),
+        webhook_url=os.environ.get("PAOBAN_WEBHOOK_URL", "").strip(),
     )

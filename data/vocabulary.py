@@ -289,9 +289,10 @@ AUDIT_TARGETS = {
     "quarantine": "隔离记录",
     "score_snapshot": "评分快照",
     "score_adjustment": "得分调整",
+    "alert": "预警",
 }
 
-NUMBERED_TARGETS = ("score_snapshot", "score_adjustment", "supervision", "publication")  # keys are record ids
+NUMBERED_TARGETS = ("score_snapshot", "score_adjustment", "supervision", "publication", "alert")  # keys are record ids
 
 
 def audit_target_label(target: str | None, dept_names: dict[int, str]) -> str:

@@ -7,6 +7,7 @@ python -m metrics publish --year 2026 [--by 张三]
 python -m metrics verify --year 2026
 python -m metrics verify-publication --year 2026
 python -m metrics refresh
+python -m metrics whatif --period 2026 --set 'dimension.数据共享.weight=30' [--set …] [--sensitivity]
 python -m metrics fairness --period 2026 [--as-of 2026-11-30]
 python -m metrics alerts --from 2026-09-01 --to 2026-09-30 [--kind provider_outage] [--messages]
 """
@@ -18,6 +19,7 @@ import json
 import sys
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
@@ -28,7 +30,7 @@ from data.models import PUBLICATION_STATES
 from data.periods import PeriodError
 from data.viewer import Viewer
 from data.vocabulary import CATEGORY_SPELLINGS
-from metrics import explain, fairness, publications, snapshots
+from metrics import explain, fairness, publications, snapshots, whatif_cli
 from metrics.alerts import cli as alerts_cli
 from metrics.scheme import SchemeError
 
@@ -250,6 +252,20 @@ def parser() -> argparse.ArgumentParser:
     vp = sub.add_parser("verify-publication", help="用发布时保存的方案文本重算年度结果的每个公示/发布版本")
     vp.add_argument("--year", type=int, required=True)
     vp.set_defaults(func=cmd_verify_publication)
+    w = sub.add_parser("whatif", help="按修改后的方案重算某期已存得分，与现行方案对比排名（不重算指标）")
+    w.add_argument("--period", required=True, help="已有得分快照的考核期，如 2026、2026-Q3、2026-09")
+    w.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="settings",
+        metavar="名称=取值",
+        help="如 dimension.数据共享.weight=30（其余维度按比例分摊）、indicator.mount_rate.target=95、tiers.excellent=85",
+    )
+    w.add_argument("--scheme", type=Path, help="以此方案文件为草案（默认：现行方案）")
+    w.add_argument("--sensitivity", action="store_true", help="另列各维度权重 ±5 分、各指标目标 ±5%% 的名次变动")
+    w.add_argument("--all", action="store_true", help="列出全部部门（默认只列名次或等次变动的部门）")
+    w.set_defaults(func=whatif_cli.cmd_whatif)
     r = sub.add_parser("refresh", help="重算各月、季、年的当前得分快照")
     r.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_refresh)

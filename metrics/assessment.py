@@ -18,7 +18,7 @@ from metrics.indicators.sharing import call_indicators, catalog_indicators, obje
 from metrics.indicators.updates import update_indicators
 from metrics.inputs import Context, PeriodInputs, has_records
 from metrics.scheme import Scheme
-from metrics.scoring import adjusted_total, adjustment_totals, rank_departments, score_units
+from metrics.scoring import adjustment_totals, ranked_totals, score_units
 
 FAMILIES = (
     catalog_indicators,
@@ -124,13 +124,7 @@ def assess(
     if not observed:
         ind, dims, base = _unscored(ind, dims, base)
     adj = adjustment_totals(inputs.adjustments, ids, scheme)
-    scores = depts[["dept_id", "name", "category"]].copy()
-    scores["base_total"] = base.round(2).to_numpy()
-    scores["bonus"] = adj["bonus"].to_numpy()
-    scores["deduction"] = adj["deduction"].to_numpy()
-    scores["vetoed"] = adj["vetoed"].to_numpy()
-    scores["total"] = adjusted_total(base, adj["bonus"], adj["deduction"]).round(2).to_numpy()
-    scores = rank_departments(scores, scheme)
+    scores = ranked_totals(depts, base, adj, scheme)
     prev = (previous if previous is not None else pd.DataFrame(columns=["dept_id", "total", "rank"])).set_index(
         "dept_id"
     )

@@ -7,6 +7,7 @@ administrator editing the file knows where to look.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,16 @@ from metrics.indicators import DEFINITIONS
 
 class SchemeError(ValueError):
     """A scheme file that cannot be used, with the key at fault."""
+
+    @property
+    def key(self) -> str:
+        """The key the message names (e.g. dimensions[1].indicators[0].floor; '' if none),
+        so an editor can show the message next to that field."""
+        match = _ERROR_KEY.search(str(self))
+        return match.group(1) if match else ""
+
+
+_ERROR_KEY = re.compile(r"考核方案(?:缺少)? ?([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)")
 
 
 @dataclass(frozen=True)
@@ -229,12 +240,60 @@ def available_years() -> list[int]:
     return sorted(int(p.stem) for p in schemes_dir().glob("*.toml") if p.stem.isdigit())
 
 
-def load_scheme(year: int) -> Scheme:
-    """The scheme for `year`; a year without its own file uses the nearest earlier one
-    (or, before the first, the first) — Scheme.year tells which was used."""
+def in_force_path(year: int) -> Path:
+    """The file in force for `year`; a year without its own file uses the nearest earlier
+    one (or, before the first, the first)."""
     years = available_years()
     if not years:
         raise SchemeError(f"目录 {schemes_dir()} 中没有考核方案文件（PAOBAN_SCHEME_DIR）")
     earlier = [y for y in years if y <= year]
-    chosen = earlier[-1] if earlier else years[0]
-    return parse_scheme(scheme_path(chosen).read_text(encoding="utf-8"))
+    return scheme_path(earlier[-1] if earlier else years[0])
+
+
+def load_scheme(year: int) -> Scheme:
+    """The scheme in force for `year` (in_force_path) — Scheme.year tells which was used."""
+    return parse_scheme(in_force_path(year).read_text(encoding="utf-8"))
+
+
+# Saved versions live beside the yearly files, one file per version string, never
+# overwritten: <schemes_dir>/versions/<version>.toml. load_scheme reads only <year>.toml,
+# so saving a draft changes no score; the version decided on is put in force by copying
+# it to <year>.toml. Published results keep the scheme text they were computed with.
+VERSIONS_FOLDER = "versions"
+_VERSION_NAME = re.compile(r"^\d{4}\.[0-9A-Za-z_-]+$")
+
+
+def versions_dir() -> Path:
+    return schemes_dir() / VERSIONS_FOLDER
+
+
+def scheme_versions(problems: list[str] | None = None) -> dict[str, Path]:
+    """Every scheme file by its version string: the yearly files in force and the saved
+    versions (a saved copy of a yearly file's version is listed once). A file that does not
+    load raises, or, when `problems` is given, is left out with its reason added there."""
+    found: dict[str, Path] = {}
+    for path in [scheme_path(y) for y in available_years()] + sorted(versions_dir().glob("*.toml")):
+        try:
+            version = parse_scheme(path.read_text(encoding="utf-8")).version
+        except SchemeError as exc:
+            if problems is None:
+                raise
+            problems.append(f"{path.name}：{exc}")
+            continue
+        found.setdefault(version, path)
+    return found
+
+
+def save_version(text: str) -> Path:
+    """Write a validated draft as a new version file; a version string already used by any
+    scheme file is refused, so a version once saved always means the same rules."""
+    scheme = parse_scheme(text)
+    if not _VERSION_NAME.match(scheme.version) or not scheme.version.startswith(f"{scheme.year}."):
+        raise SchemeError(f"考核方案 version 应写成“年度.序号”，如 {scheme.year}.2（当前为 {scheme.version!r}）")
+    path = versions_dir() / f"{scheme.version}.toml"
+    if scheme.version in scheme_versions([]) or path.exists():
+        raise SchemeError(f"考核方案 version：版本 {scheme.version} 已存在，请换一个新的版本号")
+    versions_dir().mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as out:
+        out.write(text)
+    return path

@@ -130,6 +130,18 @@ def tiers(totals: pd.Series, vetoed: pd.Series, scheme: Scheme) -> tuple[pd.Seri
     return tier, demoted
 
 
+def ranked_totals(depts: pd.DataFrame, base: pd.Series, adj: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Base totals with the capped bonus, deduction and veto applied, tiered and ranked per
+    category: the last step of an assessment and of a what-if alike."""
+    scores = depts[["dept_id", "name", "category"]].copy()
+    scores["base_total"] = base.round(2).to_numpy()
+    scores["bonus"] = adj["bonus"].to_numpy()
+    scores["deduction"] = adj["deduction"].to_numpy()
+    scores["vetoed"] = adj["vetoed"].to_numpy()
+    scores["total"] = adjusted_total(base, adj["bonus"], adj["deduction"]).round(2).to_numpy()
+    return rank_departments(scores, scheme)
+
+
 def rank_departments(scores: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """Add tier, quota_demoted and rank within each category (scores: dept_id, category, total, vetoed)."""
     out = scores.copy()

@@ -3,20 +3,33 @@
 import streamlit as st
 
 from dashboard import charts
+from dashboard.alert_panels import alert_section
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import category_label, founded_note, missing, scheme_for
 from dashboard.panels import explanations, indicator_cards, score_header
-from dashboard.reads import read
+from dashboard.reads import read, store_url
 from dashboard.tables import gain_table, indicator_table
 from dashboard.widgets import download, no_data, period_caption, period_picker, table_with_csv
-from data import queries
+from data import alert_queries, queries
+from data.db import get_engine
 
 viewer = current_viewer()
 st.title("我的得分")
 if viewer.role != "department" or viewer.dept_id is None:
     st.warning("本页供部门联络员查看本部门得分；您的账号未绑定部门。")
     st.stop()
+engine = get_engine(store_url())
+with engine.connect() as conn:
+    own_alerts = alert_queries.alerts(conn, viewer, states=("new", "acknowledged"), health=False)
+st.subheader("本部门预警")
+if own_alerts.empty:
+    st.caption("本部门当前没有未解决的预警。")
+else:
+    st.caption("系统从采集数据中发现的问题，请尽快核实处理：处理中可点“确认”，处理完毕填写说明后点“解决”。")
+    own_names = dict(read(queries.departments, viewer)[["dept_id", "name"]].itertuples(index=False))
+    alert_section(engine, viewer, own_alerts, own_names, "mine_alerts")
+st.divider()
 shown = period_picker(viewer, "mine")
 if shown is None:
     st.stop()

@@ -4,12 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from collectors.config import ConfigError, load_config
+from dashboard.alert_panels import alert_section
 from dashboard.auth import current_viewer
 from dashboard.format import dimension_label
-from dashboard.reads import read
+from dashboard.reads import read, store_url
 from dashboard.widgets import table_with_csv
-from data import queries
+from data import alert_queries, queries
 from data.clock import to_local_series
+from data.db import get_engine
 from data.settings import get_settings
 from data.vocabulary import SOURCE_KINDS
 from metrics.scheme import available_years, load_scheme, scheme_path, schemes_dir
@@ -67,6 +69,15 @@ else:
         }
     )
     table_with_csv(shown, viewer, target="sources", period="", file_name="数据源状态.csv", key="sources_csv", empty="")
+
+st.subheader("采集运行预警")
+engine = get_engine(store_url())
+with engine.connect() as conn:
+    health = alert_queries.alerts(conn, viewer, states=("new", "acknowledged"), health=True)
+if health.empty:
+    st.caption("当前没有未解决的采集运行预警（数据源未按时送数、隔离率上升、文件读取失败）。")
+else:
+    alert_section(engine, viewer, health, {}, "sources_alerts")
 
 st.subheader("隔离行")
 st.caption("时间均为北京时间。未能入库的行及原因。按原因修正源文件或在部门别名中补充名称后，重新采集即可。")

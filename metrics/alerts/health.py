@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from data.clock import local_days, utc_start
+from data.clock import local_days, to_local, utc_start
 from metrics.alerts.frame import detections, empty
 from metrics.alerts.rules import FailedRunRules, QuarantineRules, SilentRules
 
@@ -53,11 +53,11 @@ def source_silent(runs: pd.DataFrame, days: list[date], read_until: pd.Timestamp
         baseline=[o[3] for o in out],
         message=[
             f"数据源 {s}：截至 {d:%Y-%m-%d} 已 {h:.1f} 小时没有送来数据（平时约每 {i:.1f} 小时一次，"
-            f"最近一次在 {last:%Y-%m-%d %H:%M} UTC）：请联系数据提供方或检查采集配置"
+            f"最近一次在北京时间 {to_local(last):%Y-%m-%d %H:%M}）：请联系数据提供方或检查采集配置"
             for s, d, h, i, last in out
         ],
         evidence=[
-            [{"数据源": s, "最近送数（UTC）": f"{last:%Y-%m-%d %H:%M}", "通常间隔（小时）": round(i, 1)}]
+            [{"数据源": s, "最近送数（北京时间）": f"{to_local(last):%Y-%m-%d %H:%M}", "通常间隔（小时）": round(i, 1)}]
             for s, _d, _h, i, last in out
         ],
     )
@@ -135,7 +135,7 @@ def file_failed(runs: pd.DataFrame, days: list[date], r: FailedRunRules) -> pd.D
         value=np.nan,
         baseline=np.nan,
         message=[
-            f"数据源 {s}：{f['started_at']:%Y-%m-%d %H:%M} UTC 的采集失败（{f['error'] or '未记录原因'}），"
+            f"数据源 {s}：北京时间 {to_local(f['started_at']):%Y-%m-%d %H:%M} 的采集失败（{f['error'] or '未记录原因'}），"
             "之后尚未成功采集：请按错误提示修正文件或配置后重新运行"
             for s, _d, f in out
         ],
@@ -143,7 +143,7 @@ def file_failed(runs: pd.DataFrame, days: list[date], r: FailedRunRules) -> pd.D
             [
                 {
                     "数据源": s,
-                    "开始（UTC）": f"{f['started_at']:%Y-%m-%d %H:%M}",
+                    "开始（北京时间）": f"{to_local(f['started_at']):%Y-%m-%d %H:%M}",
                     "状态": f["status"],
                     "文件": f["files"],
                     "错误": f["error"],

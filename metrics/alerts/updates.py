@@ -29,7 +29,8 @@ def regular_resources(resources: pd.DataFrame, departments: pd.DataFrame, grace_
     res = resources.copy()
     res["freq"] = res["update_frequency"].map(parse_frequency)
     res = res[res["freq"].notna()].reset_index(drop=True)
-    active = res["provider_dept_id"].map(departments.set_index("dept_id")["active_from"])
+    founded = departments.set_index("dept_id")["active_from"]  # reindexed: Series.map fails on an empty register
+    active = pd.Series(founded.reindex(res["provider_dept_id"]).to_numpy(), index=res.index)
     registered = res["registered_at"]
     res["expected_from"] = registered.where(registered.notna() & ~(registered < active), active)
     anchored = res["freq"].map(lambda f: f.anchored)

@@ -154,3 +154,14 @@ def test_webhook_posts_one_group_message_per_event_and_retries_a_refusal(engine,
             "content": "【催办】目录资源逾期未更新\n督办事项「目录资源逾期未更新」将于 2026-10-08 到期，请按期完成整改并在系统中提交整改反馈。"
         },
     }
+
+
+def test_the_scheduler_morning_job_queues_the_days_reminders(engine, loop, monkeypatch):
+    from collectors import scheduler
+
+    with engine.begin() as conn:
+        new_item(conn, loop, workdays=1)  # deadline 9-29: overdue on 10-08
+    monkeypatch.setattr(scheduler, "local_today", lambda: date(2026, 10, 8))
+    scheduler.send_reminders(engine)
+    with engine.connect() as conn:
+        assert [m["kind"] for m in notifications.inbox(conn, loop.viewers["own_dept"])] == ["overdue"]

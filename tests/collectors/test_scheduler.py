@@ -12,9 +12,9 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from collectors.bookkeeping import HOST, SourceLease
-from collectors.config import CollectorConfig
+from collectors.config import CollectorConfig, ConfigError
 from collectors.runner import is_transient, run_source, with_retry
-from collectors.scheduler import build_scheduler, run_once
+from collectors.scheduler import DIGEST_JOB, OUTBOX_JOB, REMINDER_JOB, build_scheduler, run_once
 from data.clock import utcnow
 from data.models import SourceLock
 from tests.collectors.helpers import count, register, source
@@ -78,12 +78,29 @@ def test_scheduler_has_one_guarded_job_per_enabled_source(sqlite_engine, tmp_pat
         ),
     )
     jobs = {job.id: job for job in build_scheduler(sqlite_engine, config).get_jobs()}
+    digest = jobs.pop(DIGEST_JOB)
+    assert (str(digest.trigger.fields[5]), str(digest.trigger.fields[6])) == ("8", "30")  # 预警日报 at 08:30
+    reminders = jobs.pop(REMINDER_JOB)
+    assert (str(reminders.trigger.fields[5]), str(reminders.trigger.fields[6])) == ("8", "30")  # 督办催办 too
     assert sorted(jobs) == ["catalog", "hotline"]
     assert jobs["hotline"].trigger.interval == timedelta(minutes=5)
     assert jobs["catalog"].trigger.interval == timedelta(minutes=60)
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce is True
     assert jobs["hotline"].misfire_grace_time == 300 and jobs["catalog"].misfire_grace_time == 3600
+
+
+def test_the_outbox_job_runs_only_with_a_channel_configured(sqlite_engine, tmp_path, monkeypatch):
+    config = CollectorConfig(tmp_path / "sources.toml", ())
+    monkeypatch.delenv("PAOBAN_SMTP_URL", raising=False)
+    monkeypatch.delenv("PAOBAN_WEBHOOK_URL", raising=False)
+    assert OUTBOX_JOB not in {job.id for job in build_scheduler(sqlite_engine, config).get_jobs()}
+    monkeypatch.setenv("PAOBAN_WEBHOOK_URL", "http://127.0.0.1:9/robot")
+    outbox = build_scheduler(sqlite_engine, config).get_job(OUTBOX_JOB)
+    assert outbox.trigger.interval == timedelta(minutes=1) and outbox.max_instances == 1
+    monkeypatch.setenv("PAOBAN_SMTP_URL", "smtp://mail.example.gov.cn:25")
+    with pytest.raises(ConfigError, match="缺少发件地址 from"):
+        build_scheduler(sqlite_engine, config)
 
 
 @pytest.mark.slow

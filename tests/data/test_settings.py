@@ -7,7 +7,10 @@ too, and the idle timeout's in tests/dashboard/test_access.py.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +41,7 @@ def test_defaults(clean_env):
     assert s.issuer == ""
     assert (s.db_pool_size, s.db_max_overflow) == (5, 5)
     assert s.alert_rules_file == ROOT / "data" / "alert_rules.toml"
+    assert (s.smtp_url, s.webhook_url) == ("", "")
 
 
 def test_environment_overrides(clean_env, tmp_path):
@@ -81,7 +85,7 @@ def test_launcher_passes_streamlit_config_as_flags():
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert len(ENV) == 14
+    assert len(ENV) == 16
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
     assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
 
@@ -94,14 +98,37 @@ def test_database_url_and_var_dir_choose_the_store(clean_env, tmp_path):
     assert get_engine() is get_engine(f"sqlite:///{tmp_path / 'other.db'}")  # one pool per store
 
 
-def test_scheme_dir_chooses_the_schemes(clean_env, tmp_path):
-    from metrics.scheme import available_years, load_scheme, scheme_path
+def test_scheme_dir_chooses_the_schemes(clean_env, tmp_path, sqlite_engine):
+    """Every reader of the scheme folder follows PAOBAN_SCHEME_DIR: metrics, data's
+    supervision settings, and the CLI in a process of its own (pages: tests/dashboard/
+    test_scheme_editor.py)."""
+    from data.supervision_settings import adjustment_caps, settings_for
+    from metrics.scheme import available_years, load_scheme, scheme_path, scheme_versions, versions_dir
+    from tests.dashboard.score_fixture import load
 
     text = scheme_path(2026).read_text(encoding="utf-8").replace('version = "2026.1"', 'version = "2030.9"')
+    text = text.replace("remind_before_workdays = 2", "remind_before_workdays = 4").replace(
+        "bonus_cap = 5", "bonus_cap = 3"
+    )
     (tmp_path / "2030.toml").write_text(text.replace("year = 2026", "year = 2030"), encoding="utf-8")
     clean_env.setenv("PAOBAN_SCHEME_DIR", str(tmp_path))
     assert available_years() == [2030]
     assert load_scheme(2031).version == "2030.9"
+    assert list(scheme_versions()) == ["2030.9"] and versions_dir() == tmp_path / "versions"
+    assert settings_for(2031).remind_before_workdays == 4
+    assert adjustment_caps(2031) == (3.0, 10.0)
+    load(sqlite_engine)
+    env = {**os.environ, "PAOBAN_SCHEME_DIR": str(tmp_path), "DATABASE_URL": str(sqlite_engine.url)}
+    out = subprocess.run(
+        [sys.executable, "-m", "metrics", "whatif", "--period", "2026-10"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "现行方案 2030.9 对比草案" in out.stdout
 
 
 def test_demo_dir_and_sources_are_where_the_demo_writes_and_the_collectors_read(clean_env, tmp_path, capsys):
@@ -145,6 +172,21 @@ def test_alert_rules_file_chooses_the_thresholds(clean_env, tmp_path):
     clean_env.setenv("PAOBAN_ALERT_RULES", str(tmp_path / "rules.toml"))
     assert get_settings().alert_rules_file == tmp_path / "rules.toml"
     assert load_rules().provider_outage.min_services == 7
+
+
+def test_smtp_and_webhook_urls_choose_the_alert_channels(clean_env):
+    from collectors.delivery import SmtpConfig, outbox_channels
+
+    assert outbox_channels() == ()
+    clean_env.setenv(
+        "PAOBAN_SMTP_URL", "smtp://paoban:p%40ss@mail.example.gov.cn:587?from=paoban@example.gov.cn&starttls=1"
+    )
+    assert outbox_channels() == ("email",)
+    assert SmtpConfig.from_url(get_settings().smtp_url) == SmtpConfig(
+        "mail.example.gov.cn", 587, "paoban@example.gov.cn", starttls=True, username="paoban", password="p@ss"
+    )
+    clean_env.setenv("PAOBAN_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+    assert outbox_channels() == ("email", "webhook")
 
 
 def test_pool_settings_size_every_postgresql_engine(clean_env):

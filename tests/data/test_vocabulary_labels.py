@@ -21,6 +21,7 @@ def test_audit_targets_in_chinese():
     assert audit_target_label("quarantine:all", names) == "隔离记录（全部）"
     assert audit_target_label("score_snapshot:12", names) == "评分快照（第 12 号）"
     assert audit_target_label("supervision:7", names) == "督办事项（第 7 号）"
+    assert audit_target_label("alert:4", names) == "预警（第 4 号）"
     assert audit_target_label("sources", names) == "数据源状态"
     assert audit_target_label("leader", names) == "leader"  # a user name stays
 

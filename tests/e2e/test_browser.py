@@ -65,11 +65,23 @@ def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None
 
 
 @contextmanager
-def running_dashboard(tmp: Path, url: str, launcher: list[str]):
-    """The launcher (`-m dashboard` or a wrapper around it) on a free loopback port against
-    store `url`; yields its base address and stops it afterwards."""
+def dashboard_server(tmp: Path, launcher: tuple[str, ...] = ("-m", "dashboard"), **env_extra: str):
+    """The real launcher (or a wrapper of it, such as tests/e2e/pinned_dashboard.py) on a free
+    loopback port, against a temp store holding the fixture; yields (base URL, store URL)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed (make system-deps)")
+    url = f"sqlite:///{tmp / 'paoban.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fx = score_fixture.load(engine)
+    with engine.begin() as conn:
+        create_user(conn, "leader", "leader", PASSWORD, actor="e2e")
+        create_user(conn, "root", "admin", PASSWORD, actor="e2e")
+        create_user(conn, "inspector", "inspector", PASSWORD, actor="e2e")
+        create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
+    engine.dispose()
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp)}
+    env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp), **env_extra}
     log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - the server outlives this block; closed in finally
     proc = subprocess.Popen(
         [
@@ -87,7 +99,7 @@ def running_dashboard(tmp: Path, url: str, launcher: list[str]):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc)
-        yield base
+        yield base, url
     finally:
         proc.terminate()
         try:
@@ -97,30 +109,10 @@ def running_dashboard(tmp: Path, url: str, launcher: list[str]):
         log.close()
 
 
-def fixture_store(tmp: Path):
-    """A migrated SQLite store holding the score fixture and one user of each role."""
-    url = f"sqlite:///{tmp / 'paoban.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    fx = score_fixture.load(engine)
-    with engine.begin() as conn:
-        create_user(conn, "leader", "leader", PASSWORD, actor="e2e")
-        create_user(conn, "root", "admin", PASSWORD, actor="e2e")
-        create_user(conn, "inspector", "inspector", PASSWORD, actor="e2e")
-        create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
-    engine.dispose()
-    return url, fx
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The real launcher on a free loopback port, against a temp store holding the fixture."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (make system-deps)")
-    tmp = tmp_path_factory.mktemp("e2e")
-    url, _ = fixture_store(tmp)
-    with running_dashboard(tmp, url, ["-m", "dashboard"]) as base:
-        yield base, url
+    with dashboard_server(tmp_path_factory.mktemp("e2e")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

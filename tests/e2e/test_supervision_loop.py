@@ -12,7 +12,6 @@ Mon 7 Dec) and a 5-working-day deadline from the 3rd falls on Thu 10 Dec.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import docx
 import pytest
@@ -22,12 +21,10 @@ from sqlalchemy import select
 from data.db import make_engine
 from data.models import Appeal, AuditLog, SupervisionItem
 from tests.e2e.test_browser import (
-    CHROMIUM,
     TIMEOUT_MS,
     browser,  # noqa: F401  (fixture)
-    fixture_store,
+    dashboard_server,
     logged_in,
-    running_dashboard,
     shot,
     wait_idle,
 )
@@ -40,12 +37,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture(scope="module")
 def pinned_server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (make system-deps)")
-    tmp = tmp_path_factory.mktemp("e2e_loop")
-    url, _ = fixture_store(tmp)
-    with running_dashboard(tmp, url, ["-m", "tests.e2e.pinned_dashboard", PINNED]) as base:
-        yield base, url
+    launcher = ("-m", "tests.e2e.pinned_dashboard", PINNED)
+    with dashboard_server(tmp_path_factory.mktemp("e2e_loop"), launcher) as served:
+        yield served
 
 
 def open_page(page, title: str) -> None:

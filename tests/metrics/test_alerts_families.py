@@ -97,6 +97,9 @@ def test_failed_run_until_the_next_good_run_and_a_silent_source():
     silent = out[out["kind"] == "source_silent"]
     assert list(zip(silent["subject"], silent["day"])) == [("source:b", D0 + timedelta(days=4))]
     assert silent.iloc[0]["dept_code"] is None and round(silent.iloc[0]["value"], 1) == 62.0
+    # times in the messages are the office's: 02:00 UTC is 10:00 in Beijing
+    assert "北京时间 2026-01-03 10:00 的采集失败（无法读取）" in failed.iloc[0]["message"]
+    assert "最近一次在北京时间 2026-01-03 10:00" in silent.iloc[0]["message"]
 
 
 def monthly(code: str, dept: int = 1, freq: str = "monthly", source: str = "catalog") -> tuple:
@@ -229,3 +232,9 @@ def test_case_on_time_drop_is_a_citizen_signal():
     out = out[out["kind"] == "cross_signal"]
     assert list(zip(out["subject"], out["day"])) == [("dept:1", date(2026, 5, 1))]
     assert "2026-04 办件按时办结率 80.0%（此前 3 个月 95.0%）" in out.iloc[0]["message"]
+
+
+def test_a_store_without_departments_detects_nothing_and_does_not_fail():
+    checked = days(D0, 3)
+    out = detect(inputs(D0, checked[-1], departments=frame("departments")), checked, RULES)
+    assert out.empty

@@ -168,7 +168,7 @@ def test_cli(city, db_url):
     body = json.loads(out.stdout)
     assert body["period"] == "2026-Q2" and [d["部门"] for d in body["departments"]] == ["市数据局", "市人社局", "甲区"]
     out = run_cli(db_url, "score", "--period", "2026", "--category", "区县", "--format", "csv")
-    assert out.returncode == 0 and out.stdout.splitlines()[1].startswith("区县,1,甲区,")
+    assert out.returncode == 0 and out.stdout.splitlines()[1].startswith("区县,1,1–1,甲区,")  # 排名, 排名区间, 部门
     out = run_cli(db_url, "explain", "--dept", "市人社局", "--period", "2026", "--as-of", "2026-11-20")
     assert out.returncode == 0 and "【提分清单】" in out.stdout and "答复共享申请 Q2" in out.stdout
     out = run_cli(
