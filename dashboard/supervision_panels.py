@@ -30,8 +30,8 @@ CLEAR_KEY = "supervision_clear"
 
 def act(engine: Engine, label: str, fn, clear: dict[str, object] | None = None) -> None:
     """Run one write in its own transaction; a refusal is shown in the data layer's words.
-    After a success the form fields in `clear` (key → empty value) start empty on the next run
-    (see clear_forms), so the same item is not sent twice."""
+    After a success the session keys in `clear` (key → value to start with) are set on the next
+    run (see clear_forms), so a form starts empty and the same item is not sent twice."""
     try:
         with engine.begin() as conn:
             fn(conn)

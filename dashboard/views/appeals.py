@@ -120,7 +120,9 @@ if viewer.role == "department" and viewer.dept_id is not None:
             format_func=lambda i: f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}",
         )
     reason = st.text_area("申诉理由", key="ap_new_reason")
-    files = evidence_uploader("佐证材料", key="ap_new_files")
+    # a file uploader cannot be emptied through session state: a new key after each appeal starts it empty
+    upload_round = st.session_state.get("ap_upload_round", 0)
+    files = evidence_uploader("佐证材料", key=f"ap_new_files_{upload_round}")
     if st.button("提交申诉", type="primary", key="ap_file"):
         rows = [evidence.loc[i, ["item_type", "item_key", "label"]].to_dict() for i in picked]
         uploads = [(f.name, f.getvalue()) for f in files or []]
@@ -137,5 +139,5 @@ if viewer.role == "department" and viewer.dept_id is not None:
                 evidence=rows,
                 files=uploads,
             ),
-            clear={"ap_new_rows": [], "ap_new_reason": ""},
+            clear={"ap_new_rows": [], "ap_new_reason": "", "ap_upload_round": upload_round + 1},
         )

@@ -210,10 +210,11 @@ def test_appeal_window_offers_open_periods_and_inspector_exemption(app, dashboar
     rows = at.multiselect(key="ap_new_rows")
     rows.select(next(o for o in rows.options if "WJ-001" in o)).run()
     at.text_area(key="ap_new_reason").input("该资源已于 9 月停用")
-    at.file_uploader(key="ap_new_files").set_value([("停用通知.pdf", PDF, "application/pdf")]).run()
+    at.file_uploader(key="ap_new_files_0").set_value([("停用通知.pdf", PDF, "application/pdf")]).run()
     at.button(key="ap_file").click().run()
     assert not at.error, [e.value for e in at.error]
     assert at.text_area(key="ap_new_reason").value == ""
+    assert at.file_uploader(key="ap_new_files_1").value == []  # a fresh, empty upload field
     dept = Viewer("x", "department", dept_id=health)
     with get_engine().connect() as conn:
         (appeal_id,) = [a["id"] for a in appeals.list_appeals(conn, dept)]
