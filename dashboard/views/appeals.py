@@ -65,6 +65,8 @@ if filed:
         appeal = appeals.get_appeal(conn, viewer, chosen)
     st.caption(f"状态：{APPEAL_STATES[appeal['state']]}")
     st.markdown(f"**申诉理由**：{appeal['reason']}")
+    if appeal["state"] != "pending":
+        st.markdown(f"**复核结论**：{DECISIONS[appeal['effect'] or 'reject']}；**复核意见**：{appeal['review_reason']}")
     if appeal["evidence"]:
         st.dataframe(
             pd.DataFrame(

@@ -226,6 +226,7 @@ def test_appeal_window_offers_open_periods_and_inspector_exemption(app, dashboar
     inspector.text_area(key="ap_reason").input("停用有文件为证")
     inspector.button(key="ap_review").click().run()
     assert not inspector.error, [e.value for e in inspector.error]
+    assert "复核结论**：采纳（豁免）；**复核意见**：停用有文件为证" in "\n".join(m.value for m in inspector.markdown)
     with get_engine().connect() as conn:
         assert appeals.get_appeal(conn, dept, appeal_id)["state"] == "accepted"
         assert list(appeals.exemptions(conn, 2026)["item_key"]) == ["WJ-001"]

@@ -172,6 +172,7 @@ def test_issue_rectify_return_close_appeal_and_notice(pinned_server, browser, tm
     fill(ip, "复核意见", "停用通知不能说明 11 月数据有误")
     click(ip, "提交复核结论")
     expect(ip.get_by_test_id("stDataFrame").first).to_contain_text("驳回", timeout=TIMEOUT_MS)
+    ip.get_by_text("复核意见：停用通知不能说明 11 月数据有误").wait_for()
     shot(ip, "loop_09_inspector_reviews")
 
     engine = make_engine(url)
