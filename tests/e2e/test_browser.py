@@ -170,9 +170,10 @@ def test_leader_ranking_department_and_excel(server, browser, tmp_path):
     saved = tmp_path / "ranking.xlsx"
     download.value.save_as(saved)
     sheet = openpyxl.load_workbook(saved)["排名"]
-    rows = {r[2]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["市公安局"][4] == 92.5 and rows["市公安局"][5] == "优秀"
-    assert rows["市卫健委"][0] == 3
+    header = [c.value for c in sheet[1]]  # read by column name: the ranking gains columns (排名区间)
+    rows = {r["部门"]: r for r in (dict(zip(header, v)) for v in sheet.iter_rows(min_row=2, values_only=True))}
+    assert rows["市公安局"]["总分"] == 92.5 and rows["市公安局"]["等次"] == "优秀"
+    assert rows["市卫健委"]["排名"] == 3
     engine = make_engine(url)
     with engine.connect() as conn:
         audit = conn.execute(
