@@ -9,6 +9,7 @@ import pytest
 from dashboard import charts
 from dashboard.colours import AA_NORMAL, FALL_TEXT, RISE_TEXT, contrast_ratio, luminance, text_colour, tier_style
 from dashboard.format import BAND_COLOURS, band_legend, styled_numbers
+from dashboard.layout import CAPTION_TEXT
 from data.vocabulary import TIER_COLOURS
 from metrics.scheme import load_scheme
 
@@ -69,3 +70,8 @@ def test_scorecard_prints_two_decimals_in_a_readable_colour_per_band():
         "达到良好线": ("#000000", ["87.50"]),
     }
     assert all(t.hovertemplate.startswith("部门：%{y}<br>指标：%{x}<br>得分：") for t in fig.data)
+
+
+def test_caption_grey_passes_aa_where_streamlits_does_not():
+    assert contrast_ratio("#828180", "#ffffff") == pytest.approx(3.88, abs=0.01)
+    assert contrast_ratio(CAPTION_TEXT, "#ffffff") >= AA_NORMAL
