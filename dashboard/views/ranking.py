@@ -36,20 +36,20 @@ from metrics.honours import honour_lists
 
 DEPARTMENT_PAGE = "views/department.py"
 
-GRID_WIDTHS = {"排名": 44, RANK_SPAN: 52, "变化": 44, "部门": 130, "总分": 64, "等次": 48, "加分": 48, "扣分": 48}
-SHORT_HEADERS = {RANK_SPAN: "区间", "一票否决": "否决", "上期总分": "上期分", "上期排名": "上期名次"}
+GRID_WIDTHS = {"排名": 44, RANK_SPAN: 52, "变化": 44, "部门": None, "总分": 64, "等次": 48, "加分": 48, "扣分": 48}
+SHORT_HEADERS = {RANK_SPAN: "区间", "一票否决": "否决", "上期排名": "上期名次"}
 
 
 def grid_columns(table) -> dict:
-    """Widths and short headers that fit the table into a 1280 px laptop screen; the full
-    header is the column's tooltip, and the exports keep the full names."""
+    """Widths and short headers that fit the table into a 1280 px laptop screen (部门 sized
+    to its longest name); the full header is the column's tooltip, and the exports keep the
+    full names."""
     config = {}
     for column in table.columns:
         config[column] = st.column_config.Column(
             SHORT_HEADERS.get(column, column),
             width=GRID_WIDTHS.get(column, 68 if column != PART_YEAR else 120),
             help=RANK_SPAN_HELP if column == RANK_SPAN else (column if column in SHORT_HEADERS else None),
-            pinned=True if column == "部门" else None,
         )
     return config
 
@@ -91,7 +91,8 @@ tiers = keep.multiselect("按等次筛选", [*TIERS, NO_DATA], placeholder="全�
 matched = search_ranking(table, search, tiers).to_numpy()
 shown_ranking = ranking[matched].reset_index(drop=True)
 shown_table = table[matched].reset_index(drop=True)
-hidden = {"类别"} | ({"一票否决"} if not (table["一票否决"] == "是").any() else set())
+# 上期总分 stays in the exports and the 进退步 tab; 一票否决 shows only when someone is vetoed
+hidden = {"类别", "上期总分"} | ({"一票否决"} if not (table["一票否决"] == "是").any() else set())
 styler = (
     shown_table.style.map(tier_style, subset=["等次"])
     .map(score_style(scheme.tiers), subset=["总分"])
@@ -111,7 +112,7 @@ selection = st.dataframe(
 )
 if shown_table.empty:
     st.caption("没有符合搜索和筛选条件的部门。")
-st.caption(f"点击表头可排序，点击一行打开部门详情。{RANK_SPAN}：{RANK_SPAN_HELP}")
+st.caption(f"点击表头可排序，点击一行打开部门详情；上期总分见“进退步”和导出。{RANK_SPAN}：{RANK_SPAN_HELP}")
 
 
 def open_department(dept_id: int) -> None:
