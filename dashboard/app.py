@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.alert_badge import ALERT_PAGES, alert_title
 from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, login_page, session_viewer
 from dashboard.inbox import INBOX_PAGE, inbox_title
+from dashboard.layout import readable_text
 from data.viewer import Viewer
 
 
@@ -31,6 +32,7 @@ def pages_for(viewer: Viewer) -> dict[str, list]:
 
 
 st.set_page_config(page_title="跑办督考台", page_icon=":material/fact_check:", layout="wide")
+readable_text()
 viewer = session_viewer()
 if viewer is None:
     page = st.navigation([st.Page(login_page, title="登录", url_path="login")], position="hidden")

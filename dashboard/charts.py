@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.colours import text_colour
 from dashboard.format import (
     BAND_COLOURS,
     NO_DATA,
@@ -24,47 +25,51 @@ def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
     return fig
 
 
+BAND_NAMES = {"green": "达到良好线", "yellow": "达到一般线", "red": "低于一般线", "grey": NO_DATA}
+
+
 def scorecard(indicators: pd.DataFrame, order: list[str], scheme: Scheme) -> go.Figure:
-    """DHIS2-like scorecard: departments × indicators, coloured by the scheme's tier thresholds."""
+    """DHIS2-like scorecard: departments × indicators, coloured by the scheme's tier thresholds.
+    One trace per band, so each band's numbers take the text colour that is readable on it."""
     keys = [k for k in scheme.indicators if k in set(indicators["key"])]
     labels = [indicator_label(scheme, k) for k in keys]
-    z, text = [], []
+    bands, text = [], []
     for dept in order:
         rows = indicators[indicators["department"] == dept].set_index("key")
-        z_row, t_row = [], []
+        b_row, t_row = [], []
         for k in keys:
-            if k not in rows.index:
-                z_row.append(0)
-                t_row.append(NO_DATA)
-                continue
-            r = rows.loc[k]
-            band = score_band(r["score"], r["status"], scheme.tiers)
-            z_row.append(BAND_ORDER.index(band))
-            t_row.append(NO_DATA if band == "grey" else f"{float(r['score']):.1f}")
-        z.append(z_row)
+            r = rows.loc[k] if k in rows.index else None
+            band = "grey" if r is None else score_band(r["score"], r["status"], scheme.tiers)
+            b_row.append(band)
+            t_row.append(NO_DATA if band == "grey" else f"{float(r['score']):.2f}")
+        bands.append(b_row)
         text.append(t_row)
-    scale = []
-    for n, band in enumerate(BAND_ORDER):
-        scale += [[n / len(BAND_ORDER), BAND_COLOURS[band]], [(n + 1) / len(BAND_ORDER), BAND_COLOURS[band]]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
+    fig = go.Figure()
+    for band in BAND_ORDER:
+        mask = [[b == band for b in row] for row in bands]
+        if not any(map(any, mask)):
+            continue
+        colour = BAND_COLOURS[band]
+        fig.add_heatmap(
+            z=[[1 if m else None for m in row] for row in mask],
             x=labels,
             y=order,
-            text=text,
+            text=[[t if m else "" for t, m in zip(trow, mrow)] for trow, mrow in zip(text, mask)],
             texttemplate="%{text}",
-            zmin=-0.5,
-            zmax=3.5,
-            colorscale=scale,
+            textfont=dict(color=text_colour(colour)),
+            colorscale=[[0, colour], [1, colour]],
             showscale=False,
+            hoverongaps=False,
             xgap=2,
             ygap=2,
-            hovertemplate="%{y}<br>%{x}：%{text}<extra></extra>",
+            name=BAND_NAMES[band],
+            hovertemplate=f"部门：%{{y}}<br>指标：%{{x}}<br>得分：%{{text}}（{BAND_NAMES[band]}）<extra></extra>",
         )
+    fig.update_yaxes(autorange="reversed", automargin=True, type="category", categoryorder="array", categoryarray=order)
+    fig.update_xaxes(
+        side="top", tickangle=-30, automargin=True, type="category", categoryorder="array", categoryarray=labels
     )
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(side="top", tickangle=-30)
-    return _layout(fig, max(260, 34 * len(order) + 120))
+    return _layout(fig, max(260, 34 * len(order) + 120), hoverlabel=dict(font=FONT))
 
 
 def distribution(totals: list[float], tiers: dict[str, float], you: float | None = None) -> go.Figure:

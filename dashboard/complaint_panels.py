@@ -57,8 +57,11 @@ def ticket_rows(tickets: pd.DataFrame) -> pd.DataFrame:
     return shown.rename(columns=TICKET_LABELS)
 
 
+COMPLAINTS_ANCHOR = "complaints"
+
+
 def complaints_section(viewer: Viewer, dept_id: int, period: Period, history: pd.DataFrame, file_stem: str) -> None:
-    st.subheader("投诉工单")
+    st.subheader("投诉工单", anchor=COMPLAINTS_ANCHOR)
     first = add_months(period.end.replace(day=1), -11)
     counts = read(complaints.tickets_by_month, viewer, dept_id, first, period.end)
     rates = monthly_rates(viewer, dept_id, first, history, period.year)

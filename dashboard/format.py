@@ -142,3 +142,19 @@ def founded_note(name: str, active_from, period: Period) -> str | None:
 def fault_labels() -> dict[str, str]:
     """The fault code dictionary the settings point at (PAOBAN_FAULT_CODES)."""
     return load_fault_labels(get_settings().fault_codes_file)
+
+
+def styled_numbers(styler, frame: pd.DataFrame):
+    """Counts as whole numbers and scores with 2 decimals in a Styler's display text, while
+    the cells keep their numbers, so a header click sorts 10 after 9, not after 1."""
+    counts = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
+    scores = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    return styler.format("{:d}", subset=counts, na_rep="").format("{:.2f}", subset=scores, na_rep=NO_DATA)
+
+
+def band_legend(tiers: dict[str, float]) -> str:
+    """The heat map's legend with the scheme's thresholds."""
+    good, fair = f"{tiers['good']:g}", f"{tiers['fair']:g}"
+    return (
+        f"绿色：得分 ≥ {good}（良好线）；黄色：{fair} ≤ 得分 < {good}（一般线）；红色：得分 < {fair}；灰色：{NO_DATA}。"
+    )

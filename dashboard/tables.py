@@ -188,3 +188,12 @@ def problem_lines(indicators: pd.DataFrame, evidence: pd.DataFrame, scheme: Sche
             line += f"，涉及问题 {count} 项"
         lines.append(line + "。")
     return lines
+
+
+def search_ranking(table: pd.DataFrame, text: str, tiers: list[str]) -> pd.Series:
+    """Rows of a ranking table whose 部门 contains the text and whose 等次 is among the tiers
+    (no tier chosen: every tier)."""
+    text = text.strip()
+    by_name = table["部门"].str.contains(text, regex=False) if text else True
+    by_tier = table["等次"].isin(tiers) if tiers else True
+    return pd.Series(by_tier & by_name, index=table.index, dtype=bool)

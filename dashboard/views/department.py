@@ -4,9 +4,10 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import current_viewer
-from dashboard.complaint_panels import complaints_section
+from dashboard.complaint_panels import COMPLAINTS_ANCHOR, complaints_section
 from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import category_label, fault_labels, founded_note, scheme_for
+from dashboard.layout import anchor_list, compact_page
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
@@ -16,7 +17,17 @@ from data.clock import to_local_series
 from data.viewer import AccessDenied
 from data.vocabulary import fault_label
 
+SECTIONS = {
+    "指标": "indicators",
+    "计算说明": "explanations",
+    "问题清单": "evidence",
+    "接口调用": "calls",
+    "投诉工单": COMPLAINTS_ANCHOR,
+    "月度总分走势": "trend",
+}
+
 viewer = current_viewer()
+compact_page()
 st.title("部门详情")
 shown = period_picker(viewer, "department")
 if shown is None:
@@ -71,14 +82,15 @@ if own.empty:
     )
     st.stop()
 score_header(own.iloc[0], dept["name"], period)
+anchor_list(SECTIONS)
 
 indicators = read(queries.indicator_scores, viewer, snapshot_id, dept_id=dept["dept_id"])
 peers = read(queries.indicator_distribution, viewer, snapshot_id, dept["category"])
 history = read(queries.indicator_history, viewer, dept["dept_id"], "month", period.year)
-st.subheader("指标")
+st.subheader("指标", anchor="indicators")
 indicator_cards(indicators, peers, history, scheme)
 
-st.subheader("计算说明")
+st.subheader("计算说明", anchor="explanations")
 explanations(indicators, scheme)
 
 evidence = read(queries.evidence, viewer, snapshot_id, dept_id=dept["dept_id"])
@@ -86,7 +98,7 @@ evidence_rows = evidence_table(evidence, scheme, {dept["dept_id"]: dept["name"]}
 faults = read(queries.top_fault_codes, viewer, dept["dept_id"], period)
 failed = read(queries.failed_calls, viewer, dept["dept_id"], period)
 file_stem = f"{dept['name']}_{period.key}"
-st.subheader("问题清单（证据）")
+st.subheader("问题清单（证据）", anchor="evidence")
 st.caption("以下条目是得分扣减的依据，来自本期评分快照。")
 groups = evidence_groups(evidence)
 for n, (title, rows) in enumerate(groups.items()):
@@ -103,7 +115,7 @@ for n, (title, rows) in enumerate(groups.items()):
             wide=("详情",),
         )
 
-st.subheader("接口调用")
+st.subheader("接口调用", anchor="calls")
 days = read(queries.failures_by_day, viewer, dept["dept_id"], period)
 labels = fault_labels()
 fault_rows = faults.assign(
@@ -169,7 +181,7 @@ else:
 
 complaints_section(viewer, dept["dept_id"], period, history, file_stem)
 
-st.subheader("月度总分走势")
+st.subheader("月度总分走势", anchor="trend")
 trend = read(queries.dept_history, viewer, dept["dept_id"], "month", period.year)
 if trend.empty:
     st.caption("本年度还没有月度得分。")

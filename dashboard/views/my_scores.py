@@ -7,6 +7,7 @@ from dashboard.alert_panels import alert_section
 from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import category_label, founded_note, missing, scheme_for
+from dashboard.layout import compact_page
 from dashboard.panels import explanations, indicator_cards, score_header
 from dashboard.reads import read, store_url
 from dashboard.tables import gain_table, indicator_table
@@ -15,6 +16,7 @@ from data import alert_queries, queries
 from data.db import get_engine
 
 viewer = current_viewer()
+compact_page()
 st.title("我的得分")
 if viewer.role != "department" or viewer.dept_id is None:
     st.warning("本页供部门联络员查看本部门得分；您的账号未绑定部门。")

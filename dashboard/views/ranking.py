@@ -4,11 +4,22 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import current_viewer
+from dashboard.colours import change_style, score_style, tier_style
 from dashboard.documents import DOCX_MIME, Signature, bulletin
 from dashboard.exports import XLSX_MIME, workbook
-from dashboard.format import NO_DATA, RANK_SPAN, RANK_SPAN_HELP, category_label, scheme_for
+from dashboard.format import (
+    NO_DATA,
+    PART_YEAR,
+    RANK_SPAN,
+    RANK_SPAN_HELP,
+    band_legend,
+    category_label,
+    scheme_for,
+    styled_numbers,
+)
+from dashboard.layout import compact_page
 from dashboard.reads import read
-from dashboard.tables import indicator_table, problem_lines, ranking_table
+from dashboard.tables import indicator_table, problem_lines, ranking_table, search_ranking
 from dashboard.widgets import (
     category_picker,
     csv_download,
@@ -20,14 +31,35 @@ from dashboard.widgets import (
 from data import queries
 from data.clock import local_today
 from data.settings import get_settings
-from data.vocabulary import TIER_COLOURS, TIERS
+from data.vocabulary import TIERS
 from metrics.honours import honour_lists
 
 DEPARTMENT_PAGE = "views/department.py"
 
+GRID_WIDTHS = {"排名": 44, RANK_SPAN: 52, "变化": 44, "部门": None, "总分": 64, "等次": 48, "加分": 48, "扣分": 48}
+SHORT_HEADERS = {RANK_SPAN: "区间", "一票否决": "否决", "上期排名": "上期名次"}
+
+
+def grid_columns(table) -> dict:
+    """Widths and short headers that fit the table into a 1280 px laptop screen (部门 sized
+    to its longest name); the full header is the column's tooltip, and the exports keep the
+    full names."""
+    config = {}
+    for column in table.columns:
+        config[column] = st.column_config.Column(
+            SHORT_HEADERS.get(column, column),
+            width=GRID_WIDTHS.get(column, 68 if column != PART_YEAR else 120),
+            help=RANK_SPAN_HELP if column == RANK_SPAN else (column if column in SHORT_HEADERS else None),
+        )
+    return config
+
+
 viewer = current_viewer()
+compact_page()
 st.title("排名总览")
-shown = period_picker(viewer, "ranking")
+when, which = st.columns([3, 1])
+with when:
+    shown = period_picker(viewer, "ranking")
 if shown is None:
     st.stop()
 period = shown.period
@@ -35,7 +67,8 @@ snapshot_id = shown.snapshot_id
 scheme = scheme_for(period.year)
 label = period.label
 everyone = read(queries.ranking, viewer, snapshot_id)
-category = category_picker("ranking_category", set(everyone["category"]))
+with which:
+    category = category_picker("ranking_category", set(everyone["category"]))
 period_caption(viewer, shown)
 if no_data(shown):
     st.stop()
@@ -52,37 +85,34 @@ cols[1].metric("平均分", f"{scored['total'].mean():.2f}" if len(scored) else 
 for col, tier in zip(cols[2:], TIERS):
     col.metric(tier, int((ranking["tier"] == tier).sum()))
 
-
-def tier_style(value):
-    colour = TIER_COLOURS.get(value)
-    return f"background-color: {colour}; color: white; font-weight: bold" if colour else ""
-
-
-def change_style(value):
-    if str(value).startswith("↑"):
-        return "color: #1a9850; font-weight: bold"
-    if str(value).startswith("↓"):
-        return "color: #d73027; font-weight: bold"
-    return ""
-
-
-st.subheader("排名")
+find, keep = st.columns([1, 2])
+search = find.text_input("搜索部门", placeholder="输入部门名称的一部分", key="ranking_search")
+tiers = keep.multiselect("按等次筛选", [*TIERS, NO_DATA], placeholder="全部等次", key="ranking_tiers")
+matched = search_ranking(table, search, tiers).to_numpy()
+shown_ranking = ranking[matched].reset_index(drop=True)
+shown_table = table[matched].reset_index(drop=True)
+# 上期总分 stays in the exports and the 进退步 tab; 一票否决 shows only when someone is vetoed
+hidden = {"类别", "上期总分"} | ({"一票否决"} if not (table["一票否决"] == "是").any() else set())
+styler = (
+    shown_table.style.map(tier_style, subset=["等次"])
+    .map(score_style(scheme.tiers), subset=["总分"])
+    .map(change_style, subset=["变化"])
+)
 selection = st.dataframe(
-    table.style.map(tier_style, subset=["等次"]).map(change_style, subset=["变化"]).format(precision=2),
+    styled_numbers(styler, shown_table),
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
-    column_order=[c for c in table.columns if c != "类别"],
+    column_order=[c for c in shown_table.columns if c not in hidden],
     placeholder=NO_DATA,
-    height=min(35 * (len(table) + 1) + 3, 740),
+    height=min(35 * (len(shown_table) + 1) + 3, 740),
     key="ranking_table",
-    column_config={
-        "总分": st.column_config.ProgressColumn("总分", min_value=0, max_value=100, format="%.2f"),
-        RANK_SPAN: st.column_config.TextColumn(RANK_SPAN, help=RANK_SPAN_HELP),
-    },
+    column_config=grid_columns(shown_table),
 )
-st.caption(f"{RANK_SPAN}：{RANK_SPAN_HELP}")
+if shown_table.empty:
+    st.caption("没有符合搜索和筛选条件的部门。")
+st.caption(f"点击表头可排序，点击一行打开部门详情；上期总分见“进退步”和导出。{RANK_SPAN}：{RANK_SPAN_HELP}")
 
 
 def open_department(dept_id: int) -> None:
@@ -92,7 +122,7 @@ def open_department(dept_id: int) -> None:
 
 chosen_rows = selection.selection.rows if selection else []
 if chosen_rows:
-    open_department(int(ranking.iloc[chosen_rows[0]]["dept_id"]))
+    open_department(int(shown_ranking.iloc[chosen_rows[0]]["dept_id"]))
 pick, open_col = st.columns([3, 1], vertical_alignment="bottom")
 names = dict(zip(ranking["dept_id"], ranking["department"]))
 target = pick.selectbox(
@@ -174,7 +204,7 @@ with c3:
 
 heat, spread, moved = st.tabs(["计分卡", "总分分布", "进退步"])
 with heat:
-    st.caption("绿色：达到良好线；黄色：达到一般线；红色：低于一般线；灰色：无数据。")
+    st.caption(band_legend(scheme.tiers))
     if indicators.empty:
         st.caption("本期没有指标得分。")
     else:
