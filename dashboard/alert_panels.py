@@ -5,7 +5,6 @@ The data layer decides who may do what; these blocks only ask it."""
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy.engine import Engine
 
@@ -49,12 +48,6 @@ def alert_table(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
         },
         columns=["编号", "级别", "类型", "对象", "状态", "首次出现", "最近出现", "说明"],
     )
-
-
-def trend_chart(trend: pd.DataFrame) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=trend["day"], y=trend["open"], mode="lines+markers", name="未解决预警"))
-    fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="未解决预警（条）")
-    return fig
 
 
 def alert_section(engine: Engine, viewer: Viewer, frame: pd.DataFrame, names: dict[int, str], key: str) -> None:

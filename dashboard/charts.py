@@ -310,3 +310,19 @@ def complaints_per_month(counts: pd.DataFrame, per_10k: pd.DataFrame) -> go.Figu
     )
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
     return _layout(fig, 320)
+
+
+def open_alerts(trend: pd.DataFrame) -> go.Figure:
+    """Open alerts per day, dates written the Chinese way (Plotly's own ticks are English)."""
+    fig = go.Figure(
+        go.Scatter(
+            x=trend["day"],
+            y=trend["open"],
+            mode="lines+markers",
+            name="未解决预警",
+            hovertemplate="%{x|%Y年%m月%d日}：未解决 %{y} 条<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickformat="%m月%d日")
+    fig.update_yaxes(title="未解决预警（条）", rangemode="tozero")
+    return _layout(fig, 260)

@@ -4,7 +4,8 @@ evidence, 确认 / 解决, the department page at that day, and 转为督办事�
 
 import streamlit as st
 
-from dashboard.alert_panels import alert_section, trend_chart
+from dashboard import charts
+from dashboard.alert_panels import alert_section
 from dashboard.auth import current_viewer
 from dashboard.reads import read, store_url
 from data import alert_queries, queries
@@ -42,7 +43,7 @@ with engine.connect() as conn:
     shown = alert_queries.alerts(conn, viewer, kinds=kinds, states=states, dept_id=dept, health=False)
 
 st.subheader("未解决预警走势")
-st.plotly_chart(trend_chart(trend), width="stretch", key="alerts_trend")
+st.plotly_chart(charts.open_alerts(trend), width="stretch", key="alerts_trend")
 st.subheader("预警列表")
 if shown.empty:
     st.info("没有符合条件的预警。")

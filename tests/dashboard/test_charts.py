@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from dashboard import charts
@@ -39,3 +41,9 @@ def test_sparkline_dashes_the_running_period():
     closed, running = charts.sparkline(history).data
     assert list(closed.x) == ["2026-09", "2026-10"] and list(running.x) == ["2026-10", "2026-11"]
     assert running.line.dash == "dash"
+
+
+def test_open_alerts_writes_dates_the_chinese_way():
+    fig = charts.open_alerts(pd.DataFrame({"day": [date(2026, 11, 1), date(2026, 11, 2)], "open": [3, 5]}))
+    assert fig.layout.xaxis.tickformat == "%m月%d日"
+    assert list(fig.data[0].y) == [3, 5] and "未解决" in fig.data[0].hovertemplate
