@@ -9,9 +9,10 @@ import pandas as pd
 
 from data.alert_inputs import AlertInputs
 from metrics.alerts import load_rules
+from tests.metrics.builders import COLUMNS as PERIOD_COLUMNS
 
-COLUMNS = {
-    "departments": {"dept_id": "int64", "name": "object", "category": "object", "active_from": "datetime64[ns]"},
+COLUMNS = {  # the period inputs' columns where the alert inputs share them (tests/metrics/builders.py)
+    "departments": PERIOD_COLUMNS["departments"],
     "service_days": {
         "day": "datetime64[ns]",
         "provider_dept_id": "int64",
@@ -19,43 +20,16 @@ COLUMNS = {
         "calls": "int64",
         "failures": "int64",
     },
-    "resources": {
-        "resource_code": "object",
-        "name": "object",
-        "provider_dept_id": "int64",
-        "share_type": "object",
-        "update_frequency": "object",
-        "mounted": "bool",
-        "service_code": "object",
-        "registered_at": "datetime64[ns]",
-        "last_updated_at": "datetime64[ns]",
-        "first_seen_at": "datetime64[ns]",
-        "update_note": "object",
-        "source": "object",
-    },
-    "updates": {
-        "resource_code": "object",
-        "updated_at": "datetime64[ns]",
-        "recorded_at": "datetime64[ns]",
-        "source": "object",
-    },
-    "first_updates": {"resource_code": "object", "first_update": "datetime64[ns]"},
+    "resources": {**PERIOD_COLUMNS["resources"], "source": "object"},
+    "updates": {**PERIOD_COLUMNS["updates"], "recorded_at": "datetime64[ns]", "source": "object"},
+    "first_updates": PERIOD_COLUMNS["first_updates"],
     "complaints": {
         "dept_id": "int64",
         "received_at": "datetime64[ns]",
         "closed_at": "datetime64[ns]",
         "satisfaction": "object",
     },
-    "office": {
-        "dept_id": "int64",
-        "month": "datetime64[ns]",
-        "cases_received": "int64",
-        "cases_completed": "int64",
-        "cases_on_time": "int64",
-        "cases_online": "int64",
-        "reviews_good": "int64",
-        "reviews_bad": "int64",
-    },
+    "office": PERIOD_COLUMNS["office"],
     "runs": {
         "source": "object",
         "started_at": "datetime64[ns]",
