@@ -12,21 +12,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from data.vocabulary import STANDARD_FREQUENCIES
+from data.vocabulary import FREQUENCY_LABELS, STANDARD_FREQUENCIES
 from metrics.scheme import SchemeError
 from metrics.scheme_text import FIELD_LABELS, apply_setting, setting, tidy, with_setting
 
 PREFIX = "se:"
 LINK_KEY = "se_link"
 DIRECTIONS = {"higher": "越高越好", "lower": "越低越好"}
-FREQUENCY_NAMES = {
-    "daily": "每日",
-    "weekly": "每周",
-    "monthly": "每月",
-    "quarterly": "每季度",
-    "half_yearly": "每半年",
-    "yearly": "每年",
-}
 
 
 @dataclass(frozen=True)
@@ -177,7 +169,7 @@ class Form:
             st.markdown("**数据更新宽限天数**")
             self.error_at("grace_days")
             for k in STANDARD_FREQUENCIES:
-                self.field(f"grace_days.{k}", f"{FREQUENCY_NAMES.get(k, k)}更新")
+                self.field(f"grace_days.{k}", f"{FREQUENCY_LABELS.get(k, k)}更新")
         with right:
             st.markdown("**等次**")
             self.error_at("tiers")
