@@ -16,15 +16,19 @@ from sqlalchemy import insert, select
 from collectors.alert_check import check_alerts
 from data.clock import local_today
 from data.db import make_engine
+from data.migrate import upgrade
 from data.models import Alert, AlertEvent, ExchangeDaily
 from data.users import create_user
+from tests.dashboard import score_fixture
 from tests.e2e.test_browser import (  # noqa: F401  (browser: the fixture)
+    CHROMIUM,
     PASSWORD,
     REPO,
     browser,
-    dashboard_server,
+    free_port,
     logged_in,
     shot,
+    wait_healthy,
     wait_idle,
 )
 
@@ -74,22 +78,54 @@ def _days(engine, dept_id: int, failing: set[int]) -> None:
         )
 
 
-def _outages(engine, fx) -> None:
-    """市卫健委 down for the last two days and 市公安局 yesterday, checked day by day."""
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """The dashboard fixture, 市卫健委 down for the last two days and 市公安局 yesterday, checked;
+    the dashboard served from it."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium not installed (make system-deps)")
+    tmp = tmp_path_factory.mktemp("alerts_e2e")
+    url = f"sqlite:///{tmp / 'paoban.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    fx = score_fixture.load(engine)
     with engine.begin() as conn:
         create_user(conn, "duch", "inspector", PASSWORD, actor="e2e")
+        create_user(conn, "root", "admin", PASSWORD, actor="e2e")
+        create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
     _days(engine, fx.dept["市卫健委"], failing={1, 2})
     _days(engine, fx.dept["市公安局"], failing={1})
     for back in (2, 1):
         check_alerts(engine, day=TODAY - timedelta(days=back))
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """The dashboard fixture with those outages, served."""
-    tmp = tmp_path_factory.mktemp("alerts_e2e")
-    with dashboard_server(tmp, prepare=_outages) as (base, url):
+    engine.dispose()
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp)}
+    log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - the server outlives this block; closed in finally
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--server.headless=true",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, proc)
         yield base, url, tmp
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 def pick(page, label: str, option: str) -> None:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,12 +65,9 @@ def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None
 
 
 @contextmanager
-def dashboard_server(
-    tmp: Path, launcher: tuple[str, ...] = ("-m", "dashboard"), prepare: Callable | None = None, **env_extra: str
-):
+def dashboard_server(tmp: Path, launcher: tuple[str, ...] = ("-m", "dashboard"), **env_extra: str):
     """The real launcher (or a wrapper of it, such as tests/e2e/pinned_dashboard.py) on a free
-    loopback port, against a temp store holding the fixture (and what `prepare(engine, fixture)`
-    adds before the server starts); yields (base URL, store URL)."""
+    loopback port, against a temp store holding the fixture; yields (base URL, store URL)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium not installed (make system-deps)")
     url = f"sqlite:///{tmp / 'paoban.db'}"
@@ -83,8 +79,6 @@ def dashboard_server(
         create_user(conn, "root", "admin", PASSWORD, actor="e2e")
         create_user(conn, "inspector", "inspector", PASSWORD, actor="e2e")
         create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
-    if prepare is not None:
-        prepare(engine, fx)
     engine.dispose()
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp), **env_extra}
