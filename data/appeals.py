@@ -256,13 +256,15 @@ def _adjust(conn: Connection, viewer: Viewer, appeal: dict, kind: str | None, po
     ).scalar_one()
 
 
+EXEMPTION_COLUMNS = ["dept_id", "indicator", "item_type", "item_key", "appeal_id"]
+
+
 def exemptions(conn: Connection, year: int, as_at: datetime | None = None) -> pd.DataFrame:
     """The year's exemptions (those recorded by `as_at`, to recompute an earlier version), the
     frame metrics drops from its inputs (not viewer-scoped: an input)."""
-    cols = ["dept_id", "indicator", "item_type", "item_key", "appeal_id"]
-    stmt = select(*[_ex.c[c] for c in cols]).where(_ex.c.year == year)
+    stmt = select(*[_ex.c[c] for c in EXEMPTION_COLUMNS]).where(_ex.c.year == year)
     if as_at is not None:
         stmt = stmt.where(_ex.c.created_at <= as_at)
     rows = conn.execute(stmt.order_by(_ex.c.id)).mappings().all()
-    frame = pd.DataFrame([dict(r) for r in rows], columns=cols)
+    frame = pd.DataFrame([dict(r) for r in rows], columns=EXEMPTION_COLUMNS)
     return frame.astype({"dept_id": "int64", "appeal_id": "int64"})

@@ -8,7 +8,7 @@ data are the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import BigInteger, String, and_, cast, func, or_, select, type_coerce
@@ -49,7 +49,18 @@ def typed_frame(
     stamps: Sequence[str] = (),
     bools: Sequence[str] = (),
 ) -> pd.DataFrame:
-    rows = conn.execute(stmt).all()
+    return typed_rows(conn.execute(stmt).all(), columns, ints, dates, stamps, bools)
+
+
+def typed_rows(
+    rows: Sequence[Sequence],
+    columns: Sequence[str],
+    ints: Sequence[str] = (),
+    dates: Sequence[str] = (),
+    stamps: Sequence[str] = (),
+    bools: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Rows (tuples in `columns` order) as a frame with the given columns typed, the rest objects."""
     values = list(zip(*rows)) if rows else [()] * len(columns)
     df = pd.DataFrame({name: pd.Series(list(v), dtype="object") for name, v in zip(columns, values)})
     for c in ints:
@@ -284,13 +295,24 @@ def office_kpis(conn: Connection, first_month: date, last_month: date) -> pd.Dat
     return typed_frame(conn, stmt, cols, ints=[c for c in cols if c != "month"], dates=("month",))
 
 
-def adjustments(conn: Connection, year: int, period_key: str | None) -> pd.DataFrame:
-    """Unrevoked adjustments of `year` recorded for `period_key` (None: for the whole year)."""
+ADJUSTMENT_COLUMNS = ["id", "dept_id", "kind", "points", "reason", "author", "created_at"]
+
+
+def adjustments(conn: Connection, year: int, period_key: str | None, as_at: datetime | None = None) -> pd.DataFrame:
+    """Unrevoked adjustments of `year` recorded for `period_key` (None: for the whole year); with
+    `as_at`, those in force at that moment (recorded by then and not yet revoked)."""
     t = ScoreAdjustment.__table__
     which = t.c.period_key.is_(None) if period_key is None else t.c.period_key == period_key
-    cols = ["id", "dept_id", "kind", "points", "reason", "author", "created_at"]
-    stmt = select(*[t.c[c] for c in cols]).where(t.c.year == year, which, t.c.revoked_at.is_(None)).order_by(t.c.id)
-    df = typed_frame(conn, stmt, cols, ints=["id", "dept_id"], stamps=["created_at"])
+    if as_at is None:
+        live = t.c.revoked_at.is_(None)
+    else:
+        live = and_(t.c.created_at <= as_at, or_(t.c.revoked_at.is_(None), t.c.revoked_at > as_at))
+    stmt = select(*[t.c[c] for c in ADJUSTMENT_COLUMNS]).where(t.c.year == year, which, live).order_by(t.c.id)
+    return typed_adjustments(conn.execute(stmt).all())
+
+
+def typed_adjustments(rows: Sequence[Sequence]) -> pd.DataFrame:
+    df = typed_rows(rows, ADJUSTMENT_COLUMNS, ints=["id", "dept_id"], stamps=["created_at"])
     df["points"] = pd.to_numeric(df["points"]).astype("float64")
     return df
 

@@ -627,7 +627,7 @@ class Exemption(SQLModel, table=True):
 
 class Publication(SQLModel, table=True):
     """One version of a yearly appraisal's publication: 草稿 → 公示中 → 已发布, with the scheme
-    text and the inputs digest it was computed from, so the version can be recomputed."""
+    text, exemptions, adjustments and inputs digest it was computed from, so it can be recomputed."""
 
     __tablename__ = "publication"
     __table_args__ = (UniqueConstraint("year", "version"),)
@@ -639,6 +639,9 @@ class Publication(SQLModel, table=True):
     input_digest: str = Field(max_length=64)
     scheme_text: str = Field(sa_column=Column(Text, nullable=False))
     scheme_digest: str = Field(max_length=64)
+    frozen_inputs: str = Field(
+        sa_column=Column(Text, nullable=False), description="JSON: exemptions and adjustments (data.publication_inputs)"
+    )
     note: str | None = Field(default=None, sa_column=Column(Text))
     created_by: str = Field(max_length=100)
     created_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -8,7 +8,7 @@ would count again, as after dedupe_keep_days), quarantined lines recorded before
 and superseded score snapshots of periods that ended before then, with their indicator
 scores, evidence and 提分清单. Kept: every rollup, every record an indicator is computed
 from, every current and published snapshot and every snapshot a publication version
-points at, so old years still show their scores and `verify-publication` still checks them.
+points at, so old years still show their scores and `metrics verify` still checks them.
 """
 
 from __future__ import annotations

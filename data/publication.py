@@ -1,8 +1,8 @@
 """公示 and publication of the yearly appraisal, in versions: 草稿 → 公示中 → 已发布.
 
-A version freezes a computed yearly snapshot together with the scheme text it was computed
-with and its inputs digest, so `python -m metrics verify-publication` can recompute it bit for
-bit even after the scheme file changed. An appeal accepted after publication is published as a
+A version freezes a computed yearly snapshot together with the scheme text, exemptions and
+adjustments it was computed with and its inputs digest, so `python -m metrics verify` can
+recompute it bit for bit even after the scheme file changed. An appeal accepted after publication is published as a
 new version; the earlier one stays readable as 已被新版本替代.
 """
 
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from data import audit
+from data import audit, publication_inputs
 from data.clock import utcnow
 from data.models import PUBLICATION_STATES, Appeal, Publication, ScoreSnapshot
 from data.settings import get_settings
@@ -87,6 +87,7 @@ def draft(conn: Connection, viewer: Viewer, year: int, note: str | None = None) 
             input_digest=snap["input_digest"],
             scheme_text=text,
             scheme_digest=hashlib.sha256(text.encode()).hexdigest(),
+            frozen_inputs=publication_inputs.freeze(conn, year, snap["computed_at"]),
             note=note,
             created_by=viewer.username,
             created_at=utcnow(),
@@ -130,7 +131,8 @@ def publicize(conn: Connection, viewer: Viewer, pub_id: int, start: date, workda
 
 
 def publish(conn: Connection, viewer: Viewer, pub_id: int, today: date) -> None:
-    """Freeze a version after its 公示期, once no appeal of the year waits for review."""
+    """Freeze a version after its 公示期, once no appeal of the year waits for review. Its snapshot
+    becomes the year's published one (pages show it), the earlier version's is superseded."""
     viewer.require_role(*PUBLISHERS)
     pub = _get(conn, pub_id, for_update=True)
     _require_state(pub, "publicizing", "发布")
@@ -141,11 +143,19 @@ def publish(conn: Connection, viewer: Viewer, pub_id: int, today: date) -> None:
     ).scalar_one()
     if waiting:
         raise PublicationError(f"{pub['year']} 年度还有 {waiting} 件申诉待复核，复核完毕后才能发布")
+    earlier = select(_pub.c.snapshot_id).where(_pub.c.year == pub["year"], _pub.c.state == "published")
+    conn.execute(update(_snap).where(_snap.c.id.in_(earlier)).values(status="superseded"))
     conn.execute(update(_pub).where(_pub.c.year == pub["year"], _pub.c.state == "published").values(state="superseded"))
+    now = utcnow()
     conn.execute(
         update(_pub)
         .where(_pub.c.id == pub_id)
-        .values(state="published", published_at=utcnow(), published_by=viewer.username)
+        .values(state="published", published_at=now, published_by=viewer.username)
+    )
+    conn.execute(
+        update(_snap)
+        .where(_snap.c.id == pub["snapshot_id"])
+        .values(status="published", published_at=now, published_by=viewer.username)
     )
     audit.record(
         conn,
@@ -168,11 +178,14 @@ def versions(conn: Connection, viewer: Viewer, year: int) -> list[dict]:
     return [dict(r) for r in conn.execute(stmt.order_by(_pub.c.version)).mappings()]
 
 
-def check_integrity(conn: Connection, viewer: Viewer, pub_id: int) -> list[str]:
+def stored(conn: Connection, pub_id: int) -> dict:
+    """A version with everything it froze (not viewer-scoped: what `metrics verify` reads)."""
+    return _get(conn, pub_id)
+
+
+def integrity_problems(conn: Connection, pub: dict) -> list[str]:
     """What is wrong with a stored version (empty: intact): its scheme text still has its digest
     and its snapshot still carries its inputs digest. The recomputation is metrics' part."""
-    viewer.require_role("leader", "inspector", "admin")
-    pub = _get(conn, pub_id)
     problems = []
     if hashlib.sha256(pub["scheme_text"].encode()).hexdigest() != pub["scheme_digest"]:
         problems.append("保存的考核方案文本与其摘要不符，可能被改动")

@@ -29,13 +29,12 @@ def cmd_publication(args) -> int:
                     f"输入摘要 {p['input_digest'][:12]}"
                 )
         return 0
-    if args.pub_cmd == "verify":
-        with engine.connect() as conn:
-            ids = [p["id"] for p in publication.versions(conn, viewer, args.year) if p["state"] != "draft"]
-            problems = {i: publication.check_integrity(conn, viewer, i) for i in ids}
-        for pub_id, found in problems.items():
-            print(f"版本 {pub_id}：" + ("完整" if not found else "；".join(found)))
-        return 1 if any(problems.values()) else 0
+    if args.pub_cmd == "verify":  # the same check as python -m metrics verify
+        from metrics.publications import verify_year
+
+        lines, passed = verify_year(engine, args.year)
+        print("\n".join(lines))
+        return 0 if passed else 1
     with engine.begin() as conn:
         if args.pub_cmd == "draft":
             pub_id = publication.draft(conn, viewer, args.year, args.note)

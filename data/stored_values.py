@@ -33,7 +33,7 @@ class SnapshotValues:
     computed_at: datetime
     departments: pd.DataFrame  # dept_id, name, category, total, tier, rank (as stored)
     indicators: pd.DataFrame  # dept_id, key, numerator, denominator, status (indicator rows only)
-    adjustments: pd.DataFrame  # data.frames.adjustments columns, recorded by computed_at
+    adjustments: pd.DataFrame  # data.frames.adjustments columns, in force at computed_at
 
 
 def snapshot_values(conn: Connection, viewer: Viewer, snapshot_id: int) -> SnapshotValues:
@@ -65,8 +65,9 @@ def snapshot_values(conn: Connection, viewer: Viewer, snapshot_id: int) -> Snaps
     )
     inds[["numerator", "denominator"]] = inds[["numerator", "denominator"]].apply(pd.to_numeric).astype(float)
     period = Period.parse(snap["period_key"])
-    adjustments = frames.adjustments(conn, period.year, None if period.kind == "year" else period.key)
-    adjustments = adjustments[adjustments["created_at"] <= pd.Timestamp(snap["computed_at"])].reset_index(drop=True)
+    adjustments = frames.adjustments(
+        conn, period.year, None if period.kind == "year" else period.key, as_at=snap["computed_at"]
+    )
     return SnapshotValues(
         snapshot_id, period, snap["as_of"], snap["scheme_version"], snap["computed_at"], depts, inds, adjustments
     )

@@ -3,9 +3,8 @@
 python -m metrics score --period 2026-Q2 [--as-of 2026-05-20] [--category 市直部门] [--format table|csv|json]
 python -m metrics explain --dept 市数据局 --period 2026
 python -m metrics adjust --dept 市数据局 --kind bonus --points 2 --reason "…" --author 张三 [--period 2026]
-python -m metrics publish --year 2026 [--by 张三]
-python -m metrics verify --year 2026
-python -m metrics verify-publication --year 2026
+python -m metrics publish --year 2026 [--by 张三] [--today 2026-12-28]   # the version in 公示 → 已发布
+python -m metrics verify --year 2026        # recompute every version (alias: verify-publication)
 python -m metrics refresh
 python -m metrics whatif --period 2026 --set 'dimension.数据共享.weight=30' [--set …] [--sensitivity]
 python -m metrics fairness --period 2026 [--as-of 2026-11-30]
@@ -24,10 +23,11 @@ from pathlib import Path
 import pandas as pd
 
 from data import publication
+from data.clock import local_today
 from data.db import DatabaseConfigError, get_engine
 from data.entry import run
-from data.models import PUBLICATION_STATES
 from data.periods import PeriodError
+from data.user_cli import cli_actor
 from data.viewer import Viewer
 from data.vocabulary import CATEGORY_SPELLINGS
 from metrics import explain, fairness, publications, snapshots, whatif_cli
@@ -130,41 +130,26 @@ def cmd_adjust(args, engine) -> int:
 
 
 def cmd_publish(args, engine) -> int:
-    snap_id = snapshots.publish(engine, args.year, args.by)
-    print(f"{args.year} 年度考核结果已发布并冻结（快照编号 {snap_id}）")
+    """The yearly appraisal's version in 公示 becomes 已发布 (data.publication, the one publish path)."""
+    viewer = Viewer(args.by or cli_actor(), "admin")
+    with engine.begin() as conn:
+        open_ = [p for p in publication.versions(conn, viewer, args.year) if p["state"] == "publicizing"]
+        if not open_:
+            print(
+                f"{args.year} 年度没有公示中的版本：先起草并公示"
+                f"（python -m data publication draft --year {args.year}，再 publicize 版本号 --start 日期）",
+                file=sys.stderr,
+            )
+            return 2
+        publication.publish(conn, viewer, open_[0]["id"], args.today or local_today())
+    print(f"{args.year} 年度考核结果第 {open_[0]['version']} 版已发布（快照编号 {open_[0]['snapshot_id']}）")
     return 0
 
 
 def cmd_verify(args, engine) -> int:
-    v = snapshots.verify(engine, args.year)
-    if v.identical:
-        print(f"{args.year} 年度考核结果（快照 {v.snapshot_id}，评价日 {v.as_of}）重算结果与发布时完全一致")
-        return 0
-    print(f"{args.year} 年度考核结果（快照 {v.snapshot_id}，评价日 {v.as_of}）重算结果与发布时不一致：")
-    if not v.digest_same:
-        print("  输入数据的摘要已变化（发布后有数据被修改或补录）")
-    for line in v.differences:
-        print(f"  {line}")
-    return 1
-
-
-def cmd_verify_publication(args, engine) -> int:
-    with engine.connect() as conn:
-        shown = [p for p in publication.versions(conn, Viewer("cli", "admin"), args.year) if p["state"] != "draft"]
-    if not shown:
-        print(f"{args.year} 年度还没有公示或发布的版本")
-        return 1
-    failed = 0
-    for p in shown:
-        v = publications.verify_version(engine, p["id"])
-        failed += not v.identical
-        print(
-            f"第 {p['version']} 版（{PUBLICATION_STATES[p['state']]}，快照 {v.snapshot_id}）："
-            + ("重算结果与发布时完全一致" if v.identical else "重算结果不一致")
-        )
-        for line in v.differences:
-            print(f"  {line}")
-    return 1 if failed else 0
+    lines, passed = publications.verify_year(engine, args.year)
+    print("\n".join(lines))
+    return 0 if passed else 1
 
 
 def fairness_report(a, shrunk) -> list[str]:
@@ -242,16 +227,15 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--author", required=True)
     a.add_argument("--period", help="不填则计入当年年度考核")
     a.set_defaults(func=cmd_adjust)
-    pub = sub.add_parser("publish", help="发布并冻结年度考核结果")
+    pub = sub.add_parser("publish", help="公示期满后发布年度考核结果的公示中版本")
     pub.add_argument("--year", type=int, required=True)
-    pub.add_argument("--by", default="cli")
+    pub.add_argument("--by", help="记为发布人（默认 cli:登录名）")
+    pub.add_argument("--today", type=date.fromisoformat, help="本地日期（默认：今天）")
     pub.set_defaults(func=cmd_publish)
-    v = sub.add_parser("verify", help="从数据重算已发布的年度结果并比对")
-    v.add_argument("--year", type=int, required=True)
-    v.set_defaults(func=cmd_verify)
-    vp = sub.add_parser("verify-publication", help="用发布时保存的方案文本重算年度结果的每个公示/发布版本")
-    vp.add_argument("--year", type=int, required=True)
-    vp.set_defaults(func=cmd_verify_publication)
+    for name in ("verify", "verify-publication"):
+        v = sub.add_parser(name, help="用各版本保存的方案文本、豁免与调整重算年度结果的每个公示/发布版本并比对")
+        v.add_argument("--year", type=int, required=True)
+        v.set_defaults(func=cmd_verify)
     w = sub.add_parser("whatif", help="按修改后的方案重算某期已存得分，与现行方案对比排名（不重算指标）")
     w.add_argument("--period", required=True, help="已有得分快照的考核期，如 2026、2026-Q3、2026-09")
     w.add_argument(
@@ -281,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args, get_engine())
-    except (PeriodError, SchemeError, snapshots.PublishError, DatabaseConfigError, ValueError) as exc:
+    except (PeriodError, SchemeError, DatabaseConfigError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
 

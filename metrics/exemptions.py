@@ -35,7 +35,7 @@ FRAME_NAMES = ("counts", "evidence", "fixes", "notes")
 
 
 def without(inputs: PeriodInputs, rows: pd.DataFrame) -> PeriodInputs:
-    """The inputs without the records `rows` (inputs.EXEMPTION_COLUMNS) name."""
+    """The inputs without the records `rows` (data.appeals.EXEMPTION_COLUMNS) name."""
     changed = {}
     for item_type, group in rows.groupby("item_type"):
         for name, dept_col, key_col in RECORD_FRAMES.get(item_type, ()):

@@ -9,12 +9,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from data.appeals import EXEMPTION_COLUMNS
 from data.clock import local_days
 from data.periods import Period
 from data.workdays import WorkdayCalendar, calendar_for
 from metrics.scheme import Scheme
-
-EXEMPTION_COLUMNS = ["dept_id", "indicator", "item_type", "item_key", "appeal_id"]
 
 
 def no_exemptions() -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Score snapshots in the store: compute a period from the store, write it, keep the current
-month/quarter/year fresh after collector runs, publish and verify yearly appraisals, and
-record manual adjustments. The only metrics module (with __main__) that touches the store.
+month/quarter/year fresh after collector runs, compare a recomputation with what was stored,
+and record manual adjustments. The only metrics module (with __main__) that touches the store.
 """
 
 from __future__ import annotations
@@ -39,10 +39,6 @@ from metrics.scheme import Scheme, load_scheme
 DEADLINE_LOOKBACK_DAYS = 90
 FAULT_WINDOW_DAYS = 31  # top fault codes come from the raw failed calls of the period's last 31 days
 SNAPSHOT_TABLE = ScoreSnapshot.__table__
-
-
-class PublishError(RuntimeError):
-    """A publication or verification that cannot proceed, explained in Chinese."""
 
 
 def load_inputs(conn: Connection, period: Period, as_of: date) -> PeriodInputs:
@@ -129,8 +125,8 @@ def _day(value):
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
-def write_snapshot(conn: Connection, a: Assessment, status: str = "current", published_by: str | None = None) -> int:
-    now = utcnow()
+def write_snapshot(conn: Connection, a: Assessment) -> int:
+    """A new current snapshot of `a` (data.publication.publish marks one published)."""
     snap_id = conn.execute(
         insert(SNAPSHOT_TABLE)
         .values(
@@ -141,10 +137,8 @@ def write_snapshot(conn: Connection, a: Assessment, status: str = "current", pub
             as_of=a.as_of,
             scheme_version=a.scheme.version,
             input_digest=a.input_digest,
-            status=status,
-            computed_at=now,
-            published_at=now if status == "published" else None,
-            published_by=published_by,
+            status="current",
+            computed_at=utcnow(),
         )
         .returning(SNAPSHOT_TABLE.c.id)
     ).scalar_one()
@@ -292,49 +286,12 @@ def refresh_current(engine: Engine, today: date | None = None) -> list[int]:
     return written
 
 
-def published_snapshot(conn: Connection, year_: int):
-    t = SNAPSHOT_TABLE
-    return (
-        conn.execute(
-            select(t).where(t.c.period_key == str(year_), t.c.status == "published").order_by(t.c.id.desc()).limit(1)
-        )
-        .mappings()
-        .first()
-    )
-
-
-def publish(engine: Engine, year_: int, by: str, today: date | None = None) -> int:
-    """Freeze the yearly appraisal: a 'published' snapshot with scheme version and input digest,
-    and an audit row, in one transaction."""
-    period = year(year_)
-    as_of = judged_on(engine, period, today or local_today())
-    with engine.connect() as conn:
-        existing = published_snapshot(conn, year_)
-    if existing is not None:
-        raise PublishError(
-            f"{year_} 年度考核结果已于 {existing['published_at']:%Y-%m-%d %H:%M}（UTC）"
-            f"由 {existing['published_by']} 发布，不能重复发布"
-        )
-    a = _assessment(engine, period, as_of, today or local_today(), {})
-    with engine.begin() as conn:
-        snap_id = write_snapshot(conn, a, status="published", published_by=by)
-        audit.record(
-            conn,
-            by,
-            "score.publish",
-            f"score_snapshot:{snap_id}",
-            period=period.key,
-            as_of=as_of.isoformat(),
-            scheme_version=a.scheme.version,
-            input_digest=a.input_digest,
-        )
-    return snap_id
-
-
 @dataclass
 class Verification:
+    """A recomputation of a stored snapshot compared with it (metrics.publications)."""
+
     snapshot_id: int
-    as_of: date
+    as_of: date | None
     digest_same: bool
     scheme_same: bool
     differences: list[str] = field(default_factory=list)
@@ -342,6 +299,14 @@ class Verification:
     @property
     def identical(self) -> bool:
         return self.digest_same and self.scheme_same and not self.differences
+
+    @property
+    def problems(self) -> list[str]:
+        """Every reason the recomputation is not the stored result, in Chinese."""
+        changed = (
+            [] if self.digest_same else ["输入数据的摘要已变化（发布后有数据被修改或补录，或保存的豁免、调整被改动）"]
+        )
+        return changed + self.differences
 
 
 DEPT_FIELDS = ("total", "base_total", "bonus", "deduction", "vetoed", "tier", "rank")
@@ -353,23 +318,6 @@ def _same(a, b) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
     return a == b
-
-
-def verify(engine: Engine, year_: int) -> Verification:
-    """Recompute the published appraisal from the store and list every difference."""
-    with engine.connect() as conn:
-        snap = published_snapshot(conn, year_)
-        if snap is None:
-            raise PublishError(f"{year_} 年度考核结果尚未发布")
-        stored = stored_scores(conn, snap["id"])
-    a = compute(engine, snap["period_key"], snap["as_of"])
-    result = Verification(
-        snap["id"], snap["as_of"], a.input_digest == snap["input_digest"], a.scheme.version == snap["scheme_version"]
-    )
-    if not result.scheme_same:
-        result.differences.append(f"方案版本不同：发布时 {snap['scheme_version']}，现在 {a.scheme.version}")
-    compare_scores(result, stored, a)
-    return result
 
 
 @dataclass

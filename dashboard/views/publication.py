@@ -17,7 +17,6 @@ from data.db import get_engine
 from data.models import PUBLICATION_STATES
 from data.settings import get_settings
 from metrics import publications
-from metrics.snapshots import PublishError
 
 viewer = current_viewer()
 engine = get_engine(store_url())
@@ -108,17 +107,8 @@ if checkable:
     st.subheader("核验")
     labels = {p["id"]: f"第 {p['version']} 版（{PUBLICATION_STATES[p['state']]}）" for p in checkable}
     chosen = st.selectbox("核验版本", list(labels), format_func=labels.get, key="pb_check_version")
-    if st.button("核验（用发布时保存的方案重算）", key="pb_verify"):
-        with engine.connect() as conn:
-            problems = publication.check_integrity(conn, viewer, chosen)
-        try:
-            result = publications.verify_version(engine, chosen)
-        except PublishError as exc:
-            problems.append(str(exc))
-        else:
-            problems += result.differences
-            if not result.digest_same:
-                problems.append("输入数据的摘要已变化（发布后有数据被修改或补录）")
+    if st.button("核验（用发布时保存的方案、豁免与调整重算）", key="pb_verify"):
+        problems = publications.verify_version(engine, chosen).problems
         if problems:
             st.error(f"{labels[chosen]}核验未通过：\n\n" + "\n\n".join(f"- {p}" for p in problems))
         else:

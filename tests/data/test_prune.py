@@ -119,6 +119,7 @@ def store(engine):
                 input_digest="0" * 64,
                 scheme_text="",
                 scheme_digest="0" * 64,
+                frozen_inputs='{"exemptions": [], "adjustments": []}',
                 created_by="t",
             )
         )

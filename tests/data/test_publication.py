@@ -11,6 +11,7 @@ from data import appeals, publication
 from data.clock import utcnow
 from data.models import AuditLog, Publication, ScoreSnapshot
 from data.publication import PublicationError
+from data.user_cli import cli_actor
 from data.viewer import AccessDenied
 from tests.data.supervision_fixture import load
 
@@ -99,11 +100,7 @@ def test_draft_publicize_publish_then_a_late_appeal_makes_version_two(engine, lo
             .scalars()
             .all()
         )
-        assert (
-            publication.check_integrity(conn, v["leader"], v1)
-            == []
-            == publication.check_integrity(conn, v["admin"], v2)
-        )
+        assert [publication.integrity_problems(conn, publication.stored(conn, p)) for p in (v1, v2)] == [[], []]
     assert [(p["version"], p["state"], p["snapshot_id"]) for p in shown] == [
         (1, "superseded", first),
         (2, "published", second),
@@ -120,13 +117,13 @@ def test_integrity_names_a_changed_scheme_text_or_snapshot(engine, loop):
         conn.execute(update(t).where(t.c.id == pub).values(scheme_text=t.c.scheme_text + " "))
         s = ScoreSnapshot.__table__
         conn.execute(update(s).where(s.c.id == snap).values(input_digest="d" * 64))
-        assert publication.check_integrity(conn, loop.viewers["inspector"], pub) == [
+        assert publication.integrity_problems(conn, publication.stored(conn, pub)) == [
             "保存的考核方案文本与其摘要不符，可能被改动",
             "对应计算结果的输入摘要与发布时不同",
         ]
 
 
-def test_cli_walks_a_version_to_publication_and_verifies_it(sqlite_engine, monkeypatch, capsys):
+def test_cli_walks_a_version_to_publication(sqlite_engine, monkeypatch, capsys):
     from data.__main__ import main
 
     monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
@@ -139,5 +136,6 @@ def test_cli_walks_a_version_to_publication_and_verifies_it(sqlite_engine, monke
     assert main(["publication", "publish", str(pub_id), "--today", "2026-12-25"]) == 2
     assert "公示期到 2026-12-25 结束，之后才能发布" in capsys.readouterr().err
     assert main(["publication", "publish", str(pub_id), "--today", "2026-12-28"]) == 0
-    assert main(["publication", "verify", "--year", "2026"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == f"版本 {pub_id}：完整"
+    t = ScoreSnapshot.__table__
+    with sqlite_engine.connect() as conn:  # the published version's snapshot is the year's published one
+        assert conn.execute(select(t.c.status, t.c.published_by)).one() == ("published", cli_actor())
