@@ -169,11 +169,19 @@ def supervision_notice(item: ItemText, evidence: pd.DataFrame, signature: Signat
     return finished(document, signature)
 
 
-def rectification_report(item: ItemText, feedback: list[dict], timeline: pd.DataFrame, signature: Signature) -> bytes:
-    """整改情况报告: the department's account of each feedback it sent (text and the files it
-    attached), the item's state now, and the timeline the store recorded."""
+def inspectors_of(office: str) -> str:
+    """The office's 督察组, to whom departments report (office: PAOBAN_ISSUER, may be empty)."""
+    return f"{office}督察组" if office else "督察组"
+
+
+def rectification_report(
+    item: ItemText, feedback: list[dict], timeline: pd.DataFrame, signature: Signature, addressee: str
+) -> bytes:
+    """整改情况报告 to `addressee` (inspectors_of the office): the department's account of each
+    feedback it sent (text and the files it attached), the item's state now, and the timeline
+    the store recorded."""
     document = official_document(f"关于「{item.title}」的整改情况报告", item.number)
-    document.add_paragraph("跑办督考台督察组：")
+    document.add_paragraph(f"{addressee}：")
     document.add_paragraph(
         f"{cn_date(item.issued_on)}下发的督办事项「{item.title}」（整改期限 {cn_date(item.deadline)}），"
         f"我单位整改情况报告如下。目前状态：{item.state}。"

@@ -6,7 +6,14 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard.documents import DOCX_MIME, ItemText, Signature, rectification_report, supervision_notice
+from dashboard.documents import (
+    DOCX_MIME,
+    ItemText,
+    Signature,
+    inspectors_of,
+    rectification_report,
+    supervision_notice,
+)
 from dashboard.format import indicator_label, scheme_for
 from dashboard.supervision_tables import event_table, evidence_rows_table, overdue_red
 from dashboard.widgets import download
@@ -202,6 +209,10 @@ def documents_of(engine, viewer, item, frozen, feedback, timeline, key) -> None:
             mime=DOCX_MIME,
             key=f"{key}_report_docx",
             build=lambda: rectification_report(
-                text, feedback, event_table(timeline), Signature(text.department, "", local_today())
+                text,
+                feedback,
+                event_table(timeline),
+                Signature(text.department, "", local_today()),
+                inspectors_of(get_settings().issuer),
             ),
         )

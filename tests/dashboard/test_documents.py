@@ -10,7 +10,14 @@ import pandas as pd
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from dashboard.documents import ItemText, Signature, publicity_notice, rectification_report, supervision_notice
+from dashboard.documents import (
+    ItemText,
+    Signature,
+    inspectors_of,
+    publicity_notice,
+    rectification_report,
+    supervision_notice,
+)
 
 ITEM = ItemText(
     item_id=17,
@@ -67,8 +74,12 @@ def test_report_lists_each_feedback_with_its_files_in_local_time():
         },
     ]
     timeline = pd.DataFrame([{"时间": "2026-11-20 09:00", "操作": "下发"}])
-    texts, doc = _texts(rectification_report(ITEM, feedback, timeline, Signature("市卫健委", "", date(2026, 11, 26))))
+    office = inspectors_of("示例市最多跑一次改革办公室")
+    texts, doc = _texts(
+        rectification_report(ITEM, feedback, timeline, Signature("市卫健委", "", date(2026, 11, 26)), office)
+    )
     assert texts[0] == "关于「目录资源逾期未更新」的整改情况报告"
+    assert texts[2] == "示例市最多跑一次改革办公室督察组：" and inspectors_of("") == "督察组"
     assert "第 1 次反馈（2026-11-23 10:30，weijian）" in texts
     assert "第 2 次反馈（2026-11-26 00:05，weijian）" in texts
     assert "佐证材料：无" in texts and "佐证材料：更新记录.pdf、制度.docx" in texts
