@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from data import audit, publication_inputs
@@ -28,6 +28,9 @@ _pub = Publication.__table__
 _snap = ScoreSnapshot.__table__
 _appeal = Appeal.__table__
 PUBLISHERS = ("leader", "admin")
+# accepted appeals that change the yearly result: any exemption (it applies to every period of the
+# year), and adjustments of the yearly result itself (a month's adjustment stays in that month)
+_YEARLY = (or_(_appeal.c.effect == "exemption", ~_appeal.c.period_key.contains("-")),)
 
 
 class PublicationError(ValueError):
@@ -66,10 +69,13 @@ def draft(conn: Connection, viewer: Viewer, year: int, note: str | None = None) 
     if snap is None:
         raise PublicationError(f"{year} 年度尚无计算结果，请先运行 python -m metrics refresh")
     last_published = conn.execute(select(func.max(_pub.c.published_at)).where(_pub.c.year == year)).scalar()
-    reviewed = select(func.max(_appeal.c.reviewed_at)).where(_appeal.c.year == year, _appeal.c.state == "accepted")
-    last_accepted = conn.execute(reviewed).scalar()
+    last_accepted = conn.execute(
+        select(func.max(_appeal.c.reviewed_at)).where(_appeal.c.year == year, _appeal.c.state == "accepted", *_YEARLY)
+    ).scalar()
     if last_published is not None and (last_accepted is None or last_accepted <= last_published):
-        raise PublicationError(f"{year} 年度结果已发布，且此后没有新采纳的申诉，无需发布新版本")
+        raise PublicationError(
+            f"{year} 年度结果已发布，此后没有采纳影响年度结果的申诉（豁免，或对年度结果的调整），无需发布新版本"
+        )
     if last_accepted is not None and snap["computed_at"] < last_accepted:
         raise PublicationError("最近采纳的申诉尚未计入计算结果，请先运行 python -m metrics refresh 重算后再起草")
     path = scheme_file(year, get_settings().scheme_dir)

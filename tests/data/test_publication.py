@@ -72,7 +72,7 @@ def test_draft_publicize_publish_then_a_late_appeal_makes_version_two(engine, lo
             publication.publish(conn, v["leader"], v1, date(2026, 12, 28))
         appeals.review(conn, v["inspector"], pending, "reject", "撤回决定晚于考核期")
         publication.publish(conn, v["leader"], v1, date(2026, 12, 28))
-        with pytest.raises(PublicationError, match="没有新采纳的申诉"):
+        with pytest.raises(PublicationError, match="没有采纳影响年度结果的申诉"):
             publication.draft(conn, v["leader"], 2026)
         with pytest.raises(appeals.AppealError, match="不在申诉期内"):
             appeals.file_appeal(
@@ -87,6 +87,18 @@ def test_draft_publicize_publish_then_a_late_appeal_makes_version_two(engine, lo
             today=date(2027, 1, 5),
         )
         appeals.review(conn, v["inspector"], late, "adjustment", "情况属实", kind="bonus", points=1)
+        with pytest.raises(PublicationError, match="没有采纳影响年度结果的申诉"):  # a month's bonus stays in the month
+            publication.draft(conn, v["leader"], 2026)
+        withdrawn = appeals.file_appeal(
+            conn,
+            v["own_dept"],
+            period_key="2026-12",
+            indicator="update_on_time",
+            reason="资源 R1 经市政府决定撤回",
+            today=date(2027, 1, 5),
+            evidence=[{"item_type": "resource", "item_key": "R1"}],
+        )
+        appeals.review(conn, v["inspector"], withdrawn, "exemption", "撤回决定属实")
         with pytest.raises(PublicationError, match="请先运行 python -m metrics refresh"):
             publication.draft(conn, v["leader"], 2026)
         second = snapshot(conn, "b" * 64)
