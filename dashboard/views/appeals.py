@@ -24,6 +24,11 @@ st.title("申诉")
 names = dict(read(queries.departments, viewer)[["dept_id", "name"]].itertuples(index=False))
 
 
+def evidence_label(key: str, label: str) -> str:
+    """「编号 名称」, or the name alone when it already carries the number (接口 SVC-012-0001)."""
+    return label if key in label else f"{key} {label}"
+
+
 def label_of(period_key: str, key: str) -> str:
     return indicator_label(scheme_for(int(period_key[:4])), key)
 
@@ -119,7 +124,7 @@ if viewer.role == "department" and viewer.dept_id is not None:
             list(evidence.index),
             key="ap_new_rows",
             placeholder="可选一条或多条证据，也可不选",
-            format_func=lambda i: f"{evidence.at[i, 'item_key']} {evidence.at[i, 'label']}",
+            format_func=lambda i: evidence_label(evidence.at[i, "item_key"], evidence.at[i, "label"]),
         )
     reason = st.text_area("申诉理由", key="ap_new_reason")
     # a file uploader cannot be emptied through session state: a new key after each appeal starts it empty

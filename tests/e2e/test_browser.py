@@ -64,12 +64,16 @@ def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None
     raise RuntimeError("dashboard did not become healthy")
 
 
+def need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed (make system-deps)")
+
+
 @contextmanager
 def dashboard_server(tmp: Path, launcher: tuple[str, ...] = ("-m", "dashboard"), **env_extra: str):
     """The real launcher (or a wrapper of it, such as tests/e2e/pinned.py) on a free
     loopback port, against a temp store holding the fixture; yields (base URL, store URL)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (make system-deps)")
+    need_chromium()
     url = f"sqlite:///{tmp / 'paoban.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -80,6 +84,13 @@ def dashboard_server(tmp: Path, launcher: tuple[str, ...] = ("-m", "dashboard"),
         create_user(conn, "inspector", "inspector", PASSWORD, actor="e2e")
         create_user(conn, "weijian", "department", PASSWORD, actor="e2e", dept_id=fx.dept["市卫健委"])
     engine.dispose()
+    with served(tmp, url, launcher, **env_extra) as base:
+        yield base, url
+
+
+@contextmanager
+def served(tmp: Path, url: str, launcher: tuple[str, ...], **env_extra: str):
+    """The launcher on a free loopback port against the store at `url`; yields the base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp), **env_extra}
     log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - the server outlives this block; closed in finally
@@ -99,7 +110,7 @@ def dashboard_server(tmp: Path, launcher: tuple[str, ...] = ("-m", "dashboard"),
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc)
-        yield base, url
+        yield base
     finally:
         proc.terminate()
         try:
