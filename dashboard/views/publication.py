@@ -51,7 +51,13 @@ table = pd.DataFrame(
 if table.empty:
     st.info(f"{year} 年度还没有发布版本。年度结果计算完成后，可在下方起草第 1 版。")
 else:
-    st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+        column_config={"状态": st.column_config.TextColumn(width="medium")},
+    )
 
 announced = [p for p in shown if p["state"] in ("publicizing", "published")]
 if announced:
@@ -106,7 +112,9 @@ checkable = [p for p in shown if p["state"] != "draft"]
 if checkable:
     st.subheader("核验")
     labels = {p["id"]: f"第 {p['version']} 版（{PUBLICATION_STATES[p['state']]}）" for p in checkable}
-    chosen = st.selectbox("核验版本", list(labels), format_func=labels.get, key="pb_check_version")
+    # the states are in the key: a kept widget would go on showing a version's state of before
+    states = "-".join(p["state"] for p in checkable)
+    chosen = st.selectbox("核验版本", list(labels), format_func=labels.get, key=f"pb_check_version_{states}")
     if st.button("核验（用发布时保存的方案、豁免与调整重算）", key="pb_verify"):
         problems = publications.verify_version(engine, chosen).problems
         if problems:
