@@ -175,8 +175,14 @@ def publish(conn: Connection, viewer: Viewer, pub_id: int, today: date) -> None:
 
 
 def versions(conn: Connection, viewer: Viewer, year: int) -> list[dict]:
-    """The year's versions, oldest first; departments see only what was shown to them (no drafts)."""
-    stmt = select(*[c for c in _pub.c if c.name != "scheme_text"]).where(_pub.c.year == year)
+    """The year's versions with their snapshot's evaluation day (as_of), oldest first; departments
+    see only what was shown to them (no drafts)."""
+    columns = [c for c in _pub.c if c.name not in ("scheme_text", "frozen_inputs")]
+    stmt = (
+        select(*columns, _snap.c.as_of)
+        .join(_snap, _snap.c.id == _pub.c.snapshot_id, isouter=True)
+        .where(_pub.c.year == year)
+    )
     if not viewer.sees_all_departments:
         if viewer.role != "department":
             raise AccessDenied(f"{viewer.username} 无权查看考核发布")

@@ -38,7 +38,7 @@ table = pd.DataFrame(
         {
             "版本": p["version"],
             "状态": PUBLICATION_STATES[p["state"]],
-            "计算结果": p["snapshot_id"],
+            "评价日": p["as_of"],
             "公示开始": p["publicity_start"],
             "公示结束": p["publicity_end"],
             "发布时间": when(p["published_at"]),
