@@ -56,7 +56,7 @@ else:
         hide_index=True,
         width="stretch",
         placeholder="—",
-        column_config={"状态": st.column_config.TextColumn(width="medium")},
+        column_config={"状态": st.column_config.TextColumn(width=120)},
     )
 
 announced = [p for p in shown if p["state"] in ("publicizing", "published")]
