@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -160,10 +161,23 @@ def appeal(page, period: str, indicator: str, rows: list[str], reason: str, name
     for row in rows:
         pick(page, "有异议的证据行（可不选）", row)
     fill(page, "申诉理由", reason)
-    page.locator("input[type=file]").first.set_input_files(
-        [{"name": name, "mimeType": "application/pdf", "buffer": PDF}]
-    )
-    page.get_by_text(name).first.wait_for()
+    attach(page, name)
+
+
+def attach(page, name: str, tries: int = 3) -> None:
+    """Put a PDF in the page's uploader. Under load an uploader redrawn by a rerun still on its
+    way drops the file (seen twice in ten walks), so it is put there again until it shows."""
+    for attempt in range(tries):
+        wait_idle(page)
+        page.locator("input[type=file]").first.set_input_files(
+            [{"name": name, "mimeType": "application/pdf", "buffer": PDF}]
+        )
+        try:
+            page.get_by_text(name).first.wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
 
 
 def choose(page, option: str) -> None:
