@@ -66,7 +66,7 @@ def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None
 
 @contextmanager
 def dashboard_server(tmp: Path, launcher: tuple[str, ...] = ("-m", "dashboard"), **env_extra: str):
-    """The real launcher (or a wrapper of it, such as tests/e2e/pinned_dashboard.py) on a free
+    """The real launcher (or a wrapper of it, such as tests/e2e/pinned.py) on a free
     loopback port, against a temp store holding the fixture; yields (base URL, store URL)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium not installed (make system-deps)")

@@ -37,7 +37,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture(scope="module")
 def pinned_server(tmp_path_factory):
-    launcher = ("-m", "tests.e2e.pinned_dashboard", PINNED)
+    launcher = ("-m", "tests.e2e.pinned", PINNED, "dashboard")
     with dashboard_server(tmp_path_factory.mktemp("e2e_loop"), launcher) as served:
         yield served
 
