@@ -752,3 +752,15 @@ class AlertCheck(SQLModel, table=True):
     opened: int = 0
     updated: int = 0
     resolved: int = 0
+
+
+# issue #15: a score refresh owed by a committed batch
+class RefreshRequest(SQLModel, table=True):
+    """A batch that loaded rows, written in the batch's own transaction: the scores owe a
+    refresh until a run refreshes them, even when the process dies between the last commit
+    and the refresh."""
+
+    __tablename__ = "refresh_request"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100)
+    requested_at: NaiveDatetime = Field(default_factory=utcnow)

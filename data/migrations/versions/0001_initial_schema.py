@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 10:58:18.152090
+Create Date: 2026-12-03 13:05:44.335165
 """
 from alembic import op
 import sqlalchemy as sa
@@ -149,6 +149,12 @@ def upgrade() -> None:
     sa.Column('h11', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code'),
     postgresql_with={'fillfactor': 50}
+    )
+    op.create_table('refresh_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
     )
     op.create_table('score_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -921,6 +927,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_score_snapshot_period_key'))
 
     op.drop_table('score_snapshot')
+    op.drop_table('refresh_request')
     op.drop_table('exchange_service_month')
     op.drop_table('exchange_partner_month')
     op.drop_table('exchange_fault_month')
