@@ -27,6 +27,7 @@ REMINDER_JOB = "supervision_reminders"  # 催办 / 逾期 / 逾期督办, every 
 # the scheduler runs sources in threads: one alert check at a time in this process (the unique
 # open key guards checks of other processes)
 CHECKING = threading.Lock()
+REPLAY_JOB = "replay_requests"  # replays asked for on 数据源状态, every minute
 OUTBOX_JOB = "outbox"  # e-mail and group robot, every minute, when PAOBAN_SMTP_URL / PAOBAN_WEBHOOK_URL are set
 
 
@@ -104,10 +105,13 @@ def register_first(sources: list[SourceConfig]) -> list[SourceConfig]:
 def run_once(
     engine: Engine, config: CollectorConfig, source: str | None = None, refresh: bool = True, progress: bool = False
 ) -> tuple[list[RunSummary], str | None]:
-    """Run one named source, or every enabled one (department sources first); refresh
-    scores once at the end if anything owes it."""
+    """Run one named source, or every enabled one (department sources first), then the
+    replays asked for on 数据源状态; refresh scores once at the end if anything owes it."""
+    from collectors.replay_queue import run_requested_replays
+
     sources = [config.source(source)] if source else register_first([s for s in config.sources if s.enabled])
     summaries = [run_source(engine, s, progress=progress) for s in sources]
+    summaries += run_requested_replays(engine, config)
     return summaries, after_runs(engine) if refresh else None
 
 
@@ -130,6 +134,15 @@ def scheduled_run(engine: Engine, cfg: SourceConfig, refresh: bool) -> RunSummar
     return summary
 
 
+def replay_requested(engine: Engine, config: CollectorConfig, refresh: bool) -> None:
+    from collectors.replay_queue import run_requested_replays
+
+    for summary in run_requested_replays(engine, config):
+        log.info("replay of %s: %s loaded=%d", summary.source, summary.status, summary.counts.rows_loaded)
+    if refresh:
+        after_runs(engine)
+
+
 def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = True) -> BlockingScheduler:
     """One interval job per enabled source: one instance at a time, missed runs coalesced
     into one, and a misfire grace of a whole interval (a busy machine still runs it)."""
@@ -149,6 +162,16 @@ def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = Tru
             misfire_grace_time=max(300, int(cfg.interval_minutes * 60)),
             next_run_time=datetime.now(ZONE),
         )
+    scheduler.add_job(
+        replay_requested,
+        "interval",
+        args=[engine, config, refresh],
+        id=REPLAY_JOB,
+        name="重放申请",
+        minutes=1,
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         send_digest, "cron", args=[engine], id=DIGEST_JOB, name="预警日报", hour=8, minute=30, coalesce=True
     )

@@ -764,3 +764,24 @@ class RefreshRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=100)
     requested_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+# issue #15: a replay asked for on 数据源状态, run by the collector process
+class ReplayRequest(SQLModel, table=True):
+    """An administrator's request to replay one source's quarantined rows: the page only asks
+    (it has neither the collectors' configuration nor their files); the collector process
+    claims it, replays under the source's lease and writes the outcome here."""
+
+    __tablename__ = "replay_request"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100)
+    reason: str | None = Field(default=None, max_length=200, description="only rows whose reason starts with it")
+    requested_by: str = Field(max_length=100)
+    requested_at: NaiveDatetime = Field(default_factory=utcnow)
+    state: str = Field(default="pending", max_length=20, index=True, description="pending|running|done|failed")
+    started_at: NaiveDatetime | None = None
+    finished_at: NaiveDatetime | None = None
+    run_id: int | None = None
+    loaded: int = 0
+    kept: int = 0
+    message: str | None = Field(default=None, sa_column=Column(Text))

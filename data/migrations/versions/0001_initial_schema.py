@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 13:05:44.335165
+Create Date: 2026-12-03 13:12:32.395100
 """
 from alembic import op
 import sqlalchemy as sa
@@ -156,6 +156,24 @@ def upgrade() -> None:
     sa.Column('requested_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('replay_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('loaded', sa.Integer(), nullable=False),
+    sa.Column('kept', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('replay_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_replay_request_state'), ['state'], unique=False)
+
     op.create_table('score_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('period_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -927,6 +945,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_score_snapshot_period_key'))
 
     op.drop_table('score_snapshot')
+    with op.batch_alter_table('replay_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_replay_request_state'))
+
+    op.drop_table('replay_request')
     op.drop_table('refresh_request')
     op.drop_table('exchange_service_month')
     op.drop_table('exchange_partner_month')
