@@ -81,7 +81,9 @@ else:
     alert_section(engine, viewer, health, {}, "sources_alerts")
 
 st.subheader("隔离行")
-st.caption("时间均为北京时间。未能入库的行及原因。修正映射或在部门别名中补充名称后，在下方申请重放；修正了源文件的，重新放入该文件即可。")
+st.caption(
+    "时间均为北京时间。未能入库的行及原因。修正映射或在部门别名中补充名称后，在下方申请重放；修正了源文件的，重新放入该文件即可。"
+)
 sources = [""] + list(status["source"]) if not status.empty else [""]
 chosen = st.selectbox("数据源", sources, format_func=lambda s: names.get(s, s) or "全部", key="quarantine_source")
 held = read(queries.quarantined, viewer, chosen or None)
