@@ -1,14 +1,19 @@
 """Reloads, shared links and the session cookie in a real Chromium (issue #17): F5 keeps the
 user logged in on the same page, department and period; a link opened logged out goes
 through the login form to that page; an idle, logged-out or forged cookie is refused; a
-department user's link to another department shows their own page. Screenshots go to
+department user's link to another department shows their own page; another dashboard
+process on the same store resumes the session. Screenshots go to
 test-artifacts/screenshots/session_*.png."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -20,11 +25,14 @@ from data.models import Department, WebSession
 from data.web_sessions import COOKIE_NAME
 from tests.e2e.test_browser import (  # noqa: F401  (fixtures)
     PASSWORD,
+    REPO,
     TIMEOUT_MS,
     browser,
+    free_port,
     logged_in,
     server,
     shot,
+    wait_healthy,
     wait_idle,
 )
 
@@ -164,4 +172,33 @@ def test_department_user_link_to_another_department_shows_their_own(server, brow
     body = page.inner_text("body")
     assert "市卫健委" in body and "市公安局" not in body and "Page not found" not in body
     shot(page, "session_department_user_link")
+    context.close()
+
+
+def test_another_dashboard_process_resumes_the_session(server, browser):  # noqa: F811
+    """A replica (or the same one restarted) holds none of the tab's state: the cookie and the
+    store's record are enough, with the key both processes share (session.key in the var dir)."""
+    base, url = server
+    context, page = logged_in(browser, base, "leader")
+    page.get_by_role("heading", name="排名总览").wait_for()
+    session_cookie(context)
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(Path(url.removeprefix("sqlite:///")).parent)}
+    replica = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", f"--server.port={port}", "--server.headless=true"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        other = f"http://127.0.0.1:{port}"
+        wait_healthy(other, replica)
+        page.goto(f"{other}/department?period=2026-11")  # cookies are per host, not per port
+        page.get_by_role("heading", name="部门详情").wait_for()
+        wait_idle(page)
+        expect(page.get_by_role("combobox", name="考核周期")).to_have_value(re.compile("2026年11月"))
+    finally:
+        replica.terminate()
+        replica.wait(timeout=10)
     context.close()
