@@ -28,6 +28,7 @@ from data.settings import get_settings
 COOKIE_NAME = "paoban_session"
 KEY_FILE = "session.key"
 HANDOFF_SECONDS = 60
+TOUCH_SECONDS = 60
 _sessions = WebSession.__table__
 
 
@@ -138,16 +139,19 @@ def resume(conn: Connection, token: str, now: datetime | None = None) -> Resumed
 
 
 def touch(conn: Connection, session_id: int, now: datetime | None = None) -> bool:
-    """Mark the session active; False (and the record gone) once it was ended or sat idle."""
+    """Mark the session active; False (and the record gone) once it was ended or sat idle.
+
+    The time is written at most every TOUCH_SECONDS, so a page run is a read, not a write."""
     now = now or utcnow()
-    alive = conn.execute(
-        update(_sessions)
-        .where(_sessions.c.id == session_id, _sessions.c.last_seen_at >= _idle_cutoff(now))
-        .values(last_seen_at=now)
-    ).rowcount
-    if not alive:
+    seen = conn.execute(select(_sessions.c.last_seen_at).where(_sessions.c.id == session_id)).scalar()
+    if seen is None:
+        return False
+    if seen < _idle_cutoff(now):
         conn.execute(delete(_sessions).where(_sessions.c.id == session_id))
-    return bool(alive)
+        return False
+    if now - seen >= timedelta(seconds=TOUCH_SECONDS):
+        conn.execute(update(_sessions).where(_sessions.c.id == session_id).values(last_seen_at=now))
+    return True
 
 
 def close_session(conn: Connection, session_id: int) -> None:

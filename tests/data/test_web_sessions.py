@@ -102,6 +102,16 @@ def test_idle_window_expires_the_cookie_and_activity_extends_it(engine):
         assert not touch(conn, session_id, gone)
 
 
+def test_activity_is_written_at_most_once_a_minute(engine):
+    with engine.begin() as conn:
+        session_id, _ = login(conn)
+        seen = select(WebSession.last_seen_at).where(WebSession.id == session_id)
+        assert touch(conn, session_id, T0 + timedelta(seconds=59))
+        assert conn.execute(seen).scalar_one() == T0
+        assert touch(conn, session_id, T0 + timedelta(seconds=60))
+        assert conn.execute(seen).scalar_one() == T0 + timedelta(seconds=60)
+
+
 def test_logout_revokes_the_cookie_everywhere(engine):
     with engine.begin() as conn:
         session_id, token = login(conn)
