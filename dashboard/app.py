@@ -39,7 +39,7 @@ if viewer is None:
     page = st.navigation(login_pages(), position="hidden")
 else:
     sections = pages_for(viewer)
-    last = list(sections.values())[-1]
-    last.extend(stand_in_pages(viewer, next(iter(sections.values()))[0]))
+    first = next(iter(sections.values()))[0]
+    list(sections.values())[-1].extend(stand_in_pages(viewer, first))  # hidden: they keep addresses alive
     page = st.navigation(sections)
 page.run()

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
+from dashboard.deep_links import REFUSED
 from data.clock import utcnow
 from data.db import make_engine
 from data.models import Department, WebSession
@@ -172,6 +173,11 @@ def test_department_user_link_to_another_department_shows_their_own(server, brow
     body = page.inner_text("body")
     assert "市卫健委" in body and "市公安局" not in body and "Page not found" not in body
     shot(page, "session_department_user_link")
+    page.goto(f"{base}/sources")  # an administrator's page, typed in: refused in Chinese, still logged in
+    expect(page.get_by_text(REFUSED)).to_be_visible()
+    assert "Page not found" not in page.inner_text("body")
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+    shot(page, "session_refused_page")
     context.close()
 
 
