@@ -61,7 +61,7 @@ def shows(page, department: str, period: str) -> None:
     page.get_by_role("heading", name="部门详情").wait_for()
     page.get_by_role("heading", name=department, exact=True).wait_for()
     wait_idle(page)
-    expect(page.get_by_role("combobox", name="考核周期")).to_have_value(re.compile(period))
+    expect(page.get_by_role("combobox", name="考核周期")).to_have_value(re.compile(period), timeout=TIMEOUT_MS)
 
 
 def login_form(page) -> None:
@@ -169,7 +169,7 @@ def test_department_user_link_to_another_department_shows_their_own(server, brow
     submit(page, "weijian")
     page.get_by_role("heading", name="我的得分").wait_for()
     wait_idle(page)
-    expect(page.get_by_role("combobox", name="考核周期")).to_have_value(re.compile("2026年11月"))
+    expect(page.get_by_role("combobox", name="考核周期")).to_have_value(re.compile("2026年11月"), timeout=TIMEOUT_MS)
     body = page.inner_text("body")
     assert "市卫健委" in body and "市公安局" not in body and "Page not found" not in body
     shot(page, "session_department_user_link")
@@ -203,7 +203,9 @@ def test_another_dashboard_process_resumes_the_session(server, browser):  # noqa
         page.goto(f"{other}/department?period=2026-11")  # cookies are per host, not per port
         page.get_by_role("heading", name="部门详情").wait_for()
         wait_idle(page)
-        expect(page.get_by_role("combobox", name="考核周期")).to_have_value(re.compile("2026年11月"))
+        expect(page.get_by_role("combobox", name="考核周期")).to_have_value(
+            re.compile("2026年11月"), timeout=TIMEOUT_MS
+        )
     finally:
         replica.terminate()
         replica.wait(timeout=10)
