@@ -785,3 +785,22 @@ class ReplayRequest(SQLModel, table=True):
     loaded: int = 0
     kept: int = 0
     message: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# ---- Browser sessions (issue #17): the record a signed session cookie names ----
+
+
+class WebSession(SQLModel, table=True):
+    """One logged-in browser: the cookie holds a random token (signed), the store only its
+    SHA-256, so a read of this table yields no usable cookie. Logout deletes the row; a row
+    idle longer than PAOBAN_SESSION_IDLE_MINUTES is refused and deleted. The handoff is a
+    one-time code (hash, 60 s) the page posts to /paoban-session to receive the cookie."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, index=True)
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_hash: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_until: NaiveDatetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_seen_at: NaiveDatetime = Field(default_factory=utcnow)

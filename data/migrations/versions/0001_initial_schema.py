@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 13:12:32.395100
+Create Date: 2026-12-03 13:47:14.010250
 """
 from alembic import op
 import sqlalchemy as sa
@@ -205,6 +205,21 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('source')
     )
+    op.create_table('web_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('handoff_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('handoff_until', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('handoff_hash'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_session_username'), ['username'], unique=False)
+
     op.create_table('app_user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -939,6 +954,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_app_user_email'))
 
     op.drop_table('app_user')
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_session_username'))
+
+    op.drop_table('web_session')
     op.drop_table('source_lock')
     op.drop_table('source_cursor')
     with op.batch_alter_table('score_snapshot', schema=None) as batch_op:
