@@ -31,6 +31,7 @@ class Settings:
     alert_rules_file: Path
     smtp_url: str
     webhook_url: str
+    pdf_font: str  # font file for the PDF 一页纸 (issue 17); empty: the usual system CJK fonts
 
 
 def _int(name: str, default: int) -> int:
@@ -63,4 +64,5 @@ def get_settings() -> Settings:
         alert_rules_file=Path(os.environ.get("PAOBAN_ALERT_RULES", ROOT / "data" / "alert_rules.toml")),
         smtp_url=os.environ.get("PAOBAN_SMTP_URL", "").strip(),
         webhook_url=os.environ.get("PAOBAN_WEBHOOK_URL", "").strip(),
+        pdf_font=os.environ.get("PAOBAN_PDF_FONT", "").strip(),
     )
