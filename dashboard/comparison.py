@@ -84,7 +84,8 @@ def headline(viewer: Viewer, a: Side, b: Side) -> None:
             cols[2].metric("排名", _rank_text(side.score), rank_delta)
             cols[3].metric("加分 / 扣分", f"+{float(side.score['bonus']):g} / -{float(side.score['deduction']):g}")
     if both:
-        st.caption(f"差值 = {a.title} − {b.title}；排名差为正表示{a.title}靠前。")
+        ahead = "名次上升" if a.dept["dept_id"] == b.dept["dept_id"] else f"{a.title}靠前"
+        st.caption(f"差值 = {a.title} − {b.title}；排名差为正表示{ahead}。")
         if a.dept["category"] != b.dept["category"]:
             st.caption("两个部门类别不同，排名分别在各自类别内计算，名次不宜直接比较。")
 
@@ -128,7 +129,7 @@ def show_difference_table(table: pd.DataFrame) -> None:
     signed = [c for c in table.columns if c.endswith("差") or c == "贡献差（分）"]
     plain = [c for c in table.columns if pd.api.types.is_float_dtype(table[c]) and c not in signed]
     styler = table.style.format("{:.2f}", subset=plain, na_rep=NO_DATA).format("{:+.2f}", subset=signed, na_rep=NO_DATA)
-    st.dataframe(styler, hide_index=True, width="stretch")
+    st.dataframe(styler, hide_index=True, width="stretch", placeholder=NO_DATA)
     st.caption(
         "贡献 = 指标得分 × 有效权重 ÷ 100，各指标贡献之和即加减分前的总分；"
         f"{NO_DATA}的指标不计分（贡献 0），其权重已分摊到同维度其他指标。"
