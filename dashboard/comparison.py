@@ -26,7 +26,8 @@ STEP_LABELS = {"bonus": "加分", "deduction": "扣分", "other": "其他（总�
 class Side:
     """One column of the comparison: a department in a period, as stored."""
 
-    title: str  # what the column is called: the department's name or the period's label
+    title: str  # what the side is called: the department's name or the period's label
+    short: str  # its name in table headers: 部门一 / 部门二, or the period's label
     dept: dict
     shown: ShownSnapshot
     scheme: Scheme
@@ -34,17 +35,17 @@ class Side:
     indicators: pd.DataFrame
 
 
-def load_side(viewer: Viewer, title: str, dept: dict, shown: ShownSnapshot, scheme: Scheme) -> Side:
+def load_side(viewer: Viewer, title: str, short: str, dept: dict, shown: ShownSnapshot, scheme: Scheme) -> Side:
     """The stored score and indicators of a department in a period, through data.queries
     (which refuse a department the viewer may not see)."""
     empty = pd.DataFrame(columns=queries.INDICATOR_COLUMNS)
     if not shown.has_data:
-        return Side(title, dept, shown, scheme, None, empty)
+        return Side(title, short, dept, shown, scheme, None, empty)
     own = read(queries.ranking, viewer, shown.snapshot_id, dept_id=dept["dept_id"])
     if own.empty or missing(own.iloc[0]["total"]):
-        return Side(title, dept, shown, scheme, None, empty)
+        return Side(title, short, dept, shown, scheme, None, empty)
     indicators = read(queries.indicator_scores, viewer, shown.snapshot_id, dept_id=dept["dept_id"])
-    return Side(title, dept, shown, scheme, own.iloc[0].to_dict(), indicators)
+    return Side(title, short, dept, shown, scheme, own.iloc[0].to_dict(), indicators)
 
 
 def indicator_order(a: Side, b: Side) -> list[str]:
@@ -78,11 +79,11 @@ def headline(viewer: Viewer, a: Side, b: Side) -> None:
                 total_delta = f"{float(a.score['total']) - float(b.score['total']):+.2f}"
                 if not missing(a.score["rank"]) and not missing(b.score["rank"]):
                     rank_delta = f"{int(b.score['rank']) - int(a.score['rank']):+d} 位"
-            cols = st.columns(4)
+            cols = st.columns(3)
             cols[0].metric("总分", fmt_score(side.score["total"]), total_delta)
             cols[1].metric("等次", side.score["tier"] or NO_DATA)
             cols[2].metric("排名", _rank_text(side.score), rank_delta)
-            cols[3].metric("加分 / 扣分", f"+{float(side.score['bonus']):g} / -{float(side.score['deduction']):g}")
+            st.caption(f"加分 +{float(side.score['bonus']):g}，扣分 -{float(side.score['deduction']):g}")
     if both:
         ahead = "名次上升" if a.dept["dept_id"] == b.dept["dept_id"] else f"{a.title}靠前"
         st.caption(f"差值 = {a.title} − {b.title}；排名差为正表示{ahead}。")
@@ -109,27 +110,30 @@ def difference_table(a: Side, b: Side) -> pd.DataFrame:
         rows.append(
             {
                 "指标": _label(a, b, r["key"]),
-                f"{a.title} 指标值": _value_text(r, "a", units),
-                f"{b.title} 指标值": _value_text(r, "b", units),
-                f"{a.title} 得分": r["score_a"],
-                f"{b.title} 得分": r["score_b"],
+                f"{a.short} 指标值": _value_text(r, "a", units),
+                f"{b.short} 指标值": _value_text(r, "b", units),
+                f"{a.short} 得分": r["score_a"],
+                f"{b.short} 得分": r["score_b"],
                 "得分差": r["score_diff"],
-                f"{a.title} 贡献（分）": r["contribution_a"],
-                f"{b.title} 贡献（分）": r["contribution_b"],
+                f"{a.short} 贡献（分）": r["contribution_a"],
+                f"{b.short} 贡献（分）": r["contribution_b"],
                 "贡献差（分）": r["contribution_diff"],
             }
         )
     return pd.DataFrame(rows)
 
 
-def show_difference_table(table: pd.DataFrame) -> None:
+def show_difference_table(a: Side, b: Side, table: pd.DataFrame) -> None:
     if table.empty:
         st.caption(f"两方均{NO_DATA}。")
         return
     signed = [c for c in table.columns if c.endswith("差") or c == "贡献差（分）"]
     plain = [c for c in table.columns if pd.api.types.is_float_dtype(table[c]) and c not in signed]
     styler = table.style.format("{:.2f}", subset=plain, na_rep=NO_DATA).format("{:+.2f}", subset=signed, na_rep=NO_DATA)
-    st.dataframe(styler, hide_index=True, width="stretch", placeholder=NO_DATA)
+    if a.short != a.title:
+        st.caption(f"{a.short}：{a.title}；{b.short}：{b.title}。")
+    height = 35 * (len(table) + 1) + 3  # every indicator at once, no scrolling inside the table
+    st.dataframe(styler, hide_index=True, width="stretch", height=height, placeholder=NO_DATA)
     st.caption(
         "贡献 = 指标得分 × 有效权重 ÷ 100，各指标贡献之和即加减分前的总分；"
         f"{NO_DATA}的指标不计分（贡献 0），其权重已分摊到同维度其他指标。"

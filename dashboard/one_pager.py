@@ -46,7 +46,6 @@ FONT_CANDIDATES = (
     Path("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc"),
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),  # fonts-wqy-zenhei
     Path("C:/Windows/Fonts/simhei.ttf"),
-    Path("/System/Library/Fonts/PingFang.ttc"),
 )
 NO_FONT = (
     "未找到可嵌入 PDF 的中文字体，暂不能生成一页纸。请管理员安装中文字体"
@@ -58,8 +57,8 @@ MARGIN = 15
 LINE_HEIGHT = 5
 PAD_X, PAD_Y = 1.2, 0.8  # cell padding
 HEADING = 8.5  # a section heading with the space around it
-TREND_HEIGHT = 34
-SLACK = 4
+TREND_HEIGHT = 30
+SLACK = 1  # mm kept free; an overflow is caught by laying the page again
 INK = (33, 33, 33)
 GRID = (189, 189, 189)
 LINE = (192, 57, 43)

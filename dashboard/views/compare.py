@@ -59,6 +59,7 @@ if mode == TWO_DEPARTMENTS:
     depts = [read(queries.department, viewer, int(d)) for d in (first, second)]
     snapshots = [shown, shown]
     titles = [d["name"] for d in depts]
+    shorts = ["部门一", "部门二"]
 else:
     own = viewer.dept_id if viewer.role == "department" else None
     chosen = own or st.selectbox("部门", ids, format_func=dept_label, key="compare_dept")
@@ -84,14 +85,14 @@ else:
     )
     depts = [dept, dept]
     snapshots = [shown, others[other]]
-    titles = [s.period.label for s in snapshots]
+    titles = shorts = [s.period.label for s in snapshots]
 
 a, b = (
-    load_side(viewer, title, dept, snap, scheme_for(snap.period.year))
-    for title, dept, snap in zip(titles, depts, snapshots)
+    load_side(viewer, title, short, dept, snap, scheme_for(snap.period.year))
+    for title, short, dept, snap in zip(titles, shorts, depts, snapshots)
 )
 headline(viewer, a, b)
 st.subheader("各项指标")
-show_difference_table(difference_table(a, b))
+show_difference_table(a, b, difference_table(a, b))
 st.subheader("差异来自哪里")
 bridge_section(a, b)

@@ -34,21 +34,22 @@ def test_two_departments_in_one_period(app, dashboard_store):
     assert at.selectbox(key="compare_period_month").value == "2026-10"
     # 市公安局 92.5 (rank 1) against 市人社局 81.25 (rank 2): +11.25, one place ahead
     assert metrics(at)[:3] == [("总分", "92.50", "+11.25"), ("等次", "优秀", None), ("排名", "第 1 名", "+1 位")]
-    assert metrics(at)[4:7] == [("总分", "81.25", None), ("等次", "良好", None), ("排名", "第 2 名", None)]
+    assert metrics(at)[3:6] == [("总分", "81.25", None), ("等次", "良好", None), ("排名", "第 2 名", None)]
     rows = table(at)
     mount = rows["资源挂接率"]
-    assert mount["市公安局 指标值"] == "95%" and mount["市人社局 指标值"] == "90%"
+    assert mount["部门一 指标值"] == "95%" and mount["部门二 指标值"] == "90%"
     assert mount["得分差"] == 12.5  # 87.5 − 75
-    assert mount["市公安局 贡献（分）"] == 7.0 and mount["市人社局 贡献（分）"] == 6.0
+    assert mount["部门一 贡献（分）"] == 7.0 and mount["部门二 贡献（分）"] == 6.0
     assert mount["贡献差（分）"] == pytest.approx(1.0)
     assert rows["接口调用成功率"]["贡献差（分）"] == pytest.approx(8.0 - 6.736)  # 8 × (100 − 84.2) %
-    assert rows["数据更新及时率"]["市人社局 指标值"] == "75%（样本少）"
+    assert rows["数据更新及时率"]["部门二 指标值"] == "75%（样本少）"
     assert rows["数据更新及时率"]["得分差"] == 62.5
     complaints = rows["每万件投诉量"]
-    assert complaints["市人社局 指标值"] == "无数据" and math.isnan(complaints["得分差"])
+    assert complaints["部门二 指标值"] == "无数据" and math.isnan(complaints["得分差"])
     assert complaints["贡献差（分）"] == 8.0  # N/A contributes nothing
     # 11.25 apart; the four indicators account for 8 + 5 + 1.264 + 1 = 15.264, the rest is −4.014
     text = page_text(at)
+    assert "部门一：市公安局；部门二：市人社局。" in text
     assert "市公安局比市人社局总分高 11.25 分，主要来自：每万件投诉量 +8.00 分、数据更新及时率 +5.00 分、" in text
     assert "其他（总分封顶等） -4.01 分" in text
     bridge = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
