@@ -77,8 +77,9 @@ def headline(viewer: Viewer, a: Side, b: Side) -> None:
             total_delta = rank_delta = None
             if side is a and both:
                 total_delta = f"{float(a.score['total']) - float(b.score['total']):+.2f}"
-                if not missing(a.score["rank"]) and not missing(b.score["rank"]):
-                    rank_delta = f"{int(b.score['rank']) - int(a.score['rank']):+d} 位"
+                ranks = [a.score["rank"], b.score["rank"]]
+                if not any(missing(r) for r in ranks) and ranks[0] != ranks[1]:
+                    rank_delta = f"{int(ranks[1]) - int(ranks[0]):+d} 位"
             cols = st.columns(3)
             cols[0].metric("总分", fmt_score(side.score["total"]), total_delta)
             cols[1].metric("等次", side.score["tier"] or NO_DATA)

@@ -8,8 +8,11 @@ import json
 import math
 
 import pytest
+from sqlalchemy import delete
 from streamlit.testing.v1 import AppTest
 
+from data.db import get_engine
+from data.models import DeptScore, IndicatorScore
 from tests.dashboard.conftest import login
 from tests.dashboard.test_pages import open_page, page_text
 
@@ -72,7 +75,11 @@ def test_one_department_in_two_periods(app, dashboard_store):
     assert not at.exception
     # 2026-10 against the period before with data, 2026-09 (its published snapshot: 58.0, rank 3)
     assert at.selectbox(key="compare_other_month").value == "2026-09"
-    assert metrics(at)[:3] == [("总分", "55.00", "-3.00"), ("等次", "较差", None), ("排名", "第 3 名", "+0 位")]
+    assert metrics(at)[:3] == [
+        ("总分", "55.00", "-3.00"),
+        ("等次", "较差", None),
+        ("排名", "第 3 名", None),
+    ]  # same rank: no arrow
     rows = table(at)
     # every 2026-09 indicator score is October's − 5: 5 points up, 8 × 5 % = 0.4 more each
     for name in ("资源挂接率", "接口调用成功率", "数据更新及时率", "每万件投诉量"):
@@ -103,3 +110,24 @@ def test_department_compares_only_itself_across_periods(app, dashboard_store):
     for other in ("市公安局", "市人社局", "西湖区", "滨江区"):
         assert other not in text
     assert table(at)["资源挂接率"]["得分差"] == pytest.approx(5.0)
+
+
+def test_a_side_without_a_score_reads_no_data(app, dashboard_store):
+    fx = dashboard_store.fixture
+    with get_engine().begin() as conn:
+        for stored in (DeptScore.__table__, IndicatorScore.__table__):
+            conn.execute(
+                delete(stored).where(
+                    stored.c.snapshot_id == fx.snapshot["2026-09"], stored.c.dept_id == fx.dept["市卫健委"]
+                )
+            )
+    at = open_page(login(app, "leader"), "compare.py")
+    at.radio(key="compare_mode").set_value(TWO_PERIODS).run()
+    at.selectbox(key="compare_dept").set_value(fx.dept["市卫健委"]).run()
+    text = page_text(at)
+    assert "市卫健委在2026年9月无数据（没有得分，不参与排名）。" in text
+    assert "有一方无数据，无法分解总分差异。" in text
+    mount = table(at)["资源挂接率"]
+    assert mount["2026年9月 指标值"] == "无数据" and math.isnan(mount["2026年9月 贡献（分）"])
+    assert mount["2026年10月 贡献（分）"] == 2.0 and math.isnan(mount["贡献差（分）"])
+    assert metrics(at)[0] == ("总分", "55.00", None)  # nothing to subtract

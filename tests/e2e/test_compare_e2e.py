@@ -1,6 +1,7 @@
 """对比 and the 一页纸 in a real headless Chromium on the score fixture: a leader compares two
 departments and then one department in two periods (screenshots at 1440×900 and of the
-whole page), and an inspector downloads a department's one-page PDF."""
+whole page; axe-core finds no contrast or label violation, also for a department user), and
+an inspector downloads a department's one-page PDF."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.e2e.test_accessibility import check
 from tests.e2e.test_browser import SHOTS, TIMEOUT_MS, browser, logged_in, server, shot, wait_idle  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,12 +35,25 @@ def test_leader_compares_departments_and_periods(server, browser):  # noqa: F811
     page.screenshot(path=str(SHOTS / "compare_departments_1440x900.png"))
     shot(page, "compare_departments")
 
+    check(page, "compare", page.get_by_role("heading", name="差异来自哪里"))
+    page.set_viewport_size({"width": 1440, "height": 900})
+
     page.get_by_text("同一部门（两个周期）").click()
     wait_idle(page)
     expect(page.get_by_text("2026年10月比2026年9月总分")).to_be_visible(timeout=TIMEOUT_MS)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "compare_periods_1440x900.png"))
     shot(page, "compare_periods")
+    context.close()
+
+
+def test_department_user_compares_its_own_periods(server, browser):  # noqa: F811
+    context, page = logged_in(browser, server[0], "weijian")
+    page.get_by_role("heading", name="我的得分").wait_for()
+    open_compare(page)
+    expect(page.get_by_text("2026年10月比2026年9月总分低 3.00 分")).to_be_visible(timeout=TIMEOUT_MS)
+    check(page, "compare_department_user", page.get_by_role("heading", name="差异来自哪里"))
+    assert "市公安局" not in page.inner_text("body")
     context.close()
 
 
