@@ -42,6 +42,7 @@ PAGE_ACCESS = {
     "ranking.py": ("督考", "排名总览", ":material/leaderboard:", ALL_DEPTS),
     "department.py": ("督考", "部门详情", ":material/apartment:", ALL_DEPTS),
     "my_scores.py": ("督考", "我的得分", ":material/grading:", frozenset({"department"})),
+    "compare.py": ("督考", "对比", ":material/compare_arrows:", ALL_DEPTS | {"department"}),
     "alerts.py": ("督办", "预警", ":material/notification_important:", frozenset({"inspector", "leader"})),
     "supervision.py": ("督办", "督查督办", ":material/assignment_late:", ALL_DEPTS),
     "rectification.py": ("督办", "我的整改", ":material/task_alt:", frozenset({"department"})),

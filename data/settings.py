@@ -33,6 +33,7 @@ class Settings:
     webhook_url: str
     session_key: str
     cookie_secure: bool
+    pdf_font: str  # font file for the PDF 一页纸 (issue 17); empty: the usual system CJK fonts
 
 
 def _int(name: str, default: int) -> int:
@@ -67,4 +68,5 @@ def get_settings() -> Settings:
         webhook_url=os.environ.get("PAOBAN_WEBHOOK_URL", "").strip(),
         session_key=os.environ.get("PAOBAN_SESSION_KEY", "").strip(),
         cookie_secure=os.environ.get("PAOBAN_COOKIE_SECURE", "0") == "1",
+        pdf_font=os.environ.get("PAOBAN_PDF_FONT", "").strip(),
     )

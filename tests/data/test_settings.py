@@ -44,6 +44,7 @@ def test_defaults(clean_env):
     assert s.alert_rules_file == ROOT / "data" / "alert_rules.toml"
     assert (s.smtp_url, s.webhook_url) == ("", "")
     assert (s.session_key, s.cookie_secure) == ("", False)
+    assert s.pdf_font == ""  # the 一页纸's effect: tests/dashboard/test_one_pager.py
 
 
 def test_environment_overrides(clean_env, tmp_path):
@@ -53,7 +54,9 @@ def test_environment_overrides(clean_env, tmp_path):
     clean_env.setenv("PAOBAN_SESSION_IDLE_MINUTES", "7")
     clean_env.setenv("PAOBAN_DEMO_MODE", "1")
     clean_env.setenv("PAOBAN_SCHEME_DIR", str(tmp_path / "schemes"))
+    clean_env.setenv("PAOBAN_PDF_FONT", " /fonts/simhei.ttf ")
     s = get_settings()
+    assert s.pdf_font == "/fonts/simhei.ttf"
     assert s.database_url == f"sqlite:///{tmp_path / 'paoban.db'}"
     assert s.demo_dir == tmp_path / "demo"
     assert s.sources_file == tmp_path / "demo" / "sources.toml"
@@ -87,7 +90,7 @@ def test_launcher_passes_streamlit_config_as_flags():
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert len(ENV) == 18
+    assert len(ENV) == 19
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
     assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
 
