@@ -89,6 +89,8 @@ def test_reload_and_shared_link_keep_page_department_and_period(server, browser)
     pick(page, "部门", "市人社局（市直部门）")
     pick(page, "考核周期", "2026年11月（进行中）")
     shows(page, "市人社局", "2026年11月")
+    # the picker shows its choice at once; the address follows when the rerun has run
+    expect(page).to_have_url(re.compile(r"period=2026-11"), timeout=TIMEOUT_MS)
     link = page.url
     assert "period=2026-11" in link and "dept=" in link and cookie["value"].split(".")[0] not in link
 
