@@ -18,6 +18,7 @@ from data.clock import local_today
 from data.db import make_engine
 from data.migrate import upgrade
 from data.models import Alert, AlertEvent, ExchangeDaily
+from data.service_daily import refold_service_days
 from data.users import create_user
 from tests.dashboard import score_fixture
 from tests.e2e.test_browser import (  # noqa: F401  (browser: the fixture)
@@ -76,6 +77,7 @@ def _days(engine, dept_id: int, failing: set[int]) -> None:
                 for code in ("svc-a", "svc-b")
             ],
         )
+        refold_service_days(conn)
 
 
 @pytest.fixture(scope="module")
