@@ -241,8 +241,9 @@ class Keys:
 
 def fold(keys: Keys) -> Folds:
     """New calls → rows for exchange_daily (local day × provider × consumer × service),
-    exchange_service_daily (local day × provider × service), exchange_service_month (with the duration histogram), exchange_partner_month and
-    exchange_fault_month (failures per fault code, NO_FAULT_CODE for none)."""
+    exchange_service_daily (local day × provider × service), exchange_service_month (with
+    the duration histogram), exchange_partner_month and exchange_fault_month (failures per
+    fault code, NO_FAULT_CODE for none)."""
     failed, duration = keys.failed, keys.duration
     has = ~np.isnan(duration)
     bucket = np.searchsorted(np.asarray(DURATION_BUCKETS_MS), duration, side="left")
