@@ -804,3 +804,24 @@ class WebSession(SQLModel, table=True):
     handoff_until: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     last_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+# ---- issue #19 — the alert detectors' per-service daily rollup (flat in the raw call volume) ----
+
+
+class ExchangeServiceDaily(SQLModel, table=True):
+    """exchange_daily summed over consumers: local day × provider × service. The alert
+    detectors read a service's days from here, so a check neither scans nor groups the
+    consumer pairs, whose number grows with the calls. Folded by the collector in the same
+    transaction and by the same merge as exchange_daily; data.service_daily rebuilds it
+    from exchange_daily for a store loaded before it existed."""
+
+    __tablename__ = "exchange_service_daily"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # clustered on the key, like exchange_daily
+    day: date = Field(primary_key=True, description="local date of the request")
+    provider_dept_id: int = Field(primary_key=True)
+    service_code: str = Field(primary_key=True, max_length=200)
+    calls: int = 0
+    failures: int = 0
+    duration_sum_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    duration_count: int = 0

@@ -20,6 +20,7 @@ from collectors.alert_check import check_alerts
 from data.db import make_engine
 from data.migrate import upgrade
 from data.models import Alert, AlertEvent, ExchangeDaily
+from data.service_daily import refold_service_days
 from data.users import create_user
 from tests.dashboard import score_fixture
 from tests.e2e.test_browser import (  # noqa: F401  (browser: the fixture)
@@ -80,6 +81,7 @@ def _days(engine, dept_id: int, failing: set[int]) -> None:
                 for code in ("svc-a", "svc-b")
             ],
         )
+        refold_service_days(conn)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 13:47:14.010250
+Create Date: 2026-12-03 14:20:28.803215
 """
 from alembic import op
 import sqlalchemy as sa
@@ -126,6 +126,17 @@ def upgrade() -> None:
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'consumer_dept_id'),
     postgresql_with={'fillfactor': 50}
+    )
+    op.create_table('exchange_service_daily',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('provider_dept_id', sa.Integer(), nullable=False),
+    sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('duration_sum_ms', sa.BigInteger(), nullable=False),
+    sa.Column('duration_count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'provider_dept_id', 'service_code'),
+    sqlite_with_rowid=False
     )
     op.create_table('exchange_service_month',
     sa.Column('month', sa.Date(), nullable=False),
@@ -970,6 +981,7 @@ def downgrade() -> None:
     op.drop_table('replay_request')
     op.drop_table('refresh_request')
     op.drop_table('exchange_service_month')
+    op.drop_table('exchange_service_daily')
     op.drop_table('exchange_partner_month')
     op.drop_table('exchange_fault_month')
     op.drop_table('exchange_daily')
