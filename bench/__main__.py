@@ -1,4 +1,4 @@
-"""`python -m bench [--rows 1000000,10000000] [--engines sqlite,postgresql] [--only ...]`.
+"""`python -m bench [--rows 1000000,10000000] [--engines sqlite,postgresql] [--only ...] [--users 20]`.
 
 PostgreSQL comes from PAOBAN_BENCH_PG_URL (`make bench` starts the local test server);
 without it only SQLite is measured unless --engines asks for PostgreSQL explicitly.
@@ -64,6 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="what the pages read: current = refresh_current (every month, quarter, "
         "year, as after a collector run); year = only the year's snapshot",
     )
+    parser.add_argument("--users", type=int, default=20, help="browser sessions at once in the users measurement")
     parser.add_argument("--note", default="", help="a line for the report, e.g. what else ran on the machine")
     return parser.parse_args(argv)
 
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         repeat=args.repeat,
         days=args.days,
         snapshots=args.snapshots,
+        users=args.users,
         note=args.note,
     )
     started = time.monotonic()

@@ -301,6 +301,71 @@ def incremental_section(results: Results) -> list[str]:
     ]
 
 
+def users_section(results: Results) -> list[str]:
+    """Per role and step: p50 / p95 alone and with everyone at once; errors; dashboard memory."""
+    lines = [
+        "## 7. Many users: browser sessions at once against one dashboard process",
+        "",
+        "`python -m bench.users`: one headless Chromium, one Playwright context per user (leaders, inspectors and "
+        "department liaisons in turn, each department user of another department), against one `python -m dashboard` "
+        "process on the measured store. Each role's path is walked alone first (after a warm-up walk), then every "
+        "session walks at once while `collectors once` reads one more day's file into the store. A step is timed "
+        "from the click to its page drawn and idle (a download: until the file has arrived). Leaders: 排名总览 → "
+        "部门详情 → 证据 Excel; inspectors: 排名总览 → 督查督办 → 整改台账; departments: 我的得分 → its Excel → 消息.",
+        "",
+    ]
+    rows = []
+    for r in results.users:
+        for role, steps in r["together"].items():
+            for step, t in steps.items():
+                solo = r["alone"].get(role, {}).get(step)
+                rows.append(
+                    [
+                        r["engine"],
+                        f"{r['rows']:,}",
+                        role,
+                        step,
+                        f"{solo['p50']:.2f}" if solo else "—",
+                        f"{t['p50']:.2f}",
+                        f"{t['p95']:.2f}",
+                        _fmt_ratio(_ratio(t["p50"], solo["p50"])) if solo else "—",
+                    ]
+                )
+    lines += _table(
+        ["engine", "calls in store", "role", "step", "alone p50 s", "together p50 s", "together p95 s", "÷ alone"],
+        rows,
+    )
+    lines += [
+        "",
+        *_table(
+            [
+                "engine",
+                "calls in store",
+                "sessions",
+                "errors",
+                "all sessions s",
+                "dashboard peak RSS MB",
+                "collector meanwhile",
+            ],
+            [
+                [
+                    r["engine"],
+                    f"{r['rows']:,}",
+                    str(r["users"]),
+                    str(len(r["errors"])),
+                    f"{r['together_wall_s']:.1f}",
+                    f"{r['dashboard_peak_rss_mb']:.0f}",
+                    f"{r['day_rows']:,} rows, exit {r['collector_exit']}"
+                    + ("" if r["collector_finished_during"] else " (still running when the sessions ended)"),
+                ]
+                for r in results.users
+            ],
+        ),
+    ]
+    errors = [f"- {r['engine']} {r['rows']:,}: {e}" for r in results.users for e in r["errors"]]
+    return lines + (["", "Errors:", "", *errors] if errors else [])
+
+
 def render(results: Results) -> str:
     cfg = results.config
     lines = [
@@ -385,6 +450,8 @@ def render(results: Results) -> str:
                 results,
             ),
         ]
+    if results.users:
+        lines += ["", *users_section(results)]
     return "\n".join(lines) + "\n"
 
 

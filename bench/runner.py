@@ -21,10 +21,11 @@ from bench.pages import time_pages
 from bench.process import ROOT, run_child
 from bench.scoring import prepare_snapshots, time_scoring
 from bench.stores import drop_store, fresh_store, settle
+from bench.users import time_users
 from bench.workspace import CATALOG_SOURCE, DEPARTMENT_SOURCE, EXCHANGE_SOURCE, Workspace
 from bench.world import build_world
 
-MEASUREMENTS = ("ingest", "memory", "scoring", "pages", "incremental", "alerts")
+MEASUREMENTS = ("ingest", "memory", "scoring", "pages", "incremental", "alerts", "users")
 YEAR_DAYS = 365
 # Up to this size each way of ingesting is timed `repeat` times and the best run counts: a
 # 1 M-row run takes seconds, so a noisy neighbour can swing its ratio; a 10 M-row run
@@ -44,6 +45,7 @@ class BenchConfig:
     days: int = 3  # day files after the year, each collected into the year and into an empty store
     snapshots: str = "current"  # what the pages read: see bench.scoring.prepare_snapshots
     note: str = ""  # printed in the report, e.g. what else the machine was doing
+    users: int = 20  # browser sessions at once in the users measurement
     verify_rollup: bool = True  # compare the store's whole daily rollup with DuckDB's
     today: date = field(default_factory=date.today)
 
@@ -56,6 +58,7 @@ class Results:
     pages: list[dict] = field(default_factory=list)
     incremental: list[dict] = field(default_factory=list)
     alerts: list[dict] = field(default_factory=list)
+    users: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -302,6 +305,20 @@ def _new_day(cfg, engine, rows, label, inputs, ws, url, results, report) -> None
     report(f"{label}: new day {inc['full_run_s']:.2f} s into the year, {inc['empty_run_s']:.2f} s into empty")
 
 
+def _users(cfg, engine, rows, label, inputs, ws, url, results, report) -> None:
+    """cfg.users sessions against one dashboard while the collector reads one more day's file
+    (after the incremental runs, so their day files are not taken)."""
+    day_rows = inputs.days[0].stats.rows
+    path = inputs.year_csv.parent / f"users-day-{day_rows}.csv"
+    extra = _log(path, build_world(cfg.seed), day_rows, inputs.last_day + timedelta(days=1), 1, cfg.seed + 1000, "U-")
+    ws.drop_exchange_file(path)
+    times = time_users(url, cfg.users, ws.config, cfg.workdir / "logs" / f"{label}-users.log")
+    results.users.append({"engine": engine, "rows": rows, "day_rows": extra.rows, **times})
+    report(
+        f"{label}: {cfg.users} users, {len(times['errors'])} errors, dashboard peak {times['dashboard_peak_rss_mb']:.0f} MB"
+    )
+
+
 def _attempt(results: Results, what: str, step, *args) -> bool:
     """Run one measurement; a failure is recorded as a problem and the others still run."""
     try:
@@ -333,6 +350,8 @@ def bench_one(cfg: BenchConfig, engine: str, rows: int, results: Results, report
             _attempt(results, f"{label} pages", _pages, *common, inputs, url, results, report)
         if "incremental" in cfg.only:
             _attempt(results, f"{label} incremental", _new_day, *common, inputs, loaded[0], url, results, report)
+        if "users" in cfg.only:
+            _attempt(results, f"{label} users", _users, *common, inputs, loaded[0], url, results, report)
     finally:
         drop_store(url, cfg.pg_url)
         shutil.rmtree(cfg.workdir / "workspaces", ignore_errors=True)

@@ -13,7 +13,7 @@ from datetime import date
 from collectors.config import ConfigError, load_config
 from collectors.memory import keep_freed_memory
 from collectors.replay import replay_source
-from collectors.scheduler import after_load, build_scheduler, register_first, run_once
+from collectors.scheduler import after_runs, build_scheduler, register_first, run_once
 from data.db import DatabaseConfigError
 from data.entry import run
 from data.migrate import ready_engine
@@ -86,10 +86,9 @@ def cmd_replay(args) -> int:
     sources = [config.source(args.source)] if args.source else [s for s in config.sources if s.enabled]
     summaries = [replay_source(engine, s, args.reason) for s in register_first(sources)]
     print_summary(summaries)
-    if not args.no_refresh and any(s.counts.rows_loaded for s in summaries):
-        refresh_error = after_load(engine)
-        if refresh_error:
-            print(refresh_error, file=sys.stderr)
+    refresh_error = None if args.no_refresh else after_runs(engine)
+    if refresh_error:
+        print(refresh_error, file=sys.stderr)
     return exit_code(summaries)
 
 

@@ -20,6 +20,7 @@ from collectors.readers.base import Batch
 from collectors.records import canonical_frame, quarantine_rows
 from collectors.sinks import load_kind
 from collectors.validate import MissingColumns, validate
+from data.refresh_requests import request_refresh
 
 
 @dataclass
@@ -64,7 +65,8 @@ def prepare(resolver: DepartmentResolver, cfg: SourceConfig, batch: Batch) -> Pr
 
 
 def commit(conn: Connection, cfg: SourceConfig, prepared: Prepared, run_id: int, collected_at: datetime) -> RunCounts:
-    """The batch's rows, its quarantine and the cursor after it, in the caller's transaction."""
+    """The batch's rows, its quarantine, the cursor after it and, when it loaded rows, the
+    score refresh it owes, in the caller's transaction."""
     if prepared.problem is not None:
         raise MissingColumns(prepared.problem)
     counts = RunCounts(rows_read=prepared.rows_read)
@@ -81,4 +83,6 @@ def commit(conn: Connection, cfg: SourceConfig, prepared: Prepared, run_id: int,
         conn, [{**q, "source": cfg.name, "run_id": run_id, "kind": cfg.kind, "file": prepared.file} for q in quarantine]
     )
     save_cursor(conn, cfg.name, prepared.cursor)
+    if counts.rows_loaded:
+        request_refresh(conn, cfg.name, collected_at)
     return counts

@@ -28,11 +28,13 @@ from data.models import (
     ExchangeDaily,
     ExchangeFaultMonth,
     ExchangePartnerMonth,
+    ExchangeServiceDaily,
     ExchangeServiceMonth,
 )
 
 ROLLUP_KEYS = ["day", "provider_dept_id", "consumer_dept_id", "service_code"]
 ROLLUP_ADD = ["calls", "failures", "duration_sum_ms", "duration_count"]
+SERVICE_DAY_KEYS = ["day", "provider_dept_id", "service_code"]
 SERVICE_MONTH_KEYS = ["month", "provider_dept_id", "service_code"]
 PARTNER_MONTH_KEYS = ["month", "provider_dept_id", "consumer_dept_id"]
 FAULT_MONTH_KEYS = [*SERVICE_MONTH_KEYS, "fault_code"]
@@ -80,6 +82,7 @@ class Folds:
     """One batch of new calls as rows to add to each rollup table, sorted by its key."""
 
     daily: pd.DataFrame
+    service_daily: pd.DataFrame
     service_month: pd.DataFrame
     partner_month: pd.DataFrame
     fault_month: pd.DataFrame
@@ -135,6 +138,7 @@ def store_calls(conn: Connection, cfg: SourceConfig, new: NewCalls) -> tuple[int
     )
     merge_frame(conn, ExchangeCall, failed, ["requested_at", "call_id"])
     merge_frame(conn, ExchangeDaily, folds.daily, ROLLUP_KEYS, ROLLUP_ADD)
+    merge_frame(conn, ExchangeServiceDaily, folds.service_daily, SERVICE_DAY_KEYS, ROLLUP_ADD)
     merge_frame(conn, ExchangeServiceMonth, folds.service_month, SERVICE_MONTH_KEYS, [*ROLLUP_ADD, *HIST_COLUMNS])
     merge_frame(conn, ExchangePartnerMonth, folds.partner_month, PARTNER_MONTH_KEYS, ["calls", "failures"])
     merge_frame(conn, ExchangeFaultMonth, folds.fault_month, FAULT_MONTH_KEYS, ["failures"])
@@ -237,8 +241,9 @@ class Keys:
 
 def fold(keys: Keys) -> Folds:
     """New calls → rows for exchange_daily (local day × provider × consumer × service),
-    exchange_service_month (with the duration histogram), exchange_partner_month and
-    exchange_fault_month (failures per fault code, NO_FAULT_CODE for none)."""
+    exchange_service_daily (local day × provider × service), exchange_service_month (with
+    the duration histogram), exchange_partner_month and exchange_fault_month (failures per
+    fault code, NO_FAULT_CODE for none)."""
     failed, duration = keys.failed, keys.duration
     has = ~np.isnan(duration)
     bucket = np.searchsorted(np.asarray(DURATION_BUCKETS_MS), duration, side="left")
@@ -264,6 +269,10 @@ def fold(keys: Keys) -> Folds:
             "service_code": service,
             **counts(inverse, len(day), True),
         }
+    )
+    inverse, (day, provider, service) = keys.group(["day", "provider", "service"])
+    service_daily = pd.DataFrame(
+        {"day": day, "provider_dept_id": provider, "service_code": service, **counts(inverse, len(day), True)}
     )
     inverse, (month, provider, service) = keys.group(["month", "provider", "service"])
     hist = np.bincount(
@@ -299,7 +308,7 @@ def fold(keys: Keys) -> Folds:
                 "failures": np.bincount(inverse, minlength=len(month)),
             }
         )
-    return Folds(daily, service_month, partner_month, fault_month)
+    return Folds(daily, service_daily, service_month, partner_month, fault_month)
 
 
 def prune_counted(conn: Connection, cfg: SourceConfig) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from collectors.config import SourceConfig
 from collectors.limits import visible
 from collectors.mapping import name_key
-from collectors.mojibake import utf8_read_as_gbk
+from collectors.mojibake import RESAVE, mixed_encoding_note
 from data.departments import add_departments, name_index
 
 log = logging.getLogger(__name__)
@@ -91,13 +91,9 @@ class DepartmentResolver:
                 f"部门别名 '{visible(spelling)}' 指向的 '{target}' 不在部门名录中：请先用 "
                 f"python -m data dept add 添加该部门，或更正 [source.aliases]"
             )
-        original = utf8_read_as_gbk(spelling)
-        if original is not None:
-            was = f"，原文应为 '{original}'" if original else ""
-            return (
-                f"未知部门 '{visible(spelling)}'：疑似编码混用（文件按 GBK 读取，但该行像是 UTF-8 文本{was}）："
-                "请把整个文件另存为同一种编码（建议 UTF-8）后重新导入，不要为乱码添加别名"
-            )
+        mixed = mixed_encoding_note(spelling)
+        if mixed is not None:
+            return f"未知部门 '{visible(spelling)}'：{mixed}：{RESAVE}，不要为乱码添加别名"
         return (
             f"未知部门 '{visible(spelling)}'：请在部门别名中添加（[source.aliases] 或 python -m data dept add --alias）"
         )

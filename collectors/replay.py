@@ -25,12 +25,13 @@ from collectors.config import SourceConfig
 from collectors.departments import DepartmentResolver
 from collectors.readers.base import Batch
 from collectors.readers.tracking import FileEntry
+from collectors.readers.xroad import calls_from_records
 from collectors.runner import RunSummary, with_retry
 from collectors.validate import MissingColumns
 from data.clock import utcnow
 from data.models import Quarantine
 
-NOT_A_RECORD = "无法还原为一条记录（读取时即已损坏，或来自 X-Road）：请修正源文件后重新放入"
+NOT_A_RECORD = "无法还原为一条记录（读取时即已损坏）：请修正源文件后重新放入"
 
 
 @dataclass
@@ -83,19 +84,27 @@ def as_record(raw: str, columns: list[str] | None) -> dict | None:
     return None
 
 
+def replay_frame(cfg: SourceConfig, rows: list[Held], records: list[dict]) -> tuple[list[Held], pd.DataFrame]:
+    """The frame the reader would have made of these records, and the rows in its order:
+    X-Road records become calls, each call's copies side by side (the first counts once)."""
+    if cfg.reader != "xroad":
+        return rows, pd.DataFrame.from_records(records)
+    calls, order, _ = calls_from_records(records, cfg.dedupe_window_minutes * 60_000)
+    return [rows[i] for i in order], calls
+
+
 def replay_batch(conn: Connection, cfg: SourceConfig, rows: list[Held], records: list[dict], cursor: dict, run_id: int):
     """Rows out of the quarantine and through the write path, in the caller's transaction."""
     conn.execute(delete(Quarantine.__table__).where(Quarantine.id.in_([r.id for r in rows])))
+    rows, frame = replay_frame(cfg, rows, records)
     lines = np.array([r.line for r in rows], dtype=object)
-    batch = Batch(pd.DataFrame.from_records(records), lines, cursor, rows[0].file, raw=[r.raw for r in rows])
+    batch = Batch(frame, lines, cursor, rows[0].file, raw=[r.raw for r in rows])
     prepared = prepare(DepartmentResolver(conn, cfg), cfg, batch)
     return commit(conn, cfg, prepared, run_id, utcnow()), prepared.created
 
 
 def replay_source(engine: Engine, cfg: SourceConfig, reason: str | None = None) -> RunSummary:
     """Replay one source's quarantined rows (those whose reason starts with `reason`)."""
-    if cfg.reader == "xroad":
-        return RunSummary(cfg.name, "failed", error="X-Road 数据源的隔离记录不能重放：请修正后重新放入原文件")
     lease = SourceLease(engine, cfg.name)
     if not with_retry(lease.acquire):
         return RunSummary(cfg.name, "locked", error="另一个采集进程正在处理该数据源，本次跳过")

@@ -1,6 +1,7 @@
-"""Run sources now (`once`) or on their intervals (`run`), and after any run that loaded
-rows ask metrics to refresh the current score snapshots and check the alerts; a daily job
-sends the 预警日报."""
+"""Run sources now (`once`) or on their intervals (`run`), and while committed batches owe a
+score refresh (data/refresh_requests.py: a run that loaded rows, or one that died before
+refreshing) ask metrics to refresh the current score snapshots and check the alerts; a daily
+job sends the 预警日报."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine
 from collectors.config import CollectorConfig, SourceConfig
 from collectors.runner import RunSummary, run_source
 from data.clock import ZONE, local_today
+from data.refresh_requests import clear_requests, pending_requests
 from data.settings import get_settings
 
 if TYPE_CHECKING:
@@ -25,11 +27,15 @@ REMINDER_JOB = "supervision_reminders"  # 催办 / 逾期 / 逾期督办, every 
 # the scheduler runs sources in threads: one alert check at a time in this process (the unique
 # open key guards checks of other processes)
 CHECKING = threading.Lock()
+REPLAY_JOB = "replay_requests"  # replays asked for on 数据源状态, every minute
 OUTBOX_JOB = "outbox"  # e-mail and group robot, every minute, when PAOBAN_SMTP_URL / PAOBAN_WEBHOOK_URL are set
 
 
 def refresh_scores(engine: Engine) -> str | None:
-    """Refresh score snapshots; returns why it failed (the collected rows stay stored)."""
+    """Refresh score snapshots and clear the requests seen before it started; returns why it
+    failed (the collected rows stay stored, the requests stay for the next run)."""
+    with engine.connect() as conn:
+        owed = pending_requests(conn)
     try:
         from metrics.snapshots import refresh_current
 
@@ -37,6 +43,8 @@ def refresh_scores(engine: Engine) -> str | None:
     except Exception as exc:  # scores can be refreshed later; never lose the run over it
         log.exception("score refresh failed")
         return f"评分刷新失败：{type(exc).__name__}: {exc}"
+    with engine.begin() as conn:
+        clear_requests(conn, owed)
     return None
 
 
@@ -59,6 +67,13 @@ def after_load(engine: Engine) -> str | None:
     """Refresh scores, then check alerts on the rollups the run wrote; each failure is told and
     neither loses the run."""
     return "；".join(e for e in (refresh_scores(engine), check_alerts_after_load(engine)) if e) or None
+
+
+def after_runs(engine: Engine) -> str | None:
+    """after_load when a committed batch still owes its refresh, whoever committed it."""
+    with engine.connect() as conn:
+        owed = pending_requests(conn)
+    return after_load(engine) if owed else None
 
 
 def send_digest(engine: Engine) -> None:
@@ -90,14 +105,14 @@ def register_first(sources: list[SourceConfig]) -> list[SourceConfig]:
 def run_once(
     engine: Engine, config: CollectorConfig, source: str | None = None, refresh: bool = True, progress: bool = False
 ) -> tuple[list[RunSummary], str | None]:
-    """Run one named source, or every enabled one (department sources first); refresh
-    scores once at the end."""
+    """Run one named source, or every enabled one (department sources first), then the
+    replays asked for on 数据源状态; refresh scores once at the end if anything owes it."""
+    from collectors.replay_queue import run_requested_replays
+
     sources = [config.source(source)] if source else register_first([s for s in config.sources if s.enabled])
     summaries = [run_source(engine, s, progress=progress) for s in sources]
-    refresh_error = None
-    if refresh and any(s.counts.rows_loaded for s in summaries):
-        refresh_error = after_load(engine)
-    return summaries, refresh_error
+    summaries += run_requested_replays(engine, config)
+    return summaries, after_runs(engine) if refresh else None
 
 
 def scheduled_run(engine: Engine, cfg: SourceConfig, refresh: bool) -> RunSummary:
@@ -114,9 +129,18 @@ def scheduled_run(engine: Engine, cfg: SourceConfig, refresh: bool) -> RunSummar
         summary.seconds,
         f" error={summary.error}" if summary.error else "",
     )
-    if refresh and c.rows_loaded:
-        after_load(engine)
+    if refresh:
+        after_runs(engine)
     return summary
+
+
+def replay_requested(engine: Engine, config: CollectorConfig, refresh: bool) -> None:
+    from collectors.replay_queue import run_requested_replays
+
+    for summary in run_requested_replays(engine, config):
+        log.info("replay of %s: %s loaded=%d", summary.source, summary.status, summary.counts.rows_loaded)
+    if refresh:
+        after_runs(engine)
 
 
 def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = True) -> BlockingScheduler:
@@ -138,6 +162,16 @@ def build_scheduler(engine: Engine, config: CollectorConfig, refresh: bool = Tru
             misfire_grace_time=max(300, int(cfg.interval_minutes * 60)),
             next_run_time=datetime.now(ZONE),
         )
+    scheduler.add_job(
+        replay_requested,
+        "interval",
+        args=[engine, config, refresh],
+        id=REPLAY_JOB,
+        name="重放申请",
+        minutes=1,
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         send_digest, "cron", args=[engine], id=DIGEST_JOB, name="预警日报", hour=8, minute=30, coalesce=True
     )

@@ -29,6 +29,7 @@ from collectors.mapping import (
     months,
     parse_datetimes,
 )
+from collectors.mojibake import RESAVE, mixed_encoding_note
 from data.clock import utcnow
 from data.vocabulary import CATEGORY_SPELLINGS, split_frequencies
 
@@ -68,12 +69,22 @@ class Reasons:
         if isinstance(reason, pd.Series):
             self.series[where] = reason.reindex(where).to_numpy()
         elif values is not None and "{v}" in reason:
-            self.series[where] = [reason.format(v="" if _missing(v) else v) for v in values[where]]
+            self.series[where] = [_render(reason, v) for v in values[where]]
         else:
             self.series[where] = reason
 
     def failed(self) -> pd.Series:
         return self.series.dropna()
+
+
+def _render(reason: str, v) -> str:
+    """The reason for one raw value; for a value that is UTF-8 read as GBK the advice is to
+    fix the file's encoding, since no mapping can fix it."""
+    if _missing(v):
+        return reason.format(v="")
+    text = reason.format(v=v)
+    mixed = mixed_encoding_note(str(v))
+    return text if mixed is None else f"{text.split('：', 1)[0]}：{mixed}：{RESAVE}"
 
 
 def _missing(v) -> bool:

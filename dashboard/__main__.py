@@ -1,7 +1,8 @@
 """Launcher: `python -m dashboard` starts Streamlit with streamlit_config.toml applied.
 
 Streamlit reads only .streamlit/config.toml, so each [section] key = value of our
-file is passed as a --section.key flag. Extra arguments are passed through.
+file is passed as a --section.key flag. Extra arguments are passed through. It runs
+dashboard/server.py, which serves app.py together with the session-cookie route.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "streamlit_config.toml"
-APP = Path(__file__).resolve().parent / "app.py"
+SERVER = Path(__file__).resolve().parent / "server.py"
 
 
 def config_flags(path: Path = CONFIG) -> list[str]:
@@ -29,7 +30,7 @@ def config_flags(path: Path = CONFIG) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli as stcli
 
-    sys.argv = ["streamlit", "run", str(APP), *config_flags(), *(argv or sys.argv[1:])]
+    sys.argv = ["streamlit", "run", str(SERVER), *config_flags(), *(argv or sys.argv[1:])]
     return stcli.main()
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.alert_badge import ALERT_PAGES, alert_title
-from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, login_page, session_viewer
+from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, session_viewer
+from dashboard.deep_links import login_pages, stand_in_pages
 from dashboard.inbox import INBOX_PAGE, inbox_title
 from dashboard.layout import readable_text
 from data.viewer import Viewer
@@ -35,7 +36,10 @@ st.set_page_config(page_title="跑办督考台", page_icon=":material/fact_check
 readable_text()
 viewer = session_viewer()
 if viewer is None:
-    page = st.navigation([st.Page(login_page, title="登录", url_path="login")], position="hidden")
+    page = st.navigation(login_pages(), position="hidden")
 else:
-    page = st.navigation(pages_for(viewer))
+    sections = pages_for(viewer)
+    first = next(iter(sections.values()))[0]
+    list(sections.values())[-1].extend(stand_in_pages(viewer, first))  # hidden: they keep addresses alive
+    page = st.navigation(sections)
 page.run()

@@ -1,9 +1,12 @@
-"""Who is looking: the login form, single sign-on, inactivity expiry and logout.
+"""Who is looking: the login form, single sign-on, the session cookie, inactivity expiry
+and logout.
 
-The session holds the Viewer the login produced and the time of the last activity.
-Every run re-reads the account from the store, so a disabled account or a changed role
-takes effect at the next click, and a value planted in session state grants nothing the
-store does not.
+The session holds the Viewer the login produced, the time of the last activity and the id
+of its server-side record (data.web_sessions), whose signed cookie lets a reload, a
+bookmark or a new tab resume without logging in again. Every run re-reads the account
+from the store and checks the record is still alive, so a disabled account, a changed
+role or a logout in another tab takes effect at the next click, and neither a value
+planted in session state nor a cookie grants anything the store does not.
 """
 
 from __future__ import annotations
@@ -14,12 +17,23 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard.session_cookie import cookie_lifetime, cookie_script
 from data.clock import utcnow
 from data.db import get_engine
 from data.models import ROLES
 from data.settings import get_settings
 from data.users import active_viewer, authenticate, login_by_email, record_logout
 from data.viewer import Viewer
+from data.web_sessions import (
+    COOKIE_NAME,
+    close_session,
+    new_handoff,
+    open_session,
+    resume,
+    session_key,
+    touch,
+    unsigned,
+)
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 ALL_DEPTS = frozenset({"leader", "inspector", "admin"})
@@ -28,6 +42,7 @@ PAGE_ACCESS = {
     "ranking.py": ("督考", "排名总览", ":material/leaderboard:", ALL_DEPTS),
     "department.py": ("督考", "部门详情", ":material/apartment:", ALL_DEPTS),
     "my_scores.py": ("督考", "我的得分", ":material/grading:", frozenset({"department"})),
+    "compare.py": ("督考", "对比", ":material/compare_arrows:", ALL_DEPTS | {"department"}),
     "alerts.py": ("督办", "预警", ":material/notification_important:", frozenset({"inspector", "leader"})),
     "supervision.py": ("督办", "督查督办", ":material/assignment_late:", ALL_DEPTS),
     "rectification.py": ("督办", "我的整改", ":material/task_alt:", frozenset({"department"})),
@@ -43,6 +58,9 @@ VIEWER_KEY = "viewer"
 LAST_SEEN_KEY = "last_seen"  # naive UTC time of the viewer's latest run
 NOTICE_KEY = "login_notice"
 SSO_REJECTED_KEY = "sso_rejected"
+SESSION_ID_KEY = "web_session_id"  # id of the data.web_sessions record
+COOKIE_AT_KEY = "cookie_at"  # naive UTC time this tab last had the cookie handed over
+CLEAR_COOKIE_KEY = "clear_cookie"
 
 
 def oidc_configured() -> bool:
@@ -62,11 +80,21 @@ def _start_session(viewer: Viewer) -> None:
     st.session_state[LAST_SEEN_KEY] = utcnow()
 
 
+def _logged_in(viewer: Viewer) -> None:
+    """A fresh login: a new session record, whose cookie the page fetches on its next run."""
+    with get_engine().begin() as conn:
+        st.session_state[SESSION_ID_KEY] = open_session(conn, viewer.username)
+    _start_session(viewer)
+
+
 def _end_session(viewer: Viewer, reason: str, notice: str | None = None) -> None:
     with get_engine().begin() as conn:
         record_logout(conn, viewer.username, reason=reason)
+        if st.session_state.get(SESSION_ID_KEY) is not None:
+            close_session(conn, st.session_state[SESSION_ID_KEY])
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state[CLEAR_COOKIE_KEY] = True
     if notice:
         st.session_state[NOTICE_KEY] = notice
     if _sso_identity() is not None:
@@ -83,29 +111,73 @@ def _sso_login() -> Viewer | None:
         st.session_state[SSO_REJECTED_KEY] = email
         st.session_state[NOTICE_KEY] = result.message
         return None
-    _start_session(result.viewer)
+    _logged_in(result.viewer)
     return result.viewer
+
+
+def _idle_notice(minutes: int) -> str:
+    return f"您已超过 {minutes} 分钟未操作，系统已自动退出，请重新登录"
+
+
+def browser_cookie() -> str | None:
+    """The session cookie the browser sent when this tab connected (AppTest's stand-in
+    client sends no real cookies)."""
+    value = st.context.cookies.get(COOKIE_NAME)
+    return value if isinstance(value, str) else None
+
+
+def _cookie_login() -> Viewer | None:
+    """Resume the session a correctly signed cookie names, if its record is alive and its
+    account enabled; the account, not the cookie, says who the viewer is."""
+    cookie = browser_cookie()
+    token = unsigned(cookie, session_key()) if cookie else None
+    if token is None:
+        return None
+    with get_engine().begin() as conn:
+        found = resume(conn, token)
+        current = active_viewer(conn, found.username) if found.username else None
+        if found.username and current is None:
+            close_session(conn, found.session_id)
+            st.session_state[NOTICE_KEY] = "账号已停用，请联系管理员"
+    if found.idle:
+        st.session_state[NOTICE_KEY] = _idle_notice(get_settings().session_idle_minutes)
+    if current is None:
+        return None
+    st.session_state[SESSION_ID_KEY] = found.session_id
+    _start_session(current)
+    return current
 
 
 def session_viewer() -> Viewer | None:
     """The logged-in viewer as the store knows it now, refreshing the inactivity timer.
 
-    None when nobody is logged in, the session sat idle too long, or the account was
-    disabled meanwhile; the last two leave a notice for the login form.
+    A new tab or a reload resumes from the session cookie. None when nobody is logged in,
+    the session sat idle too long (in every tab of the browser), was ended in another tab,
+    or the account was disabled meanwhile; the last three leave a notice for the login form.
     """
     viewer = st.session_state.get(VIEWER_KEY)
     if not isinstance(viewer, Viewer):
-        return _sso_login()
+        return _cookie_login() or _sso_login()
     idle_minutes = get_settings().session_idle_minutes
     now = utcnow()
     last_seen = st.session_state.get(LAST_SEEN_KEY)
-    if last_seen is None or now - last_seen > timedelta(minutes=idle_minutes):
-        _end_session(viewer, "idle", f"您已超过 {idle_minutes} 分钟未操作，系统已自动退出，请重新登录")
+    tab_idle = last_seen is None or now - last_seen > timedelta(minutes=idle_minutes)
+    session_id = st.session_state.get(SESSION_ID_KEY)
+    if tab_idle and session_id is None:
+        _end_session(viewer, "idle", _idle_notice(idle_minutes))
         return None
-    with get_engine().connect() as conn:
+    with get_engine().begin() as conn:
         current = active_viewer(conn, viewer.username)
+        # The record is shared by the browser's tabs: one tab's activity keeps the others in.
+        alive = session_id is None or touch(conn, session_id, now)
     if current is None:
         _end_session(viewer, "disabled", "账号已停用，请联系管理员")
+        return None
+    if not alive:
+        if tab_idle:
+            _end_session(viewer, "idle", _idle_notice(idle_minutes))
+        else:
+            _end_session(viewer, "revoked", "您已在其他窗口退出登录，请重新登录")
         return None
     _start_session(current)
     return current
@@ -156,7 +228,7 @@ def login_page() -> None:
         with get_engine().begin() as conn:
             result = authenticate(conn, username, password)
         if result.ok:
-            _start_session(result.viewer)
+            _logged_in(result.viewer)
             st.rerun()
         st.error(result.message)
     if oidc_configured():
@@ -164,6 +236,8 @@ def login_page() -> None:
         if st.button("使用统一身份认证登录"):
             st.login()
     st.caption("忘记密码或账号被锁定，请联系系统管理员。")
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        st.html(cookie_script("DELETE"), unsafe_allow_javascript=True)
 
 
 def _identity_and_logout(viewer: Viewer) -> None:
@@ -172,3 +246,19 @@ def _identity_and_logout(viewer: Viewer) -> None:
     if st.sidebar.button("退出登录"):
         _end_session(viewer, "user", "您已退出登录")
         st.rerun()
+    _hand_over_cookie()
+
+
+def _hand_over_cookie() -> None:
+    """Give the browser its session cookie after a login or a reload, and again each half
+    idle window so the cookie lasts as long as the session does."""
+    session_id = st.session_state.get(SESSION_ID_KEY)
+    handed = st.session_state.get(COOKIE_AT_KEY)
+    now = utcnow()
+    if session_id is None or (handed is not None and now - handed < cookie_lifetime() / 2):
+        return
+    with get_engine().begin() as conn:
+        code = new_handoff(conn, session_id, now)
+    st.session_state[COOKIE_AT_KEY] = now
+    with st.sidebar:
+        st.html(cookie_script("POST", code), unsafe_allow_javascript=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.colours import text_colour
+from dashboard.colours import FALL_TEXT, RISE_TEXT, text_colour
 from dashboard.format import (
     BAND_COLOURS,
     NO_DATA,
@@ -326,3 +326,29 @@ def open_alerts(trend: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(tickformat="%m月%d日")
     fig.update_yaxes(title="未解决预警（条）", rangemode="tozero")
     return _layout(fig, 260)
+
+
+def contribution_bridge(
+    start: str, start_total: float, steps: list[tuple[str, float]], end: str, end_total: float
+) -> go.Figure:
+    """Waterfall from one total to the other: each source's points (an indicator's weighted
+    contribution, 加分, 扣分, capping) as a bar up or down, largest first."""
+    names = [start, *(label for label, _ in steps), end]
+    fig = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            measure=["absolute", *["relative"] * len(steps), "total"],
+            y=names,
+            x=[start_total, *(amount for _, amount in steps), end_total],
+            text=[f"{start_total:.2f}", *(f"{amount:+.2f}" for _, amount in steps), f"{end_total:.2f}"],
+            textposition="outside",
+            increasing=dict(marker=dict(color=RISE_TEXT)),
+            decreasing=dict(marker=dict(color=FALL_TEXT)),
+            totals=dict(marker=dict(color="#2c7fb8")),
+            connector=dict(line=dict(color="#bdbdbd", width=1)),
+            hovertemplate="%{y}：%{x:.2f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True, type="category")
+    fig.update_xaxes(title="总分", zeroline=True)
+    return _layout(fig, max(240, 32 * len(names) + 80), showlegend=False)

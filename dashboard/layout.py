@@ -6,7 +6,13 @@ import streamlit as st
 
 # 7.0:1 on white; Streamlit draws captions at 60 % opacity, #828180 on white, 3.88:1 (AA asks 4.5:1)
 CAPTION_TEXT = "#595959"
-READABLE_CSS = f"<style>[data-testid='stCaptionContainer'] {{color: {CAPTION_TEXT}; opacity: 1}}</style>"
+# a read-only form (the scheme editor as a leader sees it) labels its disabled widgets at 40 %
+# opacity, 2.6:1: the label is what the reader reads, so it gets the caption grey; the greyed
+# field still says it cannot be changed
+READABLE_CSS = (
+    f"<style>[data-testid='stCaptionContainer'] {{color: {CAPTION_TEXT}; opacity: 1}}"
+    f"label[data-testid='stWidgetLabel'][disabled] {{color: {CAPTION_TEXT}}}</style>"
+)
 
 COMPACT_CSS = (
     "<style>[data-testid='stMainBlockContainer']"

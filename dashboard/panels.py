@@ -19,7 +19,11 @@ from dashboard.format import (
     part_year,
     percentile,
 )
+from dashboard.one_pager import NO_FONT, PDF_MIME, CjkFont, Summary, find_font, one_pager
+from dashboard.widgets import download
 from data.periods import Period
+from data.settings import get_settings
+from data.viewer import Viewer
 from metrics.scheme import Scheme
 
 CARDS_PER_ROW = 3
@@ -119,3 +123,33 @@ def explanations(indicators: pd.DataFrame, scheme: Scheme) -> None:
                 st.text(f"· {note}")
             if exp.get("scheme_version"):
                 st.caption(f"考核方案版本 {exp['scheme_version']}")
+
+
+ONE_PAGER = "下载一页纸（PDF，A4）"
+
+
+def one_pager_download(viewer: Viewer, summary: Summary, dept_id: int, period_key: str, key: str) -> None:
+    """The 一页纸 for a meeting folder; without a Chinese font to embed, a disabled button
+    and what the administrator can do about it."""
+    font = find_font(get_settings().pdf_font)
+    if font is None:
+        st.button(ONE_PAGER, disabled=True, key=key, help=NO_FONT)
+        st.caption(NO_FONT)
+        return
+    download(
+        ONE_PAGER,
+        viewer,
+        target=f"summary:{dept_id}",
+        period=period_key,
+        kind="pdf",
+        file_name=f"一页纸_{summary.department}_{period_key}.pdf",
+        mime=PDF_MIME,
+        key=key,
+        build=lambda: _pdf(summary, font),
+    )
+
+
+@st.cache_data(ttl=600, max_entries=200, show_spinner=False)
+def _pdf(summary: Summary, font: CjkFont) -> bytes:
+    """Built once per summary: embedding the font's subset takes a second or two."""
+    return one_pager(summary, font)

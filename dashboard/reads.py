@@ -1,8 +1,12 @@
 """Cached, viewer-scoped reads for the pages: one cache in front of data.queries.
 
 The cache key holds everything that changes an answer: the query, the store URL, the
-viewer (role and department) and the arguments. A short ttl lets a collector run show
-up on the next page load without restarting the dashboard.
+viewer's scope (role and department) and the arguments. Every query read through here
+filters by role and department only, never by who the user is, so all leaders share one
+entry and each department's users one of their own: forty liaisons opening their pages
+before a meeting run each department's queries once, not forty times. What is one
+person's (inbox, own appeals) is read directly, not through this cache. A short ttl lets
+a collector run show up on the next page load without restarting the dashboard.
 """
 
 from __future__ import annotations
@@ -23,14 +27,22 @@ def store_url() -> str:
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=2000)
-def _cached(_query: Callable, name: str, url: str, viewer: Viewer, args: tuple, kwargs: tuple):
-    """`_query` is left out of the cache key (the leading underscore); its `name` is in it."""
+def _cached(_query: Callable, name: str, url: str, _viewer: Viewer, scope: tuple, args: tuple, kwargs: tuple):
+    """`_query` and `_viewer` are left out of the cache key (the leading underscore); the
+    query's `name` and the viewer's `scope` are in it. A refusal (AccessDenied) is raised,
+    not cached, so each viewer gets its own words."""
     with get_engine(url).connect() as conn:
-        return _query(conn, viewer, *args, **dict(kwargs))
+        return _query(conn, _viewer, *args, **dict(kwargs))
 
 
 def read(query: Callable, viewer: Viewer, *args, **kwargs):
     """Run a data.queries function, query(conn, viewer, *args, **kwargs), through the cache."""
     return _cached(
-        query, f"{query.__module__}.{query.__qualname__}", store_url(), viewer, args, tuple(sorted(kwargs.items()))
+        query,
+        f"{query.__module__}.{query.__qualname__}",
+        store_url(),
+        viewer,
+        (viewer.role, viewer.dept_id),
+        args,
+        tuple(sorted(kwargs.items())),
     )

@@ -24,12 +24,21 @@ from data.attachments import MAX_BYTES, AttachmentError
 from data.clock import local_today
 from data.models import SEVERITIES, SUPERVISION_STATES
 from data.publication import PublicationError
+from data.replay_requests import ReplayRequestError
 from data.settings import get_settings
 from data.supervision import TransitionError
 from data.supervision_settings import FINDING_KINDS
 from data.viewer import AccessDenied, Viewer
 
-REFUSALS = (TransitionError, AppealError, PublicationError, AccessDenied, AttachmentError, AlertError)
+REFUSALS = (
+    TransitionError,
+    AppealError,
+    PublicationError,
+    AccessDenied,
+    AttachmentError,
+    AlertError,
+    ReplayRequestError,
+)
 
 
 CLEAR_KEY = "supervision_clear"

@@ -50,12 +50,15 @@ def period_picker(viewer: Viewer, key: str) -> ShownSnapshot | None:
     """Period type and period among those with scores, opening on a period with data
     (_preferred), so an empty period never opens a page.
 
-    The choice is remembered in session state so the next page opens on the same period.
+    The choice is remembered in session state so the next page opens on the same period,
+    and kept in the address (?period=) so a reload or a shared link opens it again.
     """
     shown = read(queries.periods, viewer)
     if shown.empty:
         empty_store()
         return None
+    if SELECTED_PERIOD not in st.session_state and "period" in st.query_params:
+        st.session_state[SELECTED_PERIOD] = st.query_params["period"]
     carried = shown[shown["period_key"] == st.session_state.get(SELECTED_PERIOD)]
     kinds = [k for k in ("month", "quarter", "year", "range") if k in set(shown["period_kind"])]
     preferred = _preferred(shown)
@@ -85,6 +88,7 @@ def period_picker(viewer: Viewer, key: str) -> ShownSnapshot | None:
         "考核周期", keys, index=default, format_func=labels.__getitem__, key=f"{key}_period_{kind}"
     )
     st.session_state[SELECTED_PERIOD] = chosen
+    st.query_params["period"] = chosen
     return snapshots[chosen]
 
 
@@ -113,8 +117,13 @@ def no_data(shown: ShownSnapshot) -> bool:
 
 
 def category_picker(key: str, present: set[str] | None = None) -> str:
+    """The category, opening on the address's ?category= and kept there."""
     keys = [k for k in CATEGORIES if present is None or k in present] or list(CATEGORIES)
-    return st.radio("类别", keys, format_func=category_label, horizontal=True, key=key)
+    if key not in st.session_state and st.query_params.get("category") in keys:
+        st.session_state[key] = st.query_params["category"]
+    chosen = st.radio("类别", keys, format_func=category_label, horizontal=True, key=key)
+    st.query_params["category"] = chosen
+    return chosen
 
 
 def period_caption(viewer: Viewer, shown: ShownSnapshot) -> None:

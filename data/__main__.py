@@ -24,6 +24,7 @@ from data.migrate import ready_engine, upgrade
 from data.prune import PruneError, prune
 from data.publication import PublicationError
 from data.publication_cli import add_publication_parser
+from data.service_daily import refold_service_days
 from data.user_cli import add_user_parser, cli_actor
 from data.users import UserError
 
@@ -117,6 +118,13 @@ def cmd_prune(args) -> int:
     return 0
 
 
+def cmd_refold_service_days(args) -> int:
+    with ready_engine().begin() as conn:
+        rows = refold_service_days(conn)
+    print(f"已按接口日汇总重建 exchange_service_daily：{rows:,} 行")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m data", description="跑办督考台数据存储")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -137,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--before", type=int, required=True, help="drop what is dated before 1 January of this year")
     pr.add_argument("--dry-run", action="store_true", help="only count what would be dropped")
     pr.set_defaults(func=cmd_prune)
+    sub.add_parser(
+        "refold-service-days", help="rebuild the per-service daily rollup the alert detectors read from exchange_daily"
+    ).set_defaults(func=cmd_refold_service_days)
     add_user_parser(sub)
     add_publication_parser(sub)
     add_demo_command(sub)

@@ -11,13 +11,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import BigInteger, and_, cast, func, or_, select
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from data import frames
 from data.clock import utc_start, utcnow
 from data.frames import typed_frame
-from data.models import CatalogResource, CollectorRun, Complaint, ExchangeDaily, ResourceUpdate
+from data.models import CatalogResource, CollectorRun, Complaint, ExchangeServiceDaily, ResourceUpdate
 
 if TYPE_CHECKING:
     from metrics.alerts.rules import AlertRules
@@ -123,18 +123,14 @@ def collector_runs(conn, first: date, last: date) -> pd.DataFrame:
 
 
 def service_days(conn, first: date, last: date) -> pd.DataFrame:
-    """Calls and failures per local day × provider × service, from the daily rollup."""
-    d = ExchangeDaily.__table__
+    """Calls and failures per local day × provider × service, from the per-service daily
+    rollup: its rows are read in key order, with no grouping over consumers. SQLite's day
+    text is taken as it is and parsed in one step: a date object per row was about a
+    third of the read at 10 M calls a year."""
+    d = ExchangeServiceDaily.__table__
     stmt = (
-        select(
-            d.c.day,
-            d.c.provider_dept_id,
-            d.c.service_code,
-            cast(func.sum(d.c.calls), BigInteger),
-            cast(func.sum(d.c.failures), BigInteger),
-        )
+        select(type_coerce(d.c.day, String), d.c.provider_dept_id, d.c.service_code, d.c.calls, d.c.failures)
         .where(d.c.day >= first, d.c.day <= last)
-        .group_by(d.c.day, d.c.provider_dept_id, d.c.service_code)
         .order_by(d.c.day, d.c.provider_dept_id, d.c.service_code)
     )
     return typed_frame(

@@ -9,6 +9,8 @@ zone's own (zoneinfo), except before the zone's first standard time (local mean 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -47,6 +49,21 @@ def wall_clock() -> datetime:
     """The aware UTC instant now: the one place the clock is read, so a test can pin the
     date every page and check sees (appeal windows, 公示期, deadlines)."""
     return datetime.now(UTC)
+
+
+@contextmanager
+def replaying(day: date, hour: int = 10) -> Iterator[None]:
+    """Read the clock as `hour` o'clock local time on `day` while a history is replayed through
+    the real write path (the demo city's year of casework), so its events carry the days they
+    stand for. One thread only: the clock is the module's."""
+    global wall_clock
+    real = wall_clock
+    at = datetime.combine(day, time(hour), ZONE).astimezone(UTC)
+    wall_clock = lambda: at  # noqa: E731 - the clock is a module-level callable by design
+    try:
+        yield
+    finally:
+        wall_clock = real
 
 
 def utcnow() -> datetime:

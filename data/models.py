@@ -755,3 +755,76 @@ class AlertCheck(SQLModel, table=True):
     opened: int = 0
     updated: int = 0
     resolved: int = 0
+
+
+# issue #15: a score refresh owed by a committed batch
+class RefreshRequest(SQLModel, table=True):
+    """A batch that loaded rows, written in the batch's own transaction: the scores owe a
+    refresh until a run refreshes them, even when the process dies between the last commit
+    and the refresh."""
+
+    __tablename__ = "refresh_request"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100)
+    requested_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+# issue #15: a replay asked for on 数据源状态, run by the collector process
+class ReplayRequest(SQLModel, table=True):
+    """An administrator's request to replay one source's quarantined rows: the page only asks
+    (it has neither the collectors' configuration nor their files); the collector process
+    claims it, replays under the source's lease and writes the outcome here."""
+
+    __tablename__ = "replay_request"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100)
+    reason: str | None = Field(default=None, max_length=200, description="only rows whose reason starts with it")
+    requested_by: str = Field(max_length=100)
+    requested_at: NaiveDatetime = Field(default_factory=utcnow)
+    state: str = Field(default="pending", max_length=20, index=True, description="pending|running|done|failed")
+    started_at: NaiveDatetime | None = None
+    finished_at: NaiveDatetime | None = None
+    run_id: int | None = None
+    loaded: int = 0
+    kept: int = 0
+    message: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# ---- Browser sessions (issue #17): the record a signed session cookie names ----
+
+
+class WebSession(SQLModel, table=True):
+    """One logged-in browser: the cookie holds a random token (signed), the store only its
+    SHA-256, so a read of this table yields no usable cookie. Logout deletes the row; a row
+    idle longer than PAOBAN_SESSION_IDLE_MINUTES is refused and deleted. The handoff is a
+    one-time code (hash, 60 s) the page posts to /paoban-session to receive the cookie."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, index=True)
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_hash: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_until: NaiveDatetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+# ---- issue #19 — the alert detectors' per-service daily rollup (flat in the raw call volume) ----
+
+
+class ExchangeServiceDaily(SQLModel, table=True):
+    """exchange_daily summed over consumers: local day × provider × service. The alert
+    detectors read a service's days from here, so a check neither scans nor groups the
+    consumer pairs, whose number grows with the calls. Folded by the collector in the same
+    transaction and by the same merge as exchange_daily; data.service_daily rebuilds it
+    from exchange_daily for a store loaded before it existed."""
+
+    __tablename__ = "exchange_service_daily"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # clustered on the key, like exchange_daily
+    day: date = Field(primary_key=True, description="local date of the request")
+    provider_dept_id: int = Field(primary_key=True)
+    service_code: str = Field(primary_key=True, max_length=200)
+    calls: int = 0
+    failures: int = 0
+    duration_sum_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    duration_count: int = 0

@@ -31,6 +31,9 @@ class Settings:
     alert_rules_file: Path
     smtp_url: str
     webhook_url: str
+    session_key: str
+    cookie_secure: bool
+    pdf_font: str  # font file for the PDF 一页纸 (issue 17); empty: the usual system CJK fonts
 
 
 def _int(name: str, default: int) -> int:
@@ -63,4 +66,7 @@ def get_settings() -> Settings:
         alert_rules_file=Path(os.environ.get("PAOBAN_ALERT_RULES", ROOT / "data" / "alert_rules.toml")),
         smtp_url=os.environ.get("PAOBAN_SMTP_URL", "").strip(),
         webhook_url=os.environ.get("PAOBAN_WEBHOOK_URL", "").strip(),
+        session_key=os.environ.get("PAOBAN_SESSION_KEY", "").strip(),
+        cookie_secure=os.environ.get("PAOBAN_COOKIE_SECURE", "0") == "1",
+        pdf_font=os.environ.get("PAOBAN_PDF_FONT", "").strip(),
     )

@@ -285,6 +285,7 @@ AUDIT_TARGETS = {
     "publication": "考核发布",
     "gains": "提分清单",
     "my_scores": "我的得分",
+    "summary": "一页纸",
     "sources": "数据源状态",
     "quarantine": "隔离记录",
     "score_snapshot": "评分快照",

@@ -107,9 +107,18 @@ def csv_head(sample: bytes, encoding: str, cfg: SourceConfig, at_end: bool) -> t
     rows = []
     for raw in lines:
         text = raw.decode(encoding, errors="replace").lstrip("\ufeff").rstrip("\r")
-        rows.append(next(csv.reader(io.StringIO(text)), []))
+        rows.append(_head_cells(text))
     if not rows:
         raise UnreadableFile("文件中没有完整的表头行")
     index = find_header(rows, cfg)
     data_start = sum(len(line) + 1 for line in lines[: index + 1])
     return unique_names(rows[index]), data_start, index + 1
+
+
+def _head_cells(line: str) -> list[str]:
+    """One line's cells, for finding the header only: a bare carriage return inside a line
+    (which the csv module refuses outside quotes) reads as a space here; the data rows keep it."""
+    try:
+        return next(csv.reader(io.StringIO(line)), [])
+    except csv.Error:
+        return next(csv.reader(io.StringIO(line.replace("\r", " "))), [])

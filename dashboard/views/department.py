@@ -8,12 +8,13 @@ from dashboard.complaint_panels import COMPLAINTS_ANCHOR, complaints_section
 from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import category_label, fault_labels, founded_note, scheme_for
 from dashboard.layout import anchor_list, compact_page
-from dashboard.panels import explanations, indicator_cards, score_header
+from dashboard.one_pager import summary_for
+from dashboard.panels import explanations, indicator_cards, one_pager_download, score_header
 from dashboard.reads import read
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
-from dashboard.widgets import download, no_data, period_caption, period_picker, table_with_csv
+from dashboard.widgets import download, no_data, period_caption, period_picker, period_state, table_with_csv
 from data import queries
-from data.clock import to_local_series
+from data.clock import local_today, to_local_series
 from data.viewer import AccessDenied
 from data.vocabulary import fault_label
 
@@ -206,4 +207,22 @@ download(
             "失败调用": failed_rows,
         }
     ),
+)
+one_pager_download(
+    viewer,
+    summary_for(
+        dept,
+        shown,
+        period_state(viewer, shown),
+        own.iloc[0],
+        len(read(queries.total_distribution, viewer, snapshot_id, dept["category"])),
+        indicators,
+        read(queries.gain_items, viewer, snapshot_id, dept_id=dept["dept_id"]),
+        trend,
+        scheme,
+        local_today(),
+    ),
+    dept["dept_id"],
+    period.key,
+    key="department_pdf",
 )

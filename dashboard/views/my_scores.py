@@ -8,11 +8,13 @@ from dashboard.auth import current_viewer
 from dashboard.exports import XLSX_MIME, workbook
 from dashboard.format import category_label, founded_note, missing, scheme_for
 from dashboard.layout import compact_page
-from dashboard.panels import explanations, indicator_cards, score_header
+from dashboard.one_pager import summary_for
+from dashboard.panels import explanations, indicator_cards, one_pager_download, score_header
 from dashboard.reads import read, store_url
 from dashboard.tables import gain_table, indicator_table
-from dashboard.widgets import download, no_data, period_caption, period_picker, table_with_csv
+from dashboard.widgets import download, no_data, period_caption, period_picker, period_state, table_with_csv
 from data import alert_queries, queries
+from data.clock import local_today
 from data.db import get_engine
 
 viewer = current_viewer()
@@ -108,4 +110,13 @@ download(
     mime=XLSX_MIME,
     key="mine_xlsx",
     build=lambda: workbook({"指标得分": indicator_table(indicators, scheme), "提分清单": gain_rows}),
+)
+one_pager_download(
+    viewer,
+    summary_for(
+        dept, shown, period_state(viewer, shown), row, len(totals), indicators, gains, trend, scheme, local_today()
+    ),
+    viewer.dept_id,
+    period.key,
+    key="mine_pdf",
 )

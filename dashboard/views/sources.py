@@ -8,8 +8,9 @@ from dashboard.alert_panels import alert_section
 from dashboard.auth import current_viewer
 from dashboard.format import dimension_label
 from dashboard.reads import read, store_url
+from dashboard.supervision_panels import act
 from dashboard.widgets import table_with_csv
-from data import alert_queries, queries
+from data import alert_queries, queries, replay_requests
 from data.clock import to_local_series
 from data.db import get_engine
 from data.settings import get_settings
@@ -80,7 +81,9 @@ else:
     alert_section(engine, viewer, health, {}, "sources_alerts")
 
 st.subheader("隔离行")
-st.caption("时间均为北京时间。未能入库的行及原因。按原因修正源文件或在部门别名中补充名称后，重新采集即可。")
+st.caption(
+    "时间均为北京时间。未能入库的行及原因。修正映射或在部门别名中补充名称后，在下方申请重放；修正了源文件的，重新放入该文件即可。"
+)
 sources = [""] + list(status["source"]) if not status.empty else [""]
 chosen = st.selectbox("数据源", sources, format_func=lambda s: names.get(s, s) or "全部", key="quarantine_source")
 held = read(queries.quarantined, viewer, chosen or None)
@@ -109,6 +112,42 @@ table_with_csv(
     key="quarantine_csv",
     empty="没有隔离行。",
 )
+
+st.subheader("重放隔离行")
+st.caption(
+    "修正映射、部门别名或部门名册后，可在此申请重放：采集进程（每分钟检查一次，或下一次 `collectors once`）"
+    "按当前配置重新校验该数据源的隔离行，通过的行入库且只入库一次，仍不通过的行以新的原因留在隔离区。"
+)
+with st.form("replay_form", border=False):
+    left, right = st.columns(2)
+    replay_source = left.selectbox(
+        "重放的数据源", sorted(set(held["source"])) or [""], format_func=lambda s: names.get(s, s) or "（没有隔离行）"
+    )
+    replay_reason = right.text_input("只重放原因以此开头的行（留空为全部）", placeholder="例如：未知部门")
+    asked = st.form_submit_button("申请重放", disabled=held.empty)
+if asked:
+    act(engine, "提交重放申请", lambda conn: replay_requests.request_replay(conn, viewer, replay_source, replay_reason))
+with engine.connect() as conn:
+    asks = replay_requests.recent(conn, viewer)
+if not asks.empty:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "编号": asks["id"],
+                "数据源": asks["source"].map(lambda x: names.get(x, x)),
+                "原因前缀": asks["reason"].fillna("全部"),
+                "申请人": asks["requested_by"],
+                "申请时间": to_local_series(asks["requested_at"]),
+                "状态": asks["state"].map(replay_requests.STATES),
+                "完成时间": to_local_series(asks["finished_at"]),
+                "入库": asks["loaded"],
+                "仍隔离": asks["kept"],
+                "说明": asks["message"].fillna(""),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader("考核方案")
 years = available_years()

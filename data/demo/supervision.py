@@ -3,7 +3,9 @@ items in every state (some overdue, one returned, one extended), and appeals rej
 accepted as a monthly adjustment, and waiting. Exemptions and yearly adjustments are left to
 the people trying the demo, so the demo city's pinned numbers stay as they are.
 
-Item and appeal dates follow the demo's end date; the event log records when the demo was loaded.
+Item and appeal dates follow the demo's end date, and so does every event: each step runs with
+the clock at the day it stands for (data.clock.replaying), so timelines, feedback and reports
+read as a year of work, not as the minute the demo was loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from data import appeals, supervision
+from data.clock import replaying
 from data.models import Department, EvidenceItem, ScoreSnapshot
 from data.supervision_settings import FINDING_KINDS, settings_for
 from data.viewer import Viewer
@@ -66,24 +69,35 @@ def _evidence_by_dept(conn, snapshot_id: int) -> dict[int, list[dict]]:
     return out
 
 
-def _advance(conn, item_id: int, dept_id: int, plan: str, deadline: date) -> None:
+def _advance(conn, item_id: int, dept_id: int, plan: str, issued: date, deadline: date) -> None:
+    """The item's later steps, each on its own day: signed the next day, feedback two days
+    before the deadline, a return and the second feedback in the days after, closed after."""
     dept = Viewer(f"demo_dept_{dept_id}", "department", dept_id=dept_id)
     if plan.startswith("pending"):
         return
-    supervision.acknowledge(conn, dept, item_id)
+    with replaying(issued + timedelta(days=1), 9):
+        supervision.acknowledge(conn, dept, item_id)
     if plan == "rectifying_extended":
-        supervision.request_extension(
-            conn, dept, item_id, deadline + timedelta(days=14), "需协调上级系统改造，申请延期两周"
-        )
-        supervision.decide_extension(conn, LEADER, item_id, True, "同意延期")
+        with replaying(issued + timedelta(days=3), 15):
+            supervision.request_extension(
+                conn, dept, item_id, deadline + timedelta(days=14), "需协调上级系统改造，申请延期两周"
+            )
+        with replaying(issued + timedelta(days=4)):
+            supervision.decide_extension(conn, LEADER, item_id, True, "同意延期")
     if plan.startswith("rectifying"):
         return
-    supervision.submit(conn, dept, item_id, "已按要求完成整改，相关数据已补齐，并建立了责任人定期检查机制。")
+    submitted = deadline - timedelta(days=2)
+    with replaying(submitted, 16):
+        supervision.submit(conn, dept, item_id, "已按要求完成整改，相关数据已补齐，并建立了责任人定期检查机制。")
     if plan == "closed_returned":
-        supervision.return_item(conn, INSPECTOR, item_id, "整改说明未附数据更新记录，请补充后重新提交")
-        supervision.submit(conn, dept, item_id, "已补充数据更新记录截图及责任分工说明。")
+        with replaying(submitted + timedelta(days=1)):
+            supervision.return_item(conn, INSPECTOR, item_id, "整改说明未附数据更新记录，请补充后重新提交")
+        submitted += timedelta(days=4)
+        with replaying(submitted, 11):
+            supervision.submit(conn, dept, item_id, "已补充数据更新记录截图及责任分工说明。")
     if plan.startswith("closed"):
-        supervision.close(conn, INSPECTOR, item_id, "经核验，问题已整改到位")
+        with replaying(submitted + timedelta(days=2), 14):
+            supervision.close(conn, INSPECTOR, item_id, "经核验，问题已整改到位")
 
 
 def seed_supervision(engine: Engine) -> dict[str, int]:
@@ -103,21 +117,23 @@ def seed_supervision(engine: Engine) -> dict[str, int]:
             rows = _pick(evidence[dept_id], KIND_ORDER[n % len(KIND_ORDER)])
             kind = rows[0]["item_type"]
             issued = end - timedelta(days=before)
-            item_id = supervision.create_item(
-                conn,
-                INSPECTOR,
-                dept_id=dept_id,
-                kind=kind,
-                indicator=rows[0]["indicator"],
-                title=f"{names[dept_id]}{FINDING_KINDS[kind]}",
-                problem="；".join(r["label"] for r in rows),
-                requirement=REQUIREMENTS[kind],
-                issued_on=issued,
-                workdays=days.deadline_for(kind),
-                severity="serious" if plan.endswith("overdue") else "normal",
-                evidence_rows=rows,
-            )
-            _advance(conn, item_id, dept_id, plan, supervision.get_item(conn, INSPECTOR, item_id)["deadline"])
+            with replaying(issued):
+                item_id = supervision.create_item(
+                    conn,
+                    INSPECTOR,
+                    dept_id=dept_id,
+                    kind=kind,
+                    indicator=rows[0]["indicator"],
+                    title=f"{names[dept_id]}{FINDING_KINDS[kind]}",
+                    problem="；".join(r["label"] for r in rows),
+                    requirement=REQUIREMENTS[kind],
+                    issued_on=issued,
+                    workdays=days.deadline_for(kind),
+                    severity="serious" if plan.endswith("overdue") else "normal",
+                    evidence_rows=rows,
+                )
+            deadline = supervision.get_item(conn, INSPECTOR, item_id)["deadline"]
+            _advance(conn, item_id, dept_id, plan, issued, deadline)
         filed = _appeals(conn, depts, end)
     return {"items": min(len(PLAN), len(depts)), "appeals": filed}
 
@@ -130,16 +146,18 @@ def _appeals(conn, depts: list[int], end: date) -> int:
         key = f"{month:%Y-%m}"
         dept = Viewer(f"demo_dept_{dept_id}", "department", dept_id=dept_id)
         next_month = (month + timedelta(days=32)).replace(day=1)  # inside the month's appeal window
-        appeal_id = appeals.file_appeal(
-            conn,
-            dept,
-            period_key=key,
-            indicator="request_on_time",
-            reason="部分申请因申请方材料不全退回补正，不应计为超期",
-            today=next_month,
-        )
-        if outcome == "reject":
-            appeals.review(conn, INSPECTOR, appeal_id, "reject", "经核对，退回补正前已超过答复时限，维持原结果")
-        elif outcome == "adjustment":
-            appeals.review(conn, INSPECTOR, appeal_id, "adjustment", "情况属实，酌情加分", kind="bonus", points=1)
+        with replaying(next_month, 15):
+            appeal_id = appeals.file_appeal(
+                conn,
+                dept,
+                period_key=key,
+                indicator="request_on_time",
+                reason="部分申请因申请方材料不全退回补正，不应计为超期",
+                today=next_month,
+            )
+        with replaying(next_month + timedelta(days=3)):
+            if outcome == "reject":
+                appeals.review(conn, INSPECTOR, appeal_id, "reject", "经核对，退回补正前已超过答复时限，维持原结果")
+            elif outcome == "adjustment":
+                appeals.review(conn, INSPECTOR, appeal_id, "adjustment", "情况属实，酌情加分", kind="bonus", points=1)
     return min(len(depts), 3)

@@ -98,12 +98,16 @@ class ServiceGrid:
     """Calls and failures per service (provider × service code) and day, dense on the grid."""
 
     def __init__(self, service_days: pd.DataFrame, grid: DayGrid):
-        keys = pd.MultiIndex.from_frame(service_days[["provider_dept_id", "service_code"]])
-        self.order = pd.MultiIndex.from_tuples(sorted(set(keys)), names=["provider_dept_id", "service_code"])
-        self.calls = grid.dense(keys, service_days["day"], service_days["calls"], self.order)
-        self.failures = grid.dense(keys, service_days["day"], service_days["failures"], self.order)
-        self.providers = self.order.get_level_values(0).to_numpy() if len(self.order) else np.array([], dtype=np.int64)
-        self.codes = self.order.get_level_values(1).to_numpy() if len(self.order) else np.array([], dtype=object)
+        # services ordered by (provider, code) and numbered by factorizing one integer key:
+        # a set of (provider, code) tuples cost a Python object per rollup row
+        provider, providers = pd.factorize(service_days["provider_dept_id"].to_numpy(dtype=np.int64), sort=True)
+        code, codes = pd.factorize(service_days["service_code"].to_numpy(dtype=object), sort=True)
+        width = max(len(codes), 1)
+        row, keys = pd.factorize(provider.astype(np.int64) * width + code, sort=True)
+        self.providers = np.asarray(providers, dtype=np.int64)[keys // width]
+        self.codes = np.asarray(codes, dtype=object)[keys % width]
+        self.calls = grid.dense_rows(row, service_days["day"], service_days["calls"], len(keys))
+        self.failures = grid.dense_rows(row, service_days["day"], service_days["failures"], len(keys))
 
 
 def failure_rate(

@@ -61,13 +61,16 @@ class DayGrid:
 
     def dense(self, keys: pd.Series, days: pd.Series, values: pd.Series, order: pd.Index) -> np.ndarray:
         """Values summed into an array of shape (len(order), n): row = key's place in order."""
-        grid = np.zeros((len(order), self.n), dtype="float64")
+        return self.dense_rows(order.get_indexer(keys), days, values, len(order))
+
+    def dense_rows(self, rows: np.ndarray, days: pd.Series, values: pd.Series, n_rows: int) -> np.ndarray:
+        """Values summed into an array of shape (n_rows, n) at the given rows (-1: dropped)."""
         p = self.pos(days)
-        keep = (p >= 0) & (p < self.n)
-        rows = order.get_indexer(keys[keep])
-        ok = rows >= 0
-        np.add.at(grid, (rows[ok], p[keep][ok]), values.to_numpy(dtype="float64")[keep][ok])
-        return grid
+        ok = (p >= 0) & (p < self.n) & (rows >= 0)
+        flat = np.bincount(
+            rows[ok] * self.n + p[ok], weights=values.to_numpy(dtype="float64")[ok], minlength=n_rows * self.n
+        )
+        return flat.reshape(n_rows, self.n)
 
     def positions(self, days: list[date]) -> np.ndarray:
         """Grid positions of the checked days (all inside the grid)."""

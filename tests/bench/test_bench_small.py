@@ -17,7 +17,7 @@ import pytest
 from bench.alternatives import duckdb_rollup, spelling_map
 from bench.generate import BAD_DATE, UNKNOWN_DEPARTMENT, write_department_register, write_exchange_log
 from bench.report import render
-from bench.runner import BenchConfig, run_bench
+from bench.runner import MEASUREMENTS, BenchConfig, run_bench
 from bench.world import build_world
 
 SIZES = (20_000, 100_000)
@@ -26,7 +26,13 @@ SIZES = (20_000, 100_000)
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     cfg = BenchConfig(
-        sizes=SIZES, engines=("sqlite",), workdir=tmp_path_factory.mktemp("bench"), repeat=1, days=2, snapshots="year"
+        sizes=SIZES,
+        engines=("sqlite",),
+        workdir=tmp_path_factory.mktemp("bench"),
+        repeat=1,
+        days=2,
+        snapshots="year",
+        only=tuple(m for m in MEASUREMENTS if m != "users"),  # tests/bench/test_users.py walks the browsers
     )
     messages: list[str] = []
     return run_bench(cfg, messages.append)

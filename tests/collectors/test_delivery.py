@@ -165,3 +165,66 @@ def test_the_scheduler_morning_job_queues_the_days_reminders(engine, loop, monke
     scheduler.send_reminders(engine)
     with engine.connect() as conn:
         assert [m["kind"] for m in notifications.inbox(conn, loop.viewers["own_dept"])] == ["overdue"]
+
+
+def self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, written as PEM files: the test's own CA."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    start = utcnow() - timedelta(days=1)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "relay.pem", tmp_path / "relay.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_file), str(key_file)
+
+
+def test_starttls_verifies_the_relay_against_the_named_ca(engine, loop, tmp_path):
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=server_tls, require_starttls=True)
+    controller.start()
+    try:
+        with engine.begin() as conn:
+            new_item(conn, loop, workdays=3)
+        queue_reminders(engine, date(2026, 10, 8), channels=("email",))
+        now = utcnow() + timedelta(seconds=1)
+        url = f"smtp://127.0.0.1:{port}?from=paoban@example.gov.cn&starttls=1"
+        plain = SmtpConfig("127.0.0.1", port, "paoban@example.gov.cn")
+        assert deliver_email(engine, plain, now) == (0, 2)  # the relay requires STARTTLS
+        unknown_ca = SmtpConfig.from_url(url)
+        assert deliver_email(engine, unknown_ca, now + timedelta(minutes=1)) == (0, 2)
+        with engine.connect() as conn:
+            errors = {e for (e,) in conn.execute(select(Delivery.last_error))}
+        assert any("CERTIFICATE_VERIFY_FAILED" in (e or "") for e in errors), errors
+        assert handler.messages == []
+        trusted = SmtpConfig.from_url(f"{url}&cafile={cert}")
+        assert trusted.cafile == cert
+        assert deliver_email(engine, trusted, now + timedelta(minutes=10)) == (1, 1)
+        assert handler.messages[0][0] == ["tongji@example.gov.cn"]
+    finally:
+        controller.stop()

@@ -26,6 +26,22 @@ def test_utf8_lines_in_a_gbk_file_are_named_as_mixed_encodings(engine, tmp_path)
     assert "疑似编码混用（文件按 GBK 读取，但该行像是 UTF-8 文本）" in second
 
 
+def test_a_mapped_value_pasted_from_a_utf8_file_is_named_as_mixed_encodings(engine, tmp_path):
+    register(engine, ["市公安局"])
+    (tmp_path / "drop").mkdir()
+    gbk = "编号,部门,受理时间,评价\nT1,市公安局,2026-03-01 08:00,满意\n".encode("gbk")
+    pasted = "T2,市公安局,2026-03-01 09:00,满意\n".encode()
+    (tmp_path / "drop" / "tickets.csv").write_bytes(gbk + pasted)
+    columns = {**COLUMNS, "评价": "satisfaction"}
+    run = run_source(engine, source(tmp_path, kind="complaint", columns=columns))
+    assert (run.counts.rows_loaded, run.counts.rows_quarantined) == (1, 1), run.error
+    # "满意" in UTF-8 read as GBK is "婊℃剰": the value fails before the department's name does
+    assert [q["reason"] for q in quarantine_rows(engine)] == [
+        "字段 satisfaction 的取值 '婊℃剰' 无法识别：疑似编码混用（文件按 GBK 读取，但该行像是 UTF-8 文本，原文应为 '满意'）："
+        "请把整个文件另存为同一种编码（建议 UTF-8）后重新导入"
+    ]
+
+
 def test_invisible_characters_in_a_name_are_shown_escaped(engine, tmp_path):
     register(engine, ["市公安局"])
     (tmp_path / "drop").mkdir()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from collectors.bookkeeping import HOST, SourceLease
 from collectors.config import CollectorConfig, ConfigError
 from collectors.runner import is_transient, run_source, with_retry
-from collectors.scheduler import DIGEST_JOB, OUTBOX_JOB, REMINDER_JOB, build_scheduler, run_once
+from collectors.scheduler import DIGEST_JOB, OUTBOX_JOB, REMINDER_JOB, REPLAY_JOB, build_scheduler, run_once
 from data.clock import utcnow
 from data.models import SourceLock
 from tests.collectors.helpers import count, register, source
@@ -82,6 +82,8 @@ def test_scheduler_has_one_guarded_job_per_enabled_source(sqlite_engine, tmp_pat
     assert (str(digest.trigger.fields[5]), str(digest.trigger.fields[6])) == ("8", "30")  # 预警日报 at 08:30
     reminders = jobs.pop(REMINDER_JOB)
     assert (str(reminders.trigger.fields[5]), str(reminders.trigger.fields[6])) == ("8", "30")  # 督办催办 too
+    replays = jobs.pop(REPLAY_JOB)
+    assert replays.trigger.interval == timedelta(minutes=1) and replays.max_instances == 1  # 数据源状态's 重放
     assert sorted(jobs) == ["catalog", "hotline"]
     assert jobs["hotline"].trigger.interval == timedelta(minutes=5)
     assert jobs["catalog"].trigger.interval == timedelta(minutes=60)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from collectors.runner import run_source
-from tests.collectors.helpers import count, quarantine_rows, register, scalar, source
+from tests.collectors.helpers import all_rows, count, quarantine_rows, register, scalar, source
 
 T0 = 1767225600000  # 2026-01-01 00:00:00 UTC, in ms
 
@@ -160,3 +160,34 @@ def test_quarantined_records_create_no_departments(engine, tmp_path):
     assert counts(run) == (3, 1, 0, 2)
     assert sorted(run.created_departments) == ["EE:GOV:1:app", "EE:GOV:2"]
     assert count(engine, "department") == 2
+
+
+def test_quarantined_records_replay_once_the_member_is_known(engine, tmp_path):
+    """Both copies of a call from a member not yet in the register are quarantined; after the
+    clerk adds the alias, the replay pairs them again: one call loaded, its second copy a
+    duplicate; a second replay finds nothing."""
+    from collectors.replay import replay_source
+
+    register(engine, ["甲局", "乙局", "丙局"])
+    drop(
+        tmp_path,
+        "ops.json",
+        [
+            record("Producer", T0 + 5, request_id="r1", client="GOV:3"),
+            record("Client", T0, request_id="r1", client="GOV:3"),
+            record("Client", T0 + 50, request_id="r2"),
+        ],
+    )
+    run = run_source(engine, xroad(tmp_path))
+    assert counts(run) == (3, 1, 0, 2)
+    fixed = source(tmp_path, kind="exchange_call", reader="xroad", aliases={**ALIASES, "EE:GOV:3": "丙局"})
+    replayed = replay_source(engine, fixed)
+    assert counts(replayed) == (2, 1, 1, 0)
+    assert count(engine, "quarantine") == 0
+    # one call of each consumer; the Client copy won the pairing: the replayed call lasts its 100 ms
+    assert all_rows(
+        engine,
+        "SELECT d.name, x.calls, x.duration_sum_ms FROM exchange_daily x"
+        " JOIN department d ON d.id = x.consumer_dept_id ORDER BY d.name",
+    ) == [("丙局", 1, 100), ("甲局", 1, 100)]
+    assert counts(replay_source(engine, fixed)) == (0, 0, 0, 0)

@@ -28,6 +28,7 @@ from data.models import (
     ScoreSnapshot,
     SourceCursor,
 )
+from data.service_daily import refold_service_days
 
 CITY = ["市公安局", "市人社局", "市卫健委"]
 DISTRICT = ["西湖区", "滨江区"]
@@ -380,6 +381,7 @@ def _calls(conn, fx: Fixture) -> None:
             },
         ],
     )
+    refold_service_days(conn)  # the collector's per-service fold of the same days
     # the collector's monthly fold of the same days, per provider × consumer
     conn.execute(
         insert(ExchangePartnerMonth.__table__),

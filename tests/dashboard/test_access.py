@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.state.common import TESTING_KEY
 from streamlit.testing.v1 import AppTest
@@ -36,6 +36,7 @@ from data.models import (
     ExchangeCall,
     ExchangeDaily,
     GainItem,
+    WebSession,
     utcnow,
 )
 from data.users import set_disabled
@@ -369,13 +370,20 @@ def test_login_form_rejects_then_locks(app, dashboard_store):
     ]
 
 
+def idle_for(app: AppTest, minutes: int) -> None:
+    """The tab and its session record (shared by the browser's tabs) last active `minutes` ago."""
+    app.session_state["last_seen"] = utcnow() - timedelta(minutes=minutes)
+    with get_engine().begin() as conn:
+        conn.execute(update(WebSession.__table__).values(last_seen_at=utcnow() - timedelta(minutes=minutes)))
+
+
 def test_expired_session_goes_back_to_login(app, dashboard_store, monkeypatch):
     monkeypatch.setenv("PAOBAN_SESSION_IDLE_MINUTES", "7")
     login(app, "leader")
-    app.session_state["last_seen"] = utcnow() - timedelta(minutes=6)
+    idle_for(app, 6)
     app.run()
     assert "viewer" in app.session_state  # 6 idle minutes of 7: still in
-    app.session_state["last_seen"] = utcnow() - timedelta(minutes=8)
+    idle_for(app, 8)
     app.run()
     assert login_form_shown(app)
     assert "自动退出" in app.warning[0].value

@@ -175,6 +175,20 @@ def test_sources_page_for_administrators(app):
     assert "资源挂接率" in page_text(at)
 
 
+def test_an_administrator_asks_for_a_replay_on_the_sources_page(app):
+    at = open_page(login(app, "root"), "sources.py")
+    next(b for b in at.selectbox if b.label == "重放的数据源").select("complaints")
+    next(t for t in at.text_input if t.label.startswith("只重放原因")).input("未知部门")
+    next(b for b in at.button if b.label == "申请重放").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    asks = next(f.value for f in at.dataframe if "原因前缀" in f.value.columns)
+    assert list(asks[["数据源", "原因前缀", "申请人", "状态"]].itertuples(index=False, name=None)) == [
+        ("complaints", "未知部门", "root", "等待采集进程处理")
+    ]
+    next(b for b in at.button if b.label == "申请重放").click().run()
+    assert any("已有一个相同的重放申请" in e.value for e in at.error)
+
+
 @pytest.fixture
 def empty_app(db_url, monkeypatch) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", db_url)

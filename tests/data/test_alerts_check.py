@@ -14,6 +14,7 @@ from collectors.scheduler import after_load, check_alerts_after_load
 from data.alerts import sync_alerts
 from data.db import forget_engines
 from data.models import Alert, ExchangeDaily
+from data.service_daily import refold_service_days
 from tests.data.alert_frames import day, days, frame
 from tests.data.supervision_fixture import load
 
@@ -38,6 +39,7 @@ def _rollups(engine, dept_id: int, failing: set[int], first: int = 1, last: int 
                 for code in ("svc-a", "svc-b")
             ],
         )
+        refold_service_days(conn)
 
 
 def test_days_since_the_last_check_and_the_first_check_from_the_first_rollup(engine):

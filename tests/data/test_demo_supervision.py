@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from data import appeals, supervision
 from data.demo.supervision import INSPECTOR, seed_supervision
@@ -29,6 +29,23 @@ def test_seeded_through_the_state_machine_once(sqlite_engine):
     assert first_log == ["create", "acknowledge", "submit", "return", "submit", "close"]
     assert [a_["state"] for a_ in filed] == ["rejected", "accepted", "pending"][: made["appeals"]]
     assert seed_supervision(sqlite_engine) == {"items": 0, "appeals": 0}
+
+
+def test_events_carry_the_days_they_stand_for(sqlite_engine):
+    """The snapshot's as_of is 2026-11-20: the oldest item is issued 200 days before, on
+    2026-05-04 at 10:00 Beijing time (02:00 UTC), signed the next morning at 09:00."""
+    seed(sqlite_engine)
+    a = snapshots.compute(sqlite_engine, "2026", date(2026, 11, 20))
+    with sqlite_engine.begin() as conn:
+        snapshots.write_snapshot(conn, a)
+    seed_supervision(sqlite_engine)
+    with sqlite_engine.connect() as conn:
+        item = supervision.list_items(conn, INSPECTOR)[0]
+        log = supervision.events(conn, INSPECTOR, item["id"])
+    assert item["issued_on"] == date(2026, 5, 4)
+    assert [e["at"] for e in log[:2]] == [datetime(2026, 5, 4, 2, 0), datetime(2026, 5, 5, 1, 0)]
+    times = [e["at"] for e in log]
+    assert times == sorted(times) and times[-1] < datetime(2026, 11, 20)
 
 
 def test_evidence_now_tells_fixed_rows_from_open_ones(sqlite_engine):

@@ -2,7 +2,8 @@
 and its line in the README's Settings table.
 
 The lockout settings' effect is tested in tests/data/test_users.py, the demo mode's there
-too, and the idle timeout's in tests/dashboard/test_access.py.
+too, the idle timeout's in tests/dashboard/test_access.py and tests/data/test_web_sessions.py
+(which also tests PAOBAN_SESSION_KEY).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def test_defaults(clean_env):
     assert (s.db_pool_size, s.db_max_overflow) == (5, 5)
     assert s.alert_rules_file == ROOT / "data" / "alert_rules.toml"
     assert (s.smtp_url, s.webhook_url) == ("", "")
+    assert (s.session_key, s.cookie_secure) == ("", False)
+    assert s.pdf_font == ""  # the 一页纸's effect: tests/dashboard/test_one_pager.py
 
 
 def test_environment_overrides(clean_env, tmp_path):
@@ -51,7 +54,9 @@ def test_environment_overrides(clean_env, tmp_path):
     clean_env.setenv("PAOBAN_SESSION_IDLE_MINUTES", "7")
     clean_env.setenv("PAOBAN_DEMO_MODE", "1")
     clean_env.setenv("PAOBAN_SCHEME_DIR", str(tmp_path / "schemes"))
+    clean_env.setenv("PAOBAN_PDF_FONT", " /fonts/simhei.ttf ")
     s = get_settings()
+    assert s.pdf_font == "/fonts/simhei.ttf"
     assert s.database_url == f"sqlite:///{tmp_path / 'paoban.db'}"
     assert s.demo_dir == tmp_path / "demo"
     assert s.sources_file == tmp_path / "demo" / "sources.toml"
@@ -85,7 +90,7 @@ def test_launcher_passes_streamlit_config_as_flags():
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert len(ENV) == 16
+    assert len(ENV) == 19
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
     assert set(ENV) <= table, f"README 的 Settings 表缺少：{sorted(set(ENV) - table)}"
 
@@ -196,3 +201,15 @@ def test_pool_settings_size_every_postgresql_engine(clean_env):
     clean_env.setenv("PAOBAN_DB_MAX_OVERFLOW", "2")
     engine = make_engine("postgresql://paoban@127.0.0.1:1/none")  # creating the pool connects nowhere
     assert (engine.pool.size(), engine.pool._max_overflow) == (3, 2)
+
+
+def test_cookie_secure_marks_the_session_cookie_secure(clean_env, tmp_path):
+    from tests.dashboard.test_session_cookie import cookie_client, handoff
+
+    clean_env.setenv("PAOBAN_VAR_DIR", str(tmp_path))
+    client = cookie_client(tmp_path, clean_env)
+    for secure in ("0", "1"):
+        clean_env.setenv("PAOBAN_COOKIE_SECURE", secure)
+        answer = client.post("/paoban-session", content=handoff(), headers={"Origin": "https://dash.example"})
+        assert answer.status_code == 204
+        assert ("; secure" in answer.headers["set-cookie"].lower()) is (secure == "1")

@@ -1,9 +1,10 @@
 """Any product command with data.clock pinned: `python -m tests.e2e.pinned WHEN MODULE [args]`
-runs `python -m MODULE args` as if WHEN were now, and time moves on from it. WHEN is an instant
-(2026-12-03T10:00+08:00) or @FILE holding one: the clock then follows the file, so a browser
-test moves a running server to a later day by rewriting it (sessions survive), and runs
-`metrics refresh` or `metrics verify` on the same day. Test harness only; the product has no
-such setting."""
+(`dashboard [flags]`, `collectors once …`, `metrics refresh`) runs `python -m MODULE args` as if
+WHEN were now, and time moves on from it, so a browser test's appeal window, deadlines and
+alert days do not drift with the real date, nor cross midnight between two steps. WHEN is an
+instant (2026-12-03T10:00+08:00) or @FILE holding one: the clock then follows the file, so a
+test moves a running server and its commands to a later day by rewriting it. Test harness
+only; the product has no such setting."""
 
 from __future__ import annotations
 

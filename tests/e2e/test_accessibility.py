@@ -85,3 +85,36 @@ def test_my_scores_contrast_and_labels(server, browser):  # noqa: F811
     context, page = logged_in(browser, server[0], "weijian")
     check(page, "my_scores", page.get_by_role("heading", name="我的得分"))
     context.close()
+
+
+ROLE_USERS = {"leader": "leader", "inspector": "inspector", "department": "weijian", "admin": "root"}
+
+
+def nav_titles(page) -> list[str]:
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.wait_for()
+    # a link's text starts with its icon's ligature name ("leaderboard"): the title is its last line
+    return [t.strip().splitlines()[-1].strip() for t in nav.get_by_role("link").all_inner_texts()]
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+def test_every_page_of_every_role_has_no_contrast_or_label_violation(server, browser, role):  # noqa: F811
+    """Each page the role's navigation offers, opened from it, at both sizes."""
+    context, page = logged_in(browser, server[0], ROLE_USERS[role])
+    titles = nav_titles(page)
+    assert titles, role
+    found = {}
+    for title in titles:
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).first.click()
+        heading = page.get_by_role("heading", level=1).filter(has_text=title.split("（")[0]).first
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            heading.wait_for()
+            wait_idle(page)
+            page.wait_for_function(LOADED, timeout=TIMEOUT_MS)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(SHOTS / f"a11y_{role}_{title.split('（')[0]}_{width}x{height}.png"))
+            if problems := violations(page):
+                found[(title, width)] = problems
+    context.close()
+    assert found == {}, found

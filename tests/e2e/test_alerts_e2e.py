@@ -1,6 +1,9 @@
 """预警 in a real Chromium: an inspector acknowledges an outage alert on 预警, a later collector
 run (the real `python -m collectors once`, whose hook checks the alerts) brings calls that
-succeed, and the alert shows 已解决; the department's user sees only its own alerts."""
+succeed, and the alert shows 已解决; the department's user sees only its own alerts.
+
+The dashboard and the collector run with data.clock pinned to Thu 3 Dec 2026 10:00 (Shanghai,
+tests/e2e/pinned.py), so the days checked never cross midnight between the steps."""
 
 from __future__ import annotations
 
@@ -8,16 +11,16 @@ import os
 import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
 from collectors.alert_check import check_alerts
-from data.clock import local_today
 from data.db import make_engine
 from data.migrate import upgrade
 from data.models import Alert, AlertEvent, ExchangeDaily
+from data.service_daily import refold_service_days
 from data.users import create_user
 from tests.dashboard import score_fixture
 from tests.e2e.test_browser import (  # noqa: F401  (browser: the fixture)
@@ -33,7 +36,9 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser: the fixture)
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-TODAY = local_today()
+PINNED = "2026-12-03T10:00:00+08:00"
+TODAY = date(2026, 12, 3)
+PIN = (sys.executable, "-m", "tests.e2e.pinned", PINNED)
 SOURCES = """
 [[source]]
 name = "exchange-log"
@@ -76,6 +81,7 @@ def _days(engine, dept_id: int, failing: set[int]) -> None:
                 for code in ("svc-a", "svc-b")
             ],
         )
+        refold_service_days(conn)
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +109,7 @@ def store(tmp_path_factory):
     log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - the server outlives this block; closed in finally
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
+            *PIN,
             "dashboard",
             f"--server.port={port}",
             "--server.address=127.0.0.1",
@@ -147,7 +152,7 @@ def collect_todays_calls(url: str, tmp) -> None:
     )
     (tmp / "sources.toml").write_text(SOURCES, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "collectors", "once", "--config", str(tmp / "sources.toml")],
+        [*PIN, "collectors", "once", "--config", str(tmp / "sources.toml")],
         cwd=REPO,
         env={**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp)},
         capture_output=True,
@@ -194,8 +199,13 @@ def test_inspector_acknowledges_and_a_later_run_resolves(store, browser):  # noq
     option = _option_once_listed(page, "查看预警", "部门接口集中中断：市卫健委")
     pick(page, "查看预警", option)
     alert_id = option.split()[0].removeprefix("#")
-    page.locator(f".st-key-alerts_note_{alert_id} textarea").fill("已通知市卫健委排查接口")
-    page.get_by_role("button", name="确认", exact=True).click()
+    # Fill and press inside the chosen alert's own form, once its rerun has drawn it: a click
+    # on a form still being redrawn can be lost under CI load.
+    note = page.locator(f".st-key-alerts_note_{alert_id} textarea")
+    note.wait_for()
+    wait_idle(page)
+    note.fill("已通知市卫健委排查接口")
+    page.locator(f".st-key-alerts_ack_{alert_id} button").click()
     page.get_by_text("状态：已确认").wait_for()
     shot(page, "alerts")
     context.close()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from data.alert_inputs import load_alert_inputs
 from data.models import CatalogResource, CollectorRun, Complaint, Department, ExchangeDaily, ResourceUpdate
+from data.service_daily import refold_service_days
 from metrics.alerts import detect, load_rules
 
 DAY = date(2026, 9, 15)
@@ -41,6 +42,7 @@ def fill(engine) -> None:
                 for s in ("a", "b")
             ],
         )
+        refold_service_days(conn)
         conn.execute(
             CatalogResource.__table__.insert(),
             [

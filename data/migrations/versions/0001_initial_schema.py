@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 10:58:18.152090
+Create Date: 2026-12-03 14:20:28.803215
 """
 from alembic import op
 import sqlalchemy as sa
@@ -127,6 +127,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'consumer_dept_id'),
     postgresql_with={'fillfactor': 50}
     )
+    op.create_table('exchange_service_daily',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('provider_dept_id', sa.Integer(), nullable=False),
+    sa.Column('service_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('duration_sum_ms', sa.BigInteger(), nullable=False),
+    sa.Column('duration_count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'provider_dept_id', 'service_code'),
+    sqlite_with_rowid=False
+    )
     op.create_table('exchange_service_month',
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('provider_dept_id', sa.Integer(), nullable=False),
@@ -150,6 +161,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('month', 'provider_dept_id', 'service_code'),
     postgresql_with={'fillfactor': 50}
     )
+    op.create_table('refresh_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('replay_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('loaded', sa.Integer(), nullable=False),
+    sa.Column('kept', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('replay_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_replay_request_state'), ['state'], unique=False)
+
     op.create_table('score_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('period_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -181,6 +216,21 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('source')
     )
+    op.create_table('web_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('handoff_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('handoff_until', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('handoff_hash'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_session_username'), ['username'], unique=False)
+
     op.create_table('app_user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -915,13 +965,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_app_user_email'))
 
     op.drop_table('app_user')
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_session_username'))
+
+    op.drop_table('web_session')
     op.drop_table('source_lock')
     op.drop_table('source_cursor')
     with op.batch_alter_table('score_snapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_score_snapshot_period_key'))
 
     op.drop_table('score_snapshot')
+    with op.batch_alter_table('replay_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_replay_request_state'))
+
+    op.drop_table('replay_request')
+    op.drop_table('refresh_request')
     op.drop_table('exchange_service_month')
+    op.drop_table('exchange_service_daily')
     op.drop_table('exchange_partner_month')
     op.drop_table('exchange_fault_month')
     op.drop_table('exchange_daily')

@@ -1,0 +1,12 @@
+"""What `python -m dashboard` serves: app.py as an st.App, plus the session-cookie route.
+
+Streamlit finds `app` here and runs it under Uvicorn; the pages are app.py's as before.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.session_cookie import session_routes
+
+app = st.App(Path(__file__).resolve().parent / "app.py", routes=session_routes())
