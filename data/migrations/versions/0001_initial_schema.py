@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 14:20:28.803215
+Create Date: 2026-12-03 14:38:18.251398
 """
 from alembic import op
 import sqlalchemy as sa
@@ -477,6 +477,7 @@ def upgrade() -> None:
     sa.Column('input_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('scheme_text', sa.Text(), nullable=False),
     sa.Column('scheme_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('frozen_inputs', sa.Text(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
