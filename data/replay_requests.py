@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from data import audit
 from data.clock import utcnow
 from data.models import ReplayRequest
-from data.viewer import AccessDenied, Viewer
+from data.viewer import Viewer
 
 TABLE = ReplayRequest.__table__
 STALE = timedelta(hours=1)  # a claim older than this belongs to a process that died: claim it again
@@ -92,7 +92,6 @@ def finish(conn: Connection, request_id: int, *, failed: bool, run_id=None, load
 
 def recent(conn: Connection, viewer: Viewer, limit: int = 50) -> pd.DataFrame:
     """The latest requests, newest first (administrators only)."""
-    if viewer.role != "admin":
-        raise AccessDenied(f"{viewer.username}（{viewer.role}）无权查看重放申请")
+    viewer.require_role("admin")
     rows = conn.execute(select(*[TABLE.c[c] for c in COLUMNS]).order_by(TABLE.c.id.desc()).limit(limit)).all()
     return pd.DataFrame(rows, columns=COLUMNS)
