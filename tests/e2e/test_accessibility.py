@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser import SHOTS, TIMEOUT_MS, browser, logged_in, server, wait_idle  # noqa: F401  (fixtures)
+from tests.e2e.test_browser import SHOTS, TIMEOUT_MS, browser, logged_in, open_page, server, wait_idle  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -105,8 +105,8 @@ def test_every_page_of_every_role_has_no_contrast_or_label_violation(server, bro
     assert titles, role
     found = {}
     for title in titles:
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).first.click()
         heading = page.get_by_role("heading", level=1).filter(has_text=title.split("（")[0]).first
+        open_page(page, title, heading)
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
             heading.wait_for()

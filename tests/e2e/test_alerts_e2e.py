@@ -30,6 +30,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (browser: the fixture)
     browser,
     free_port,
     logged_in,
+    open_page,
     shot,
     wait_healthy,
     wait_idle,
@@ -180,8 +181,7 @@ def test_department_sees_only_its_own_alerts(store, browser):  # noqa: F811
 
 def test_admin_sees_collector_health_on_sources(store, browser):  # noqa: F811
     context, page = logged_in(browser, store[0], "root")
-    page.get_by_role("link", name="数据源状态").click()
-    page.get_by_role("heading", name="采集运行预警").wait_for()
+    open_page(page, "数据源状态", page.get_by_role("heading", name="采集运行预警"))
     page.get_by_text("方案原文（TOML）").wait_for()
     wait_idle(page)
     shot(page, "alerts_sources")
@@ -191,8 +191,7 @@ def test_admin_sees_collector_health_on_sources(store, browser):  # noqa: F811
 def test_inspector_acknowledges_and_a_later_run_resolves(store, browser):  # noqa: F811
     base, url, tmp = store
     context, page = logged_in(browser, base, "duch")
-    page.get_by_role("link", name="预警").click()
-    page.get_by_role("heading", name="预警列表").wait_for()
+    open_page(page, "预警", page.get_by_role("heading", name="预警列表"))
     page.get_by_text("处理记录").wait_for()
     wait_idle(page)
     _option_once_listed(page, "查看预警", "部门接口集中中断：市公安局")
@@ -213,8 +212,7 @@ def test_inspector_acknowledges_and_a_later_run_resolves(store, browser):  # noq
     collect_todays_calls(url, tmp)
 
     context, page = logged_in(browser, base, "duch")
-    page.get_by_role("link", name="预警").click()
-    page.get_by_role("heading", name="预警列表").wait_for()
+    open_page(page, "预警", page.get_by_role("heading", name="预警列表"))
     page.get_by_text("处理记录").wait_for()
     wait_idle(page)
     page.get_by_label("状态", exact=True).click()

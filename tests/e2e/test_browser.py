@@ -18,6 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -166,6 +167,26 @@ def wait_idle(page) -> None:
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=TIMEOUT_MS)
 
 
+def open_page(page, link: str, heading=None, tries: int = 3) -> None:
+    """Open a page from the sidebar navigation and wait for its heading (by default the
+    page's h1 named like the link). Under CI load a click can land while a rerun redraws
+    the navigation and be lost (CI once waited 60 s for 数据源状态 after such a click),
+    so the link is clicked again when the heading has not come within a share of the wait."""
+    nav = page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).first
+    target = heading if heading is not None else page.get_by_role("heading", name=link, exact=True, level=1)
+    for _ in range(tries):
+        nav.click()
+        try:
+            target.first.wait_for(timeout=TIMEOUT_MS // tries)
+            break
+        except PlaywrightTimeout:
+            continue
+    else:
+        body = page.inner_text("body")[:800]
+        raise AssertionError(f"{link} did not open after {tries} clicks; the page reads:\n{body}")
+    wait_idle(page)
+
+
 def test_leader_ranking_department_and_excel(server, browser, tmp_path):
     base, url = server
     context, page = logged_in(browser, base, "leader")
@@ -231,8 +252,7 @@ def test_department_user_my_scores(server, browser):
 
 def test_admin_sources(server, browser):
     context, page = logged_in(browser, server[0], "root")
-    page.get_by_role("link", name="数据源状态").click()
-    page.get_by_role("heading", name="数据源状态").wait_for()
+    open_page(page, "数据源状态")
     page.get_by_text("方案原文（TOML）").wait_for()
     wait_idle(page)
     shot(page, "sources")

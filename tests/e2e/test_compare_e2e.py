@@ -12,16 +12,13 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.test_accessibility import check
-from tests.e2e.test_browser import SHOTS, TIMEOUT_MS, browser, logged_in, server, shot, wait_idle  # noqa: F401
+from tests.e2e.test_browser import SHOTS, TIMEOUT_MS, browser, logged_in, open_page, server, shot, wait_idle  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def open_compare(page) -> None:
-    page.get_by_role("link", name="对比").click()
-    page.get_by_role("heading", name="对比").wait_for()
-    page.get_by_role("heading", name="差异来自哪里").wait_for()
-    wait_idle(page)
+    open_page(page, "对比", page.get_by_role("heading", name="差异来自哪里"))
 
 
 def test_leader_compares_departments_and_periods(server, browser):  # noqa: F811
@@ -60,9 +57,7 @@ def test_department_user_compares_its_own_periods(server, browser):  # noqa: F81
 def test_inspector_downloads_the_one_pager(server, browser):  # noqa: F811
     context, page = logged_in(browser, server[0], "inspector")
     page.get_by_role("heading", name="排名总览").wait_for()
-    page.get_by_role("link", name="部门详情").click()
-    page.get_by_role("heading", name="部门详情").wait_for()
-    wait_idle(page)
+    open_page(page, "部门详情")
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="下载一页纸（PDF，A4）").click()
     assert download.value.suggested_filename.endswith("_2026-10.pdf")

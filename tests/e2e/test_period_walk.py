@@ -31,6 +31,7 @@ from tests.e2e.test_browser import (
     browser,  # noqa: F401  (fixture)
     logged_in,
     need_chromium,
+    open_page,
     served,
     wait_idle,
 )
@@ -95,9 +96,7 @@ def test_a_month_before_any_data_is_not_ranked(demo, browser):  # noqa: F811
 
 def test_each_pick_shows_its_department_and_a_stopped_department_is_overdue_in_its_month(demo, browser):  # noqa: F811
     context, page = logged_in(browser, demo, "leader")
-    page.get_by_role("link", name="部门详情").click()
-    page.get_by_role("heading", name="部门详情").wait_for()
-    wait_idle(page)
+    open_page(page, "部门详情")
     for name in ("市住房和城乡建设局", "市统计局", "市交通运输局", "市统计局"):
         pick(page, "部门", f"{name}（市直部门）", typed=name)
         expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible(timeout=TIMEOUT_MS)

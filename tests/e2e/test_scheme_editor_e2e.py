@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from metrics.scheme import scheme_path
-from tests.e2e.test_browser import TIMEOUT_MS, browser, dashboard_server, logged_in, shot, wait_idle  # noqa: F401
+from tests.e2e.test_browser import TIMEOUT_MS, browser, dashboard_server, logged_in, open_page, shot, wait_idle  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,8 +29,7 @@ def served(tmp_path_factory):
 def test_admin_changes_a_weight_compares_downloads_and_saves(served, browser, tmp_path):  # noqa: F811
     base, folder = served
     context, page = logged_in(browser, base, "root")
-    page.get_by_role("link", name="考核方案与模拟").click()
-    page.get_by_role("heading", name="考核方案与模拟").wait_for()
+    open_page(page, "考核方案与模拟")
     page.get_by_role("button", name="下载对比工作簿（Excel）").wait_for()
     wait_idle(page)
     weight = page.get_by_label("“数据共享”维度权重")

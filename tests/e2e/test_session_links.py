@@ -31,6 +31,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (fixtures)
     browser,
     free_port,
     logged_in,
+    open_page,
     server,
     shot,
     wait_healthy,
@@ -83,9 +84,7 @@ def test_reload_and_shared_link_keep_page_department_and_period(server, browser)
     cookie = session_cookie(context)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]
     assert 0 < cookie["expires"] - time.time() <= 30 * 60 + 5  # the idle window
-    page.get_by_role("link", name="部门详情").click()
-    page.get_by_role("heading", name="部门详情").wait_for()
-    wait_idle(page)
+    open_page(page, "部门详情")
     pick(page, "部门", "市人社局（市直部门）")
     pick(page, "考核周期", "2026年11月（进行中）")
     shows(page, "市人社局", "2026年11月")

@@ -25,6 +25,7 @@ from tests.e2e.test_browser import (
     browser,  # noqa: F401  (fixture)
     dashboard_server,
     logged_in,
+    open_page,
     shot,
     wait_idle,
 )
@@ -40,12 +41,6 @@ def pinned_server(tmp_path_factory):
     launcher = ("-m", "tests.e2e.pinned", PINNED, "dashboard")
     with dashboard_server(tmp_path_factory.mktemp("e2e_loop"), launcher) as served:
         yield served
-
-
-def open_page(page, title: str) -> None:
-    page.get_by_role("link", name=title).click()
-    page.get_by_role("heading", name=title, exact=True, level=1).wait_for()
-    wait_idle(page)
 
 
 def revisit(page, title: str) -> None:
