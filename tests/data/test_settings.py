@@ -87,6 +87,7 @@ def test_launcher_passes_streamlit_config_as_flags():
     assert "--server.address=127.0.0.1" in flags
     assert "--server.headless=true" in flags
     assert "--browser.gatherUsageStats=false" in flags
+    assert "--runner.postScriptGC=false" in flags  # a full collection after every run held the GIL (issue 21)
 
 
 def test_every_setting_is_in_the_readme_table():
