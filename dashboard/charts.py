@@ -1,6 +1,9 @@
-"""Plotly figures for the pages; they draw stored numbers and compute none."""
+"""Figures for the pages (Plotly, and inline SVG for sparklines); they draw stored numbers
+and compute none."""
 
 from __future__ import annotations
+
+from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -140,32 +143,51 @@ def _closed_and_running(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
 RUNNING_LINE = dict(color="#7f8c8d", width=2, dash="dash")
 
 
-def sparkline(history: pd.DataFrame, column: str = "score") -> go.Figure:
-    """An indicator's score over the year; the running period dashed and grey."""
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 240, 56, 6
+CLOSED_COLOUR = "#2c7fb8"
+
+
+def sparkline(history: pd.DataFrame, column: str = "score") -> str:
+    """An indicator's score over the year as a small inline SVG: a dozen Plotly charts per
+    page were most of a page's CPU when many users open it at once (issue 21). The running
+    period is dashed and grey with an open point; each point's value is its tooltip and all
+    of them are the figure's label. A period without a score is left out of the line."""
+    history = history.reset_index(drop=True)
+    values = history[column].astype(float)
+    labels = [
+        Period.parse(key).short_label + ("" if done else "（进行中）")
+        for key, done in zip(history["period_key"], history["complete"].astype(bool))
+    ]
+    known = values.dropna()
+    low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 0.0)
+    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(values) - 1, 1)
+
+    def at(i: int) -> tuple[float, float]:
+        y = (
+            SPARK_HEIGHT / 2
+            if high == low
+            else SPARK_PAD + (high - values[i]) / (high - low) * (SPARK_HEIGHT - 2 * SPARK_PAD)
+        )
+        return round(SPARK_PAD + i * step, 1), round(y, 1)
+
+    def line(part: pd.DataFrame, stroke: str, dash: str = "") -> str:
+        points = " ".join(f"{x},{y}" for x, y in (at(i) for i in part.index if pd.notna(values[i])))
+        return f'<polyline points="{points}" fill="none" stroke="{stroke}" stroke-width="2"{dash}/>'
+
     closed, running = _closed_and_running(history)
-    fig = go.Figure(
-        go.Scatter(
-            x=closed["period_key"],
-            y=closed[column],
-            mode="lines+markers",
-            line=dict(color="#2c7fb8", width=2),
-            marker=dict(size=4),
-            hovertemplate="%{x}：%{y:.2f}<extra></extra>",
-        )
-    )
+    parts = [line(closed, CLOSED_COLOUR)]
     if not running.empty:
-        fig.add_scatter(
-            x=running["period_key"],
-            y=running[column],
-            mode="lines+markers",
-            line=RUNNING_LINE,
-            marker=dict(size=4, symbol="circle-open"),
-            hovertemplate="%{x}（进行中）：%{y:.2f}<extra></extra>",
-        )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, plot_bgcolor="white")
-    return fig
+        parts.append(line(running, RUNNING_LINE["color"], ' stroke-dasharray="5 3"'))
+    for i in known.index:
+        x, y = at(i)
+        fill, stroke = (CLOSED_COLOUR, CLOSED_COLOUR) if history["complete"][i] else ("white", RUNNING_LINE["color"])
+        tip = escape(f"{labels[i]}：{values[i]:.2f}")
+        parts.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{fill}" stroke="{stroke}"><title>{tip}</title></circle>')
+    summary = escape("得分走势：" + "，".join(f"{labels[i]} {values[i]:.2f}" for i in known.index))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" width="100%" '
+        f'height="{SPARK_HEIGHT}" role="img" aria-label="{summary}">{"".join(parts)}</svg>'
+    )
 
 
 def trend(history: pd.DataFrame) -> go.Figure:

@@ -62,6 +62,8 @@ def indicator_cards(indicators: pd.DataFrame, peers: pd.DataFrame, history: pd.D
     """One card per indicator: value, score, peer percentile, 样本少 flag and a sparkline."""
     order = [k for k in scheme.indicators if k in set(indicators["key"])]
     rows = indicators.set_index("key")
+    peer_scores = peers.groupby("key")["score"].agg(list).to_dict()
+    trends = dict(tuple(history.groupby("key")))
     for start in range(0, len(order), CARDS_PER_ROW):
         cols = st.columns(CARDS_PER_ROW)
         for col, key in zip(cols, order[start : start + CARDS_PER_ROW]):
@@ -83,13 +85,11 @@ def indicator_cards(indicators: pd.DataFrame, peers: pd.DataFrame, history: pd.D
                 )
                 if r["status"] == "small" and r["explanation"].get("interval_text"):
                     st.caption(r["explanation"]["interval_text"])
-                share = percentile(r["score"], list(peers[peers["key"] == key]["score"]))
+                share = percentile(r["score"], peer_scores.get(key, []))
                 st.caption("同类部门百分位：" + (NO_DATA if share is None else f"{share:.0f}%"))
-                trend = history[history["key"] == key]
-                if trend["score"].notna().sum() >= 2:
-                    st.plotly_chart(
-                        charts.sparkline(trend), width="stretch", config={"displayModeBar": False}, key=f"spark_{key}"
-                    )
+                trend = trends.get(key)
+                if trend is not None and trend["score"].notna().sum() >= 2:
+                    st.markdown(charts.sparkline(trend), unsafe_allow_html=True)
 
 
 def explanations(indicators: pd.DataFrame, scheme: Scheme) -> None:

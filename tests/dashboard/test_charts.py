@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -37,10 +38,23 @@ def test_a_year_of_closed_months_has_one_solid_line():
 
 
 def test_sparkline_dashes_the_running_period():
-    history = HISTORY.rename(columns={"total": "score"})
-    closed, running = charts.sparkline(history).data
-    assert list(closed.x) == ["2026-09", "2026-10"] and list(running.x) == ["2026-10", "2026-11"]
-    assert running.line.dash == "dash"
+    """240 × 56 with 6 of padding: three periods 114 apart; 92.5 is the top (y 6), 38.0 the
+    bottom (y 50) and 85.0 at 6 + (92.5 - 85) / 54.5 × 44 = 12.06."""
+    svg = charts.sparkline(HISTORY.rename(columns={"total": "score"}))
+    closed, running = re.findall(r"<polyline ([^>]*)/>", svg)
+    assert 'points="6.0,12.1 120.0,6.0"' in closed and "dasharray" not in closed
+    assert 'points="120.0,6.0 234.0,50.0"' in running and 'stroke-dasharray="5 3"' in running
+    assert re.findall(r"<title>([^<]*)</title>", svg) == ["9月：85.00", "10月：92.50", "11月（进行中）：38.00"]
+    assert 'fill="white"' in svg.split("<title>11月")[0].rsplit("<circle", 1)[1]  # the running point is open
+    assert 'aria-label="得分走势：9月 85.00，10月 92.50，11月（进行中） 38.00"' in svg
+
+
+def test_sparkline_of_a_flat_score_is_a_level_line_and_a_gap_is_left_out():
+    history = pd.DataFrame(
+        {"period_key": ["2026-01", "2026-02", "2026-03"], "complete": [True] * 3, "score": [70.0, None, 70.0]}
+    )
+    (closed,) = re.findall(r"<polyline ([^>]*)/>", charts.sparkline(history))
+    assert 'points="6.0,28.0 234.0,28.0"' in closed
 
 
 def test_open_alerts_writes_dates_the_chinese_way():
