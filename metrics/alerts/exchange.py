@@ -74,11 +74,12 @@ def provider_outage(
 
 
 def _service_evidence(sd: pd.DataFrame, hit: pd.DataFrame) -> list[list[dict]]:
-    """Per (day, provider) of hit: its counted services' rollup rows."""
+    """Per (day, provider) of hit: its counted services' rollup rows, by service code
+    (whatever order the rollup was read in)."""
     keyed = sd.set_index(["day", "provider_dept_id"]).sort_index()
     out = []
     for day, p in zip(hit["day"], hit["provider_dept_id"]):
-        rows = keyed.loc[(day, p)]
+        rows = keyed.loc[(day, p)].sort_values("service_code", kind="stable")
         out.append(
             [
                 {
