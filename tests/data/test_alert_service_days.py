@@ -14,20 +14,23 @@ from data.models import ExchangeServiceDaily
 D = date(2026, 5, 10)
 
 
+# rows of the window [D, D + 1], in key order …
+INSIDE = [
+    (D, 1, "S1", 10, 2),
+    (D, 1, 'a,"b"', 3, 0),
+    (D, 2, "line\nbreak", 1, 1),
+    (D, 2, "人口库", 25, 5),
+    (date(2026, 5, 11), 2, "", 2, 1),
+    (date(2026, 5, 11), 2, "it's", 4, 0),
+]
+# … and the days just before and after it
+OUTSIDE = [(date(2026, 5, 9), 1, "S1", 7, 7), (date(2026, 5, 12), 1, "S1", 9, 9)]
+
+
 def fill(engine) -> None:
-    rows = [
-        (date(2026, 5, 9), 1, "S1", 7, 7),  # the day before the window
-        (D, 1, "S1", 10, 2),
-        (D, 1, 'a,"b"', 3, 0),
-        (D, 2, "line\nbreak", 1, 1),
-        (D, 2, "人口库", 25, 5),
-        (date(2026, 5, 11), 2, "it's", 4, 0),
-        (date(2026, 5, 11), 2, "", 2, 1),
-        (date(2026, 5, 12), 1, "S1", 9, 9),  # the day after the window
-    ]
     keys = ("day", "provider_dept_id", "service_code", "calls", "failures")
     with engine.begin() as conn:
-        conn.execute(ExchangeServiceDaily.__table__.insert(), [dict(zip(keys, r)) for r in rows])
+        conn.execute(ExchangeServiceDaily.__table__.insert(), [dict(zip(keys, r)) for r in OUTSIDE + INSIDE[::-1]])
 
 
 def test_service_days_are_the_window_rows_on_both_engines(engine):
@@ -44,14 +47,7 @@ def test_service_days_are_the_window_rows_on_both_engines(engine):
     }
     assert list(got["day"]) == [pd.Timestamp(D)] * 4 + [pd.Timestamp(2026, 5, 11)] * 2
     rows = sorted(zip(got["day"].dt.date, got["provider_dept_id"], got["service_code"], got["calls"], got["failures"]))
-    assert rows == [
-        (D, 1, "S1", 10, 2),
-        (D, 1, 'a,"b"', 3, 0),
-        (D, 2, "line\nbreak", 1, 1),
-        (D, 2, "人口库", 25, 5),
-        (date(2026, 5, 11), 2, "", 2, 1),
-        (date(2026, 5, 11), 2, "it's", 4, 0),
-    ]
+    assert rows == INSIDE
     # hand-summed: 10 + 3 + 1 + 25 + 4 + 2 calls, 2 + 0 + 1 + 5 + 0 + 1 failures
     assert (int(got["calls"].sum()), int(got["failures"].sum())) == (45, 9)
 
