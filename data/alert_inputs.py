@@ -6,21 +6,33 @@ detector uses (rules.lookback_days)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, func, or_, select, type_coerce
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import String, and_, cast, func, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from data import frames
 from data.clock import utc_start, utcnow
-from data.frames import typed_frame
+from data.frames import typed_frame, typed_rows
 from data.models import CatalogResource, CollectorRun, Complaint, ExchangeServiceDaily, ResourceUpdate
 
 if TYPE_CHECKING:
     from metrics.alerts.rules import AlertRules
+
+SERVICE_DAY_COLUMNS = ["day", "provider_dept_id", "service_code", "calls", "failures"]
+SERVICE_DAY_TYPES = {
+    "provider_dept_id": pa.int64(),
+    "service_code": pa.string(),
+    "calls": pa.int64(),
+    "failures": pa.int64(),
+}
 
 
 @dataclass
@@ -124,19 +136,40 @@ def collector_runs(conn, first: date, last: date) -> pd.DataFrame:
 
 def service_days(conn, first: date, last: date) -> pd.DataFrame:
     """Calls and failures per local day × provider × service, from the per-service daily
-    rollup: its rows are read in key order, with no grouping over consumers. SQLite's day
-    text is taken as it is and parsed in one step: a date object per row was about a
-    third of the read at 10 M calls a year."""
+    rollup, ordered by day (within a day, in the database's order). The database writes
+    each day's rows as one CSV text (codes quoted) that pyarrow parses at once: a Python
+    row per (day, service) was most of a check at 10 M calls a year, as more of the
+    services are called each day (1.2 M rows for the whole year)."""
     d = ExchangeServiceDaily.__table__
+    line = _csv_line(conn, d.c.provider_dept_id, d.c.service_code, d.c.calls, d.c.failures)
     stmt = (
-        select(type_coerce(d.c.day, String), d.c.provider_dept_id, d.c.service_code, d.c.calls, d.c.failures)
+        select(type_coerce(d.c.day, String), func.count(), func.aggregate_strings(line, "\n"))
         .where(d.c.day >= first, d.c.day <= last)
-        .order_by(d.c.day, d.c.provider_dept_id, d.c.service_code)
+        .group_by(d.c.day)
+        .order_by(d.c.day)
     )
-    return typed_frame(
-        conn,
-        stmt,
-        ["day", "provider_dept_id", "service_code", "calls", "failures"],
-        ints=["provider_dept_id", "calls", "failures"],
-        dates=("day",),
+    days = conn.execute(stmt).all()
+    if not days:
+        return typed_rows([], SERVICE_DAY_COLUMNS, ints=["provider_dept_id", "calls", "failures"], dates=("day",))
+    parsed = pacsv.read_csv(
+        io.BytesIO("\n".join(text for _day, _n, text in days).encode()),
+        read_options=pacsv.ReadOptions(column_names=SERVICE_DAY_COLUMNS[1:]),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types=SERVICE_DAY_TYPES),
     )
+    day = pd.to_datetime([k for k, _n, _t in days]).to_numpy(dtype="datetime64[ns]")
+    out = {"day": np.repeat(day, [n for _d, n, _t in days])}
+    for c in SERVICE_DAY_COLUMNS[1:]:
+        out[c] = parsed[c].to_numpy(zero_copy_only=False)
+    out["service_code"] = pd.Series(out["service_code"], dtype="object")
+    return pd.DataFrame(out)
+
+
+def _csv_line(conn, provider, code, calls, failures):
+    """provider,"code",calls,failures with the code's double quotes doubled. SQLite's
+    printf (%w doubles them) took half the time of concatenating, 0.39 s against 0.72 s
+    for the year's 1.2 M rows at 10 M calls."""
+    if conn.dialect.name == "sqlite":
+        return func.printf('%d,"%w",%d,%d', provider, code, calls, failures)
+    quoted = '"' + func.replace(code, '"', '""') + '"'
+    return cast(provider, String) + "," + quoted + "," + cast(calls, String) + "," + cast(failures, String)

@@ -45,8 +45,8 @@ def detect(inputs, days: list[date], rules: AlertRules) -> pd.DataFrame:
         raise ValueError(f"检查日期 {days[0]} 至 {days[-1]} 超出已读取的数据范围，请用这些日期重新读取预警数据")
     grid = DayGrid(inputs.first_day, inputs.last_day)
     names = inputs.departments.set_index("dept_id")["name"]
-    outages = exchange.provider_outage(inputs.service_days, names, grid, days, rules.provider_outage)
     services = exchange.ServiceGrid(inputs.service_days, grid)
+    outages = exchange.provider_outage(services, names, grid, days, rules.provider_outage)
     res = updates.regular_resources(inputs.resources, inputs.departments, grace_days(max(days).year))
     first_end = min(days) - timedelta(days=rules.update_history_days)
     table = updates.SlotTable(res, inputs.updates, inputs.first_updates, first_end, max(days))

@@ -14,88 +14,9 @@ from metrics.alerts.rules import FailureRules, OutageRules, VolumeRules
 from metrics.alerts.stats import binomial_upper
 
 
-def checked(frame: pd.DataFrame, days: list[date], column: str = "day") -> pd.DataFrame:
-    """The rows of frame whose day is one of the checked days."""
-    return frame[frame[column].isin(pd.to_datetime(days))]
-
-
-def provider_outage(
-    service_days: pd.DataFrame, names: pd.Series, grid: DayGrid, days: list[date], r: OutageRules
-) -> pd.DataFrame:
-    """Days on which at least min_services of a provider's services were called enough to
-    count and at least failing_share of them failed at service_failure_rate or more. The
-    day the services answer again has no row, so the alert clears."""
-    sd = checked(service_days, days)
-    sd = sd[sd["calls"] >= r.min_service_calls].copy()
-    if sd.empty:
-        return empty()
-    sd["rate"] = sd["failures"] / sd["calls"]
-    sd["failing"] = sd["rate"] >= r.service_failure_rate
-    per = sd.groupby(["day", "provider_dept_id"]).agg(
-        services=("service_code", "size"),
-        failing=("failing", "sum"),
-        calls=("calls", "sum"),
-        failures=("failures", "sum"),
-    )
-    hit = per[(per["services"] >= r.min_services) & (per["failing"] >= r.failing_share * per["services"])]
-    if hit.empty:
-        return empty()
-    hit = hit.reset_index()
-    providers = pd.Index(sorted(service_days["provider_dept_id"].unique()))
-    calls = grid.dense(service_days["provider_dept_id"], service_days["day"], service_days["calls"], providers)
-    fails = grid.dense(service_days["provider_dept_id"], service_days["day"], service_days["failures"], providers)
-    rows, cols = providers.get_indexer(hit["provider_dept_id"]), grid.pos(hit["day"])
-    base_calls = trailing(calls, r.baseline_days, gap=1)[rows, cols]
-    base_rate = np.where(
-        base_calls > 0, trailing(fails, r.baseline_days, gap=1)[rows, cols] / np.maximum(base_calls, 1), np.nan
-    )
-    rate = hit["failures"].to_numpy() / hit["calls"].to_numpy()
-    evidence = _service_evidence(sd, hit)
-    shown = dept_names(names, hit["provider_dept_id"])
-    messages = [
-        f"{n}：{day:%Y-%m-%d} 有 {int(k)}/{int(s)} 个接口的调用失败率达到 {r.service_failure_rate:.0%} 以上，"
-        f"全天 {int(c)} 次调用失败 {int(f)} 次（失败率 {pct(x)}），此前 {r.baseline_days} 天失败率 {pct(b)}："
-        "疑似服务集中中断，请立即核查接口服务与网络"
-        for n, day, k, s, c, f, x, b in zip(
-            shown, hit["day"], hit["failing"], hit["services"], hit["calls"], hit["failures"], rate, base_rate
-        )
-    ]
-    return detections(
-        kind="provider_outage",
-        subject=[f"dept:{p}" for p in hit["provider_dept_id"]],
-        dept_code=hit["provider_dept_id"],
-        severity="high",
-        day=hit["day"],
-        value=rate,
-        baseline=base_rate,
-        message=messages,
-        evidence=evidence,
-    )
-
-
-def _service_evidence(sd: pd.DataFrame, hit: pd.DataFrame) -> list[list[dict]]:
-    """Per (day, provider) of hit: its counted services' rollup rows."""
-    keyed = sd.set_index(["day", "provider_dept_id"]).sort_index()
-    out = []
-    for day, p in zip(hit["day"], hit["provider_dept_id"]):
-        rows = keyed.loc[(day, p)]
-        out.append(
-            [
-                {
-                    "日期": f"{day:%Y-%m-%d}",
-                    "接口": s,
-                    "调用次数": int(c),
-                    "失败次数": int(f),
-                    "失败率": round(float(f / c), 4),
-                }
-                for s, c, f in zip(rows["service_code"], rows["calls"], rows["failures"])
-            ]
-        )
-    return out
-
-
 class ServiceGrid:
-    """Calls and failures per service (provider × service code) and day, dense on the grid."""
+    """Calls and failures per service (provider × service code) and day, dense on the grid;
+    services ordered by provider, then code."""
 
     def __init__(self, service_days: pd.DataFrame, grid: DayGrid):
         # services ordered by (provider, code) and numbered by factorizing one integer key:
@@ -108,6 +29,80 @@ class ServiceGrid:
         self.codes = np.asarray(codes, dtype=object)[keys % width]
         self.calls = grid.dense_rows(row, service_days["day"], service_days["calls"], len(keys))
         self.failures = grid.dense_rows(row, service_days["day"], service_days["failures"], len(keys))
+
+    def by_provider(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The provider ids and values (services × columns) summed per provider."""
+        ids, starts = np.unique(self.providers, return_index=True)
+        return ids, np.add.reduceat(values, starts, axis=0)
+
+
+def provider_outage(sg: ServiceGrid, names: pd.Series, grid: DayGrid, days: list[date], r: OutageRules) -> pd.DataFrame:
+    """Days on which at least min_services of a provider's services were called enough to
+    count and at least failing_share of them failed at service_failure_rate or more. The
+    day the services answer again has no row, so the alert clears. Counted on the dense
+    services × days grid, so a check costs the same however many services were called."""
+    if not len(sg.providers):
+        return empty()
+    t = grid.positions(days)
+    calls, fails = sg.calls[:, t], sg.failures[:, t]
+    counted = (calls >= r.min_service_calls) & (calls > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        failing = counted & (fails / calls >= r.service_failure_rate)
+    providers, services = sg.by_provider(counted.astype(np.int64))
+    _, failing_n = sg.by_provider(failing.astype(np.int64))
+    # day-major, as the rows of a (day, provider) grouping
+    j, i = np.nonzero(((services >= max(r.min_services, 1)) & (failing_n >= r.failing_share * services)).T)
+    if not len(i):
+        return empty()
+    _, hit_calls = sg.by_provider(np.where(counted, calls, 0))
+    _, hit_fails = sg.by_provider(np.where(counted, fails, 0))
+    c, f, k, n = hit_calls[i, j], hit_fails[i, j], failing_n[i, j], services[i, j]
+    _, p_calls = sg.by_provider(sg.calls)
+    _, p_fails = sg.by_provider(sg.failures)
+    base_calls = trailing(p_calls, r.baseline_days, gap=1)[i, t[j]]
+    base_fails = trailing(p_fails, r.baseline_days, gap=1)[i, t[j]]
+    base_rate = np.where(base_calls > 0, base_fails / np.maximum(base_calls, 1), np.nan)
+    rate = f / c
+    day = pd.to_datetime(grid.day(t[j]))
+    provider = providers[i]
+    evidence = [
+        _service_evidence(sg, counted[:, jj], calls[:, jj], fails[:, jj], p, d) for p, jj, d in zip(provider, j, day)
+    ]
+    shown = dept_names(names, provider)
+    messages = [
+        f"{nm}：{d:%Y-%m-%d} 有 {int(kk)}/{int(ss)} 个接口的调用失败率达到 {r.service_failure_rate:.0%} 以上，"
+        f"全天 {int(cc)} 次调用失败 {int(ff)} 次（失败率 {pct(x)}），此前 {r.baseline_days} 天失败率 {pct(b)}："
+        "疑似服务集中中断，请立即核查接口服务与网络"
+        for nm, d, kk, ss, cc, ff, x, b in zip(shown, day, k, n, c, f, rate, base_rate)
+    ]
+    return detections(
+        kind="provider_outage",
+        subject=[f"dept:{p}" for p in provider],
+        dept_code=provider,
+        severity="high",
+        day=day,
+        value=rate,
+        baseline=base_rate,
+        message=messages,
+        evidence=evidence,
+    )
+
+
+def _service_evidence(
+    sg: ServiceGrid, counted: np.ndarray, calls: np.ndarray, fails: np.ndarray, provider: int, day
+) -> list[dict]:
+    """The provider's counted services on one day (columns of the checked day), by code."""
+    at = np.nonzero(counted & (sg.providers == provider))[0]
+    return [
+        {
+            "日期": f"{day:%Y-%m-%d}",
+            "接口": s,
+            "调用次数": int(c),
+            "失败次数": int(f),
+            "失败率": round(float(f / c), 4),
+        }
+        for s, c, f in zip(sg.codes[at], calls[at], fails[at])
+    ]
 
 
 def failure_rate(
