@@ -90,9 +90,10 @@ def dashboard_server(tmp: Path, launcher: tuple[str, ...] = ("-m", "dashboard"),
 
 
 @contextmanager
-def served(tmp: Path, url: str, launcher: tuple[str, ...], **env_extra: str):
-    """The launcher on a free loopback port against the store at `url`; yields the base URL."""
-    port = free_port()
+def served(tmp: Path, url: str, launcher: tuple[str, ...], port: int | None = None, **env_extra: str):
+    """The launcher on a loopback port (a free one unless given) against the store at `url`;
+    yields the base URL."""
+    port = port or free_port()
     env = {**os.environ, "DATABASE_URL": url, "PAOBAN_VAR_DIR": str(tmp), **env_extra}
     log = open(tmp / "streamlit.log", "wb")  # noqa: SIM115 - the server outlives this block; closed in finally
     proc = subprocess.Popen(
@@ -162,8 +163,13 @@ def logged_in(browser, base: str, username: str):
     return context, page
 
 
+IDLE_APP = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
+
+
 def wait_idle(page) -> None:
-    """Streamlit shows a running indicator while the script runs; wait until it is gone."""
+    """Until the app is connected and no script run is going on (the app root says so in its
+    data-test-* attributes at once; the running indicator shows only after a delay)."""
+    page.wait_for_selector(IDLE_APP, timeout=TIMEOUT_MS)
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=TIMEOUT_MS)
 
 
