@@ -30,7 +30,7 @@ VERTICAL_PADDING_PX = 3  # the grid's cell padding above and below
 
 # Lines of each text, wrapped the grid's way, in columns of the given widths: measured in the
 # page with the grid's font (its --gdg-* style variables).
-LINES_JS = """([grid, texts, widths]) => {
+LINES_JS = """(grid, [texts, widths]) => {
   const style = getComputedStyle(grid.querySelector('.stDataFrameGlideDataEditor'));
   const ctx = document.createElement('canvas').getContext('2d');
   ctx.font = `${style.getPropertyValue('--gdg-base-font-style')} ${style.getPropertyValue('--gdg-font-family')}`;
@@ -134,7 +134,10 @@ def test_gain_actions_are_readable_at_1280(demo, browser):  # noqa: F811
     page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_role("heading", name="我的得分").wait_for()
     wait_idle(page)
-    pick(page, "考核周期", "2026年8月")
+    page.goto(f"{demo}/my_scores?period=2026-08")  # a link keeps the period (the session cookie keeps the login)
+    page.get_by_role("heading", name="我的得分").wait_for()
+    wait_idle(page)
+    expect(page.get_by_role("combobox", name="考核周期")).to_have_value("2026年8月", timeout=TIMEOUT_MS)
     box = page.locator("[data-testid='stVerticalBlock']").filter(has=page.get_by_role("heading", name="提分清单")).last
     assert assert_readable(page, box, "怎么做") > 0
     shots(page, "gains", box.get_by_test_id("stDataFrame").first)
