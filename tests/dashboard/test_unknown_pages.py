@@ -19,12 +19,11 @@ from tests.dashboard.test_access import login_form_shown
 
 PASSED = (
     "/",
-    "/login",
-    "/home",
-    "/ranking",
-    "/my_scores",
+    "/department",
+    "/department?dept=3&period=2026-10",
+    "/compare",
     "/admin_audit",
-    "/ranking/",
+    "/department/",
     "/favicon.png",
     "/manifest.json",
     "/_stcore/health",
@@ -70,7 +69,24 @@ def test_an_unknown_page_opens_home_with_the_flag(server, path):
 @pytest.mark.parametrize("path", PASSED)
 def test_pages_and_streamlit_paths_are_left_alone(server, path):
     """Streamlit's single sign-on routes redirect by themselves, never to the flag."""
-    assert "not_found" not in server.get(path, follow_redirects=False).headers.get("location", "")
+    answer = server.get(path, follow_redirects=False)
+    assert answer.status_code != 302 or path in ("/department/", "/auth/login", "/oauth2callback"), path
+    assert "not_found" not in answer.headers.get("location", "")
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/ranking?period=2026-08", "/?period=2026-08"),  # the first page of a leader, inspector, admin
+        ("/my_scores", "/"),  # of a department
+        ("/login?period=2026-08&category=district", "/?period=2026-08&category=district"),
+        ("/home", "/"),
+    ],
+)
+def test_a_first_page_by_name_opens_at_the_base_with_its_query(server, path, target):
+    """Streamlit serves these pages only at the base address and calls their name unknown."""
+    answer = server.get(path, follow_redirects=False)
+    assert answer.status_code == 302 and answer.headers["location"] == target
 
 
 def test_streamlit_still_answers_and_only_page_loads_move(server):
@@ -83,8 +99,17 @@ def test_the_base_url_path_is_kept(base_url_path):
     """The middleware alone in front of a stand-in for Streamlit's index.html fallback."""
     answer = base_url_path.get("/dash/no-such-page", follow_redirects=False)
     assert answer.status_code == 302 and answer.headers["location"] == "/dash/?not_found=1"
-    for path in ("/dash", "/dash/", "/dash/ranking", "/dash/_stcore/health", "/dash/paoban-session", "/no-such-page"):
+    for path in (
+        "/dash",
+        "/dash/",
+        "/dash/department",
+        "/dash/_stcore/health",
+        "/dash/paoban-session",
+        "/no-such-page",
+    ):
         assert base_url_path.get(path, follow_redirects=False).text == "index.html", path
+    answer = base_url_path.get("/dash/ranking?period=2026-08", follow_redirects=False)
+    assert answer.status_code == 302 and answer.headers["location"] == "/dash/?period=2026-08"
 
 
 def test_the_notice_shows_once_logged_out(app):

@@ -1,6 +1,7 @@
 """An address that is no page, typed in a real Chromium (issue #17): logged out or logged
 in, the user lands on the home page (the login form, or the first page of the role) with
-"您打开的地址不存在，已为您打开首页。", never Streamlit's English "Page not found" dialog.
+"您打开的地址不存在，已为您打开首页。", never Streamlit's English "Page not found" dialog; a
+role's first page opened by name (/ranking, /my_scores) opens with its period.
 Screenshots: test-artifacts/screenshots/unknown_address_*.png."""
 
 from __future__ import annotations
@@ -53,3 +54,20 @@ def test_an_unknown_address_opens_home_in_chinese(server, browser):  # noqa: F81
     page.get_by_role("heading", name="排名总览").wait_for()
     expect(page.get_by_text(NOT_FOUND_NOTICE)).to_have_count(0)
     context.close()
+
+
+def test_a_first_page_by_name_opens_with_its_period(server, browser):  # noqa: F811
+    """Streamlit serves each role's first page at the base address only: /ranking and
+    /my_scores (a bookmark, a shared link) must still open it, with the period asked for."""
+    base, _ = server
+    for username, name, heading in (("leader", "ranking", "排名总览"), ("weijian", "my_scores", "我的得分")):
+        context, page = logged_in(browser, base, username)
+        page.get_by_role("heading", name=heading).wait_for()
+        wait_idle(page)
+        page.goto(f"{base}/{name}?period=2026-09")
+        page.get_by_role("heading", name=heading).wait_for()
+        wait_idle(page)
+        expect(page.get_by_role("combobox", name="考核周期")).to_have_value("2026年9月", timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1500)
+        assert "Page not found" not in page.inner_text("body")
+        context.close()
