@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_browser import SHOTS, TIMEOUT_MS, browser, logged_in, wait_idle  # noqa: F401  (fixture)
 from tests.e2e.test_period_walk import SIZES, demo, pick  # noqa: F401  (fixture)
+from tests.e2e.test_session_links import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HEADER_PX = 35  # Streamlit's header row
@@ -66,19 +67,18 @@ def column_widths(grid, columns: int) -> list[int]:
     return [b - a for a, b in zip(rules, [*rules[1:], image.width])]
 
 
-def downloaded_rows(page, box) -> list[dict]:
+def downloaded_rows(page, button) -> list[dict]:
     with page.expect_download() as download:
-        box.get_by_role("button", name="下载 CSV").first.click()
+        button.click()
     return list(csv.DictReader(io.StringIO(download.value.path().read_bytes().decode("utf-8-sig"))))
 
 
-def assert_readable(page, box, sentence: str) -> int:
-    """Every cell of the grid in `box` fits its row or is written out under the grid; returns
-    how many cells needed more than one line."""
-    grid = box.get_by_test_id("stDataFrame").first
+def assert_readable(page, grid, button, listed, sentence: str) -> int:
+    """Every cell of `grid` fits its row or is written out in `listed` under the grid; returns
+    how many cells needed more than one line. `button` downloads the grid's rows."""
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
-    rows = downloaded_rows(page, box)
+    rows = downloaded_rows(page, button)
     header = list(rows[0])
     texts = [[r[c] or "—" for c in header] for r in rows]
     scroll = grid.evaluate(
@@ -89,7 +89,6 @@ def assert_readable(page, box, sentence: str) -> int:
     fits = int((row_px - 2 * VERTICAL_PADDING_PX) // LINE_PX) if row_px > 64 else 1  # it wraps above 4 rem
     widths = column_widths(grid, len(header))
     lines = grid.evaluate(LINES_JS, [texts, widths])
-    listed = box.locator("li")
     wrapped = 0
     for row, row_lines in zip(texts, lines):
         for column, text, n in zip(header, row, row_lines):
@@ -124,8 +123,9 @@ def test_evidence_details_are_readable_at_1280(demo, browser):  # noqa: F811
     pick(page, "考核周期", "2026年8月")
     expect(page.get_by_role("heading", name="市统计局", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
     box = page.locator("[data-testid='stExpander']").filter(has=page.get_by_text("逾期或未按时更新的资源（"))
-    assert assert_readable(page, box, "详情") > 0
-    shots(page, "evidence", box.get_by_test_id("stDataFrame").first)
+    grid = box.get_by_test_id("stDataFrame").first
+    assert assert_readable(page, grid, box.get_by_role("button", name="下载 CSV"), box.locator("li"), "详情") > 0
+    shots(page, "evidence", grid)
     context.close()
 
 
@@ -134,11 +134,16 @@ def test_gain_actions_are_readable_at_1280(demo, browser):  # noqa: F811
     page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_role("heading", name="我的得分").wait_for()
     wait_idle(page)
+    session_cookie(context)  # the page fetches it after the login
     page.goto(f"{demo}/my_scores?period=2026-08")  # a link keeps the period (the session cookie keeps the login)
     page.get_by_role("heading", name="我的得分").wait_for()
     wait_idle(page)
     expect(page.get_by_role("combobox", name="考核周期")).to_have_value("2026年8月", timeout=TIMEOUT_MS)
-    box = page.locator("[data-testid='stVerticalBlock']").filter(has=page.get_by_role("heading", name="提分清单")).last
-    assert assert_readable(page, box, "怎么做") > 0
-    shots(page, "gains", box.get_by_test_id("stDataFrame").first)
+    after = (
+        "xpath=//h3[contains(., '提分清单')]/ancestor::div[@data-testid='stElementContainer'][1]/following-sibling::*"
+    )
+    grid = page.locator(f"{after}//div[@data-testid='stDataFrame']").first  # the first table under the heading
+    button = page.locator(f"{after}//button[contains(., '下载 CSV')]").first
+    assert assert_readable(page, grid, button, page.locator(f"{after}//li"), "怎么做") > 0
+    shots(page, "gains", grid)
     context.close()

@@ -18,6 +18,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (fixtures)
     shot,
     wait_idle,
 )
+from tests.e2e.test_session_links import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -64,6 +65,7 @@ def test_a_first_page_by_name_opens_with_its_period(server, browser):  # noqa: F
         context, page = logged_in(browser, base, username)
         page.get_by_role("heading", name=heading).wait_for()
         wait_idle(page)
+        session_cookie(context)  # the page fetches it after the login
         page.goto(f"{base}/{name}?period=2026-09")
         page.get_by_role("heading", name=heading).wait_for()
         wait_idle(page)
