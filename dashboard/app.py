@@ -9,9 +9,10 @@ import streamlit as st
 
 from dashboard.alert_badge import ALERT_PAGES, alert_title
 from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, session_viewer
-from dashboard.deep_links import login_pages, stand_in_pages
+from dashboard.deep_links import HOME_PATH, login_pages, stand_in_pages
 from dashboard.inbox import INBOX_PAGE, inbox_title
 from dashboard.layout import readable_text
+from dashboard.unknown_pages import not_found_notice
 from data.viewer import Viewer
 
 
@@ -29,7 +30,7 @@ def pages_for(viewer: Viewer) -> dict[str, list]:
             title = inbox_title(viewer, title) if filename == INBOX_PAGE else title
             title = alert_title(viewer, filename, title) if filename in ALERT_PAGES else title
             sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
-    return sections or {"": [st.Page(no_pages, title="首页", url_path="home")]}
+    return sections or {"": [st.Page(no_pages, title="首页", url_path=HOME_PATH)]}
 
 
 st.set_page_config(page_title="跑办督考台", page_icon=":material/fact_check:", layout="wide")
@@ -42,4 +43,5 @@ else:
     first = next(iter(sections.values()))[0]
     list(sections.values())[-1].extend(stand_in_pages(viewer, first))  # hidden: they keep addresses alive
     page = st.navigation(sections)
+not_found_notice()
 page.run()

@@ -10,7 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.format import NO_DATA, SMALL_SAMPLE, category_label, fmt_score, fmt_value, indicator_label, missing
+from dashboard.format import (
+    NO_DATA,
+    SMALL_SAMPLE,
+    bonus_deduction,
+    category_label,
+    fmt_score,
+    fmt_value,
+    indicator_label,
+    missing,
+)
 from dashboard.reads import read
 from dashboard.widgets import period_state
 from data import queries
@@ -84,7 +93,8 @@ def headline(viewer: Viewer, a: Side, b: Side) -> None:
             cols[0].metric("总分", fmt_score(side.score["total"]), total_delta)
             cols[1].metric("等次", side.score["tier"] or NO_DATA)
             cols[2].metric("排名", _rank_text(side.score), rank_delta)
-            st.caption(f"加分 +{float(side.score['bonus']):g}，扣分 -{float(side.score['deduction']):g}")
+            bonus, deduction = bonus_deduction(side.score)
+            st.caption(f"加分 {bonus}，扣分 {deduction}")
     if both:
         ahead = "名次上升" if a.dept["dept_id"] == b.dept["dept_id"] else f"{a.title}靠前"
         st.caption(f"差值 = {a.title} − {b.title}；排名差为正表示{ahead}。")

@@ -18,6 +18,7 @@ from dashboard.auth import PAGE_ACCESS, PAGES_DIR, current_viewer, login_page
 from data.viewer import Viewer
 
 LOGIN_PATH = "login"
+HOME_PATH = "home"  # app.py's page for an account with no page
 OWN_PAGE = {"department": ("department.py", "my_scores.py")}  # role → (asked-for page, its own page)
 REFUSED = "您的账号无权访问此页面。如需开通，请联系管理员。"
 KEPT_PARAMS = ("period", "category")

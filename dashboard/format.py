@@ -80,6 +80,17 @@ def fmt_value(x, unit: str | None = None) -> str:
     return f"{text}{unit or ''}"
 
 
+def fmt_points(x, sign: str) -> str:
+    """Bonus or deduction points with their sign ("+1.5", "-2"); zero reads plain "0", never "-0"."""
+    points = abs(float(x))
+    return "0" if points == 0 else f"{sign}{points:g}"
+
+
+def bonus_deduction(row) -> tuple[str, str]:
+    """A score row's bonus and deduction as shown: ("+1.5", "0")."""
+    return fmt_points(row["bonus"], "+"), fmt_points(row["deduction"], "-")
+
+
 RANK_SPAN = "排名区间"
 RANK_SPAN_HELP = (
     "考虑样本量后该部门可能的名次范围：按各比率指标的不确定性模拟 2000 次，"

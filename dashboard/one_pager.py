@@ -25,6 +25,7 @@ from dashboard.format import (
     NO_DATA,
     PART_YEAR,
     SMALL_SAMPLE,
+    bonus_deduction,
     category_label,
     dimension_label,
     fmt_score,
@@ -142,7 +143,7 @@ def summary_for(
             rank,
             f"共 {entrants} 个参评单位" + ("" if moved in ("", "新", "—") else f"，较上期 {moved}"),
         ),
-        ("加分 / 扣分", f"+{float(row['bonus']):g} / -{float(row['deduction']):g}", ""),
+        ("加分 / 扣分", " / ".join(bonus_deduction(row)), ""),
     ]
     notes = [founded_note(dept["name"], dept["active_from"], period)] if partial else []
     return Summary(

@@ -11,6 +11,7 @@ from dashboard.format import (
     PART_YEAR,
     RANK_SPAN_HELP,
     SMALL_SAMPLE,
+    bonus_deduction,
     fmt_score,
     fmt_value,
     founded_note,
@@ -51,7 +52,7 @@ def score_header(row: pd.Series, name: str, period: Period) -> None:
         help=RANK_SPAN_HELP,
     )
     cols[2].metric("等次", row["tier"] or NO_DATA)
-    cols[3].metric("加分 / 扣分", f"+{float(row['bonus']):g} / -{float(row['deduction']):g}")
+    cols[3].metric("加分 / 扣分", " / ".join(bonus_deduction(row)))
     if not missing(row.get("rank_note")):
         st.caption(row["rank_note"])
     if row["vetoed"]:

@@ -26,13 +26,14 @@ from data.web_sessions import COOKIE_NAME, redeem_handoff, session_key, sign, un
 ROUTE_NAME = "paoban-session"
 
 
-def _base() -> str:
+def base_path() -> str:
+    """server.baseUrlPath as a path prefix: '' or '/dash'."""
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
     return f"/{base}" if base else ""
 
 
 def route_path() -> str:
-    return f"{_base()}/{ROUTE_NAME}"
+    return f"{base_path()}/{ROUTE_NAME}"
 
 
 def cookie_lifetime() -> timedelta:
@@ -64,7 +65,7 @@ async def session_cookie(request: Request) -> Response:
         return PlainTextResponse("请求来源不符", status_code=403)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     if request.method == "DELETE":
-        response.delete_cookie(COOKIE_NAME, path=_base() or "/", httponly=True, samesite="lax")
+        response.delete_cookie(COOKIE_NAME, path=base_path() or "/", httponly=True, samesite="lax")
         return response
     key = session_key()
     code = (await request.body()).decode("utf-8", "replace").strip()
@@ -75,7 +76,7 @@ async def session_cookie(request: Request) -> Response:
         COOKIE_NAME,
         sign(token, key),
         max_age=int(cookie_lifetime().total_seconds()),
-        path=_base() or "/",
+        path=base_path() or "/",
         secure=get_settings().cookie_secure,
         httponly=True,
         samesite="lax",

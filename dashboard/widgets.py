@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.exports import CSV_MIME, audited, csv_bytes
 from dashboard.format import category_label, scheme_for
 from dashboard.reads import read, store_url
+from dashboard.table_layout import LAPTOP_TABLE_PX, PLACEHOLDER, cell_text, markdown_text, table_layout
 from data import queries
 from data.clock import to_local_series
 from data.db import get_engine
@@ -173,6 +174,17 @@ def csv_download(frame: pd.DataFrame, viewer: Viewer, *, target: str, period: st
     )
 
 
+def long_cells(frame: pd.DataFrame, cells: list[tuple[int, str]]) -> None:
+    """The cells too long for their table's rows, in full, named by the row's 编号 (or first column)."""
+    key = "编号" if "编号" in frame.columns else frame.columns[0]
+    st.caption("以下内容较长，表格中显示不全，全文如下：")
+    lines = []
+    for row, column in cells:
+        name = cell_text(frame[key].iloc[row])
+        lines.append(f"- **{markdown_text(name)}** {column}：{markdown_text(cell_text(frame[column].iloc[row]))}")
+    st.markdown("\n".join(lines))
+
+
 def table_with_csv(
     frame: pd.DataFrame,
     viewer: Viewer,
@@ -183,19 +195,26 @@ def table_with_csv(
     key: str,
     empty: str,
     wide: tuple[str, ...] = (),
+    table_px: int = LAPTOP_TABLE_PX,
 ) -> None:
     """A table with its own CSV download, or a sentence saying there is nothing to show.
 
-    Columns named in `wide` (long Chinese sentences) get the widest column setting.
+    Every cell stays readable at 1280×720 (dashboard/table_layout.py): short columns as wide
+    as their text, the columns named in `wide` (long Chinese sentences) share the rest of
+    `table_px`, and rows grow to hold a sentence's lines.
     """
     if frame.empty:
         st.caption(empty)
         return
+    layout = table_layout(frame, wide, table_px)
     st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
-        placeholder="—",
-        column_config={c: st.column_config.TextColumn(c, width="large") for c in wide},
+        placeholder=PLACEHOLDER,
+        row_height=layout.row_height,
+        column_config={c: st.column_config.Column(c, width=w) for c, w in layout.widths.items()},
     )
+    if layout.overflow:
+        long_cells(frame, layout.overflow)
     csv_download(frame, viewer, target=target, period=period, file_name=file_name, key=key)

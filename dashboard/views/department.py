@@ -11,6 +11,7 @@ from dashboard.layout import anchor_list, compact_page
 from dashboard.one_pager import summary_for
 from dashboard.panels import explanations, indicator_cards, one_pager_download, score_header
 from dashboard.reads import read
+from dashboard.table_layout import LAPTOP_TABLE_PX
 from dashboard.tables import evidence_groups, evidence_table, indicator_table
 from dashboard.widgets import download, no_data, period_caption, period_picker, period_state, table_with_csv
 from data import queries
@@ -161,6 +162,7 @@ with left:
         file_name=f"错误码_{file_stem}.csv",
         key="faults_csv",
         empty="本期没有失败的调用。",
+        table_px=LAPTOP_TABLE_PX // 2,
     )
 with right:
     st.markdown("**最近失败的调用（北京时间，最多 200 条）**")
@@ -172,6 +174,7 @@ with right:
         file_name=f"失败调用_{file_stem}.csv",
         key="failed_csv",
         empty="本期没有失败的调用。",
+        table_px=LAPTOP_TABLE_PX // 2,
     )
 partners = read(queries.call_partners, viewer, dept["dept_id"], period)
 st.markdown("**谁调用谁**（左：调用本部门接口的部门；右：本部门调用的部门）")

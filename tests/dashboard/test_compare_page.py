@@ -52,6 +52,7 @@ def test_two_departments_in_one_period(app, dashboard_store):
     assert complaints["贡献差（分）"] == 8.0  # N/A contributes nothing
     # 11.25 apart; the four indicators account for 8 + 5 + 1.264 + 1 = 15.264, the rest is −4.014
     text = page_text(at)
+    assert "加分 0，扣分 0" in text and "扣分 -0" not in text  # neither side has an adjustment
     assert "部门一：市公安局；部门二：市人社局。" in text
     assert "市公安局比市人社局总分高 11.25 分，主要来自：每万件投诉量 +8.00 分、数据更新及时率 +5.00 分、" in text
     assert "其他（总分封顶等） -4.01 分" in text

@@ -96,7 +96,7 @@ def long_summary(gains: int) -> Summary:
     return Summary(
         department="市住房和城乡建设局",
         subtitle="考核周期 2026年10月",
-        figures=[("总分", "80.00", ""), ("等次", "良好", ""), ("排名", "第 2 名", ""), ("加分 / 扣分", "+0 / -0", "")],
+        figures=[("总分", "80.00", ""), ("等次", "良好", ""), ("排名", "第 2 名", ""), ("加分 / 扣分", "0 / 0", "")],
         indicators=indicators,
         gains=[[f"{3 - n * 0.1:.2f}", "资源挂接率", f"{action}（第 {n} 项）", "2026-11-10"] for n in range(gains)],
         trend=[(f"{m}月", 70.0 + m) for m in range(1, 12)],
@@ -160,4 +160,4 @@ def test_trend_leaves_out_running_periods():
     assert s.trend == [("9月", 70.0), ("10月", 80.0)]
     assert s.figures[0] == ("总分", "80.00", "")
     assert s.figures[2] == ("排名", "第 2 名", "共 7 个参评单位")
-    assert s.figures[3] == ("加分 / 扣分", "+1.5 / -0", "")
+    assert s.figures[3] == ("加分 / 扣分", "+1.5 / 0", "")

@@ -19,9 +19,11 @@ import sys
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from data.db import make_engine
 from data.migrate import upgrade
+from data.models import Department
 from data.users import create_user
 from tests.e2e.test_browser import (
     PASSWORD,
@@ -58,6 +60,10 @@ def demo(tmp_path_factory):
     run("-m", "tests.e2e.pinned", NOW, "collectors", "once", "--config", str(tmp / "demo" / "sources.toml"))
     with engine.begin() as conn:
         create_user(conn, "leader", "leader", PASSWORD, actor="e2e")
+        stats = conn.execute(select(Department.id).where(Department.name == "市统计局")).scalar_one()
+        create_user(
+            conn, "tongji", "department", PASSWORD, actor="e2e", dept_id=stats
+        )  # tests/e2e/test_readable_cells.py
     engine.dispose()
     with served(tmp, url, ("-m", "tests.e2e.pinned", NOW, "dashboard"), **env) as base:
         yield base
