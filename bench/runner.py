@@ -307,7 +307,10 @@ def _new_day(cfg, engine, rows, label, inputs, ws, url, results, report) -> None
 
 def _users(cfg, engine, rows, label, inputs, ws, url, results, report) -> None:
     """cfg.users sessions against one dashboard while the collector reads one more day's file
-    (after the incremental runs, so their day files are not taken)."""
+    (after the incremental runs, so their day files are not taken). Without the pages
+    measurement before it the store has no snapshots yet, and every page would say so."""
+    if "pages" not in cfg.only:
+        prepare_snapshots(url, cfg.snapshots, str(inputs.last_day.year), inputs.last_day)
     day_rows = inputs.days[0].stats.rows
     path = inputs.year_csv.parent / f"users-day-{day_rows}.csv"
     extra = _log(path, build_world(cfg.seed), day_rows, inputs.last_day + timedelta(days=1), 1, cfg.seed + 1000, "U-")
