@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard.supervision_panels import act
+from dashboard.widgets import readable_table
 from data import alert_queries, alerts
 from data.clock import to_local_series
 from data.supervision_settings import settings_for
@@ -52,7 +53,7 @@ def alert_table(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
 
 def alert_section(engine: Engine, viewer: Viewer, frame: pd.DataFrame, names: dict[int, str], key: str) -> None:
     """The table, a picker, and the picked alert with what the viewer may do with it."""
-    st.dataframe(alert_table(frame, names), hide_index=True, width="stretch")
+    readable_table(alert_table(frame, names), wide=("说明",), list_long=False)  # the picked one is shown in full
     labels = {
         int(
             r["id"]

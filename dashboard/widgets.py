@@ -185,6 +185,26 @@ def long_cells(frame: pd.DataFrame, cells: list[tuple[int, str]]) -> None:
     st.markdown("\n".join(lines))
 
 
+def readable_table(
+    frame: pd.DataFrame, wide: tuple[str, ...] = (), table_px: int = LAPTOP_TABLE_PX, *, list_long: bool = True
+) -> None:
+    """A table whose every cell stays readable at 1280×720 (dashboard/table_layout.py): short
+    columns as wide as their text, the columns named in `wide` (long Chinese sentences) share
+    the rest of `table_px`, rows grow to hold a sentence's lines, and a longer cell is written
+    out under the table (unless `list_long` is off: the page shows the picked row in full)."""
+    layout = table_layout(frame, wide, table_px)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        placeholder=PLACEHOLDER,
+        row_height=layout.row_height,
+        column_config={c: st.column_config.Column(c, width=w) for c, w in layout.widths.items()},
+    )
+    if list_long and layout.overflow:
+        long_cells(frame, layout.overflow)
+
+
 def table_with_csv(
     frame: pd.DataFrame,
     viewer: Viewer,
@@ -197,24 +217,9 @@ def table_with_csv(
     wide: tuple[str, ...] = (),
     table_px: int = LAPTOP_TABLE_PX,
 ) -> None:
-    """A table with its own CSV download, or a sentence saying there is nothing to show.
-
-    Every cell stays readable at 1280×720 (dashboard/table_layout.py): short columns as wide
-    as their text, the columns named in `wide` (long Chinese sentences) share the rest of
-    `table_px`, and rows grow to hold a sentence's lines.
-    """
+    """A readable_table with its own CSV download, or a sentence saying there is nothing to show."""
     if frame.empty:
         st.caption(empty)
         return
-    layout = table_layout(frame, wide, table_px)
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        placeholder=PLACEHOLDER,
-        row_height=layout.row_height,
-        column_config={c: st.column_config.Column(c, width=w) for c, w in layout.widths.items()},
-    )
-    if layout.overflow:
-        long_cells(frame, layout.overflow)
+    readable_table(frame, wide, table_px)
     csv_download(frame, viewer, target=target, period=period, file_name=file_name, key=key)

@@ -5,6 +5,8 @@ collector health on 数据源状态; the navigation badge counts what each viewe
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dashboard.alert_badge import alert_title
@@ -42,6 +44,9 @@ def test_inspector_acknowledges_resolves_and_supervises(app, dashboard_store, fo
     text = page_text(at)
     assert "共 2 条，其中高级别 1 条" in text and "数据源 exchange" not in at.dataframe[0].value.to_string()
     assert list(at.dataframe[0].value["对象"]) == ["市卫健委", "市公安局"]
+    # 说明 is read whole at 1280×720: a sentence column's width, and rows tall enough to wrap
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["说明"]["width"] >= 320 and at.dataframe[0].proto.row_height > 64
     at.selectbox(key="alerts_dept").set_value(health).run()
     assert list(at.dataframe[0].value["对象"]) == ["市卫健委"]
     at.selectbox(key="alerts_pick").set_value(outage_id).run()
