@@ -123,6 +123,14 @@ class ShownSnapshot:
         )
 
 
+def scores_version(conn: Connection) -> tuple:
+    """What the stored scores are at this moment, as a cache key rather than viewer data: a
+    new computation (a collector run, an exemption's recompute) or a publication changes it."""
+    published = func.count().filter(_snap.c.status == "published")
+    row = conn.execute(select(func.max(_snap.c.id), func.count(), published, func.max(_snap.c.published_at))).one()
+    return tuple(row)
+
+
 def periods(conn: Connection, viewer: Viewer) -> pd.DataFrame:
     """One row per period that has scores: the snapshot pages show for it, newest first.
 

@@ -6,12 +6,18 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import shutil
+import time
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from sqlalchemy import insert
 
 from dashboard import reads
+from data.db import get_engine
+from data.models import ScoreSnapshot
 from data.viewer import AccessDenied, Viewer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +32,8 @@ def counted(conn, viewer: Viewer, dept_id: int) -> tuple:
 
 
 @pytest.fixture
-def fresh(monkeypatch, tmp_path):
+def fresh(monkeypatch, tmp_path, sqlite_template):
+    shutil.copy(sqlite_template, tmp_path / "reads.db")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'reads.db'}")
     st.cache_data.clear()
     calls.clear()
@@ -44,6 +51,31 @@ def test_viewers_of_one_scope_share_an_entry_and_scopes_never_do(fresh):
     assert calls == ["leader0", "insp", "liaison0"]
     with pytest.raises(AccessDenied, match="other 无权查看该部门的数据"):  # refusals are the viewer's own, not cached
         reads.read(counted, Viewer("other", "department", dept_id=8), 7)
+
+
+def test_a_new_computation_shows_at_once_not_after_the_ttl(fresh):
+    """An exemption's recompute on any replica stores a new snapshot: the next read after the
+    version's second must see it, though the cached answer is younger than CACHE_SECONDS."""
+    leader = Viewer("leader", "leader")
+    assert reads.read(counted, leader, 7) == ("leader", 7)
+    assert reads.read(counted, leader, 7) == ("leader", 7)
+    assert calls == ["leader"]
+    with get_engine().begin() as conn:
+        conn.execute(
+            insert(ScoreSnapshot.__table__).values(
+                period_key="2026-09",
+                period_kind="month",
+                period_start=date(2026, 9, 1),
+                period_end=date(2026, 9, 30),
+                as_of=date(2026, 10, 10),
+                scheme_version="2026.1",
+                input_digest="d" * 64,
+                computed_at=datetime(2026, 11, 2, 8, 30),
+            )
+        )
+    time.sleep(reads.VERSION_SECONDS + 0.2)
+    assert reads.read(counted, leader, 7) == ("leader", 7)
+    assert calls == ["leader", "leader"]
 
 
 def _read_queries() -> set[str]:
