@@ -13,6 +13,7 @@ Streamlit's own paths, files (a name with a dot) and the session route pass unto
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import streamlit as st
@@ -32,11 +33,13 @@ NOT_FOUND_NOTICE = "您打开的地址不存在，已为您打开首页。"
 STREAMLIT_PATHS = frozenset({"_stcore", "static", "media", "component", "app", "auth", "oauth2callback"})
 
 
+@cache
 def page_paths() -> frozenset[str]:
     """Every address app.py may answer with a page, for any role or none."""
     return frozenset({Path(name).stem for name in PAGE_ACCESS} | {LOGIN_PATH, HOME_PATH})
 
 
+@cache
 def first_page_paths() -> frozenset[str]:
     """The names of the pages Streamlit serves at the base address: each role's first page,
     the login form and the page of an account with none."""
@@ -56,19 +59,26 @@ def _segment(path: str) -> str | None:
     return None if not segment or "/" in segment or "." in segment else segment
 
 
-def unknown_page(path: str) -> bool:
-    """A single-segment address under the base that no page answers."""
-    segment = _segment(path)
+def _unknown(segment: str | None) -> bool:
     return segment is not None and segment not in STREAMLIT_PATHS | {ROUTE_NAME} | page_paths()
 
 
+def unknown_page(path: str) -> bool:
+    """A single-segment address under the base that no page answers."""
+    return _unknown(_segment(path))
+
+
 def redirect(scope: Scope) -> str | None:
-    """Where a page load must go instead (None: where it asked)."""
+    """Where a page load must go instead (None: where it asked). Runs on every request, so
+    the path is split once and the page names are worked out once per process."""
     if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
         return None
-    if unknown_page(scope["path"]):
+    segment = _segment(scope["path"])
+    if segment is None:
+        return None
+    if _unknown(segment):
         return f"{base_path()}/?{NOT_FOUND_FLAG}=1"
-    if _segment(scope["path"]) in first_page_paths():
+    if segment in first_page_paths():
         query = scope.get("query_string", b"").decode("latin-1")
         return f"{base_path()}/" + (f"?{query}" if query else "")
     return None
